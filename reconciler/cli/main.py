@@ -1,0 +1,72 @@
+"""The `reconciler` command: a lazy click group and the one expected-error edge.
+
+Subcommands live in their own modules and are imported only when run, so
+`reconciler --help` stays fast. Every `ReconcilerError` becomes one line per
+problem on stderr and exit 1; usage errors also exit 1 (exit 2 is reserved
+for `plan --detailed-exitcode`). `--debug` re-raises with the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+COMMANDS: dict[str, str] = {
+    "validate": "reconciler.cli.validate:validate",
+    "fmt": "reconciler.cli.fmt:fmt",
+    "schema": "reconciler.cli.schema:schema",
+    "plan": "reconciler.cli.plan:plan",
+    "apply": "reconciler.cli.apply:apply",
+    "sandbox": "reconciler.cli.sandbox:sandbox",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n in COMMANDS if _importable(COMMANDS[n]))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _importable(target):
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+def _importable(target: str) -> bool:
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("--debug", is_flag=True, help="Show tracebacks and HTTP debug logs.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Campaign-as-code: validate, plan and apply Localytics campaigns and audiences."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="reconciler", standalone_mode=False)
+    except ReconcilerError as e:
+        if debug:
+            raise
+        for line in e.lines():
+            click.echo(line, err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

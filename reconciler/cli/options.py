@@ -1,0 +1,25 @@
+"""Options every command shares: --config and --env."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def target_options(fn: F) -> F:
+    """Add `--config FILE` (default ./reconciler.yaml) and `--env NAME`."""
+    fn = click.option(
+        "--env", "env_name", metavar="NAME", default=None,
+        help="Environment from reconciler.yaml (default: default_env).",
+    )(fn)
+    fn = click.option(
+        "--config", "config_path", metavar="FILE", default="reconciler.yaml",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Path of reconciler.yaml; spec folders are beside it.",
+    )(fn)
+    return fn

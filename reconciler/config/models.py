@@ -1,0 +1,78 @@
+"""reconciler.yaml: environments (targets), their variables, and safety settings."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SANDBOX = "sandbox"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnvConfig(_Strict):
+    """One target: an app of an org on one API endpoint."""
+
+    provider: Literal["localytics"] = Field(
+        "localytics", description="Platform this env targets."
+    )
+    api_url: str = Field(
+        description="`sandbox` for the embedded sandbox (.reconciler/sandbox.db), "
+        "or the API base URL, e.g. https://dashboard.localytics.com/api/v6 "
+        "or a served sandbox http://127.0.0.1:8400/api/v6."
+    )
+    push_api_url: str | None = Field(
+        None, description="Transactional Push API base URL (send-test)."
+    )
+    org_id: int = Field(description="Localytics organization id.")
+    app_id: str = Field(min_length=1, description="Localytics app key.")
+    vars: dict[str, Any] = Field(
+        default_factory=dict, description="Template variables: {{ vars.NAME }} in specs."
+    )
+    concurrency: int = Field(4, ge=1, le=64, description="Parallel API requests.")
+    timeout: float = Field(30.0, gt=0, le=600, description="Seconds per API request.")
+    prune: bool = Field(
+        False, description="Archive/delete unmanaged live objects that match prune_match."
+    )
+    prune_match: str = Field("*", description="Glob on live names that limits pruning.")
+    allow_go_live: bool = Field(
+        True, description="When false, apply refuses any change that makes a campaign go live."
+    )
+    test_recipients: list[str] = Field(
+        default_factory=list, description="Customer ids that send-test sends to."
+    )
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.api_url == SANDBOX
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v != SANDBOX and not v.startswith(("http://", "https://")):
+            raise ValueError("must be 'sandbox' or an http(s):// URL")
+        return v.rstrip("/")
+
+
+class SafetyConfig(_Strict):
+    """Thresholds that make apply refuse without --force (octoDNS-style)."""
+
+    max_change_percent: float = Field(
+        30, ge=0, le=100,
+        description="Refuse when updates+archives+deletes exceed this % of existing managed objects.",
+    )
+    min_existing: int = Field(
+        10, ge=0, description="The percentage rule applies only with at least this many existing."
+    )
+    max_pushes_per_day: int = Field(3, ge=1, description="Per-audience daily push cap.")
+
+
+class Config(_Strict):
+    """The whole reconciler.yaml."""
+
+    default_env: str | None = Field(None, description="Env used when --env is not given.")
+    envs: dict[str, EnvConfig] = Field(min_length=1, description="Named targets.")
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)

@@ -1,0 +1,103 @@
+"""Every error reconciler expects, in one tree.
+
+The CLI catches `ReconcilerError` and prints one line per problem (`error: …`,
+or `path:line:col: message` for spec files), exit 1. Anything else is a bug
+and shows a traceback only under `--debug`.
+
+    ReconcilerError
+    ├── ConfigError          reconciler.yaml is missing or invalid
+    ├── SpecErrors           one or more spec files are invalid (all collected)
+    ├── ApiError             the API answered with an error status
+    │   └── AuthError        401/403 on credentials
+    ├── TransportError       the API could not be reached or timed out
+    ├── PlanError            live state forbids a plan (duplicate live names, …)
+    ├── StalePlanError       a saved plan no longer matches live or specs
+    └── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ReconcilerError(Exception):
+    """Root of every expected error; its message is one user-facing line."""
+
+    def lines(self) -> list[str]:
+        return [f"error: {self}"]
+
+
+class ConfigError(ReconcilerError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where in a spec file a problem is: 1-based line and column."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.path
+        return f"{self.path}:{self.line}:{self.col or 1}"
+
+
+@dataclass(frozen=True, order=True)
+class SpecProblem:
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class SpecErrors(ReconcilerError):
+    """All problems found in the spec files of one run, sorted by location."""
+
+    def __init__(self, problems: list[SpecProblem]):
+        self.problems = sorted(problems)
+        super().__init__(f"{len(self.problems)} problem(s) in spec files")
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class ApiError(ReconcilerError):
+    """The API answered with a non-success status."""
+
+    def __init__(self, message: str, status: int = 0, body: object = None):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class AuthError(ApiError):
+    pass
+
+
+class TransportError(ReconcilerError):
+    """No usable answer: connection refused or reset, timeout, garbage body."""
+
+
+class PlanError(ReconcilerError):
+    pass
+
+
+class StalePlanError(ReconcilerError):
+    pass
+
+
+class RefusedError(ReconcilerError):
+    pass
+
+
+def relpath(path: Path, root: Path) -> str:
+    """A path as users see it in messages: relative to the repo when inside it."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

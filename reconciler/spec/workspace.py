@@ -1,0 +1,61 @@
+"""What the rest of reconciler sees of the spec files: validated, rendered specs.
+
+`Spec.body` holds the spec's fields under the API's own names, after Jinja
+rendering, as plain dicts/lists/scalars, without the reconciler-only fields
+(`id`, `protect`, `ignore_changes`), which become attributes. Audience
+references in campaigns stay as written (keys as strings, raw ids as ints);
+the provider resolves keys to live ids when it builds the wire payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.config import LoadedConfig
+
+KINDS = ("audience", "campaign")  # dependency order: audiences before campaigns
+FOLDERS = {"audience": "audiences", "campaign": "campaigns"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    key: str
+    path: str  # relative to the config's folder, e.g. "campaigns/seasonal/spring.yaml"
+    body: Mapping[str, Any]
+    pin_id: int | None = None
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()  # refs such as "audience:lapsed-buyers"
+
+    @property
+    def name(self) -> str:
+        return str(self.body["name"])
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every spec of one env, plus a hash of the files they came from."""
+
+    loaded: LoadedConfig
+    specs: tuple[Spec, ...]
+    content_hash: str = ""
+    _by_ref: dict[str, Spec] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_ref.update({s.ref: s for s in self.specs})
+
+    def of_kind(self, kind: str) -> list[Spec]:
+        return [s for s in self.specs if s.kind == kind]
+
+    def get(self, ref: str) -> Spec | None:
+        return self._by_ref.get(ref)
+
+    def __iter__(self) -> Iterator[Spec]:
+        return iter(self.specs)
