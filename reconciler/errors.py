@@ -69,22 +69,54 @@ class SpecErrors(ReconcilerError):
 class ApiError(ReconcilerError):
     """The API answered with a non-success status."""
 
-    def __init__(self, message: str, status: int = 0, body: object = None):
+    def __init__(
+        self, message: str, status: int = 0, body: object = None, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.body = body
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.status in RETRYABLE_STATUSES
+
+    @property
+    def ambiguous(self) -> bool:
+        """The request may have been performed (a 5xx after a write)."""
+        return self.status >= 500
 
 
 class AuthError(ApiError):
     pass
 
 
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
 class TransportError(ReconcilerError):
-    """No usable answer: connection refused or reset, timeout, garbage body."""
+    """No usable answer: connection refused or reset, timeout, garbage body.
+
+    `ambiguous` is False only when the request surely never reached the server
+    (connection refused), so even a create may be sent again.
+    """
+
+    def __init__(self, message: str, ambiguous: bool = True):
+        super().__init__(message)
+        self.ambiguous = ambiguous
+
+    retryable = True
 
 
 class PlanError(ReconcilerError):
-    pass
+    """Live state forbids a plan; may carry several problems, one line each."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    def lines(self) -> list[str]:
+        return [f"error: {p}" for p in self.problems]
 
 
 class StalePlanError(ReconcilerError):

@@ -1,0 +1,1 @@
+"""Localytics: the HTTP client, wire normalization and the provider."""

@@ -1,0 +1,1 @@
+"""Print plans and apply reports: text, markdown, json. Nothing else prints a plan."""

@@ -1,0 +1,122 @@
+"""Carry out a Plan (DESIGN §6): waves in dependency order, failures isolated.
+
+Waves: creates/updates per kind in dependency order (audiences, then the
+campaigns that target them, with audience keys resolved to ids created
+moments ago), then removals in reverse order. Within a wave every change runs
+concurrently; the provider's Caller bounds requests in flight. A change whose
+dependency failed is skipped; everything independent continues.
+
+The API has no idempotency key, so a create that fails ambiguously (timeout,
+dropped connection, 5xx) is never simply sent again: the object is looked up
+by name first and adopted if it exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reconciler.apply.journal import Journal
+from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
+from reconciler.errors import ApiError, ReconcilerError, TransportError
+from reconciler.plan.model import Action, Change, Plan
+from reconciler.plan.planner import desired_payload
+from reconciler.provider import LiveObject, Provider
+from reconciler.spec.workspace import Workspace
+
+CREATE_ATTEMPTS = 4
+
+
+@dataclass
+class Executor:
+    provider: Provider
+    workspace: Workspace
+    journal: Journal
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    ids: dict[str, int] = field(default_factory=dict)
+    results: dict[str, Result] = field(default_factory=dict)
+
+    async def run(self, plan: Plan) -> list[Result]:
+        for change in plan.changes:
+            if change.key and change.live_id is not None:
+                self.ids[change.ref] = change.live_id
+        for wave in waves(plan, [k.name for k in self.provider.kinds]):
+            await asyncio.gather(*(self._one(c) for c in wave))
+        return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
+
+    async def _one(self, change: Change) -> None:
+        blocked = [d for d in change.depends_on if self._failed(d)]
+        if blocked:
+            self._finish(Result(change, SKIPPED, change.live_id,
+                                error=f"depends on {', '.join(blocked)}, which did not apply"))
+            return
+        if self.stop.is_set():
+            self._finish(Result(change, SKIPPED, change.live_id, error="cancelled before start"))
+            return
+        try:
+            result = await self._write(change)
+        except ReconcilerError as e:
+            result = Result(change, FAILED, change.live_id, error=str(e))
+        self._finish(result)
+
+    def _failed(self, ref: str) -> bool:
+        r = self.results.get(ref)
+        return r is not None and r.status != APPLIED
+
+    def _finish(self, result: Result) -> None:
+        self.results[result.change.ref] = result
+        c = result.change
+        if result.status == APPLIED and c.key and result.live_id is not None:
+            self.ids[c.ref] = result.live_id
+        if result.status != SKIPPED or result.error != "cancelled before start":
+            self.journal.record(
+                kind=c.kind, key=c.key, name=c.name, action=c.action.value,
+                live_id=result.live_id, status=result.status, error=result.error,
+                note=result.note,
+            )
+
+    async def _write(self, change: Change) -> Result:
+        kind = change.kind
+        if change.action.removes:
+            await self.provider.remove(kind, change.live_id)  # type: ignore[arg-type]
+            return Result(change, APPLIED, change.live_id)
+        spec = self.workspace.get(change.ref)
+        if spec is None:
+            raise ReconcilerError(f"{change.ref}: spec not found")
+        payload = desired_payload(self.provider, spec, change.live_body, self.ids)
+        if change.action is Action.UPDATE:
+            obj = await self.provider.update(kind, change.live_id, payload)  # type: ignore[arg-type]
+            return Result(change, APPLIED, obj.id)
+        obj, note = await self._create(kind, change.name, payload)
+        return Result(change, APPLIED, obj.id, note=note)
+
+    async def _create(
+        self, kind: str, name: str, payload: Mapping[str, object]
+    ) -> tuple[LiveObject, str | None]:
+        """Create once; after an ambiguous failure, adopt what exists before retrying."""
+        last: ReconcilerError | None = None
+        for _ in range(CREATE_ATTEMPTS):
+            if last is not None:
+                found = await self.provider.find_by_name(kind, name)
+                if len(found) == 1:
+                    return found[0], f"adopted id {found[0].id} after an ambiguous failure"
+                if len(found) > 1:
+                    ids = ", ".join(str(o.id) for o in found)
+                    raise ReconcilerError(f"{kind} {name!r} exists several times (ids {ids})")
+            try:
+                return await self.provider.create(kind, payload), None
+            except (ApiError, TransportError) as e:
+                if not e.ambiguous:
+                    raise
+                last = e
+        assert last is not None
+        raise last
+
+
+def waves(plan: Plan, kinds: list[str]) -> list[list[Change]]:
+    """Creates/updates per kind in dependency order, then removals in reverse."""
+    work = [c for c in plan.changes if c.action is not Action.NOOP]
+    out = [[c for c in work if c.kind == k and not c.action.removes] for k in kinds]
+    out += [[c for c in work if c.kind == k and c.action.removes] for k in reversed(kinds)]
+    return [w for w in out if w]

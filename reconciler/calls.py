@@ -1,0 +1,154 @@
+"""How every API request is sent: bounded concurrency, retries, adaptive pacing.
+
+Providers hand each request to `Caller.send` as a zero-argument coroutine
+factory and say whether it is idempotent; they never retry themselves.
+
+- Retried: 429, 502, 503, 504 and transport errors, with capped exponential
+  backoff and jitter (tenacity), honouring Retry-After when the API sends it.
+- A non-idempotent request (a create) is retried only when it surely did not
+  happen (429, connection refused). An ambiguous failure is raised to the
+  applier, which looks the object up by name before trying again.
+- Pacing (aiolimiter): no limit until the first 429, then the rate drops to
+  a fraction of what was observed and climbs back while requests succeed
+  (AIMD), so a rate-limited apply runs near the limit instead of thrashing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiolimiter import AsyncLimiter
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from tenacity.wait import wait_base
+
+from reconciler.errors import ApiError, TransportError
+
+T = TypeVar("T")
+RETRY_AFTER_CAP = 60.0  # seconds; a larger Retry-After is treated as this
+
+
+class Pacer:
+    """Additive-increase/multiplicative-decrease request rate, unlimited until a 429."""
+
+    def __init__(self, floor: float = 1.0, increase_per_second: float = 1.0):
+        self._floor = floor
+        self._increase = increase_per_second
+        self._limiter: AsyncLimiter | None = None
+        self._rate = 0.0
+        self._recent: deque[float] = deque(maxlen=512)
+        self._last_change = 0.0
+        self.throttled = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self._rate if self._limiter else None
+
+    async def acquire(self) -> None:
+        self._grow()
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        self._recent.append(time.monotonic())
+
+    def on_throttled(self) -> None:
+        """A 429: drop to 80 % of the rate observed over the last second."""
+        self.throttled += 1
+        now = time.monotonic()
+        if now - self._last_change < 0.5:
+            return  # one cut per burst of 429s
+        observed = sum(1 for t in self._recent if now - t <= 1.0)
+        current = self._rate if self._limiter else observed
+        self._set(max(self._floor, 0.8 * min(current, observed or current)), now)
+
+    def _grow(self) -> None:
+        if self._limiter is None:
+            return
+        now = time.monotonic()
+        elapsed = now - self._last_change
+        if elapsed >= 1.0:
+            self._set(self._rate + self._increase * elapsed, now)
+
+    def _set(self, rate: float, now: float) -> None:
+        self._rate = rate
+        self._last_change = now
+        rate = max(rate, self._floor)
+        burst = max(1.0, rate / 4)  # a quarter-second of burst, at least one request
+        self._limiter = AsyncLimiter(burst, burst / rate)
+
+
+class _RetryAfterOrBackoff(wait_base):
+    """Wait what the API asked for, else capped exponential backoff with jitter."""
+
+    def __init__(self, initial: float, cap: float):
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=cap, jitter=initial)
+        self._cap = cap
+
+    def __call__(self, retry_state) -> float:  # type: ignore[no-untyped-def]
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, ApiError) and exc.retry_after is not None:
+            return min(exc.retry_after, RETRY_AFTER_CAP)
+        return self._backoff(retry_state)
+
+
+def _retryable(idempotent: bool) -> Callable[[BaseException], bool]:
+    def check(exc: BaseException) -> bool:
+        if isinstance(exc, ApiError):
+            return exc.retryable and (idempotent or not exc.ambiguous)
+        if isinstance(exc, TransportError):
+            return idempotent or not exc.ambiguous
+        return False
+
+    return check
+
+
+class Caller:
+    """Shared by every request of one run: one concurrency gate, one pacer."""
+
+    def __init__(
+        self,
+        concurrency: int = 4,
+        attempts: int = 6,
+        backoff_initial: float = 0.2,
+        backoff_cap: float = 10.0,
+    ):
+        self._gate = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.pacer = Pacer()
+        self._attempts = attempts
+        self._wait = _RetryAfterOrBackoff(backoff_initial, backoff_cap)
+        self.requests = 0
+        self.retries = 0
+
+    async def send(self, request: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
+        """Run `request` under the gate, retrying what is safe to retry."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable(idempotent)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.retries += 1
+                return await self._once(request)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(self, request: Callable[[], Awaitable[T]]) -> T:
+        async with self._gate:
+            await self.pacer.acquire()
+            self.requests += 1
+            try:
+                return await request()
+            except ApiError as e:
+                if e.status == 429:
+                    self.pacer.on_throttled()
+                raise

@@ -1,0 +1,31 @@
+"""`reconciler apply [FILE]`: carry out a plan, safely."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import target_options
+
+
+@click.command()
+@target_options
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
+@click.option("--force", is_flag=True,
+              help="Apply even over safety thresholds or a prune of an empty kind.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--journal", "journal_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Journal file (default .reconciler/journal.jsonl).")
+def apply(config_path: Path, env_name: str | None, plan_file: Path | None, auto_approve: bool,
+          force: bool, fmt: str, journal_path: Path | None) -> int:
+    """Plan (or read PLAN_FILE), check it is safe, then apply it in dependency order."""
+    from reconciler.cli.applying import run_apply
+
+    return asyncio.run(run_apply(
+        config_path, env_name, plan_file, auto_approve=auto_approve, force=force, fmt=fmt,
+        journal_path=journal_path,
+    ))

@@ -1,0 +1,103 @@
+"""The apply run: gates, confirmation, execution under signals, the report."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.apply.executor import Executor
+from reconciler.apply.gates import check_go_live, check_safety
+from reconciler.apply.journal import Journal
+from reconciler.apply.lock import apply_lock
+from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
+from reconciler.apply.stale import check_fresh, check_target
+from reconciler.calls import Caller
+from reconciler.cli.progress import progress
+from reconciler.cli.session import open_provider
+from reconciler.cli.workflow import load
+from reconciler.errors import RefusedError
+from reconciler.plan import planfile
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.render.json import dumps
+from reconciler.render.report import render_report, report_markdown
+from reconciler.render.text import console, render_plan
+
+
+async def run_apply(
+    config_path: Path, env_name: str | None, plan_file: Path | None, *,
+    auto_approve: bool, force: bool, fmt: str, journal_path: Path | None,
+) -> int:
+    loaded, workspace = load(config_path, env_name)
+    saved = planfile.load(plan_file) if plan_file else None
+    if saved is not None:
+        check_target(saved, workspace)
+    caller = Caller(concurrency=loaded.env.concurrency)
+    with apply_lock(loaded.state_dir):
+        async with open_provider(loaded, caller) as provider:
+            if saved is not None:
+                await check_fresh(saved, provider)
+                plan = saved
+            else:
+                async with progress() as report:
+                    plan = await build_plan(workspace, provider, progress=report)
+            check_safety(plan, loaded.config.safety, force)
+            check_go_live(plan, loaded.env_name, loaded.env)
+            if not plan.has_changes:
+                return _report([], fmt, loaded.env_name)
+            _confirm(plan, auto_approve)
+            journal = Journal(journal_path or loaded.state_dir / "journal.jsonl", loaded.env_name)
+            try:
+                executor = Executor(provider, workspace, journal)
+                with _stop_on_signals(executor.stop):
+                    results = await executor.run(plan)
+            finally:
+                journal.close()
+    return _report(results, fmt, loaded.env_name)
+
+
+def _confirm(plan: Plan, auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise RefusedError("refusing: no terminal to confirm on; review the plan and pass --auto-approve")
+    out = console(sys.stderr)  # type: ignore[arg-type]
+    render_plan(plan, out)
+    prompt = "Apply these changes?"
+    if plan.go_live:
+        prompt = f"{len(plan.go_live)} campaign(s) will GO LIVE to real users. Apply?"
+    if not click.confirm(prompt, default=False, err=True):
+        raise RefusedError("apply cancelled; nothing was changed")
+
+
+class _stop_on_signals:
+    """SIGINT/SIGTERM: issue no new writes, let in-flight ones finish, then report."""
+
+    def __init__(self, stop: asyncio.Event):
+        self._stop = stop
+        self._loop = asyncio.get_running_loop()
+
+    def __enter__(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._loop.add_signal_handler(sig, self._stop.set)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._loop.remove_signal_handler(sig)
+
+
+def _report(results: list[Result], fmt: str, env_name: str) -> int:
+    if fmt == "json":
+        sys.stdout.write(dumps(report_json(results)))
+    else:
+        render_report(results, console())
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as f:
+            f.write(report_markdown(results, env_name))
+    return 1 if any(r.status in (FAILED, SKIPPED) for r in results) else 0

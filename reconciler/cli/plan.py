@@ -1,0 +1,34 @@
+"""`reconciler plan`: what apply would do, on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import target_options
+
+
+@click.command()
+@target_options
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also save the plan to FILE for `reconciler apply FILE`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when there are no changes, 2 when there are (1 on error).")
+@click.option("--target", "targets", multiple=True, metavar="KEY",
+              help="Plan only these specs (and the audiences they use). Repeatable.")
+def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
+         detailed_exitcode: bool, targets: tuple[str, ...]) -> int:
+    """Show what apply would change, object by object and field by field."""
+    from reconciler.cli.workflow import compute_plan, print_plan
+
+    result = asyncio.run(compute_plan(config_path, env_name, targets))
+    if out is not None:
+        from reconciler.plan import planfile
+
+        planfile.save(result, out)
+    print_plan(result, fmt)
+    return 2 if detailed_exitcode and result.has_changes else 0

@@ -1,0 +1,57 @@
+"""Open the provider an env names, with credentials from the environment.
+
+The one place that chooses a platform, at run time: `api_url: sandbox` gets
+the embedded sandbox through an in-process transport (no socket), anything
+else an HTTP client with LOCALYTICS_API_KEY / LOCALYTICS_API_SECRET.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from reconciler.calls import Caller
+from reconciler.config import LoadedConfig
+from reconciler.errors import ConfigError
+from reconciler.provider import Provider
+
+SANDBOX_CREDENTIALS = ("sandbox", "sandbox")
+
+
+def credentials(loaded: LoadedConfig) -> tuple[str, str]:
+    if loaded.env.is_sandbox:
+        return SANDBOX_CREDENTIALS
+    key = os.environ.get("LOCALYTICS_API_KEY", "")
+    secret = os.environ.get("LOCALYTICS_API_SECRET", "")
+    if not key or not secret:
+        raise ConfigError(
+            f"env {loaded.env_name!r} needs credentials: set LOCALYTICS_API_KEY and "
+            "LOCALYTICS_API_SECRET"
+        )
+    return key, secret
+
+
+@asynccontextmanager
+async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Provider]:
+    from reconciler.localytics.client import LocalyticsClient
+    from reconciler.localytics.provider import LocalyticsProvider
+
+    env = loaded.env
+    transport = None
+    api_url = env.api_url
+    if env.is_sandbox:
+        from reconciler.sandbox import inprocess_transport
+
+        loaded.state_dir.mkdir(parents=True, exist_ok=True)
+        transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
+        api_url = "http://sandbox.invalid/api/v6"
+    client = LocalyticsClient(
+        api_url, env.org_id, env.app_id, auth=credentials(loaded), caller=caller,
+        timeout=env.timeout, transport=transport, env_name=loaded.env_name,
+    )
+    provider = LocalyticsProvider(client)
+    try:
+        yield provider
+    finally:
+        await provider.aclose()

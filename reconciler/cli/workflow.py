@@ -1,0 +1,42 @@
+"""The steps plan and apply share: load, open the provider, build the plan, print it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from reconciler.calls import Caller
+from reconciler.cli.progress import progress
+from reconciler.cli.session import open_provider
+from reconciler.config import LoadedConfig, load_config
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.spec import load_workspace
+from reconciler.spec.workspace import Workspace
+
+
+def load(config_path: Path, env_name: str | None) -> tuple[LoadedConfig, Workspace]:
+    loaded = load_config(config_path, env_name)
+    return loaded, load_workspace(loaded)
+
+
+async def compute_plan(config_path: Path, env_name: str | None, targets: tuple[str, ...]) -> Plan:
+    loaded, workspace = load(config_path, env_name)
+    caller = Caller(concurrency=loaded.env.concurrency)
+    async with open_provider(loaded, caller) as provider, progress() as report:
+        return await build_plan(workspace, provider, targets=targets, progress=report)
+
+
+def print_plan(plan: Plan, fmt: str) -> None:
+    if fmt == "json":
+        from reconciler.render.json import plan_json
+
+        sys.stdout.write(plan_json(plan))
+    elif fmt == "markdown":
+        from reconciler.render.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(plan))
+    else:
+        from reconciler.render.text import console, render_plan
+
+        render_plan(plan, console())

@@ -1,0 +1,62 @@
+"""Which live object each spec is (DESIGN §5): its pinned `id`, else its name.
+
+Two live objects with a spec's name fail the plan, naming both ids and
+suggesting `id:`; nothing guesses. Objects no spec claims are unmanaged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from reconciler.provider import LiveObject
+from reconciler.spec.workspace import Spec
+
+
+@dataclass
+class Matching:
+    pairs: dict[str, LiveObject | None] = field(default_factory=dict)  # spec ref → live or None
+    unmanaged: list[LiveObject] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def match(specs: list[Spec], live: list[LiveObject]) -> Matching:
+    """Match specs of one kind to live objects of the same kind."""
+    result = Matching()
+    by_id = {o.id: o for o in live}
+    by_name: dict[str, list[LiveObject]] = defaultdict(list)
+    for o in live:
+        by_name[o.name].append(o)
+    claimed: dict[int, Spec] = {}
+
+    for spec in (s for s in specs if s.pin_id is not None):
+        obj = by_id.get(spec.pin_id)  # type: ignore[arg-type]
+        if obj is None:
+            result.problems.append(
+                f"{spec.path}: id {spec.pin_id} is not a live {spec.kind} of this app "
+                "(deleted or archived?); remove `id:` to create it anew"
+            )
+        elif obj.id in claimed:
+            result.problems.append(
+                f"{spec.path}: id {obj.id} is also pinned by {claimed[obj.id].path}"
+            )
+        else:
+            claimed[obj.id] = spec
+            result.pairs[spec.ref] = obj
+
+    for spec in (s for s in specs if s.pin_id is None):
+        candidates = [o for o in by_name.get(spec.name, []) if o.id not in claimed]
+        if len(candidates) > 1:
+            ids = ", ".join(str(o.id) for o in sorted(candidates, key=lambda o: o.id))
+            result.problems.append(
+                f"{spec.path}: {len(candidates)} live {spec.kind}s are named {spec.name!r} "
+                f"(ids {ids}); add `id: <one of them>` to the spec to choose"
+            )
+            continue
+        obj = candidates[0] if candidates else None
+        if obj is not None:
+            claimed[obj.id] = spec
+        result.pairs[spec.ref] = obj
+
+    result.unmanaged = sorted((o for o in live if o.id not in claimed), key=lambda o: o.id)
+    return result

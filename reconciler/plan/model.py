@@ -1,0 +1,117 @@
+"""The Plan: what apply would do, as values apart from how they are printed.
+
+One `Change` per managed spec (noops included) and per object prune would
+remove, in apply order; `unmanaged` lists live objects nobody owns.
+`to_json()` is the §8 contract (`format_version` "1").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+FORMAT_VERSION = "1"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    NOOP = "noop"
+    ARCHIVE = "archive"
+    DELETE = "delete"
+
+    @property
+    def removes(self) -> bool:
+        return self in (Action.ARCHIVE, Action.DELETE)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # dots and [i] over the spec's field names
+    before: Any
+    after: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "before": self.before, "after": self.after}
+
+
+@dataclass
+class Change:
+    kind: str
+    key: str | None  # None for an unmanaged object prune removes
+    name: str
+    action: Action
+    live_id: int | None = None
+    diff: list[FieldChange] = field(default_factory=list)
+    go_live: bool = False
+    reach: dict[str, Any] | None = None
+    depends_on: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    fingerprint: str = "absent"  # live body hash at plan time; "absent" for creates
+    live_body: dict[str, Any] | None = field(default=None, repr=False)  # saved plans only
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.key}" if self.key else f"{self.kind}#{self.live_id}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "name": self.name,
+            "action": self.action.value,
+            "live_id": self.live_id,
+            "diff": [d.to_json() for d in self.diff],
+            "go_live": self.go_live,
+            "reach": self.reach,
+            "depends_on": list(self.depends_on),
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    kind: str
+    live_id: int
+    name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "live_id": self.live_id, "name": self.name}
+
+
+@dataclass
+class Plan:
+    env: str
+    target: dict[str, Any]
+    changes: list[Change]
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)  # apply refuses these without --force
+    content_hash: str = ""
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {a.value: self.count(a) for a in Action}
+        counts["unmanaged"] = len(self.unmanaged)
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.NOOP for c in self.changes)
+
+    @property
+    def go_live(self) -> list[Change]:
+        return [c for c in self.changes if c.go_live]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "env": self.env,
+            "target": dict(self.target),
+            "summary": self.summary,
+            "changes": [c.to_json() for c in self.changes],
+            "unmanaged": [u.to_json() for u in self.unmanaged],
+        }

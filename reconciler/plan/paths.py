@@ -1,0 +1,99 @@
+"""Field paths in the spec's own terms: `creatives[1].build_attributes.push_message`.
+
+Used by the diff (to print paths) and by `ignore_changes` (to drop paths from
+both sides and to keep live values in the payload). `[*]` matches every index.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import Any
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
+Token = str | int
+
+MISSING = object()
+
+
+def parse(path: str) -> list[Token | None]:
+    """`a.b[0].c` → ["a", "b", 0, "c"]; `[*]` → None (any index)."""
+    tokens: list[Token | None] = []
+    for name, index in _TOKEN.findall(path):
+        if name:
+            tokens.append(name)
+        else:
+            tokens.append(None if index == "*" else int(index))
+    return tokens
+
+
+def render(tokens: list[Token]) -> str:
+    out = ""
+    for t in tokens:
+        out += f"[{t}]" if isinstance(t, int) else (f".{t}" if out else str(t))
+    return out
+
+
+def _matches(doc: Any, tokens: list[Token | None], prefix: list[Token]) -> Iterator[list[Token]]:
+    if not tokens:
+        yield prefix
+        return
+    head, rest = tokens[0], tokens[1:]
+    if head is None and isinstance(doc, list):
+        for i, item in enumerate(doc):
+            yield from _matches(item, rest, [*prefix, i])
+    elif isinstance(head, int) and isinstance(doc, list) and head < len(doc):
+        yield from _matches(doc[head], rest, [*prefix, head])
+    elif isinstance(head, str) and isinstance(doc, dict) and head in doc:
+        yield from _matches(doc[head], rest, [*prefix, head])
+
+
+def get(doc: Any, tokens: list[Token]) -> Any:
+    for t in tokens:
+        try:
+            doc = doc[t]
+        except (KeyError, IndexError, TypeError):
+            return MISSING
+    return doc
+
+
+def without(doc: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of `doc` with every path removed (list items become None, keeping indices)."""
+    out = copy.deepcopy(doc)
+    for path in paths:
+        for tokens in list(_matches(out, parse(path), [])):
+            parent = get(out, tokens[:-1])
+            if isinstance(parent, dict):
+                parent.pop(tokens[-1], None)
+            elif isinstance(parent, list):
+                parent[tokens[-1]] = None
+    return out
+
+
+def overlay(desired: dict[str, Any], live: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """`desired` with each ignored path taken from `live` (or dropped if live lacks it).
+
+    A full-replace update must not overwrite what the dashboard owns.
+    """
+    out = copy.deepcopy(desired)
+    for path in paths:
+        pattern = parse(path)
+        targets = {tuple(t) for t in _matches(out, pattern, [])}
+        targets |= {tuple(t) for t in _matches(live, pattern, [])}
+        for tokens in sorted(targets, key=len):
+            _put(out, list(tokens), get(live, list(tokens)))
+    return out
+
+
+def _put(doc: Any, tokens: list[Token], value: Any) -> None:
+    parent = get(doc, tokens[:-1])
+    last = tokens[-1]
+    if isinstance(parent, dict) and isinstance(last, str):
+        if value is MISSING:
+            parent.pop(last, None)
+        else:
+            parent[last] = copy.deepcopy(value)
+    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+        if value is not MISSING:
+            parent[last] = copy.deepcopy(value)

@@ -1,0 +1,84 @@
+"""Saved plans (`plan --out FILE`, `apply FILE`).
+
+The file is the §8 document plus a `saved` block: the specs' content hash
+and, per change, the live object's fingerprint and body at plan time, so
+apply can refuse a stale plan and say what changed. A checksum over the
+whole document detects hand edits. Written atomically: a crash leaves the
+old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import StalePlanError
+from reconciler.plan.model import FORMAT_VERSION, Action, Change, FieldChange, Plan, Unmanaged
+
+
+def save(plan: Plan, path: Path) -> None:
+    doc = plan.to_json()
+    doc["saved"] = {
+        "content_hash": plan.content_hash,
+        "fingerprints": {c.ref: c.fingerprint for c in plan.changes},
+        "live_bodies": {c.ref: c.live_body for c in plan.changes if c.live_body is not None},
+        "refusals": plan.refusals,
+    }
+    doc["checksum"] = _checksum(doc)
+    atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def load(path: Path) -> Plan:
+    """The plan and its live bodies; refuses files edited by hand or of another format."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StalePlanError(f"{path}: plan file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise StalePlanError(f"{path}: not a plan file ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION or "saved" not in doc:
+        raise StalePlanError(f"{path}: not a saved plan of format_version {FORMAT_VERSION}")
+    if doc.get("checksum") != _checksum({k: v for k, v in doc.items() if k != "checksum"}):
+        raise StalePlanError(f"{path}: checksum mismatch: the plan file was edited; plan again")
+    saved = doc["saved"]
+    fingerprints = saved["fingerprints"]
+    changes = []
+    for c in doc["changes"]:
+        change = Change(
+            kind=c["kind"], key=c["key"], name=c["name"], action=Action(c["action"]),
+            live_id=c["live_id"], diff=[FieldChange(**d) for d in c["diff"]],
+            go_live=c["go_live"], reach=c["reach"], depends_on=tuple(c["depends_on"]),
+            warnings=list(c["warnings"]),
+        )
+        change.fingerprint = fingerprints.get(change.ref, "absent")
+        change.live_body = saved.get("live_bodies", {}).get(change.ref)
+        changes.append(change)
+    plan = Plan(
+        env=doc["env"], target=doc["target"], changes=changes,
+        unmanaged=[Unmanaged(**u) for u in doc["unmanaged"]],
+        refusals=list(saved.get("refusals", [])), content_hash=saved["content_hash"],
+    )
+    return plan
+
+
+def _checksum(doc: dict[str, Any]) -> str:
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,215 @@
+"""Build a Plan: fetch live state, match it to specs, diff, order (DESIGN §4–§5).
+
+Requests: one listing per kind (paged), then details only for the live
+objects specs claim; unmanaged campaigns are read in full only when prune
+needs to know which audiences they target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from reconciler.errors import PlanError
+from reconciler.plan import paths
+from reconciler.plan.diff import diff
+from reconciler.plan.identity import Matching, match
+from reconciler.plan.model import Action, Change, Plan, Unmanaged
+from reconciler.provider import LiveObject, Provider
+from reconciler.spec.workspace import Spec, Workspace
+
+Progress = Callable[[str], None]
+
+
+def select(workspace: Workspace, targets: Iterable[str]) -> list[Spec]:
+    """The specs `--target` names (by key or kind:key) and everything they depend on."""
+    wanted = list(targets)
+    if not wanted:
+        return list(workspace.specs)
+    chosen: dict[str, Spec] = {}
+    unknown = []
+    for t in wanted:
+        hits = [s for s in workspace.specs if t in (s.key, s.ref)]
+        if not hits:
+            unknown.append(t)
+        for s in hits:
+            chosen[s.ref] = s
+    if unknown:
+        raise PlanError(f"--target: no spec with key {', '.join(map(repr, unknown))}")
+    queue = list(chosen.values())
+    while queue:
+        for ref in queue.pop().depends_on:
+            dep = workspace.get(ref)
+            if dep is not None and dep.ref not in chosen:
+                chosen[ref] = dep
+                queue.append(dep)
+    return [s for s in workspace.specs if s.ref in chosen]
+
+
+async def build_plan(
+    workspace: Workspace,
+    provider: Provider,
+    *,
+    targets: Iterable[str] = (),
+    progress: Progress = lambda _msg: None,
+) -> Plan:
+    env = workspace.loaded.env
+    specs = select(workspace, targets)
+    scoped = bool(list(targets))
+    kinds = [k.name for k in provider.kinds]
+
+    progress("listing live objects")
+    listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
+    live = dict(zip(kinds, listed, strict=True))
+    matchings = {k: match([s for s in specs if s.kind == k], live[k]) for k in kinds}
+    problems = [p for m in matchings.values() for p in m.problems]
+    if problems:
+        raise PlanError(problems[0], problems)
+
+    progress("reading managed objects")
+    for k in kinds:
+        await _fill_bodies(provider, matchings[k].pairs)
+
+    ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+    by_id = {k: {o.id: o for o in live[k]} for k in kinds}
+    changes: list[Change] = []
+    for k in kinds:
+        for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
+            changes.append(_change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id))
+
+    removals: list[Change] = []
+    unmanaged: list[Unmanaged] = []
+    if env.prune and not scoped:
+        removals = await _prune(provider, workspace, matchings, changes, ids)
+    pruned = {(c.kind, c.live_id) for c in removals}
+    for k in kinds:
+        unmanaged += [
+            Unmanaged(k, o.id, o.name) for o in matchings[k].unmanaged if (k, o.id) not in pruned
+        ]
+
+    plan = Plan(
+        env=workspace.loaded.env_name,
+        target={"api_url": env.api_url, "org_id": env.org_id, "app_id": env.app_id},
+        changes=changes + removals,
+        unmanaged=unmanaged,
+        content_hash=workspace.content_hash,
+    )
+    plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
+    return plan
+
+
+def desired_payload(
+    provider: Provider,
+    spec: Spec,
+    live_body: Mapping[str, Any] | None,
+    ids: Mapping[str, int],
+) -> dict[str, Any]:
+    """The wire payload for `spec`; ignored paths keep their live values.
+
+    A full-replace update must not overwrite what `ignore_changes` leaves to
+    the dashboard, so those paths are copied from the live object.
+    """
+    body = dict(spec.body)
+    if live_body is not None and spec.ignore_changes:
+        body = paths.overlay(body, dict(live_body), spec.ignore_changes)
+    return provider.payload(replace(spec, body=body), ids)
+
+
+async def _fill_bodies(provider: Provider, pairs: dict[str, LiveObject | None]) -> None:
+    missing = [(ref, o) for ref, o in pairs.items() if o is not None and o.body is None]
+    fetched = await asyncio.gather(*(provider.get_live(o.kind, o.id) for _, o in missing))
+    for (ref, old), new in zip(missing, fetched, strict=True):
+        if new is None:
+            raise PlanError(f"{old.kind} {old.id} ({old.name!r}) vanished while planning; re-run")
+        pairs[ref] = new
+
+
+def _change(
+    provider: Provider,
+    spec: Spec,
+    live: LiveObject | None,
+    ids: Mapping[str, int],
+    live_by_id: Mapping[str, Mapping[int, LiveObject]],
+) -> Change:
+    payload = desired_payload(provider, spec, live.body if live else None, ids)
+    desired = paths.without(provider.comparable(spec.kind, payload), spec.ignore_changes)
+    change = Change(
+        kind=spec.kind, key=spec.key, name=spec.name, action=Action.CREATE,
+        depends_on=spec.depends_on,
+        go_live=provider.goes_live(spec.kind, live, payload),
+        reach=provider.reach(payload, live_by_id.get("audience", {})),
+    )
+    if live is not None:
+        current = paths.without(dict(live.body or {}), spec.ignore_changes)
+        change.live_id = live.id
+        change.fingerprint = live.fingerprint
+        change.live_body = dict(live.body or {})
+        change.diff = diff(current, desired)
+        change.action = Action.UPDATE if change.diff else Action.NOOP
+        if change.diff and provider.is_live(live):
+            change.warnings.append(
+                "edits a live campaign: the new message and audience apply to its next sends"
+            )
+    if change.go_live and change.reach is None:
+        change.warnings.append("goes live to an audience whose reach is known only after apply")
+    return change
+
+
+async def _prune(
+    provider: Provider,
+    workspace: Workspace,
+    matchings: dict[str, Matching],
+    changes: list[Change],
+    ids: Mapping[str, int],
+) -> list[Change]:
+    """Removals for unmanaged objects in `prune_match` scope (DESIGN §5).
+
+    Audiences are removed only when no live campaign, managed or not, targets
+    them; that needs the unmanaged campaigns' bodies, read only here.
+    """
+    env = workspace.loaded.env
+    removals: list[Change] = []
+    targeted: set[int] = set()
+    needs_targets = any(k.removal == "delete" for k in provider.kinds)
+    if needs_targets:
+        for m in matchings.values():
+            unread = [o for o in m.unmanaged if o.body is None]
+            read = await asyncio.gather(*(provider.get_live(o.kind, o.id) for o in unread))
+            targeted |= {t for o in read if o for t in o.targets}
+            targeted |= {t for o in m.pairs.values() if o for t in o.targets}
+            targeted |= {t for o in m.unmanaged if o.body is not None for t in o.targets}
+        targeted |= {ids[d] for c in changes for d in c.depends_on if d in ids}
+    for info in reversed(provider.kinds):
+        for obj in matchings[info.name].unmanaged:
+            if not fnmatch.fnmatchcase(obj.name, env.prune_match) or obj.id in targeted:
+                continue
+            action = Action.ARCHIVE if info.removal == "archive" else Action.DELETE
+            removals.append(
+                Change(kind=info.name, key=None, name=obj.name, action=action, live_id=obj.id,
+                       fingerprint=obj.fingerprint if obj.body is not None else "listed")
+            )
+    return removals
+
+
+def _empty_kind_refusals(plan: Plan, workspace: Workspace, kinds: list[str]) -> list[str]:
+    refusals = []
+    for k in kinds:
+        removing = sum(1 for c in plan.changes if c.kind == k and c.action.removes)
+        if removing and not workspace.of_kind(k):
+            refusals.append(
+                f"prune would remove {removing} {k}(s) while there are no {k} specs at all "
+                "(an emptied or mis-pointed folder?); use --force if that is intended"
+            )
+    return refusals
+
+
+def existing_count(plan: Plan) -> int:
+    return sum(1 for c in plan.changes if c.live_id is not None)
+
+
+def changed_count(plan: Plan) -> int:
+    return sum(1 for c in plan.changes if c.action in (Action.UPDATE, Action.ARCHIVE, Action.DELETE))
+

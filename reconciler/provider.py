@@ -1,0 +1,125 @@
+"""The small interface plan and apply speak to; one implementation per platform.
+
+A provider lists, reads, creates, updates and removes live objects, and
+translates a spec into the payload its API receives. It never diffs, orders,
+retries or prints: the framework (reconciler.plan, reconciler.apply,
+reconciler.calls) owns that, so a second platform only fills in these hooks.
+
+Errors: a provider raises `reconciler.errors.ApiError` (with `.status`) or
+`reconciler.errors.TransportError` (with `.ambiguous`: the request may have
+been performed) and nothing else; `reconciler.calls` decides what to retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.spec.workspace import Spec
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """A kind of object, in dependency order, and how it is removed."""
+
+    name: str
+    removal: str  # "archive" (reversible) or "delete"
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    """One object as the API has it.
+
+    `body` is the comparable form (see `Provider.comparable`), or None when only
+    a listing summary was fetched. `targets` are the live ids of the objects it
+    depends on (a campaign's audiences), used by prune guards.
+    """
+
+    kind: str
+    id: int
+    name: str
+    updated_at: str | None = None
+    body: Mapping[str, Any] | None = None
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    reach: Mapping[str, Any] | None = None
+    targets: tuple[int, ...] = ()
+    status: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of what the user owns of this object: changes iff its body changes."""
+        return fingerprint(self.body)
+
+
+def fingerprint(body: Mapping[str, Any] | None) -> str:
+    if body is None:
+        return "absent"
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class Provider(ABC):
+    """What a platform must offer. `kinds` is in dependency order."""
+
+    kinds: tuple[KindInfo, ...]
+
+    def kind(self, name: str) -> KindInfo:
+        return next(k for k in self.kinds if k.name == name)
+
+    # --- reads -----------------------------------------------------------
+    @abstractmethod
+    async def list_live(self, kind: str) -> list[LiveObject]:
+        """Every live, non-archived object of `kind`; bodies may be None."""
+
+    @abstractmethod
+    async def get_live(self, kind: str, live_id: int) -> LiveObject | None:
+        """One object with its body, or None when it does not exist."""
+
+    @abstractmethod
+    async def find_by_name(self, kind: str, name: str) -> list[LiveObject]:
+        """Live objects whose name is exactly `name` (for duplicate-safe creates)."""
+
+    # --- writes ----------------------------------------------------------
+    @abstractmethod
+    async def create(self, kind: str, payload: Mapping[str, Any]) -> LiveObject: ...
+
+    @abstractmethod
+    async def update(self, kind: str, live_id: int, payload: Mapping[str, Any]) -> LiveObject: ...
+
+    @abstractmethod
+    async def remove(self, kind: str, live_id: int) -> None:
+        """Archive or delete, per `KindInfo.removal`."""
+
+    # --- translation -----------------------------------------------------
+    @abstractmethod
+    def payload(self, spec: Spec, ids: Mapping[str, int]) -> dict[str, Any]:
+        """The wire payload for `spec`; `ids` maps refs ("audience:key") to live ids.
+
+        A ref missing from `ids` (its object is created in the same run) is
+        left as the placeholder string "<ref>", which `comparable` keeps.
+        """
+
+    @abstractmethod
+    def comparable(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Normalize a payload or a live body so equal meaning compares equal."""
+
+    @abstractmethod
+    def goes_live(self, kind: str, before: LiveObject | None, payload: Mapping[str, Any]) -> bool:
+        """Whether writing `payload` over `before` starts sending to real users."""
+
+    @abstractmethod
+    def is_live(self, live: LiveObject) -> bool:
+        """Whether the object is currently sending (edits reach users)."""
+
+    @abstractmethod
+    def reach(
+        self, payload: Mapping[str, Any], audiences: Mapping[int, LiveObject]
+    ) -> dict[str, Any] | None:
+        """Who a campaign payload would reach, from live audience counts."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

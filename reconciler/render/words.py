@@ -1,0 +1,41 @@
+"""Shared wording of plans, so text and markdown say the same thing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.plan.model import Action, Change, Plan
+
+VERBS = {
+    Action.CREATE: "create",
+    Action.UPDATE: "update",
+    Action.NOOP: "unchanged",
+    Action.ARCHIVE: "archive",
+    Action.DELETE: "delete",
+}
+SIGNS = {Action.CREATE: "+", Action.UPDATE: "~", Action.NOOP: "=", Action.ARCHIVE: "-", Action.DELETE: "-"}
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    return (
+        f"{s['create']} to create, {s['update']} to update, {s['archive']} to archive, "
+        f"{s['delete']} to delete, {s['noop']} unchanged, {s['unmanaged']} unmanaged"
+    )
+
+
+def reach_text(reach: dict[str, Any] | None) -> str:
+    if not reach:
+        return "reach unknown until applied"
+    if reach.get("everyone"):
+        return "everyone (all users of the app)"
+    return f"{reach.get('user_count', 0):,} users, {reach.get('has_push', 0):,} with push enabled"
+
+
+def label(change: Change) -> str:
+    ident = change.key if change.key else f"#{change.live_id}"
+    return f"{change.kind} {ident}"
+
+
+def send_test_hint(change: Change) -> str:
+    return f"reconciler send-test {change.key}" if change.key else ""
