@@ -136,7 +136,9 @@ def _reject_constant(name: str) -> Any:
 async def read_json(request: Request) -> Any:
     """The request body as JSON: 415 wrong type, 413 over 1 MB, 422 unparseable or empty."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    is_json = media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    is_json = media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
     if media and not is_json:
         raise ApiProblem(415, f"Unsupported content type {media!r}: send application/json")
     length = request.headers.get("content-length", "")
