@@ -1,0 +1,99 @@
+"""Sandbox-only endpoints under /_sandbox/ and the request counter behind them.
+
+Tests and benchmarks need what the real API cannot give: registering apps on
+the fly, counting the requests a command made (by route template, so
+`GET …/campaigns/{campaign_id}` is one key whatever the id) and reading the
+pushes the Push API accepted. No auth and no faults here; serve binds to
+loopback by default.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reconciler.sandbox.protocol import ApiProblem, read_json, store_of
+from reconciler.sandbox.validation import Problems, check_body_object
+
+ADMIN_PREFIX = "/_sandbox/"
+router = APIRouter(prefix="/_sandbox")
+
+
+class RequestStats:
+    """Thread-safe request counts by `METHOD /route/{template}`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"total": sum(self._counts.values()), "by_route": dict(self._counts)}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class StatsMiddleware:
+    """Counts every API request (faulted ones too) under its route template."""
+
+    def __init__(self, app: ASGIApp, stats: RequestStats, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.stats = stats
+        self.routes = routes
+
+    def _template(self, scope: Scope) -> str:
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return str(getattr(route, "path", scope["path"]))
+        return "(unmatched)"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
+            self.stats.count(f"{scope['method']} {self._template(scope)}")
+        await self.app(scope, receive, send)
+
+
+@router.post("/apps")
+async def register_app(request: Request) -> JSONResponse:
+    """Register an app (idempotent): `{"org_id": 1, "app_id": "x"}` → 201."""
+    body = check_body_object(await read_json(request))
+    p = Problems()
+    org_id = p.integer(body, "org_id", "", required=True, minimum=1, maximum=2**63 - 1)
+    app_id = p.text(body, "app_id", "", required=True)
+    p.raise_if_any()
+    created = store_of(request).register_app(int(org_id or 0), str(app_id))
+    return JSONResponse({"org_id": org_id, "app_id": app_id, "created": created}, status_code=201)
+
+
+@router.get("/stats")
+async def get_stats(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.state.stats.snapshot())
+
+
+@router.post("/stats/reset")
+async def reset_stats(request: Request) -> JSONResponse:
+    request.app.state.stats.reset()
+    return JSONResponse(request.app.state.stats.snapshot())
+
+
+@router.get("/pushes")
+async def list_pushes(request: Request) -> JSONResponse:
+    """Recorded Push API messages, oldest first; `?app_id=` narrows to one app."""
+    app_id = request.query_params.get("app_id")
+    if app_id is not None and not app_id:
+        raise ApiProblem(422, "app_id must not be empty")
+    return JSONResponse(store_of(request).pushes(app_id))

@@ -1,0 +1,80 @@
+"""Assemble the sandbox: `create_app` (ASGI) and `inprocess_transport` (no socket).
+
+Both ways of running share every handler: `reconciler sandbox serve` hands
+`create_app(...)` to uvicorn, and the CLI's embedded sandbox (`api_url:
+sandbox`) talks to the same app through httpx's ASGI transport, so what tests
+prove over loopback HTTP holds in-process too. The store is opened here, not in
+a lifespan hook, because the ASGI transport never runs lifespan events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
+
+from reconciler import __version__
+from reconciler.sandbox import admin, audiences, campaigns, push
+from reconciler.sandbox.faults import FaultMiddleware, Faults
+from reconciler.sandbox.protocol import EXCEPTION_HANDLERS
+from reconciler.sandbox.store import Store
+
+DEFAULT_APPS: tuple[tuple[int, str], ...] = ((1, "demo-app"),)
+
+
+def create_app(
+    db_path: Path,
+    *,
+    api_key: str = "sandbox",
+    api_secret: str = "sandbox",
+    apps: Iterable[tuple[int, str]] = DEFAULT_APPS,
+    faults: Faults | None = None,
+) -> FastAPI:
+    """The sandbox API as an ASGI app over the SQLite file `db_path` (created if absent)."""
+    app = FastAPI(
+        title="reconciler sandbox (Localytics API)",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+    )
+    store = Store(Path(db_path))
+    for org_id, app_id in apps:
+        store.register_app(org_id, app_id)
+    app.state.store = store
+    app.state.credentials = (api_key, api_secret)
+    app.state.stats = admin.RequestStats()
+    app.state.push_limiter = push.RateLimiter()
+    routers = [m.router for m in (campaigns, audiences, push, admin)]
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/")
+    async def health() -> JSONResponse:
+        """The Push API's health check; also how `serve` callers see it is up."""
+        return JSONResponse({"ok": True})
+
+    @app.post("/v1/test")
+    async def ping() -> PlainTextResponse:
+        return PlainTextResponse("pong")
+
+    # add_middleware wraps outward: stats sees faulted requests too.
+    app.add_middleware(FaultMiddleware, faults=faults or Faults())
+    routes = [r for router in routers for r in router.routes]
+    routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
+    app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
+    return app
+
+
+def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncBaseTransport:
+    """An httpx transport to a sandbox over `db_path` with (org_id, app_id) registered.
+
+    Use as `httpx.AsyncClient(transport=..., base_url="http://sandbox")`; no
+    port is opened, and the credentials are the defaults (`sandbox`/`sandbox`).
+    """
+    return httpx.ASGITransport(app=create_app(db_path, apps=[(org_id, app_id)]))

@@ -1,0 +1,134 @@
+"""Fault injection for the API paths: latency, errors, dropped answers, rate limit.
+
+These knobs let tests and users see what the real API does on a bad day:
+`error_rate` fails a request before it does anything (safe to retry),
+`drop_rate` performs a write and then fails the answer with an HTML 502 (the
+ambiguous create a client must resolve by looking the object up), and
+`rate_limit` answers 429 without Retry-After, as the real API does. One RNG
+seeded by `seed` makes a run reproducible. Only /api/v6 and /v2 are affected;
+/_sandbox/ admin endpoints never are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+FAULT_PREFIXES = ("/api/v6/", "/v2/")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ERROR_STATUSES = (500, 502, 503)
+DROPPED_PAGE = (
+    b"<html><head><title>502 Bad Gateway</title></head>"
+    b"<body><center><h1>502 Bad Gateway</h1></center></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What goes wrong, and how often. All zero: a well-behaved API."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    rate_limit: int = 0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "drop_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {value}")
+        if self.latency_ms < 0 or self.rate_limit < 0:
+            raise ValueError("latency_ms and rate_limit must not be negative")
+
+    @property
+    def any(self) -> bool:
+        return bool(self.latency_ms or self.error_rate or self.drop_rate or self.rate_limit)
+
+
+class _Window:
+    """A fixed one-second window counter: more than `limit` in the second → refuse."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._second = 0
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def admit(self) -> bool:
+        second = int(time.monotonic())
+        with self._lock:
+            if second != self._second:
+                self._second, self._count = second, 0
+            self._count += 1
+            return self._count <= self.limit
+
+
+async def send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode())],
+    })
+    await send({"type": "http.response.body", "body": payload})
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware (no body buffering) that applies `Faults` to API paths."""
+
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self.app = app
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+        self._rng_lock = threading.Lock()
+        self._window = _Window(faults.rate_limit) if faults.rate_limit else None
+
+    def _roll(self, rate: float) -> bool:
+        if rate <= 0:
+            return False
+        with self._rng_lock:
+            return self._rng.random() < rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(FAULT_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        f = self.faults
+        if f.latency_ms:
+            await asyncio.sleep(f.latency_ms / 1000)
+        if self._window is not None and not self._window.admit():
+            await send_json(send, 429, {"error": "Too Many Requests"})
+            return
+        if self._roll(f.error_rate):
+            with self._rng_lock:
+                status = self._rng.choice(ERROR_STATUSES)
+            await send_json(send, status, {"error": "Internal error (sandbox fault injection)"})
+            return
+        if scope["method"] in WRITES and self._roll(f.drop_rate):
+            await self._perform_then_drop(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _perform_then_drop(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the write to completion, throw its answer away, answer an HTML 502."""
+
+        async def swallow(message: Message) -> None:
+            return None
+
+        await self.app(scope, receive, swallow)
+        await send({
+            "type": "http.response.start",
+            "status": 502,
+            "headers": [(b"content-type", b"text/html"),
+                        (b"content-length", str(len(DROPPED_PAGE)).encode())],
+        })
+        await send({"type": "http.response.body", "body": DROPPED_PAGE})

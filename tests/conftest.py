@@ -1,0 +1,3 @@
+"""Shared pytest setup: the sandbox fixtures every test may use."""
+
+pytest_plugins = ["tests.sandbox_fixtures"]

@@ -1,0 +1,150 @@
+"""Pytest plugin: served sandboxes on free loopback ports, for every test in the project.
+
+Tests talk to a real `python -m reconciler sandbox serve` subprocess over
+HTTP, never to mocks of httpx. `sandbox_server` is one fault-free server per
+test session (per xdist worker); `sandbox_app` gives each test its own fresh
+app on it, so tests never see each other's objects; `sandbox_factory`
+starts servers with fault knobs for the tests that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+START_TIMEOUT = 30.0
+FLAGS = ("latency_ms", "error_rate", "drop_rate", "rate_limit", "seed", "api_key", "api_secret")
+
+
+@dataclass(frozen=True)
+class AppRef:
+    """One registered app of the sandbox: what a client puts in its paths."""
+
+    org_id: int
+    app_id: str
+
+
+@dataclass
+class ServedSandbox:
+    """A running sandbox server and the helpers tests use against it."""
+
+    base_url: str
+    api_url: str
+    api_key: str
+    api_secret: str
+    db: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+
+    def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = httpx.request(method, self.base_url + "/_sandbox" + path, timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def new_app(self, org_id: int = 1) -> AppRef:
+        """Register a fresh app with a unique key (a clean slate for one test)."""
+        app_id = f"test-{uuid.uuid4().hex[:12]}"
+        self._admin("POST", "/apps", json={"org_id": org_id, "app_id": app_id})
+        return AppRef(org_id=org_id, app_id=app_id)
+
+    def stats(self) -> dict:
+        """Request counts: `{"total": N, "by_route": {"GET /api/v6/…": n}}`."""
+        return self._admin("GET", "/stats")
+
+    def reset_stats(self) -> None:
+        self._admin("POST", "/stats/reset")
+
+    def pushes(self, app_id: str) -> list[dict]:
+        """Messages the Push API accepted for this app, oldest first."""
+        return self._admin("GET", "/pushes", params={"app_id": app_id})
+
+    def stop(self) -> None:
+        """Terminate the server (SIGTERM, then SIGKILL) and close its pipe."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start_sandbox(db: Path, **flags: Any) -> ServedSandbox:
+    """Start `reconciler sandbox serve --port 0` and wait for its listening line."""
+    unknown = set(flags) - set(FLAGS) - {"apps"}
+    if unknown:
+        raise TypeError(f"unknown sandbox flag(s): {', '.join(sorted(unknown))}")
+    args = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--host", "127.0.0.1",
+            "--port", "0", "--db", str(db)]
+    for name in FLAGS:
+        if flags.get(name) is not None:
+            args += ["--" + name.replace("_", "-"), str(flags[name])]
+    for org_id, app_id in flags.get("apps", ()):
+        args += ["--app", f"{org_id}:{app_id}"]
+    log = db.with_suffix(".log").open("wb")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env)
+    log.close()
+    line: list[bytes] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT)
+    text = line[0].decode() if line else ""
+    if "serving http://" not in text:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        errors = db.with_suffix(".log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"sandbox did not start: {text!r}\n{errors}")
+    api_url = text.split("serving ", 1)[1].split()[0]
+    return ServedSandbox(
+        base_url=api_url.removesuffix("/api/v6"),
+        api_url=api_url,
+        api_key=flags.get("api_key") or "sandbox",
+        api_secret=flags.get("api_secret") or "sandbox",
+        db=db,
+        process=proc,
+    )
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
+    """One fault-free served sandbox for the whole session (per xdist worker)."""
+    served = start_sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db")
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path) -> Iterator[Callable[..., ServedSandbox]]:
+    """`sandbox_factory(latency_ms=…, error_rate=…, drop_rate=…, rate_limit=…, seed=…)`."""
+    started: list[ServedSandbox] = []
+
+    def start(**flags: Any) -> ServedSandbox:
+        served = start_sandbox(tmp_path / f"sandbox-{len(started)}.db", **flags)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture
+def sandbox_app(sandbox_server: ServedSandbox) -> AppRef:
+    """A fresh app on the session's sandbox: no objects but the test's own."""
+    return sandbox_server.new_app()
