@@ -1,0 +1,113 @@
+"""Shared pieces of the spec models: the strict base class, rule errors, small types."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+
+class SpecModel(BaseModel):
+    """Unknown fields are errors; types are not coerced (a quoted "5" is not an int)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def rule(message: str, at: str = "") -> PydanticCustomError:
+    """A broken rule; `at` names the field inside the model the error points at."""
+    return PydanticCustomError("spec_rule", message, {"at": at} if at else None)
+
+
+def _iso_datetime(v: str) -> str:
+    text = v.strip()
+    try:
+        if "T" in text or " " in text:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            date.fromisoformat(text)
+    except ValueError:
+        raise rule(
+            f"{v!r} is not an ISO 8601 date or date-time (e.g. \"2026-12-01T09:00:00Z\")"
+        ) from None
+    return v
+
+
+DateTimeText = Annotated[
+    str,
+    AfterValidator(_iso_datetime),
+    WithJsonSchema({"type": "string", "format": "date-time",
+                    "description": "UTC date-time, e.g. 2026-12-01T09:00:00Z"}),
+]
+
+
+def parse_instant(v: str) -> datetime:
+    """An ISO 8601 text (already validated) as an aware datetime in UTC."""
+    text = v.strip().replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text if ("T" in text or " " in text) else text + "T00:00:00")
+    if parsed.tzinfo is None:
+
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _filter_value(v: Any) -> Any:
+    if isinstance(v, bool) or not (
+        isinstance(v, str | int) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    ):
+        raise rule("must be a string, an integer or a list of strings")
+    return v
+
+
+FilterValue = Annotated[
+    Any,
+    AfterValidator(_filter_value),
+    WithJsonSchema({"oneOf": [{"type": "string"}, {"type": "integer"},
+                              {"type": "array", "items": {"type": "string"}}]}),
+]
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+PinId = Annotated[int, Field(gt=0)]
+
+RECONCILER_ONLY = ("id", "protect", "ignore_changes")
+
+
+def pin_field() -> Any:
+    return Field(
+        None,
+        description="Pin this spec to one live object by its id (adoption, renames). "
+        "Reconciler-only: never sent to the API.",
+    )
+
+
+def protect_field() -> Any:
+    return Field(
+        False, description="When true, reconciler never archives or deletes the live object. "
+        "Reconciler-only.",
+    )
+
+
+def ignore_changes_field() -> Any:
+    return Field(
+        default_factory=list,
+        description="Field paths (dots and [i], e.g. creatives[0].build_attributes.push_message) "
+        "left out of the diff, for fields edited in the dashboard. Reconciler-only.",
+    )
+
+
+def check_ignore_paths(model: type[BaseModel], paths: list[str]) -> None:
+    """Each ignore_changes path must start with a field of the spec."""
+    import difflib
+    import re
+
+    fields = [f for f in model.model_fields if f not in RECONCILER_ONLY]
+    for i, p in enumerate(paths):
+        head = re.split(r"[.\[]", p, maxsplit=1)[0]
+        if head not in fields:
+            hint = difflib.get_close_matches(head, fields, n=1)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise rule(f"ignore_changes path {p!r} does not start with a spec field{tip}",
+                       at=f"ignore_changes.{i}")

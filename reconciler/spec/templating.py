@@ -1,0 +1,106 @@
+"""Jinja2 rendering of string values, after YAML parsing (so positions stay true).
+
+Sandboxed, strict about undefined names, bounded in output size and in the
+numbers a template may multiply or call with, so a spec cannot render
+gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+MAX_RENDERED = 100_000  # characters per value
+MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
+
+
+class TemplateProblem(Exception):
+    """A value failed to render; the message names the cause."""
+
+
+class _Env(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        for n in (left, right):
+            if isinstance(n, int) and abs(n) > MAX_NUMBER:
+                raise SecurityError(f"number {n} is too large for '{op}' in a template")
+        return operator.mul(left, right) if op == "*" else operator.pow(left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, int) and abs(a) > MAX_NUMBER:
+                raise SecurityError(f"number {a} is too large in a template call")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+_MISSING_ATTR = re.compile(r"has no attribute '([^']*)'")
+_UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
+
+
+class Renderer:
+    """Renders strings with context `vars` and `env`; caches compiled templates."""
+
+    def __init__(self, variables: Mapping[str, Any], env_name: str):
+        self.vars = dict(variables)
+        self.env_name = env_name
+        self._jinja = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        self._cache: dict[str, Any] = {}
+        self._context = {"vars": self.vars, "env": env_name}
+
+    @staticmethod
+    def is_template(s: str) -> bool:
+        return "{" in s and ("{{" in s or "{%" in s or "{#" in s)
+
+    def render(self, source: str) -> str:
+        """The rendered string, or TemplateProblem naming the cause."""
+        if not self.is_template(source):
+            return source
+        template = self._cache.get(source)
+        if template is None:
+            try:
+                template = self._jinja.from_string(source)
+            except TemplateSyntaxError as e:
+                raise TemplateProblem(f"template syntax error: {e.message}") from None
+            self._cache[source] = template
+        parts: list[str] = []
+        size = 0
+        try:
+            for chunk in template.generate(self._context):
+                size += len(chunk)
+                if size > MAX_RENDERED:
+                    raise TemplateProblem(
+                        f"template renders more than {MAX_RENDERED:,} characters"
+                    )
+                parts.append(chunk)
+        except UndefinedError as e:
+            raise TemplateProblem(self._undefined(source, str(e))) from None
+        except SecurityError as e:
+            raise TemplateProblem(f"template not allowed: {e}") from None
+        except TemplateError as e:
+            raise TemplateProblem(f"template error: {e}") from None
+        except (ArithmeticError, TypeError, ValueError, OverflowError, MemoryError) as e:
+            raise TemplateProblem(f"template error: {e}") from None
+        return "".join(parts)
+
+    def _undefined(self, source: str, message: str) -> str:
+        m = _MISSING_ATTR.search(message)
+        if m and re.search(rf"vars\s*(\.\s*{re.escape(m.group(1))}\b|\[\s*['\"]"
+                           rf"{re.escape(m.group(1))}['\"])", source):
+            name = m.group(1)
+            hint = difflib.get_close_matches(name, list(self.vars), n=1)
+            known = ", ".join(sorted(self.vars)) or "none"
+            tip = f"did you mean vars.{hint[0]}? " if hint else ""
+            return (f"undefined template variable vars.{name} "
+                    f"({tip}env {self.env_name!r} defines vars: {known})")
+        m = _UNDEFINED_NAME.search(message)
+        if m:
+            return (f"undefined template variable {m.group(1)!r} "
+                    "(templates see only 'vars' and 'env')")
+        return f"undefined template variable: {message}"
