@@ -1,3 +1,3 @@
 """Shared pytest setup: the sandbox fixtures every test may use."""
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.conftest_repo"]

@@ -24,7 +24,10 @@ class Run:
 
     @property
     def json(self) -> Any:
-        return json.loads(self.stdout)
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError:
+            raise AssertionError(f"exit {self.code}, no JSON; stderr:\n{self.stderr}") from None
 
 
 def audience(name: str, event: str = "Purchase", country: str = "US") -> dict[str, Any]:
@@ -57,7 +60,7 @@ def campaign(name: str, audiences: list[Any] | None = None, status: str = "draft
         target = {"campaign_type": "saved_audience", "control_group_percent": 5,
                   "target_rules": {"audience": audiences}}
     items = [{"title": f"Variant {chr(65 + i)}",
-              "build_attributes": {"push_title": name, "push_message": f"{message} {i}"}}
+              "build_attributes": {"push_title": "Sale", "push_message": f"{message} {i}"}}
              for i in range(creatives)]
     if creatives > 1:
         share = 100 // creatives

@@ -77,10 +77,13 @@ def test_prune_archives_in_scope_campaigns_and_deletes_untargeted_audiences(repo
     repo.put("audience", "unused", audience("[git] unused", event="Open"))
     repo.put("campaign", "a", campaign("[git] a", ["used"]))
     repo.put("campaign", "b", campaign("[git] b"))
+    repo.put("audience", "keeper", audience("[git] keeper", event="Share"))
     repo.put("campaign", "c", campaign("Dashboard-made"))
     assert repo.apply().code == 0
     repo.env_extra = {"prune": True, "prune_match": "[[]git] *"}
     repo.write_config()
+    used_id = next(a["id"] for a in repo.live_audiences() if a["name"] == "[git] used")
+    repo.put("campaign", "a", campaign("[git] a", [used_id]))  # raw id: audience unmanaged
     for key in ("unused", "used"):
         repo.remove("audience", key)
     repo.remove("campaign", "b")
@@ -96,7 +99,7 @@ def test_prune_archives_in_scope_campaigns_and_deletes_untargeted_audiences(repo
     assert repo.apply().code == 0
     assert "[git] b" not in {c["name"] for c in repo.live_campaigns()}
     assert "[git] b" in {c["name"] for c in repo.live_campaigns(archived=True)}
-    assert {a["name"] for a in repo.live_audiences()} == {"[git] used"}
+    assert {a["name"] for a in repo.live_audiences()} == {"[git] used", "[git] keeper"}
 
 
 def test_prune_refused_when_a_kind_has_no_specs(repo: Repo) -> None:
