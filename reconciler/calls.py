@@ -3,7 +3,7 @@
 Providers hand each request to `Caller.send` as a zero-argument coroutine
 factory and say whether it is idempotent; they never retry themselves.
 
-- Retried: 429, 502, 503, 504 and transport errors, with capped exponential
+- Retried: 429, 502, 503, 504 and transport errors (and 500 on reads), with capped exponential
   backoff and jitter (tenacity), honouring Retry-After when the API sends it.
 - A non-idempotent request (a create) is retried only when it surely did not
   happen (429, connection refused). An ambiguous failure is raised to the
@@ -98,9 +98,11 @@ class _RetryAfterOrBackoff(wait_base):
         return self._backoff(retry_state)
 
 
-def _retryable(idempotent: bool) -> Callable[[BaseException], bool]:
+def _retryable(idempotent: bool, read: bool) -> Callable[[BaseException], bool]:
     def check(exc: BaseException) -> bool:
         if isinstance(exc, ApiError):
+            if read and exc.status == 500:
+                return True  # re-reading is always safe
             return exc.retryable and (idempotent or not exc.ambiguous)
         if isinstance(exc, TransportError):
             return idempotent or not exc.ambiguous
@@ -127,12 +129,17 @@ class Caller:
         self.requests = 0
         self.retries = 0
 
-    async def send(self, request: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
-        """Run `request` under the gate, retrying what is safe to retry."""
+    async def send(
+        self, request: Callable[[], Awaitable[T]], *, idempotent: bool, read: bool = False
+    ) -> T:
+        """Run `request` under the gate, retrying what is safe to retry.
+
+        `read` marks a request without effects (GET), which a 500 may also retry.
+        """
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=self._wait,
-            retry=retry_if_exception(_retryable(idempotent)),
+            retry=retry_if_exception(_retryable(idempotent, read)),
             reraise=True,
         )
         async for attempt in retrying:

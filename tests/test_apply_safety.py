@@ -130,5 +130,5 @@ def test_second_local_apply_is_refused_while_one_holds_the_lock(repo: Repo) -> N
         assert repo.live_campaigns() == []
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
     assert repo.apply().code == 0

@@ -46,6 +46,12 @@ def test_client_errors_and_500_are_not_retried(status: int) -> None:
     assert calls["n"] == 1
 
 
+def test_reads_also_retry_500() -> None:
+    request, calls = failing(ApiError("x", status=500))
+    assert run(fast_caller().send(request, idempotent=True, read=True)) == "ok"
+    assert calls["n"] == 2
+
+
 @pytest.mark.parametrize("error", [ApiError("x", status=502), ApiError("x", status=504),
                                    TransportError("timed out")])
 def test_a_create_is_never_resent_after_an_ambiguous_failure(error: Exception) -> None:

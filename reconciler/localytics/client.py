@@ -100,7 +100,7 @@ class LocalyticsClient:
     # --- plumbing --------------------------------------------------------
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return await self._caller.send(
-            lambda: self._request("GET", path, params=params), idempotent=True
+            lambda: self._request("GET", path, params=params), idempotent=True, read=True
         )
 
     async def _get_or_none(self, path: str) -> Any:
