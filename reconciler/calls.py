@@ -16,6 +16,7 @@ factory and say whether it is idempotent; they never retry themselves.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,7 @@ from typing import TypeVar
 from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
@@ -33,6 +35,7 @@ from tenacity.wait import wait_base
 from reconciler.errors import ApiError, TransportError
 
 T = TypeVar("T")
+log = logging.getLogger("reconciler.calls")
 RETRY_AFTER_CAP = 60.0  # seconds; a larger Retry-After is treated as this
 
 
@@ -111,6 +114,12 @@ def _retryable(idempotent: bool, read: bool) -> Callable[[BaseException], bool]:
     return check
 
 
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0
+    log.debug("attempt %d failed (%s); retrying in %.2f s", state.attempt_number, exc, wait)
+
+
 class Caller:
     """Shared by every request of one run: one concurrency gate, one pacer."""
 
@@ -140,6 +149,7 @@ class Caller:
             stop=stop_after_attempt(self._attempts),
             wait=self._wait,
             retry=retry_if_exception(_retryable(idempotent, read)),
+            before_sleep=_log_retry,
             reraise=True,
         )
         async for attempt in retrying:

@@ -26,6 +26,7 @@ from reconciler.provider import LiveObject, Provider
 from reconciler.spec.workspace import Workspace
 
 CREATE_ATTEMPTS = 4
+CANCELLED = "cancelled before start"
 
 
 @dataclass
@@ -33,11 +34,13 @@ class Executor:
     provider: Provider
     workspace: Workspace
     journal: Journal
+    concurrency: int = 4
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     ids: dict[str, int] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
 
     async def run(self, plan: Plan) -> list[Result]:
+        self._slots = asyncio.Semaphore(self.concurrency)
         for change in plan.changes:
             if change.key and change.live_id is not None:
                 self.ids[change.ref] = change.live_id
@@ -51,13 +54,14 @@ class Executor:
             self._finish(Result(change, SKIPPED, change.live_id,
                                 error=f"depends on {', '.join(blocked)}, which did not apply"))
             return
-        if self.stop.is_set():
-            self._finish(Result(change, SKIPPED, change.live_id, error="cancelled before start"))
-            return
-        try:
-            result = await self._write(change)
-        except ReconcilerError as e:
-            result = Result(change, FAILED, change.live_id, error=str(e))
+        async with self._slots:  # checked only once a slot is free: a stop cuts the queue
+            if self.stop.is_set():
+                self._finish(Result(change, SKIPPED, change.live_id, error=CANCELLED))
+                return
+            try:
+                result = await self._write(change)
+            except ReconcilerError as e:
+                result = Result(change, FAILED, change.live_id, error=str(e))
         self._finish(result)
 
     def _failed(self, ref: str) -> bool:
@@ -69,7 +73,7 @@ class Executor:
         c = result.change
         if result.status == APPLIED and c.key and result.live_id is not None:
             self.ids[c.ref] = result.live_id
-        if result.status != SKIPPED or result.error != "cancelled before start":
+        if result.error != CANCELLED:
             self.journal.record(
                 kind=c.kind, key=c.key, name=c.name, action=c.action.value,
                 live_id=result.live_id, status=result.status, error=result.error,

@@ -53,7 +53,7 @@ async def run_apply(
             _confirm(plan, auto_approve)
             journal = Journal(journal_path or loaded.state_dir / "journal.jsonl", loaded.env_name)
             try:
-                executor = Executor(provider, workspace, journal)
+                executor = Executor(provider, workspace, journal, concurrency=caller.concurrency)
                 with _stop_on_signals(executor.stop):
                     results = await executor.run(plan)
             finally:

@@ -50,6 +50,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Campaign-as-code: validate, plan and apply Localytics campaigns and audiences."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if debug:
+        _debug_logging()
+
+
+def _debug_logging() -> None:
+    """Request lines and retries on stderr; never headers, so never credentials."""
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                        format="debug: %(name)s: %(message)s")
+    for noisy in ("httpcore", "hpack", "asyncio", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,6 +54,10 @@ class EnvConfig(_Strict):
     def _url(cls, v: str) -> str:
         if v != SANDBOX and not v.startswith(("http://", "https://")):
             raise ValueError("must be 'sandbox' or an http(s):// URL")
+        if "@" in v.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError(
+                "must not hold credentials; set LOCALYTICS_API_KEY and LOCALYTICS_API_SECRET"
+            )
         return v.rstrip("/")
 
 

@@ -24,9 +24,10 @@ STYLES = {
 
 def console(file: io.TextIOBase | None = None) -> Console:
     target = file or sys.stdout
-    color = target.isatty() and "NO_COLOR" not in os.environ
+    tty = target.isatty()
+    color = tty and "NO_COLOR" not in os.environ
     return Console(file=target, no_color=not color, highlight=False, soft_wrap=True,
-                   force_terminal=color, emoji=False)
+                   force_terminal=color, emoji=False, width=None if tty else 160)
 
 
 def render_plan(plan: Plan, out: Console) -> None:
