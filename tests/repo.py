@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,16 +135,22 @@ class Repo:
         )
 
     def live_campaigns(self, archived: bool = False) -> list[dict[str, Any]]:
-        with self.api() as c:
-            r = c.get("/campaigns", params={"per_page": 1000, "is_archived": int(archived)})
-            r.raise_for_status()
-            return r.json()["campaigns"]
+        params = {"per_page": 1000, "is_archived": int(archived)}
+        return self._inspect("/campaigns", params)["campaigns"]
 
     def live_audiences(self) -> list[dict[str, Any]]:
+        return self._inspect("/audiences")
+
+    def _inspect(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET past the sandbox's injected faults: the test's own eyes must not fail."""
         with self.api() as c:
-            r = c.get("/audiences")
-            r.raise_for_status()
-            return r.json()
+            for _ in range(50):
+                r = c.get(path, params=params)
+                if r.status_code < 500 and r.status_code != 429:
+                    r.raise_for_status()
+                    return r.json()
+                time.sleep(0.1)
+        raise AssertionError(f"sandbox kept failing GET {path}")
 
     @staticmethod
     def _dump(path: Path, doc: Any) -> None:

@@ -207,6 +207,10 @@ def test_target_limits_plan_to_spec_and_its_audiences(repo: Repo) -> None:
     repo.put("campaign", "c2", campaign("C2", ["a2"]))
     plan = repo.plan("--target", "c1").json
     assert [f"{c['kind']}:{c['key']}" for c in plan["changes"]] == ["audience:a1", "campaign:c1"]
+    assert repo.apply().code == 0
+    scoped = repo.plan("--target", "campaign:c2").json
+    assert [c["key"] for c in scoped["changes"]] == ["a2", "c2"]
+    assert scoped["unmanaged"] == []  # other specs' objects are managed, not unmanaged
     bad = repo.plan("--target", "nope")
     assert bad.code == 1 and "nope" in bad.stderr
 

@@ -17,7 +17,7 @@ from reconciler.spec.workspace import Spec
 class Matching:
     pairs: dict[str, LiveObject | None] = field(default_factory=dict)  # spec ref → live or None
     unmanaged: list[LiveObject] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (spec ref, message)
 
 
 def match(specs: list[Spec], live: list[LiveObject]) -> Matching:
@@ -32,13 +32,13 @@ def match(specs: list[Spec], live: list[LiveObject]) -> Matching:
     for spec in (s for s in specs if s.pin_id is not None):
         obj = by_id.get(spec.pin_id)  # type: ignore[arg-type]
         if obj is None:
-            result.problems.append(
+            result.problems.append((spec.ref,
                 f"{spec.path}: id {spec.pin_id} is not a live {spec.kind} of this app "
                 "(deleted or archived?); remove `id:` to create it anew"
-            )
+            ))
         elif obj.id in claimed:
             result.problems.append(
-                f"{spec.path}: id {obj.id} is also pinned by {claimed[obj.id].path}"
+                (spec.ref, f"{spec.path}: id {obj.id} is also pinned by {claimed[obj.id].path}")
             )
         else:
             claimed[obj.id] = spec
@@ -48,10 +48,10 @@ def match(specs: list[Spec], live: list[LiveObject]) -> Matching:
         candidates = [o for o in by_name.get(spec.name, []) if o.id not in claimed]
         if len(candidates) > 1:
             ids = ", ".join(str(o.id) for o in sorted(candidates, key=lambda o: o.id))
-            result.problems.append(
+            result.problems.append((spec.ref,
                 f"{spec.path}: {len(candidates)} live {spec.kind}s are named {spec.name!r} "
                 f"(ids {ids}); add `id: <one of them>` to the spec to choose"
-            )
+            ))
             continue
         obj = candidates[0] if candidates else None
         if obj is not None:

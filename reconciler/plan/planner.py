@@ -64,14 +64,16 @@ async def build_plan(
     progress("listing live objects")
     listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
     live = dict(zip(kinds, listed, strict=True))
-    matchings = {k: match([s for s in specs if s.kind == k], live[k]) for k in kinds}
-    problems = [p for m in matchings.values() for p in m.problems]
+    # Identity over every spec, so a --target plan still knows what is managed.
+    matchings = {k: match(workspace.of_kind(k), live[k]) for k in kinds}
+    selected = {s.ref for s in specs}
+    problems = [msg for m in matchings.values() for ref, msg in m.problems if ref in selected]
     if problems:
         raise PlanError(problems[0], problems)
 
     progress("reading managed objects")
     for k in kinds:
-        await _fill_bodies(provider, matchings[k].pairs)
+        await _fill_bodies(provider, matchings[k].pairs, selected)
 
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
@@ -118,8 +120,12 @@ def desired_payload(
     return provider.payload(replace(spec, body=body), ids)
 
 
-async def _fill_bodies(provider: Provider, pairs: dict[str, LiveObject | None]) -> None:
-    missing = [(ref, o) for ref, o in pairs.items() if o is not None and o.body is None]
+async def _fill_bodies(
+    provider: Provider, pairs: dict[str, LiveObject | None], selected: set[str]
+) -> None:
+    missing = [
+        (ref, o) for ref, o in pairs.items() if o is not None and o.body is None and ref in selected
+    ]
     fetched = await asyncio.gather(*(provider.get_live(o.kind, o.id) for _, o in missing))
     for (ref, old), new in zip(missing, fetched, strict=True):
         if new is None:
@@ -142,7 +148,9 @@ def _change(
         go_live=provider.goes_live(spec.kind, live, payload),
         reach=provider.reach(payload, live_by_id.get("audience", {})),
     )
-    if live is not None:
+    if live is None:
+        change.diff = diff({}, desired)
+    else:
         current = paths.without(dict(live.body or {}), spec.ignore_changes)
         change.live_id = live.id
         change.fingerprint = live.fingerprint

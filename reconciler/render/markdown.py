@@ -41,7 +41,7 @@ def _head(plan: Plan) -> str:
     t = plan.target
     lines = [
         MARKER,
-        f"### reconciler plan: `{md(plan.env)}` (app `{md(t['app_id'])}`)",
+        f"### reconciler plan: `{_code(plan.env)}` (app `{_code(t['app_id'])}`)",
         "",
         "| create | update | archive | delete | unchanged | unmanaged |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -79,7 +79,7 @@ def _tail(plan: Plan) -> str:
 
 
 def _details(change: Change) -> str:
-    live = f" (id {change.live_id})" if change.live_id else ""
+    live = f" (id {change.live_id})" if change.live_id and change.key else ""
     rows = "".join(
         f"| `{_code(d.path)}` | {_cell(d.before)} | {_cell(d.after)} |\n" for d in change.diff
     )

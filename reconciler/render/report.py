@@ -13,17 +13,19 @@ STYLE = {APPLIED: "green", FAILED: "bold red"}
 
 
 def render_report(results: list[Result], out: Console) -> None:
-    if results:
-        table = Table(show_edge=False, header_style="bold")
-        for col in ("status", "action", "object", "name", "id", "detail"):
-            table.add_column(col)
-        for r in results:
-            table.add_row(
-                r.status, r.change.action.value, label(r.change), plain(r.change.name),
-                str(r.live_id or ""), plain(r.error or r.note or ""),
-                style=STYLE.get(r.status, "yellow"),
-            )
-        out.print(table)
+    if not results:
+        out.print("Nothing to apply: live state matches the specs.")
+        return
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("status", "action", "object", "name", "id", "detail"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(
+            r.status, r.change.action.value, label(r.change), plain(r.change.name),
+            str(r.live_id or ""), plain(r.error or r.note or ""),
+            style=STYLE.get(r.status, "yellow"),
+        )
+    out.print(table)
     out.print(summary_text(results))
 
 

@@ -59,13 +59,27 @@ def render_plan(plan: Plan, out: Console) -> None:
     out.print(Text(f"Summary: {summary_line(plan)}", style="bold"))
 
 
+def _messages(change: Change, out: Console) -> None:
+    """For a new campaign, what its recipients will read."""
+    creatives = next((d.after for d in change.diff if d.path == "creatives"), None)
+    for i, creative in enumerate(creatives if isinstance(creatives, list) else []):
+        attrs = creative.get("build_attributes", {}) if isinstance(creative, dict) else {}
+        title = attrs.get("push_title")
+        text = " / ".join(value(x) for x in (title, attrs.get("push_message")) if x is not None)
+        share = f" ({creative['percent']}%)" if "percent" in creative else ""
+        out.print(Text(f"      creative {chr(65 + i)}{share}: {text}"))
+
+
 def _change(change: Change, out: Console) -> None:
     style = STYLES[change.action]
-    live = f" (id {change.live_id})" if change.live_id else ""
+    live = f" (id {change.live_id})" if change.live_id and change.key else ""
     out.print(Text.assemble(
         (f"{SIGNS[change.action]} {VERBS[change.action]:<8} ", style),
         f"{label(change)}{live} {plain(change.name)!r}",
     ))
+    if change.action is Action.CREATE:
+        _messages(change, out)
+        return
     for d in change.diff:
         out.print(Text(f"      {plain(d.path)}: {value(d.before)} → {value(d.after)}"))
     for w in change.warnings:
