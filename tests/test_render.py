@@ -20,7 +20,7 @@ SCHEMA = json.loads((Path(__file__).parent / "plan_schema.json").read_text())
 def big_plan(n: int) -> Plan:
     changes = [
         Change("campaign", f"c{i:04d}", f"Campaign {i}", Action.UPDATE, live_id=i,
-               diff=[FieldChange(f"creatives[0].build_attributes.push_message", "old " * 20,
+               diff=[FieldChange("creatives[0].build_attributes.push_message", "old " * 20,
                                  "new " * 20)])
         for i in range(n)
     ]
