@@ -239,6 +239,11 @@ def test_cli_comment_labels_and_envs(tmp_path: Path) -> None:
     planfile.save(big_plan(1), tmp_path / "plan.json")
     out = cli("labels", "plan.json", cwd=tmp_path)
     assert json.loads(out.stdout) == {"add": ["go-live", "removes"], "remove": ["no-changes"]}
+    (tmp_path / "plans" / "reconciler-plan-x").mkdir(parents=True)
+    assert cli("labels", "plans", cwd=tmp_path).stdout.startswith("no plan files found")
+    (tmp_path / "plan.json").rename(tmp_path / "plans" / "reconciler-plan-x" / "plan.json")
+    out = cli("labels", "plans", cwd=tmp_path)
+    assert json.loads(out.stdout)["add"] == ["go-live", "removes"]
     bad = cli("drift-issue", "--env", "x", "--exit-code", "1", "--body-file", "b", cwd=tmp_path)
     assert bad.returncode == 1 and bad.stderr.startswith("error: plan exited 1")
     assert "Traceback" not in bad.stderr

@@ -57,15 +57,22 @@ def comment(env_name: str, config_path: Path, fork: bool, validate_exit: int | N
 
 
 @gitops.command()
-@click.argument("plan_files", nargs=-1, required=True, type=FILE)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--pr", type=int, default=None,
               help="Pull request to label through `gh`; without it, only print the decision.")
-def labels(plan_files: tuple[Path, ...], pr: int | None) -> None:
-    """Decide go-live / removes / no-changes from every env's plan, and apply them to --pr."""
-    from reconciler.gitops.gh import run_gh
-    from reconciler.gitops.labels import decide, read_plans, sync
+def labels(paths: tuple[Path, ...], pr: int | None) -> None:
+    """Decide go-live / removes / no-changes from every env's plan, and apply them to --pr.
 
-    change = decide(read_plans(list(plan_files)))
+    PATHS are plan files or folders searched for plan.json (downloaded artifacts).
+    """
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.labels import decide, find_plans, read_plans, sync
+
+    files = find_plans(list(paths))
+    if not files:
+        click.echo("no plan files found: labels left as they are")
+        return
+    change = decide(read_plans(files))
     if pr is not None:
         done = sync(pr, change, run_gh)
         click.echo(json.dumps({"wanted": change.to_json(), "changed": done.to_json()}))

@@ -48,6 +48,14 @@ def decide(plans: list[dict[str, Any]]) -> LabelChange:
     )
 
 
+def find_plans(paths: list[Path]) -> list[Path]:
+    """Plan files named, or every `plan.json` below folders named (e.g. downloaded artifacts)."""
+    found: list[Path] = []
+    for path in paths:
+        found += sorted(path.rglob("plan.json")) if path.is_dir() else [path]
+    return found
+
+
 def read_plans(paths: list[Path]) -> list[dict[str, Any]]:
     """The §8 documents in plan files (saved plans are a superset)."""
     plans = []
