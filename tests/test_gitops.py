@@ -206,7 +206,7 @@ def test_failed_and_skipped_objects_become_annotations() -> None:
          "status": "skipped", "error": None},
         {"kind": "campaign", "key": "ok", "name": "Ok", "action": "update", "status": "applied"},
     ]}
-    lines = annotate.annotations(report)
+    lines = annotate.annotation_lines(report)
     assert lines == [
         "::error title=failed%3A create audience vip::VIPs: HTTP 422: bad%0Arule",
         "::warning title=skipped%3A create campaign offer::Offer, 50%25: "
@@ -247,3 +247,14 @@ def test_cli_comment_labels_and_envs(tmp_path: Path) -> None:
     bad = cli("drift-issue", "--env", "x", "--exit-code", "1", "--body-file", "b", cwd=tmp_path)
     assert bad.returncode == 1 and bad.stderr.startswith("error: plan exited 1")
     assert "Traceback" not in bad.stderr
+
+
+def test_cli_annotate(tmp_path: Path) -> None:
+    report = {"format_version": "1", "summary": {"applied": 0, "failed": 1, "skipped": 0},
+              "results": [{"kind": "campaign", "key": "k", "name": "K", "action": "update",
+                           "live_id": 3, "status": "failed", "error": "HTTP 403"}]}
+    (tmp_path / "apply.json").write_text(json.dumps(report))
+    out = cli("annotate", "apply.json", cwd=tmp_path)
+    assert out.stdout == "::error title=failed%3A update campaign k::K: HTTP 403\n"
+    refused = cli("annotate", "missing.json", cwd=tmp_path)
+    assert refused.returncode == 0 and refused.stdout.startswith("::error title=reconciler apply::")

@@ -117,14 +117,14 @@ def envs(config_path: Path, env_name: str | None, remote_only: bool) -> None:
 @click.argument("report", type=FILE)
 def annotate(report: Path) -> None:
     """Print `::error` lines for failed objects of an apply report (`apply --format json`)."""
-    from reconciler.gitops.annotate import annotations, read_report
+    from reconciler.gitops.annotate import annotation_lines, read_report
 
     text = report.read_text(encoding="utf-8") if report.is_file() else ""
     doc = read_report(text)
     if doc is None:
         click.echo("::error title=reconciler apply::apply made no report; see the log above")
         return
-    for line in annotations(doc):
+    for line in annotation_lines(doc):
         click.echo(line)
 
 

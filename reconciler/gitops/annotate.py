@@ -14,7 +14,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(report: dict[str, Any]) -> list[str]:
+def annotation_lines(report: dict[str, Any]) -> list[str]:
     """`::error` per failed object, `::warning` per skipped one (§8 apply JSON)."""
     lines = []
     for r in report.get("results", []):
