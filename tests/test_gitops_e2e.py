@@ -36,6 +36,12 @@ except ImportError:
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+
+
+def workflow_run(name: str, job: str, index: int = -1) -> str:
+    """The `run:` script of one step of one of .github/workflows/, as GitHub would run it."""
+    path = ROOT / ".github" / "workflows" / f"{name}.yml"
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))["jobs"][job]["steps"][index]["run"]
 BIN = Path(sys.executable).parent
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 ENV = "test"  # the env tests/repo.py writes
@@ -105,15 +111,23 @@ class Runner:
         inputs = {"INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml",
                   "FORK": "true" if fork else "false", "COMMIT": COMMIT, "NO_COLOR": "1"}
         assert set(step["env"]) <= set(inputs), "a new input the test does not set"
+        return self.script(step["run"], **inputs, **env)
+
+    def script(self, run: str, **env: str) -> Step:
+        """A `run:` script under GitHub's `bash -eo pipefail`, with its $GITHUB_OUTPUT read back."""
         self.output_file.write_text("")
-        proc = self._run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                         {**inputs, "GITHUB_OUTPUT": str(self.output_file), **env})
+        proc = self._run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", run],
+                         {"GITHUB_OUTPUT": str(self.output_file), **env})
         lines = self.output_file.read_text().splitlines()
         return Step(proc.returncode, dict(line.split("=", 1) for line in lines),
                     proc.stdout + proc.stderr)
 
-    def gitops(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return self._run(["reconciler", "gitops", *args], env)
+    def labels(self, current: str) -> Step:
+        """plan.yml's labels step over the plan artifacts (downloaded into plans/)."""
+        plans = self.repo.root / "plans"
+        shutil.rmtree(plans, ignore_errors=True)
+        shutil.copytree(self.repo.root / "reconciler-out" / ENV, plans / f"reconciler-plan-{ENV}")
+        return self.script(workflow_run("plan", "labels"), PR="7", FAKE_GH_LABELS=current)
 
     def gh_calls(self) -> list[list[str]]:
         if not self.gh_log.exists():
@@ -145,6 +159,11 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     repo.put("campaign", "winback", campaign("Win them back", ["lapsed"]))
     repo.put("campaign", "launch", campaign("Feature launch", status="active"))
 
+    # the envs jobs: plan.yml plans every env, apply.yml and drift.yml the live ones
+    for name in ("plan", "apply", "drift"):
+        envs = runner.script(workflow_run(name, "envs"))
+        assert envs.code == 0 and json.loads(envs.outputs["envs"]) == [ENV], envs.log
+
     # plan.yml: validate, plan (exit 2 = changes, not a failure), comment body, artifact files
     plan = runner.action("plan")
     assert plan.code == 0, plan.log
@@ -160,8 +179,8 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     assert json.loads(read(runner, "plan.json"))["summary"]["create"] == 3
 
     # plan.yml labels job, over the downloaded artifacts
-    labels = runner.gitops("labels", "--pr", "7", "reconciler-out", FAKE_GH_LABELS="no-changes")
-    assert labels.returncode == 0, labels.stderr
+    labels = runner.labels(current="no-changes")
+    assert labels.code == 0, labels.log
     calls = runner.gh_calls()
     assert ["pr", "edit", "7", "--add-label", "go-live", "--remove-label", "no-changes"] in calls
 
@@ -178,17 +197,17 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     assert again.code == 0 and again.outputs["exitcode"] == "0", again.log
     body = read(runner, "comment.md")
     assert "| 0 | 0 | 0 | 0 | 3 | 0 |" in body and "reconciler plan: no changes" in body
-    runner.gitops("labels", "--pr", "7", "reconciler-out", FAKE_GH_LABELS="go-live")
+    assert runner.labels(current="go-live").code == 0
     assert ["pr", "edit", "7", "--add-label", "no-changes", "--remove-label", "go-live"] \
         in runner.gh_calls()
 
     # drift.yml: no drift leaves no issue; drift opens exactly one, titled by env
     def drift() -> list[list[str]]:
         step = runner.action("plan")
-        issue = runner.gitops("drift-issue", "--env", ENV, "--exit-code",
-                              step.outputs["exitcode"], "--body-file",
-                              step.outputs["comment-file"])
-        assert issue.returncode == 0, issue.stderr
+        issue = runner.script(workflow_run("drift", "drift"), ENV_NAME=ENV,
+                              EXIT_CODE=step.outputs["exitcode"],
+                              BODY=step.outputs["comment-file"])
+        assert issue.code == 0, issue.log
         return [c for c in runner.gh_calls() if c[1] != "list"]
 
     assert drift() == []
