@@ -55,6 +55,15 @@ def test_every_body_fits_a_github_comment(n: int) -> None:
     assert len(failed) < LIMIT
 
 
+def test_a_plan_too_big_even_for_the_renderer_is_cut_with_a_note() -> None:
+    launches = [Change("campaign", f"l{i}", f"Launch {i}" + "!" * 50, Action.CREATE, go_live=True)
+                for i in range(3000)]
+    body = comment.plan_body(plan_of(*launches), RUN)
+    assert len(body) < LIMIT
+    assert body.startswith(marker("production")) and "| 3000 | 0 |" in body
+    assert "cut here to fit" in body and body.rstrip().endswith("</sub>")
+
+
 def test_markers_differ_per_env_and_cannot_close_the_html_comment() -> None:
     assert marker("production") != marker("staging")
     assert marker("a --> <b>") == "<!-- reconciler-plan:a_-___b_ -->"

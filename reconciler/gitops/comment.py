@@ -53,7 +53,23 @@ def plan_body(plan: Plan, run: RunInfo = RunInfo(), limit: int = LIMIT) -> str:
     foot = run.footer(what)
     room = limit - len(head) - len(foot) - SLACK
     rendered = render_markdown(plan, limit=room).removeprefix(MARKER + "\n")
-    return head + rendered + foot
+    return head + fit(rendered, room) + foot
+
+
+CUT_NOTE = ("\n\n_The plan was cut here to fit GitHub's comment limit; the plan artifact "
+            "and `reconciler plan` have all of it._\n")
+
+
+def fit(text: str, room: int) -> str:
+    """`text`, or its first lines and a note when even the renderer's must-keep parts are too long
+    (thousands of go-live warnings or removals)."""
+    if len(text) <= room:
+        return text
+    cut = text[: room - len(CUT_NOTE) - len("</details>\n")]
+    cut = cut[: cut.rfind("\n") + 1]
+    if cut.count("<details>") > cut.count("</details>"):
+        cut += "</details>\n"
+    return cut + CUT_NOTE
 
 
 STAGES = {
