@@ -12,7 +12,8 @@ and shows a traceback only under `--debug`.
     ├── TransportError       the API could not be reached or timed out
     ├── PlanError            live state forbids a plan (duplicate live names, …)
     ├── StalePlanError       a saved plan no longer matches live or specs
-    └── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
+    ├── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
+    └── GitHubError          the GitHub CLI failed (gitops commands in workflows)
 """
 
 from __future__ import annotations
@@ -124,6 +125,10 @@ class StalePlanError(ReconcilerError):
 
 
 class RefusedError(ReconcilerError):
+    pass
+
+
+class GitHubError(ReconcilerError):
     pass
 
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "plan": "reconciler.cli.plan:plan",
     "apply": "reconciler.cli.apply:apply",
     "sandbox": "reconciler.cli.sandbox:sandbox",
+    "gitops": "reconciler.cli.gitops:gitops",
 }
 
 

@@ -1,0 +1,144 @@
+"""`reconciler gitops …`: the small steps GitHub workflows run around plan and apply.
+
+Thin: each subcommand parses, calls `reconciler.gitops`, prints. The
+workflows and the composite action (action.yml) call these, so the YAML holds
+no logic of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import target_options
+
+FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.group()
+def gitops() -> None:
+    """Steps of the GitHub workflows: comment bodies, labels, drift issues, env lists."""
+
+
+@gitops.command()
+@click.option("--env", "env_name", default="", help="Env the comment is for (default: default_env).")
+@click.option("--config", "config_path", type=FILE, default="reconciler.yaml", show_default=True)
+@click.option("--fork", is_flag=True, help="The pull request comes from a fork: say the plan could not run.")
+@click.option("--validate-exit", type=int, default=None, help="Exit code of `reconciler validate`.")
+@click.option("--validate-log", type=FILE, default=None, help="Its captured output.")
+@click.option("--plan-exit", type=int, default=None, help="Exit code of `reconciler plan`.")
+@click.option("--plan-log", type=FILE, default=None, help="Its captured stderr.")
+@click.option("--plan-file", type=FILE, default=None, help="The plan saved by `plan --out`.")
+@click.option("--commit", default="", help="Commit planned (shown in the footer).")
+@click.option("--run-url", default="", help="URL of the workflow run (linked in the footer).")
+@click.option("--out", type=FILE, default=None, help="Write the body here instead of stdout.")
+def comment(env_name: str, config_path: Path, fork: bool, validate_exit: int | None,
+            validate_log: Path | None, plan_exit: int | None, plan_log: Path | None,
+            plan_file: Path | None, commit: str, run_url: str, out: Path | None) -> None:
+    """Build the pull-request comment of one env (keyed by a hidden per-env marker)."""
+    from reconciler.gitops.comment import Outcome, RunInfo, build, read_log
+
+    body = build(
+        env_name or _default_env(config_path),
+        fork=fork,
+        validate=Outcome(validate_exit, read_log(validate_log)),
+        plan=Outcome(plan_exit, read_log(plan_log)),
+        plan_file=plan_file if plan_file is not None and plan_file.is_file() else None,
+        run=RunInfo(commit, run_url or _run_url()),
+    )
+    if out is None:
+        click.echo(body, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(body, encoding="utf-8")
+
+
+@gitops.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--pr", type=int, default=None,
+              help="Pull request to label through `gh`; without it, only print the decision.")
+def labels(paths: tuple[Path, ...], pr: int | None) -> None:
+    """Decide go-live / removes / no-changes from every env's plan, and apply them to --pr.
+
+    PATHS are plan files or folders searched for plan.json (downloaded artifacts).
+    """
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.labels import decide, find_plans, read_plans, sync
+
+    files = find_plans(list(paths))
+    if not files:
+        click.echo("no plan files found: labels left as they are")
+        return
+    change = decide(read_plans(files))
+    if pr is not None:
+        done = sync(pr, change, run_gh)
+        click.echo(json.dumps({"wanted": change.to_json(), "changed": done.to_json()}))
+    else:
+        click.echo(json.dumps(change.to_json()))
+
+
+@gitops.command("drift-issue")
+@click.option("--env", "env_name", required=True, help="Env the scheduled plan ran for.")
+@click.option("--exit-code", type=int, required=True,
+              help="Exit code of `plan --detailed-exitcode`: 2 drift, 0 none.")
+@click.option("--body-file", type=FILE, required=True, help="Issue body (the plan comment).")
+def drift_issue(env_name: str, exit_code: int, body_file: Path) -> None:
+    """Open or update the issue `Drift detected: ENV` on drift; close it when there is none."""
+    from reconciler.errors import ConfigError
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.issue import sync, title
+
+    if exit_code not in (0, 2):
+        raise ConfigError(f"plan exited {exit_code}: no drift verdict, the issue is left alone")
+    action = sync(env_name, exit_code == 2, str(body_file), run_gh)
+    number = f" #{action.number}" if action.number else ""
+    click.echo(f"{title(env_name)}: issue {action.verb}{number}")
+
+
+@gitops.command()
+@target_options
+@click.option("--remote-only", is_flag=True,
+              help="Leave out envs on the embedded sandbox (nothing to apply or drift there).")
+def envs(config_path: Path, env_name: str | None, remote_only: bool) -> None:
+    """The env names of reconciler.yaml as a JSON list (a workflow matrix); --env checks one."""
+    from reconciler.config import load_config
+
+    loaded = load_config(config_path, env_name)
+    names = [loaded.env_name] if env_name else list(loaded.config.envs)
+    if remote_only:
+        names = [n for n in names if not loaded.config.envs[n].is_sandbox]
+    click.echo(json.dumps(names))
+
+
+@gitops.command()
+@click.argument("report", type=FILE)
+def annotate(report: Path) -> None:
+    """Print `::error` lines for failed objects of an apply report (`apply --format json`)."""
+    from reconciler.gitops.annotate import annotation_lines, read_report
+
+    text = report.read_text(encoding="utf-8") if report.is_file() else ""
+    doc = read_report(text)
+    if doc is None:
+        click.echo("::error title=reconciler apply::apply made no report; see the log above")
+        return
+    for line in annotation_lines(doc):
+        click.echo(line)
+
+
+def _default_env(config_path: Path) -> str:
+    from reconciler.config import load_config
+    from reconciler.errors import ReconcilerError
+
+    try:
+        return load_config(config_path).env_name
+    except ReconcilerError:
+        return "default"
+
+
+def _run_url() -> str:
+    server, repo, run_id = (os.environ.get(k, "") for k in
+                            ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else ""

