@@ -1,0 +1,142 @@
+"""Benchmark: requests per second of a served sandbox (no latency knob).
+
+Starts `reconciler sandbox serve` on a free loopback port, then from this one
+process drives it with 8 concurrent connections (httpx.AsyncClient) for a
+fixed time per kind of request, and prints the figures against the targets
+(>= 500 GET/s, >= 200 POST/s). Figures are printed, never asserted.
+
+    .venv/bin/python benchmarks/sandbox_bench.py [--seconds 5] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import itertools
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reconciler.sandbox.launcher import start_served  # noqa: E402
+
+TARGETS = {"GET": 500.0, "POST": 200.0}
+AUTH = "Basic " + base64.b64encode(b"sandbox:sandbox").decode()
+AUDIENCE = {"targeting_type": "install_id", "profile": {"operator": "and", "criteria": [
+    {"key": "country", "scope": "org", "operator": "is one of", "values": ["US"]}]}}
+
+
+def campaign(n: int) -> dict:
+    return {
+        "name": f"Bench {n}", "status": "draft", "goal": "monetize",
+        "audiences": {"campaign_type": "everyone"},
+        "schedule": {"on_schedule": {"begin_date": "2026-12-01T09:00:00Z"}},
+        "creatives": [{"title": "A", "percent": 50, "build_attributes": {"push_message": "a"}},
+                      {"title": "B", "percent": 50, "build_attributes": {"push_message": "b"}}],
+    }
+
+
+async def drive(client: httpx.AsyncClient, make: Callable[[int], httpx.Request],
+                connections: int, seconds: float) -> tuple[int, int, float]:
+    """Run `connections` workers for `seconds`; return (ok, failed, elapsed)."""
+    counter = itertools.count()
+    ok = failed = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal ok, failed
+        while time.perf_counter() < deadline:
+            response = await client.send(make(next(counter)))
+            if response.status_code < 300:
+                ok += 1
+            else:
+                failed += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return ok, failed, time.perf_counter() - start
+
+
+async def bench(api_url: str, connections: int, seconds: float) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    base = f"{api_url}/orgs/1/apps/demo-app"
+    # The Authorization header is set once: httpx's per-request auth flow costs the
+    # client more CPU than the server spends answering, and the client is the bottleneck.
+    async with httpx.AsyncClient(headers={"authorization": AUTH}, limits=limits, timeout=30,
+                                 trust_env=False) as c:
+        seed = [(await c.post(base + "/push/campaigns", json=campaign(i))).json()["id"]
+                for i in range(50)]
+        await c.post(base + "/audiences", json={"name": "Bench", "target_rules": AUDIENCE})
+        kinds: dict[str, Callable[[int], httpx.Request]] = {
+            "GET": lambda n: c.build_request("GET", f"{base}/push/campaigns/{seed[n % 50]}"),
+            "GET listing": lambda n: c.build_request("GET", f"{base}/campaigns"),
+            "POST": lambda n: c.build_request("POST", f"{base}/push/campaigns",
+                                              json=campaign(n)),
+        }
+        figures = {}
+        for name, make in kinds.items():
+            await drive(c, make, connections, 0.3)  # warm-up
+            ok, failed, elapsed = await drive(c, make, connections, seconds)
+            figures[name] = ok / elapsed
+            print(f"{name:12} {ok / elapsed:8.0f} req/s  ({ok} ok, {failed} failed, "
+                  f"{elapsed:.1f} s)", flush=True)
+        figures["GET raw"] = await raw_gets(api_url, f"{base}/push/campaigns/{seed[0]}",
+                                            connections, seconds)
+        print(f"{'GET raw':12} {figures['GET raw']:8.0f} req/s  (asyncio streams, no httpx: "
+              "the server's own capacity)", flush=True)
+        return figures
+
+
+async def raw_gets(api_url: str, url: str, connections: int, seconds: float) -> float:
+    """GETs over plain keep-alive sockets: what the server sustains without httpx's cost."""
+    host, port = api_url.split("//")[1].split("/")[0].split(":")
+    path = "/" + url.split("//")[1].split("/", 1)[1]
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {AUTH}\r\n\r\n").encode()
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection(host, int(port))
+        while time.perf_counter() < deadline:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:"))
+            await reader.readexactly(length)
+            done += 1
+        writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return done / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration per request kind")
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        served = start_served(Path(tmp) / "bench.db")
+        try:
+            print(f"sandbox at {served.api_url}; {args.connections} connections, "
+                  f"{args.seconds:g} s per kind", flush=True)
+            figures = asyncio.run(bench(served.api_url, args.connections, args.seconds))
+        finally:
+            served.stop()
+    print()
+    for kind, target in TARGETS.items():
+        verdict = "meets" if figures[kind] >= target else "BELOW"
+        print(f"{kind:5} {figures[kind]:8.0f} req/s  target >= {target:.0f}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
