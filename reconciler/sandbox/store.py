@@ -66,6 +66,14 @@ SUMMARY_COLUMNS = (
 )
 
 
+class MissingAudiences(Exception):
+    """Audiences a campaign targets vanished between validation and the write."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(", ".join(map(str, ids)))
+        self.ids = ids
+
+
 def valid_id(value: int) -> bool:
     """Whether an id can exist at all (positive and inside SQLite's range)."""
     return 0 < value <= MAX_ID
@@ -296,6 +304,16 @@ class Store:
         self, db: sqlite3.Connection, campaign_id: int, params: dict[str, Any],
         audience_ids: list[int], created_at: str, updated_at: str, kept_creative_ids: list[int],
     ) -> dict[str, Any]:
+        if audience_ids:
+            # Checked again inside the write: a DELETE may have won the race since validation.
+            marks = ",".join("?" * len(audience_ids))
+            live = {r[0] for r in db.execute(
+                f"SELECT id FROM audiences WHERE deleted_at IS NULL AND id IN ({marks})",
+                audience_ids,
+            )}
+            missing = [a for a in audience_ids if a not in live]
+            if missing:
+                raise MissingAudiences(missing)
         creatives = []
         for position, creative in enumerate(params["creatives"]):
             if position < len(kept_creative_ids):
