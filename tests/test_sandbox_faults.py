@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 
+from reconciler.sandbox import Faults, create_app
 from tests.sandbox_helpers import SSL_CONTEXT, audience_body, campaign_body
 
 
@@ -16,26 +20,47 @@ def _client(served, app, **kwargs) -> httpx.Client:
                         verify=SSL_CONTEXT, **kwargs)
 
 
-def test_error_rate_is_seeded_and_roughly_right(sandbox_factory) -> None:
-    runs = []
-    for _ in range(2):
-        served = sandbox_factory(error_rate=0.3, seed=7)
-        app = served.new_app()
-        with _client(served, app) as c:
-            runs.append([c.get("/campaigns").status_code for _ in range(200)])
-    assert runs[0] == runs[1], "the same seed must give the same faults"
-    failed = [s for s in runs[0] if s != 200]
-    assert set(failed) <= {500, 502, 503} and len(set(failed)) > 1
-    assert 0.2 <= len(failed) / 200 <= 0.4
-    assert served.stats()["total"] == 200 + 0  # admin requests are not counted
-
-
-def test_error_rate_fails_before_doing_anything(sandbox_factory) -> None:
-    served = sandbox_factory(error_rate=1.0, seed=1)
+def test_error_rate_fraction_over_http(sandbox_factory) -> None:
+    served = sandbox_factory(error_rate=0.3, seed=7)
     app = served.new_app()
     with _client(served, app) as c:
-        assert c.post("/audiences", json=audience_body()).status_code in (500, 502, 503)
-    with sqlite_rows(served.db) as count:
+        statuses = [c.get("/campaigns").status_code for _ in range(200)]
+    failed = [s for s in statuses if s != 200]
+    assert set(failed) <= {500, 502, 503} and len(set(failed)) > 1
+    assert 0.2 <= len(failed) / 200 <= 0.4
+    assert served.stats()["total"] == 200, "admin requests are not counted"
+
+
+def _inprocess_statuses(db: Path, faults: Faults, make: Callable[[httpx.AsyncClient], Any],
+                        count: int) -> list[int]:
+    app = create_app(db, faults=faults)
+
+    async def run() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://sandbox/api/v6/orgs/1/apps/demo-app",
+                                     auth=("sandbox", "sandbox")) as c:
+            return [(await make(c)).status_code for _ in range(count)]
+
+    try:
+        return asyncio.run(run())
+    finally:
+        app.state.store.close()
+
+
+def test_same_seed_same_faults(tmp_path: Path) -> None:
+    runs = [_inprocess_statuses(tmp_path / f"{n}.db", Faults(error_rate=0.5, seed=3),
+                                lambda c: c.get("/audiences"), 60) for n in range(2)]
+    assert runs[0] == runs[1] and 200 in runs[0] and len(set(runs[0])) > 2
+    other = _inprocess_statuses(tmp_path / "x.db", Faults(error_rate=0.5, seed=4),
+                                lambda c: c.get("/audiences"), 60)
+    assert other != runs[0]
+
+
+def test_error_rate_fails_before_doing_anything(tmp_path: Path) -> None:
+    statuses = _inprocess_statuses(tmp_path / "s.db", Faults(error_rate=1.0),
+                                   lambda c: c.post("/audiences", json=audience_body()), 5)
+    assert set(statuses) <= {500, 502, 503}
+    with sqlite_rows(tmp_path / "s.db") as count:
         assert count("audiences") == 0
 
 
