@@ -18,7 +18,10 @@ import click
 from reconciler.errors import ConfigError
 
 
-def _app_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
+def _app_pair(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[tuple[int, str]]:
+    """Parse repeated `--app ORG:APP` values."""
     pairs = []
     for value in values:
         org, sep, app = value.partition(":")
