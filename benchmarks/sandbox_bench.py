@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -118,17 +119,31 @@ async def raw_gets(api_url: str, url: str, connections: int, seconds: float) -> 
     return done / (time.perf_counter() - start)
 
 
+def run(main: Any, loop: str) -> dict[str, float]:
+    """Run the client on uvloop when asked and installed, else on asyncio."""
+    if loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="duration per request kind")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="asyncio",
+                        help="client event loop (uvloop needs it installed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         served = start_served(Path(tmp) / "bench.db")
         try:
             print(f"sandbox at {served.api_url}; {args.connections} connections, "
                   f"{args.seconds:g} s per kind", flush=True)
-            figures = asyncio.run(bench(served.api_url, args.connections, args.seconds))
+            figures = run(bench(served.api_url, args.connections, args.seconds), args.loop)
         finally:
             served.stop()
     print()
