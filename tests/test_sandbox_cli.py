@@ -45,3 +45,15 @@ def test_help_does_not_import_the_server() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30)
     assert done.stdout.strip().endswith("False False"), done.stdout + done.stderr
+
+
+def test_unusable_db_is_one_error_line(tmp_path) -> None:
+    db = tmp_path / "garbage.db"
+    db.write_text("not a database")
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0", "--db", str(db)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"error: {db}: cannot open the sandbox database: " \
+                                  "file is not a database"

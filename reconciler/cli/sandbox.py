@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from pathlib import Path
 
 import click
@@ -71,7 +72,7 @@ def serve(
             faults=Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
                           rate_limit=rate_limit, seed=seed),
         )
-    except OSError as e:
+    except (OSError, sqlite3.Error) as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
     sock = _bind(host, port)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
