@@ -26,7 +26,6 @@ from reconciler.sandbox.db import valid_id
 from reconciler.sandbox.store import Store
 
 MAX_BODY = 1024 * 1024
-JSON_HEADERS = {"cache-control": "no-store"}
 
 
 class ApiProblem(Exception):
