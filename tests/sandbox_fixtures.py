@@ -9,10 +9,6 @@ starts servers with fault knobs for the tests that need them.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,8 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-START_TIMEOUT = 30.0
-FLAGS = ("latency_ms", "error_rate", "drop_rate", "rate_limit", "seed", "api_key", "api_secret")
+from reconciler.sandbox.launcher import ServedProcess, start_served
 
 
 @dataclass(frozen=True)
@@ -43,10 +38,14 @@ class ServedSandbox:
     api_key: str
     api_secret: str
     db: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+    served: ServedProcess | None = field(default=None, repr=False, compare=False)
+    _client: httpx.Client | None = field(default=None, repr=False, compare=False)
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = httpx.request(method, self.base_url + "/_sandbox" + path, timeout=10, **kwargs)
+        # One kept client: building one per call costs ~0.1 s (TLS setup), per test.
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.base_url + "/_sandbox", timeout=10)
+        response = self._client.request(method, path, **kwargs)
         response.raise_for_status()
         return response.json()
 
@@ -68,56 +67,24 @@ class ServedSandbox:
         return self._admin("GET", "/pushes", params={"app_id": app_id})
 
     def stop(self) -> None:
-        """Terminate the server (SIGTERM, then SIGKILL) and close its pipe."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        """Stop the server process and close the admin client."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self.served is not None:
+            self.served.stop()
 
 
 def start_sandbox(db: Path, **flags: Any) -> ServedSandbox:
-    """Start `reconciler sandbox serve --port 0` and wait for its listening line."""
-    unknown = set(flags) - set(FLAGS) - {"apps"}
-    if unknown:
-        raise TypeError(f"unknown sandbox flag(s): {', '.join(sorted(unknown))}")
-    args = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--host", "127.0.0.1",
-            "--port", "0", "--db", str(db)]
-    for name in FLAGS:
-        if flags.get(name) is not None:
-            args += ["--" + name.replace("_", "-"), str(flags[name])]
-    for org_id, app_id in flags.get("apps", ()):
-        args += ["--app", f"{org_id}:{app_id}"]
-    log = db.with_suffix(".log").open("wb")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env)
-    log.close()
-    line: list[bytes] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT)
-    text = line[0].decode() if line else ""
-    if "serving http://" not in text:
-        proc.kill()
-        proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-        errors = db.with_suffix(".log").read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"sandbox did not start: {text!r}\n{errors}")
-    api_url = text.split("serving ", 1)[1].split()[0]
+    """Start `reconciler sandbox serve --port 0` with `flags` and wait until it listens."""
+    served = start_served(db, **flags)
     return ServedSandbox(
-        base_url=api_url.removesuffix("/api/v6"),
-        api_url=api_url,
+        base_url=served.base_url,
+        api_url=served.api_url,
         api_key=flags.get("api_key") or "sandbox",
         api_secret=flags.get("api_secret") or "sandbox",
         db=db,
-        process=proc,
+        served=served,
     )
 
 

@@ -1,14 +1,17 @@
 """`reconciler sandbox serve`: the sandbox API over HTTP on a local port.
 
 fastapi and uvicorn are imported inside the command so `reconciler --help`
-and every other command stay fast. The listening line is printed (and
-flushed) only once the socket accepts connections, so scripts and test
-fixtures can wait for it; the secret is never printed.
+and every other command stay fast. The port is bound before uvicorn
+starts (a busy port is one `error:` line), and the listening line is printed
+and flushed only once the server accepts connections, so scripts and test
+fixtures can wait for it. The secret is never printed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import sqlite3
 from pathlib import Path
 
 import click
@@ -16,7 +19,10 @@ import click
 from reconciler.errors import ConfigError
 
 
-def _app_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
+def _app_pair(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[tuple[int, str]]:
+    """Parse repeated `--app ORG:APP` values."""
     pairs = []
     for value in values:
         org, sep, app = value.partition(":")
@@ -66,27 +72,39 @@ def serve(
             faults=Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
                           rate_limit=rate_limit, seed=seed),
         )
-    except OSError as e:
+    except (OSError, sqlite3.Error) as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off", server_header=False)
+    sock = _bind(host, port)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            server_header=False, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
-    asyncio.run(_serve(server, api_key))
+    bound_host, bound_port = sock.getsockname()[:2]
+    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+
+    async def run() -> None:
+        task = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if server.started:
+            click.echo(f"sandbox: serving http://{url_host}:{bound_port}/api/v6 (key {api_key})")
+            click.get_text_stream("stdout").flush()
+        await task
+
+    # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make.
+    loop_factory = getattr(config, "get_loop_factory", lambda: None)()
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(run())
 
 
-async def _serve(server: object, api_key: str) -> None:
-    """Run uvicorn; announce the real address once it listens (port 0 resolved)."""
-    import uvicorn
-
-    assert isinstance(server, uvicorn.Server)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            await task  # surfaces a bind error
-            raise SystemExit(1)
-        await asyncio.sleep(0.01)
-    sockets = [s for srv in server.servers for s in srv.sockets]
-    host, port = sockets[0].getsockname()[:2]
-    click.echo(f"sandbox: serving http://{host}:{port}/api/v6 (key {api_key})")
-    click.get_text_stream("stdout").flush()
-    await task
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind before serving, so a busy port is one clear error line, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.set_inheritable(True)
+    return sock

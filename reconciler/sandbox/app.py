@@ -71,10 +71,18 @@ def create_app(
     return app
 
 
+class _SandboxTransport(httpx.ASGITransport):
+    """ASGI transport that closes the sandbox database when the client closes."""
+
+    async def aclose(self) -> None:
+        self.app.state.store.close()  # type: ignore[attr-defined]
+
+
 def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncBaseTransport:
     """An httpx transport to a sandbox over `db_path` with (org_id, app_id) registered.
 
     Use as `httpx.AsyncClient(transport=..., base_url="http://sandbox")`; no
     port is opened, and the credentials are the defaults (`sandbox`/`sandbox`).
+    Closing the client closes the database.
     """
-    return httpx.ASGITransport(app=create_app(db_path, apps=[(org_id, app_id)]))
+    return _SandboxTransport(app=create_app(db_path, apps=[(org_id, app_id)]))

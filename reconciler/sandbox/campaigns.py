@@ -22,6 +22,7 @@ from reconciler.sandbox.protocol import (
     read_json,
     store_of,
 )
+from reconciler.sandbox.store import MissingAudiences
 from reconciler.sandbox.validation import check_body_object
 
 APP = "/api/v6/orgs/{org_id}/apps/{app_id}"
@@ -42,8 +43,16 @@ async def _params(request: Request, org: int, app: str) -> tuple[dict[str, Any],
 async def create_campaign(request: Request, org_id: str, app_id: str) -> JSONResponse:
     org, app = app_scope(request, org_id, app_id)
     params, audience_ids = await _params(request, org, app)
-    body = store_of(request).create_campaign(org, app, params, audience_ids)
+    try:
+        body = store_of(request).create_campaign(org, app, params, audience_ids)
+    except MissingAudiences as e:
+        raise _gone(e) from None
     return JSONResponse(body, status_code=201)
+
+
+def _gone(e: MissingAudiences) -> ApiProblem:
+    return ApiProblem(422, f"Invalid input parameters: audience(s) {e} were deleted meanwhile",
+                      [{"field": "audiences.target_rules.audience", "message": str(e)}])
 
 
 @router.get(APP + "/push/campaigns/{campaign_id}")
@@ -66,7 +75,10 @@ async def replace_campaign(request: Request, org_id: str, app_id: str, campaign_
     if found["archived"]:
         raise ApiProblem(422, "Campaign is archived and cannot be edited")
     params, audience_ids = await _params(request, org, app)
-    body = store.replace_campaign(org, app, cid, params, audience_ids)
+    try:
+        body = store.replace_campaign(org, app, cid, params, audience_ids)
+    except MissingAudiences as e:
+        raise _gone(e) from None
     if body is None:  # deleted between the two steps
         raise not_found()
     return JSONResponse(body)

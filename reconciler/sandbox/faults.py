@@ -48,10 +48,6 @@ class Faults:
         if self.latency_ms < 0 or self.rate_limit < 0:
             raise ValueError("latency_ms and rate_limit must not be negative")
 
-    @property
-    def any(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.drop_rate or self.rate_limit)
-
 
 class _Window:
     """A fixed one-second window counter: more than `limit` in the second → refuse."""

@@ -22,10 +22,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reconciler.sandbox.store import Store, valid_id
+from reconciler.sandbox.db import valid_id
+from reconciler.sandbox.store import Store
 
 MAX_BODY = 1024 * 1024
-JSON_HEADERS = {"cache-control": "no-store"}
 
 
 class ApiProblem(Exception):

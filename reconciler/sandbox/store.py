@@ -1,64 +1,28 @@
 """SQLite persistence of the sandbox: apps, audiences, push campaigns, pushes.
 
-One connection, one lock, WAL: handlers are short, so serializing them costs
-less than it buys (no duplicate ids, no torn writes under parallel clients).
-Objects are kept as JSON documents next to the few columns that listings filter
-and sort on. Every value reaches SQLite as a bound parameter, never as SQL text,
-so names like `'; DROP TABLE campaigns; --` are stored verbatim.
+The operations each endpoint needs, as short methods over one `Database`
+(see db.py for why one connection and one lock). Objects are kept as JSON
+documents next to the few columns that listings filter and sort on.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.computed import (
-    LETTERS,
-    Clock,
-    iso_ms,
-    schedule_summary,
-    segmentation_counts,
-)
+from reconciler.sandbox.computed import LETTERS, iso_ms, schedule_summary, segmentation_counts
+from reconciler.sandbox.db import Database, dumps, valid_id
 
-MAX_ID = 2**63 - 1  # SQLite's INTEGER range; larger ids cannot exist
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS apps (
-  org_id INTEGER NOT NULL, app_id TEXT NOT NULL, created_at TEXT NOT NULL,
-  PRIMARY KEY (org_id, app_id));
-CREATE TABLE IF NOT EXISTS audiences (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, org_id INTEGER NOT NULL, app_id TEXT NOT NULL,
-  name TEXT NOT NULL, target_rules TEXT NOT NULL, counts TEXT NOT NULL,
-  counts_at TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-  deleted_at TEXT);
-CREATE INDEX IF NOT EXISTS audiences_app ON audiences (org_id, app_id);
-CREATE TABLE IF NOT EXISTS campaigns (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, org_id INTEGER NOT NULL, app_id TEXT NOT NULL,
-  name TEXT NOT NULL, status TEXT NOT NULL, archived INTEGER NOT NULL DEFAULT 0,
-  recurring INTEGER NOT NULL, send_local_tz INTEGER NOT NULL, begin_date TEXT,
-  end_date TEXT, body TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS campaigns_app ON campaigns (org_id, app_id);
-CREATE TABLE IF NOT EXISTS campaign_audiences (
-  campaign_id INTEGER NOT NULL, audience_id INTEGER NOT NULL,
-  PRIMARY KEY (campaign_id, audience_id));
-CREATE INDEX IF NOT EXISTS campaign_audiences_audience ON campaign_audiences (audience_id);
-CREATE TABLE IF NOT EXISTS creatives (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, campaign_id INTEGER NOT NULL, position INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS pushes (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT NOT NULL, request_id TEXT,
-  target_type TEXT NOT NULL, target TEXT, alert TEXT, labels TEXT, campaign_key TEXT,
-  received_at TEXT NOT NULL, received_epoch REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS pushes_request ON pushes (app_id, request_id);
-"""
+class MissingAudiences(Exception):
+    """Audiences a campaign targets vanished between validation and the write."""
 
-# Distinct id ranges make a campaign id passed where an audience id belongs
-# fail loudly in tests instead of hitting an unrelated object by chance.
-ID_FLOORS = {"audiences": 100, "campaigns": 4000, "creatives": 7000}
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(", ".join(map(str, ids)))
+        self.ids = ids
+
 
 SUMMARY_COLUMNS = (
     "id, name, status, archived, recurring, send_local_tz, begin_date, end_date, "
@@ -66,62 +30,12 @@ SUMMARY_COLUMNS = (
 )
 
 
-def valid_id(value: int) -> bool:
-    """Whether an id can exist at all (positive and inside SQLite's range)."""
-    return 0 < value <= MAX_ID
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-class Store:
+class Store(Database):
     """The sandbox database. Methods are synchronous and short; all share one lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._known_apps: set[tuple[int, str]] = set()
-        self.clock = Clock()
-        with self._write() as db:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            for table, floor in ID_FLOORS.items():
-                db.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS "
-                    "(SELECT 1 FROM sqlite_sequence WHERE name = ?)",
-                    (table, floor, table),
-                )
-            for table in ("audiences", "campaigns"):
-                row = db.execute(f"SELECT MAX(updated_at) FROM {table}").fetchone()
-                self.clock.observe(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One immediate transaction under the lock: writers never interleave."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        super().__init__(path)
+        self._known_apps: set[tuple[int, str]] = set()  # apps are never unregistered
 
     # apps -----------------------------------------------------------------
 
@@ -161,7 +75,7 @@ class Store:
             cur = db.execute(
                 "INSERT INTO audiences (org_id, app_id, name, target_rules, counts, counts_at, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (org_id, app_id, name, _dumps(rules), _dumps(segmentation_counts(rules)),
+                (org_id, app_id, name, dumps(rules), dumps(segmentation_counts(rules)),
                  stamp, stamp, stamp),
             )
             row = db.execute("SELECT * FROM audiences WHERE id = ?", (cur.lastrowid,)).fetchone()
@@ -203,7 +117,7 @@ class Store:
             if rules is not None:
                 db.execute(
                     "UPDATE audiences SET target_rules = ?, counts = ?, counts_at = ? WHERE id = ?",
-                    (_dumps(rules), _dumps(segmentation_counts(rules)), stamp, audience_id),
+                    (dumps(rules), dumps(segmentation_counts(rules)), stamp, audience_id),
                 )
             db.execute("UPDATE audiences SET updated_at = ? WHERE id = ?", (stamp, audience_id))
             row = db.execute("SELECT * FROM audiences WHERE id = ?", (audience_id,)).fetchone()
@@ -296,6 +210,16 @@ class Store:
         self, db: sqlite3.Connection, campaign_id: int, params: dict[str, Any],
         audience_ids: list[int], created_at: str, updated_at: str, kept_creative_ids: list[int],
     ) -> dict[str, Any]:
+        if audience_ids:
+            # Checked again inside the write: a DELETE may have won the race since validation.
+            marks = ",".join("?" * len(audience_ids))
+            live = {r[0] for r in db.execute(
+                f"SELECT id FROM audiences WHERE deleted_at IS NULL AND id IN ({marks})",
+                audience_ids,
+            )}
+            missing = [a for a in audience_ids if a not in live]
+            if missing:
+                raise MissingAudiences(missing)
         creatives = []
         for position, creative in enumerate(params["creatives"]):
             if position < len(kept_creative_ids):
@@ -314,7 +238,7 @@ class Store:
             "UPDATE campaigns SET name = ?, status = ?, recurring = ?, send_local_tz = ?, "
             "begin_date = ?, end_date = ?, body = ?, updated_at = ? WHERE id = ?",
             (params["name"], params["status"], summary["recurring"], summary["send_local_tz"],
-             summary["begin_date"], summary["end_date"], _dumps(body), updated_at, campaign_id),
+             summary["begin_date"], summary["end_date"], dumps(body), updated_at, campaign_id),
         )
         db.execute("DELETE FROM campaign_audiences WHERE campaign_id = ?", (campaign_id,))
         db.executemany(
@@ -351,7 +275,7 @@ class Store:
             body["updated_at"] = iso_ms(self.clock.tick())
             db.execute(
                 "UPDATE campaigns SET archived = 1, body = ?, updated_at = ? WHERE id = ?",
-                (_dumps(body), body["updated_at"], campaign_id),
+                (dumps(body), body["updated_at"], campaign_id),
             )
         return body
 
@@ -396,8 +320,8 @@ class Store:
                 "INSERT INTO pushes (app_id, request_id, target_type, target, alert, labels, "
                 "campaign_key, received_at, received_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (r["app_id"], r["request_id"], r["target_type"], _dumps(r["target"]),
-                     _dumps(r["alert"]), _dumps(r["labels"]), r["campaign_key"], stamp, epoch)
+                    (r["app_id"], r["request_id"], r["target_type"], dumps(r["target"]),
+                     dumps(r["alert"]), dumps(r["labels"]), r["campaign_key"], stamp, epoch)
                     for r in rows
                 ],
             )

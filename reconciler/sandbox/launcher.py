@@ -1,0 +1,81 @@
+"""Start `reconciler sandbox serve` as a subprocess and wait until it listens.
+
+The test fixtures and the benchmark need a real served sandbox on a free
+loopback port. Asking for port 0 and reading the one line `serve` prints once
+it listens avoids both the race of picking a free port first and polling.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+START_TIMEOUT = 30.0
+FLAGS = ("latency_ms", "error_rate", "drop_rate", "rate_limit", "seed", "api_key", "api_secret")
+
+
+@dataclass
+class ServedProcess:
+    """A running `reconciler sandbox serve` and the URL it announced."""
+
+    api_url: str
+    process: subprocess.Popen[bytes] = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return self.api_url.removesuffix("/api/v6")
+
+    def stop(self) -> None:
+        """Terminate (SIGTERM, then SIGKILL after 10 s) and close the pipe."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start_served(db: Path, **flags: Any) -> ServedProcess:
+    """Serve a sandbox over `db` on 127.0.0.1 and a free port.
+
+    `flags` are serve's options in Python spelling (`latency_ms=50`,
+    `error_rate=0.1`, `seed=1`, `api_key=…`) plus `apps=[(org, app), …]`.
+    The server's stderr goes to `db` with a `.log` suffix and is quoted if
+    it fails to start.
+    """
+    unknown = set(flags) - set(FLAGS) - {"apps"}
+    if unknown:
+        raise TypeError(f"unknown sandbox flag(s): {', '.join(sorted(unknown))}")
+    args = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--host", "127.0.0.1",
+            "--port", "0", "--db", str(db)]
+    for name in FLAGS:
+        if flags.get(name) is not None:
+            args += ["--" + name.replace("_", "-"), str(flags[name])]
+    for org_id, app_id in flags.get("apps", ()):
+        args += ["--app", f"{org_id}:{app_id}"]
+    db.parent.mkdir(parents=True, exist_ok=True)
+    log_path = db.with_suffix(".log")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    line: list[bytes] = []
+    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT)
+    text = line[0].decode() if line else ""
+    if "serving http://" not in text:
+        served = ServedProcess(api_url="", process=proc)
+        served.stop()
+        errors = log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"sandbox did not start: {text!r}\n{errors}")
+    return ServedProcess(api_url=text.split("serving ", 1)[1].split()[0], process=proc)

@@ -1,0 +1,127 @@
+"""Fault knobs of the served sandbox: error rate, dropped writes, rate limit, latency."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reconciler.sandbox import Faults, create_app
+from tests.sandbox_helpers import SSL_CONTEXT, audience_body, campaign_body
+
+
+def _client(served, app, **kwargs) -> httpx.Client:
+    return httpx.Client(base_url=f"{served.api_url}/orgs/{app.org_id}/apps/{app.app_id}",
+                        auth=(served.api_key, served.api_secret), timeout=10,
+                        verify=SSL_CONTEXT, **kwargs)
+
+
+def test_error_rate_fraction_over_http(sandbox_factory) -> None:
+    served = sandbox_factory(error_rate=0.3, seed=7)
+    app = served.new_app()
+    with _client(served, app) as c:
+        statuses = [c.get("/campaigns").status_code for _ in range(200)]
+    failed = [s for s in statuses if s != 200]
+    assert set(failed) <= {500, 502, 503} and len(set(failed)) > 1
+    assert 0.2 <= len(failed) / 200 <= 0.4
+    assert served.stats()["total"] == 200, "admin requests are not counted"
+
+
+def _inprocess_statuses(db: Path, faults: Faults, make: Callable[[httpx.AsyncClient], Any],
+                        count: int) -> list[int]:
+    app = create_app(db, faults=faults)
+
+    async def run() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://sandbox/api/v6/orgs/1/apps/demo-app",
+                                     auth=("sandbox", "sandbox")) as c:
+            return [(await make(c)).status_code for _ in range(count)]
+
+    try:
+        return asyncio.run(run())
+    finally:
+        app.state.store.close()
+
+
+def test_same_seed_same_faults(tmp_path: Path) -> None:
+    runs = [_inprocess_statuses(tmp_path / f"{n}.db", Faults(error_rate=0.5, seed=3),
+                                lambda c: c.get("/audiences"), 60) for n in range(2)]
+    assert runs[0] == runs[1] and 200 in runs[0] and len(set(runs[0])) > 2
+    other = _inprocess_statuses(tmp_path / "x.db", Faults(error_rate=0.5, seed=4),
+                                lambda c: c.get("/audiences"), 60)
+    assert other != runs[0]
+
+
+def test_error_rate_fails_before_doing_anything(tmp_path: Path) -> None:
+    statuses = _inprocess_statuses(tmp_path / "s.db", Faults(error_rate=1.0),
+                                   lambda c: c.post("/audiences", json=audience_body()), 5)
+    assert set(statuses) <= {500, 502, 503}
+    with sqlite_rows(tmp_path / "s.db") as count:
+        assert count("audiences") == 0
+
+
+def test_drop_rate_performs_the_write_then_fails(sandbox_factory) -> None:
+    served = sandbox_factory(drop_rate=1.0)
+    app = served.new_app()
+    with _client(served, app) as c:
+        r = c.post("/push/campaigns", json=campaign_body("Ambiguous"))
+        assert r.status_code == 502 and r.headers["content-type"].startswith("text/html")
+        listed = c.get("/campaigns").json()["campaigns"]
+        assert [x["name"] for x in listed] == ["Ambiguous"], "GETs are never dropped"
+        assert c.delete(f"/push/campaigns/{listed[0]['id']}").status_code == 502
+        assert c.get("/campaigns").json()["total_records"] == 0
+
+
+def test_rate_limit_answers_429_without_retry_after(sandbox_factory) -> None:
+    served = sandbox_factory(rate_limit=5)
+    app = served.new_app()
+    with _client(served, app) as c:
+        answers = [c.get("/audiences") for _ in range(20)]
+    limited = [r for r in answers if r.status_code == 429]
+    assert 20 - len(limited) <= 10 and limited
+    assert limited[0].json() == {"error": "Too Many Requests"}
+    assert "retry-after" not in limited[0].headers
+    assert served.stats()["total"] == 20
+    time.sleep(1.05)
+    with _client(served, app) as c:
+        assert c.get("/audiences").status_code == 200
+
+
+def test_latency_delays_without_blocking_other_requests(sandbox_factory) -> None:
+    served = sandbox_factory(latency_ms=300)
+    app = served.new_app()
+
+    async def burst() -> float:
+        async with httpx.AsyncClient(
+            base_url=f"{served.api_url}/orgs/{app.org_id}/apps/{app.app_id}",
+            auth=(served.api_key, served.api_secret), verify=SSL_CONTEXT, timeout=10,
+        ) as c:
+            start = time.perf_counter()
+            answers = await asyncio.gather(*(c.get("/campaigns") for _ in range(8)))
+            assert all(r.status_code == 200 for r in answers)
+            return time.perf_counter() - start
+
+    elapsed = asyncio.run(burst())
+    assert 0.3 <= elapsed < 1.5, elapsed
+    start = time.perf_counter()
+    served.stats()
+    assert time.perf_counter() - start < 0.3, "/_sandbox/ is never delayed"
+
+
+class sqlite_rows:
+    """Count rows of the sandbox database directly (what was really written)."""
+
+    def __init__(self, db) -> None:
+        import sqlite3
+
+        self._db = sqlite3.connect(db)
+
+    def __enter__(self):
+        return lambda table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def __exit__(self, *exc) -> None:
+        self._db.close()
