@@ -97,3 +97,25 @@ async def list_pushes(request: Request) -> JSONResponse:
     if app_id is not None and not app_id:
         raise ApiProblem(422, "app_id must not be empty")
     return JSONResponse(store_of(request).pushes(app_id))
+
+
+@router.post("/reject")
+async def reject_names(request: Request) -> JSONResponse:
+    """Make writes of objects with these names fail with 422: `{"app_id", "names": [...]}`.
+
+    Offline validation cannot know every reason a real API refuses an object;
+    this lets tests make one object fail on purpose and watch its dependents.
+    """
+    body = check_body_object(await read_json(request))
+    names = body.get("names")
+    if not isinstance(body.get("app_id"), str) or not isinstance(names, list):
+        raise ApiProblem(422, "Invalid input parameters: app_id (string) and names (list)")
+    request.app.state.rejected[body["app_id"]] = {str(n) for n in names}
+    return JSONResponse({"app_id": body["app_id"], "names": sorted(map(str, names))})
+
+
+def check_not_rejected(request: Request, app_id: str, name: object) -> None:
+    if name in request.app.state.rejected.get(app_id, ()):
+        raise ApiProblem(422, f"Invalid input parameters: name {name!r} is refused by a "
+                         "sandbox rule (/_sandbox/reject)",
+                         [{"field": "name", "message": "refused by a sandbox rule"}])

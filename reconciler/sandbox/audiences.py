@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from reconciler.sandbox.admin import check_not_rejected
 from reconciler.sandbox.computed import iso_seconds, parse_iso
 from reconciler.sandbox.protocol import (
     ApiProblem,
@@ -66,7 +67,9 @@ def _live(request: Request, org: int, app: str, audience_id: str) -> dict[str, A
 @router.post(APP + "/audiences")
 async def create_audience(request: Request, org_id: str, app_id: str) -> JSONResponse:
     org, app = app_scope(request, org_id, app_id)
-    name, rules = _check(check_body_object(await read_json(request)), partial=False)
+    body = check_body_object(await read_json(request))
+    check_not_rejected(request, app, body.get("name"))
+    name, rules = _check(body, partial=False)
     audience = store_of(request).create_audience(org, app, name or "", rules)
     return JSONResponse(_response(audience), status_code=201)
 
@@ -104,7 +107,9 @@ async def get_audience(request: Request, org_id: str, app_id: str, audience_id: 
 async def patch_audience(request: Request, org_id: str, app_id: str, audience_id: str) -> Any:
     org, app = app_scope(request, org_id, app_id)
     audience = _live(request, org, app, audience_id)
-    name, rules = _check(check_body_object(await read_json(request)), partial=True)
+    body = check_body_object(await read_json(request))
+    check_not_rejected(request, app, body.get("name"))
+    name, rules = _check(body, partial=True)
     updated = store_of(request).update_audience(org, app, audience["id"], name=name, rules=rules)
     if updated is None:
         raise not_found()

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from reconciler.sandbox.admin import check_not_rejected
 from reconciler.sandbox.campaign_rules import check_campaign
 from reconciler.sandbox.protocol import (
     ApiProblem,
@@ -35,6 +36,7 @@ MAX_PER_PAGE = 1000
 
 async def _params(request: Request, org: int, app: str) -> tuple[dict[str, Any], list[int]]:
     body = check_body_object(await read_json(request))
+    check_not_rejected(request, app, body.get("name"))
     store = store_of(request)
     return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids))
 
