@@ -62,7 +62,8 @@ class SafetyConfig(_Strict):
 
     max_change_percent: float = Field(
         30, ge=0, le=100,
-        description="Refuse when updates+archives+deletes exceed this % of existing managed objects.",
+        description="Refuse when updates+archives+deletes exceed this % of existing "
+        "managed objects.",
     )
     min_existing: int = Field(
         10, ge=0, description="The percentage rule applies only with at least this many existing."

@@ -15,15 +15,15 @@ from typing import Any
 
 from reconciler.config import LoadedConfig
 from reconciler.errors import Location, SpecErrors, SpecProblem
-from reconciler.spec.templating import Renderer, TemplateProblem
-from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
-from reconciler.spec.yamlio import (
+from reconciler.source.yamlio import (
     MAX_FILE_BYTES,
     Document,
     FileProblem,
     load_document,
     too_big,
 )
+from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
 
 SPEC_SUFFIX = ".yaml"
 
@@ -159,7 +159,7 @@ def _render(doc: Document, renderer: Renderer, problems: list[SpecProblem]) -> A
 def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: list[str]
                  ) -> list[SpecProblem]:
     """Duplicate names and pinned ids within a kind; campaign audience keys that do not exist."""
-    from reconciler.spec.problems import suggest
+    from reconciler.source.problems import suggest
 
     problems: list[SpecProblem] = []
     for kind in KINDS:

@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.errors import SpecProblem
+from reconciler.source.problems import problems_from
+from reconciler.source.yamlio import Document
 from reconciler.spec.audience import AudienceSpec
 from reconciler.spec.base import RECONCILER_ONLY
 from reconciler.spec.campaign import CampaignSpec
-from reconciler.spec.problems import problems_from
 from reconciler.spec.workspace import Spec
-from reconciler.spec.yamlio import Document
 
 MODELS: dict[str, type[AudienceSpec] | type[CampaignSpec]] = {
     "audience": AudienceSpec,

@@ -83,7 +83,7 @@ _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 def too_big(size: int, path: str) -> SpecProblem:
     return SpecProblem(
         Location(path, 1, 1),
-        f"file is {size:,} bytes; spec files are limited to {MAX_FILE_BYTES:,} bytes",
+        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes",
     )
 
 
@@ -149,10 +149,6 @@ def load_document(raw: bytes, path: str) -> Document:
     using ruamel's round-trip parser for comments.
     """
     text = decode(raw, path)
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
-        raise FileProblem(SpecProblem(Location(path, 1, 1), "file is empty; a spec is a mapping"))
     _check_tabs(text, path)
     try:
         node = _yaml.compose(text, Loader=_Loader)
@@ -162,11 +158,13 @@ def load_document(raw: bytes, path: str) -> Document:
         raise FileProblem(SpecProblem(Location(path, 1, 1), f"invalid YAML: {e}")) from None
     except RecursionError:
         raise FileProblem(_too_deep(path)) from None
+    if node is None:
+        raise FileProblem(SpecProblem(Location(path, 1, 1), "file is empty; expected a mapping"))
     if not isinstance(node, _yaml.MappingNode):
-        line = node.start_mark.line + 1 if node is not None else 1
+        line = node.start_mark.line + 1
         kind = "a list" if isinstance(node, _yaml.SequenceNode) else "a single value"
         raise FileProblem(SpecProblem(
-            Location(path, line, 1), f"document is {kind}; a spec file must be a mapping of fields"
+            Location(path, line, 1), f"document is {kind}; expected a mapping of fields"
         ))
     doc = Document(path=path, data={})
     walker = _Walker(path, doc.positions)

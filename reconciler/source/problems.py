@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.errors import SpecProblem
-from reconciler.spec.shape import fields_at
-from reconciler.spec.yamlio import Document
+from reconciler.source.shape import fields_at
+from reconciler.source.yamlio import Document
 
 _TYPE_NAMES = {
     "int_type": "an integer", "int_parsing": "an integer", "string_type": "a string",
