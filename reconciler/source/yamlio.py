@@ -1,9 +1,15 @@
-"""Reading spec files: bytes → round-trip YAML → plain data with the position of every value.
+"""Reading YAML files: bytes → plain data, with the position of every value on demand.
 
 Everything that can go wrong with a file itself (size, encoding, tabs, syntax,
 duplicate keys, alias bombs, a document that is not a mapping) becomes a
-`SpecProblem` at a 1-based line and column; nothing here raises a bare
-`ValueError` or a ruamel exception.
+`FileProblem` carrying a `SpecProblem` at a 1-based line and column; nothing
+here lets a bare `ValueError` or a parser exception escape.
+
+Reading goes through libyaml (PyYAML's C parser) for speed — ruamel's
+pure-Python round-trip parser costs ~5 ms a file — and plain scalars are
+resolved by the YAML 1.2 core schema here, as ruamel does, so `yes` stays a
+string and a timestamp stays the text the user wrote. Positions are computed
+only when a problem needs one. `fmt` uses ruamel (`roundtrip.py`) for comments.
 """
 
 from __future__ import annotations
@@ -13,45 +19,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml as _yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarbool import ScalarBoolean
-from ruamel.yaml.scalarfloat import ScalarFloat
-from ruamel.yaml.scalarint import ScalarInt
 
 from reconciler.errors import Location, SpecProblem
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000  # values after alias expansion; a spec has a few hundred
 
-_Loader = getattr(_yaml, "CSafeLoader", _yaml.SafeLoader)
-
 Path_ = tuple[str | int, ...]
 Pos = tuple[int, int]
 
-
-class _Constructor(RoundTripConstructor):
-    """Round-trip constructor that keeps timestamps as the text the user wrote."""
-
-
-def _timestamp_as_text(self: RoundTripConstructor, node: Any) -> str:
-    return str(node.value)
+_CORE = "tag:yaml.org,2002:"
+_BASE = getattr(_yaml, "CSafeLoader", _yaml.SafeLoader)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+class _Loader(_BASE):  # type: ignore[misc, valid-type]
+    """libyaml composer without PyYAML's (YAML 1.1) tag resolution: we resolve ourselves."""
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return "?"
 
-def round_trip_yaml(*, keep_timestamps: bool = False) -> YAML:
-    """The one ruamel configuration: 2-space maps, sequences indented under their key."""
-    y = YAML(typ="rt")
-    if not keep_timestamps:
-        y.Constructor = _Constructor
-    y.preserve_quotes = True
-    y.allow_duplicate_keys = False
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.width = 4096
-    return y
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 class FileProblem(Exception):
@@ -64,16 +55,30 @@ class FileProblem(Exception):
 
 @dataclass
 class Document:
-    """One parsed file: plain data plus where each value sits (path → line, col)."""
+    """One parsed file: plain data, and where each value sits (path → line, col)."""
 
     path: str
     data: dict[str, Any]
-    positions: dict[Path_, Pos] = field(default_factory=dict)
+    node: Any = None
+    source: str | None = field(default=None, repr=False)  # parsed again only for positions
+    templates: list[Path_] = field(default_factory=list)  # paths of strings with `{`
+    _positions: dict[Path_, Pos] | None = field(default=None, repr=False)
+
+    @property
+    def positions(self) -> dict[Path_, Pos]:
+        if self._positions is None:
+            self._positions = {(): (1, 1)}
+            if self.node is None and self.source is not None:
+                self.node = _yaml.compose(self.source, Loader=_Loader)
+            if self.node is not None:
+                _Positions(self._positions).walk(self.node, ())
+        return self._positions
 
     def location(self, path: Path_) -> Location:
-        while path and path not in self.positions:
+        pos = self.positions
+        while path and path not in pos:
             path = path[:-1]
-        line, col = self.positions.get(path, (1, 1))
+        line, col = pos.get(path, (1, 1))
         return Location(self.path, line, col)
 
 
@@ -82,12 +87,11 @@ _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 
 def too_big(size: int, path: str) -> SpecProblem:
     return SpecProblem(
-        Location(path, 1, 1),
-        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes",
+        Location(path, 1, 1), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
     )
 
 
-def _too_deep(path: str) -> SpecProblem:
+def too_deep(path: str) -> SpecProblem:
     return SpecProblem(Location(path, 1, 1), "invalid YAML: nesting too deep")
 
 
@@ -105,22 +109,9 @@ def decode(raw: bytes, path: str) -> str:
         )) from None
 
 
-def parse_rt(text: str, path: str, yaml: YAML | None = None) -> Any:
-    """Round-trip parse (fmt): syntax errors, tabs, duplicate keys become FileProblems."""
-    _check_tabs(text, path)
-    y = yaml or round_trip_yaml()
-    try:
-        return y.load(text)
-    except MarkedYAMLError as e:
-        raise FileProblem(_marked_problem(e, path)) from None
-    except YAMLError as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise FileProblem(SpecProblem(Location(path, 1, 1), f"invalid YAML: {msg}")) from None
-    except RecursionError:
-        raise FileProblem(_too_deep(path)) from None
-
-
-def _check_tabs(text: str, path: str) -> None:
+def check_tabs(text: str, path: str) -> None:
+    if "\t" not in text:
+        return
     m = _TAB_INDENT.search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
@@ -130,55 +121,48 @@ def _check_tabs(text: str, path: str) -> None:
         ))
 
 
-def _marked_problem(e: Any, path: str) -> SpecProblem:
+def marked_problem(e: Any, path: str) -> SpecProblem:
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = (e.problem or "").strip()
     context = (e.context or "").strip()
     text = problem if not context else f"{context}: {problem}" if problem else context
+    if "duplicate key" in problem:
+        text = problem
     return SpecProblem(Location(path, line, col), f"invalid YAML: {text}")
 
 
 def load_document(raw: bytes, path: str) -> Document:
-    """Bytes of one spec file → Document, or FileProblem.
-
-    Validation reads through libyaml (PyYAML's C parser) for speed — ruamel's
-    pure-Python round-trip parser costs ~5 ms a file — and resolves plain
-    scalars by the YAML 1.2 core schema itself, like ruamel does, so `yes`
-    stays a string and timestamps stay the text the user wrote. `fmt` keeps
-    using ruamel's round-trip parser for comments.
-    """
+    """Bytes of one file → Document, or FileProblem."""
     text = decode(raw, path)
-    _check_tabs(text, path)
+    check_tabs(text, path)
     try:
         node = _yaml.compose(text, Loader=_Loader)
     except _yaml.MarkedYAMLError as e:
-        raise FileProblem(_marked_problem(e, path)) from None
+        raise FileProblem(marked_problem(e, path)) from None
     except _yaml.YAMLError as e:
         raise FileProblem(SpecProblem(Location(path, 1, 1), f"invalid YAML: {e}")) from None
     except RecursionError:
-        raise FileProblem(_too_deep(path)) from None
+        raise FileProblem(too_deep(path)) from None
     if node is None:
         raise FileProblem(SpecProblem(Location(path, 1, 1), "file is empty; expected a mapping"))
     if not isinstance(node, _yaml.MappingNode):
-        line = node.start_mark.line + 1
         kind = "a list" if isinstance(node, _yaml.SequenceNode) else "a single value"
         raise FileProblem(SpecProblem(
-            Location(path, line, 1), f"document is {kind}; expected a mapping of fields"
+            Location(path, node.start_mark.line + 1, 1),
+            f"document is {kind}; expected a mapping of fields",
         ))
-    doc = Document(path=path, data={})
-    walker = _Walker(path, doc.positions)
+    builder = _Builder(path)
     try:
-        doc.data = walker.value(node, ())
+        data = builder.mapping(node)
     except _TooBig:
         raise FileProblem(SpecProblem(
             Location(path, 1, 1),
             f"document expands to more than {MAX_NODES:,} values (YAML alias bomb?)",
         )) from None
     except RecursionError:
-        raise FileProblem(_too_deep(path)) from None
-    doc.positions[()] = (1, 1)
-    return doc
+        raise FileProblem(too_deep(path)) from None
+    return Document(path=path, data=data, node=node)
 
 
 class _TooBig(Exception):
@@ -187,12 +171,12 @@ class _TooBig(Exception):
 
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NUMBERISH = re.compile(r"[-+.0-9]")
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _SPECIAL_FLOAT = {".inf": "inf", ".Inf": "inf", ".INF": "inf", "+.inf": "inf", "+.Inf": "inf",
                   "+.INF": "inf", "-.inf": "-inf", "-.Inf": "-inf", "-.INF": "-inf",
                   ".nan": "nan", ".NaN": "nan", ".NAN": "nan"}
-_CORE = "tag:yaml.org,2002:"
 
 
 def resolve_plain(v: str) -> Any:
@@ -201,6 +185,8 @@ def resolve_plain(v: str) -> Any:
         return None
     if v in _BOOL:
         return _BOOL[v]
+    if not _NUMBERISH.match(v):
+        return v
     if _INT.match(v):
         return int(v)
     if v.startswith(("0o", "0x")):
@@ -215,82 +201,95 @@ def resolve_plain(v: str) -> Any:
     return v
 
 
-class _Walker:
-    """libyaml node tree → plain data, recording positions, bounding alias expansion."""
+def _is_merge(knode: Any) -> bool:
+    return knode.value == "<<" and not knode.style and knode.tag in ("?", _CORE + "merge")
 
-    def __init__(self, path: str, positions: dict[Path_, Pos]):
+
+class _Builder:
+    """libyaml node tree → plain data; bounds alias expansion, rejects duplicate keys."""
+
+    def __init__(self, path: str):
         self.path = path
-        self.positions = positions
         self.budget = MAX_NODES
 
     def _fail(self, node: Any, message: str) -> FileProblem:
         m = node.start_mark
         return FileProblem(SpecProblem(Location(self.path, m.line + 1, m.column + 1), message))
 
-    def value(self, node: Any, path: Path_) -> Any:
+    def value(self, node: Any) -> Any:
         self.budget -= 1
         if self.budget < 0:
             raise _TooBig
-        tag = node.tag or ""
-        if not tag.startswith(_CORE) and tag != "!":
-            raise self._fail(node, f"unsupported YAML tag {tag!r}")
-        if isinstance(node, _yaml.MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, _yaml.SequenceNode):
-            out = []
-            for i, item in enumerate(node.value):
-                self.positions[(*path, i)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-                out.append(self.value(item, (*path, i)))
-            return out
-        if not node.style:
-            return resolve_plain(node.value)
-        return node.value
+        if node.tag != "?" and not node.tag.startswith(_CORE):
+            raise self._fail(node, f"unsupported YAML tag {node.tag!r}")
+        cls = type(node)
+        if cls is _yaml.ScalarNode:
+            v = node.value
+            if not node.style:
+                v = resolve_plain(v)
+            elif node.tag == _CORE + "int" or node.tag == _CORE + "float":
+                v = resolve_plain(v)
+            return v
+        if cls is _yaml.MappingNode:
+            return self.mapping(node)
+        return [self.value(item) for item in node.value]
 
-    def mapping(self, node: Any, path: Path_) -> dict[str, Any]:
+    def mapping(self, node: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        first: dict[str, int] = {}
+        first: dict[str, Any] = {}
         merges = []
         for knode, vnode in node.value:
-            if knode.tag == _CORE + "merge":
+            if type(knode) is not _yaml.ScalarNode:
+                raise self._fail(knode, "mapping keys must be plain strings")
+            if _is_merge(knode):
                 merges.append(vnode)
                 continue
-            if not isinstance(knode, _yaml.ScalarNode):
-                raise self._fail(knode, "mapping keys must be plain strings")
             key = knode.value
             if key in first:
-                raise self._fail(knode, f"duplicate key {key!r} (first at line {first[key]})")
-            first[key] = knode.start_mark.line + 1
-            self.positions[(*path, key)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
-            out[key] = self.value(vnode, (*path, key))
+                raise self._fail(knode, f"duplicate key {key!r} "
+                                        f"(first at line {first[key].start_mark.line + 1})")
+            first[key] = knode
+            out[key] = self.value(vnode)
         for vnode in merges:
-            sources = vnode.value if isinstance(vnode, _yaml.SequenceNode) else [vnode]
-            for src in sources:
-                if not isinstance(src, _yaml.MappingNode):
-                    raise self._fail(src, "a merge key '<<' takes a mapping or a list of mappings")
-                saved, self.positions = self.positions, {}
-                try:
-                    merged = self.mapping(src, path)
-                finally:
-                    tmp, self.positions = self.positions, saved
-                for k, v in merged.items():
+            for src in _merge_sources(vnode, self._fail):
+                for k, v in self.mapping(src).items():
                     if k not in out:
                         out[k] = v
-                        self.positions.update(
-                            (p, xy) for p, xy in tmp.items() if p[len(path)] == k
-                        )
         return out
 
 
-def scalar(v: Any) -> Any:
-    """ruamel's round-trip scalar types → plain Python scalars."""
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, ScalarBoolean):
-        return bool(v)
-    if isinstance(v, ScalarInt):
-        return int(v)
-    if isinstance(v, ScalarFloat):
-        return float(v)
-    if isinstance(v, str):
-        return str(v)
-    return v
+def _merge_sources(vnode: Any, fail: Any) -> list[Any]:
+    sources = vnode.value if isinstance(vnode, _yaml.SequenceNode) else [vnode]
+    for src in sources:
+        if not isinstance(src, _yaml.MappingNode):
+            raise fail(src, "a merge key '<<' takes a mapping or a list of mappings")
+    return sources
+
+
+class _Positions:
+    """Path → (line, col) of every key and list item, computed only when a problem needs it."""
+
+    def __init__(self, out: dict[Path_, Pos]):
+        self.out = out
+        self.budget = MAX_NODES
+
+    def walk(self, node: Any, path: Path_) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            return
+        if isinstance(node, _yaml.MappingNode):
+            pairs = [(k, v) for k, v in node.value if isinstance(k, _yaml.ScalarNode)]
+            for knode, vnode in pairs:  # merged keys first: explicit keys win
+                if _is_merge(knode):
+                    for src in vnode.value if isinstance(vnode, _yaml.SequenceNode) else [vnode]:
+                        self.walk(src, path)
+            for knode, vnode in pairs:
+                if not _is_merge(knode):
+                    p = (*path, knode.value)
+                    self.out[p] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+                    self.walk(vnode, p)
+        elif isinstance(node, _yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                p = (*path, i)
+                self.out[p] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                self.walk(item, p)

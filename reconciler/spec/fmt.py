@@ -18,8 +18,9 @@ from ruamel.yaml.tokens import CommentToken
 
 from reconciler.config.models import Config
 from reconciler.errors import SpecErrors, SpecProblem, relpath
+from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
-from reconciler.source.yamlio import FileProblem, decode, parse_rt, round_trip_yaml
+from reconciler.source.yamlio import FileProblem, decode
 from reconciler.spec.validate import MODELS
 from reconciler.spec.workspace import FOLDERS
 
@@ -37,7 +38,7 @@ def root_type(rel: str) -> Any:
 
 def format_text(text: str, rel: str) -> str:
     """The canonical form of one YAML file (FileProblem if it does not parse)."""
-    yaml = round_trip_yaml(keep_timestamps=True)
+    yaml = round_trip_yaml()
     data = parse_rt(text, rel, yaml)
     tp = root_type(rel)
     if tp is not None:

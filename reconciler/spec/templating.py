@@ -13,9 +13,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
-
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
 
@@ -24,22 +21,32 @@ class TemplateProblem(Exception):
     """A value failed to render; the message names the cause."""
 
 
-class _Env(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+def _sandbox() -> Any:
+    """The sandboxed Jinja environment (jinja2 is imported only when a template needs it)."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        for n in (left, right):
-            if isinstance(n, int) and abs(n) > MAX_NUMBER:
-                raise SecurityError(f"number {n} is too large for '{op}' in a template")
-        return operator.mul(left, right) if op == "*" else operator.pow(left, right)
+    class _Env(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        for a in (*args, *kwargs.values()):
-            if isinstance(a, int) and abs(a) > MAX_NUMBER:
-                raise SecurityError(f"number {a} is too large in a template call")
-        return super().call(__context, __obj, *args, **kwargs)
+        def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+            for n in (left, right):
+                if isinstance(n, int) and abs(n) > MAX_NUMBER:
+                    raise SecurityError(f"number {n} is too large for '{op}' in a template")
+            return operator.mul(left, right) if op == "*" else operator.pow(left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            for a in (*args, *kwargs.values()):
+                if isinstance(a, int) and abs(a) > MAX_NUMBER:
+                    raise SecurityError(f"number {a} is too large in a template call")
+            return super().call(__context, __obj, *args, **kwargs)
+
+    return _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
+# `text {{ vars.a.b }} text {{ env }}`: rendered without Jinja when every name resolves
+_SIMPLE = re.compile(r"\{\{\s*(env|vars(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\}\}")
+_PLAIN_VALUE = (str, int, float)
 _MISSING_ATTR = re.compile(r"has no attribute '([^']*)'")
 _UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
 
@@ -50,7 +57,7 @@ class Renderer:
     def __init__(self, variables: Mapping[str, Any], env_name: str):
         self.vars = dict(variables)
         self.env_name = env_name
-        self._jinja = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        self._jinja: Any = None
         self._cache: dict[str, Any] = {}
         self._context = {"vars": self.vars, "env": env_name}
 
@@ -62,6 +69,14 @@ class Renderer:
         """The rendered string, or TemplateProblem naming the cause."""
         if not self.is_template(source):
             return source
+        fast = self._simple(source)
+        if fast is not None:
+            return fast
+        from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+        from jinja2.sandbox import SecurityError
+
+        if self._jinja is None:
+            self._jinja = _sandbox()
         template = self._cache.get(source)
         if template is None:
             try:
@@ -88,6 +103,30 @@ class Renderer:
         except (ArithmeticError, TypeError, ValueError, OverflowError, MemoryError) as e:
             raise TemplateProblem(f"template error: {e}") from None
         return "".join(parts)
+
+    def _simple(self, source: str) -> str | None:
+        """Plain substitution for `{{ vars.x }}` / `{{ env }}`; None when Jinja must decide."""
+        out: list[str] = []
+        pos = 0
+        for m in [*_SIMPLE.finditer(source), None]:
+            text = source[pos:m.start() if m else len(source)]
+            if "{{" in text or "{%" in text or "{#" in text:
+                return None
+            out.append(text)
+            if m is None:
+                break
+            pos = m.end()
+            value: object = self.vars
+            if m.group(1) == "env":
+                value = self.env_name
+            for name in m.group(1).split(".")[1:]:
+                if not isinstance(value, dict) or name not in value:
+                    return None
+                value = value[name]
+            if not isinstance(value, _PLAIN_VALUE) or isinstance(value, bool):
+                return None
+            out.append(str(value))
+        return "".join(out)
 
     def _undefined(self, source: str, message: str) -> str:
         m = _MISSING_ATTR.search(message)

@@ -26,12 +26,14 @@ def adapter(kind: str) -> TypeAdapter[Any]:
     return TypeAdapter(MODELS[kind])
 
 
-def validate_document(kind: str, key: str, doc: Document, rendered: dict[str, Any]
+def validate_document(kind: str, key: str, doc: Document
                       ) -> tuple[Spec | None, list[SpecProblem]]:
+    """Validate a (rendered) document; the Spec, or the problems at their positions."""
+    rendered = doc.data
     try:
         model = adapter(kind).validate_python(rendered)
     except ValidationError as e:
-        return None, problems_from(e, Document(doc.path, rendered, doc.positions), MODELS[kind])
+        return None, problems_from(e, doc, MODELS[kind])
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
     if kind == "campaign" and isinstance(body.get("creatives"), dict):
         body["creatives"] = [body["creatives"]]
