@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.config.models import Config, EnvConfig
-from reconciler.errors import ConfigError, ConfigErrors, Location
+from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
 from reconciler.source.problems import problems_from, suggest
 from reconciler.source.yamlio import FileProblem, load_document
 
@@ -42,7 +42,7 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
     """
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found (use --config FILE)")
-    shown = str(path)
+    shown = relpath(path, Path.cwd())
     try:
         doc = load_document(path.read_bytes(), shown)
     except FileProblem as e:

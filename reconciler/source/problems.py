@@ -63,8 +63,12 @@ def _resolve(data: Any, loc: list[str | int]) -> tuple[list[str | int], list[str
 def problems_from(err: ValidationError, doc: Document, root: Any) -> list[SpecProblem]:
     out: list[SpecProblem] = []
     seen: set[tuple[str, str]] = set()
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    typos = _typo_fixes(errors, root)
+    for e in errors:
         loc = list(e["loc"])
+        if e["type"] == "missing" and tuple(loc) in typos:
+            continue  # reported with the misspelt key ("did you mean")
         ctx = e.get("ctx") or {}
         if e["type"] == "spec_rule" and ctx.get("at"):
             at = [int(x) if x.isdigit() else x for x in str(ctx["at"]).split(".")]
@@ -80,6 +84,18 @@ def problems_from(err: ValidationError, doc: Document, root: Any) -> list[SpecPr
             seen.add(key)
             out.append(SpecProblem(where, message))
     return out
+
+
+def _typo_fixes(errors: list[Any], root: Any) -> set[tuple[Any, ...]]:
+    """Locations of missing fields that an unknown key right beside them misspells."""
+    fixes = set()
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            loc = list(e["loc"])
+            hint = difflib.get_close_matches(str(loc[-1]), fields_at(root, loc[:-1]), n=1)
+            if hint:
+                fixes.add((*loc[:-1], hint[0]))
+    return fixes
 
 
 def _rule_message(e: Any, path: list[str | int]) -> str:

@@ -122,13 +122,19 @@ def check_tabs(text: str, path: str) -> None:
 
 
 def marked_problem(e: Any, path: str) -> SpecProblem:
-    mark = e.problem_mark or e.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    """A parser error at the construct it was parsing (an unclosed `[` is where the
+    mistake is), naming where the parser noticed it."""
     problem = (e.problem or "").strip()
     context = (e.context or "").strip()
-    text = problem if not context else f"{context}: {problem}" if problem else context
-    if "duplicate key" in problem:
-        text = problem
+    at, seen = e.context_mark or e.problem_mark, e.problem_mark
+    if "single document" in context and seen is not None:
+        line, col = seen.line + 1, seen.column + 1
+        return SpecProblem(Location(path, line, col),
+                           "invalid YAML: a second document ('---'); one spec per file")
+    line, col = (at.line + 1, at.column + 1) if at is not None else (1, 1)
+    text = f"{context}: {problem}" if context and problem else context or problem
+    if seen is not None and at is not seen and (seen.line, seen.column) != (at.line, at.column):
+        text += f" (noticed at line {seen.line + 1}, column {seen.column + 1})"
     return SpecProblem(Location(path, line, col), f"invalid YAML: {text}")
 
 

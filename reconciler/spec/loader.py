@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import LoadedConfig
-from reconciler.errors import Location, SpecErrors, SpecProblem
+from reconciler.errors import Location, SpecErrors, SpecProblem, relpath
 from reconciler.source.yamlio import (
     MAX_FILE_BYTES,
     Document,
@@ -139,9 +139,22 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
     audience_keys = [f.key for f in files if f.kind == "audience"]
     problems += cross_checks(specs, docs, audience_keys)
     if problems:
-        raise SpecErrors(problems)
+        raise SpecErrors(shown_from_cwd(problems, root))
     specs.sort(key=lambda s: (KINDS.index(s.kind), s.key))
     return Workspace(loaded=loaded, specs=tuple(specs), content_hash=digest.hexdigest())
+
+
+def shown_from_cwd(problems: list[SpecProblem], root: Path) -> list[SpecProblem]:
+    """Problems with paths as the user can open them: relative to the current directory
+    (spec paths are relative to the config's folder)."""
+    prefix = relpath(root, Path.cwd())
+    if prefix in (".", ""):
+        return problems
+    return [
+        SpecProblem(Location(os.path.join(prefix, p.location.path), p.location.line,
+                             p.location.col), p.message)
+        for p in problems
+    ]
 
 
 def _read(f: SpecFile, problems: list[SpecProblem]) -> bytes | None:
