@@ -76,4 +76,6 @@ class Config(_Strict):
 
     default_env: str | None = Field(None, description="Env used when --env is not given.")
     envs: dict[str, EnvConfig] = Field(min_length=1, description="Named targets.")
-    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    safety: SafetyConfig = Field(
+        default_factory=SafetyConfig, description="Thresholds that make apply refuse."
+    )

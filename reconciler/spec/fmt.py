@@ -45,7 +45,7 @@ def format_text(text: str, rel: str) -> str:
         reorder(data, tp)
     out = io.StringIO()
     yaml.dump(data, out)
-    return out.getvalue()
+    return out.getvalue().rstrip() + "\n"  # blank lines moved to the end are dropped
 
 
 def reorder(node: Any, tp: Any) -> None:
