@@ -71,6 +71,7 @@ def discover(root: Path, warn: Callable[[str], None] = _stderr
                 continue
             key = rel[len(folder) + 1: -len(SPEC_SUFFIX)]
             files.append(SpecFile(kind, key, rel, Path(path)))
+    files.sort(key=lambda f: f.rel)
     return files, problems
 
 
