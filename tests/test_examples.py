@@ -25,7 +25,8 @@ def test_examples_validate(tmp_path: Path) -> None:
     assert out == "valid: 5 audiences, 8 campaigns (env sandbox)\n"
 
 
-def test_examples_cover_the_spec_language() -> None:
+def test_examples_cover_the_spec_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_NO_CACHE", "1")  # leave the project folder alone
     ws = load_workspace(load_config(ROOT / "reconciler.yaml"))
     campaigns = ws.of_kind("campaign")
     bodies = [c.body for c in campaigns]

@@ -185,7 +185,8 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
         except FileProblem as e:
             problems.append(e.problem)
             return None
-        templates = template_paths(doc.data)
+        markers = b"{{" in raw or b"{%" in raw or b"{#" in raw
+        templates = template_paths(doc.data) if markers else []
         cache.put(key, doc.data, templates)
     doc.templates = [tuple(p) for p in templates]
     return doc
