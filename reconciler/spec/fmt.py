@@ -36,11 +36,12 @@ def root_type(rel: str) -> Any:
     return None
 
 
-def format_text(text: str, rel: str) -> str:
-    """The canonical form of one YAML file (FileProblem if it does not parse)."""
+def format_text(text: str, rel: str, tp: Any = None) -> str:
+    """The canonical form of one YAML file (FileProblem if it does not parse);
+    `tp` is its model, found from the path when not given."""
     yaml = round_trip_yaml()
     data = parse_rt(text, rel, yaml)
-    tp = root_type(rel)
+    tp = tp or root_type(rel)
     if tp is not None:
         reorder(data, tp)
     out = io.StringIO()
@@ -104,17 +105,16 @@ def _last_slot(node: CommentedMap | CommentedSeq) -> tuple[Any, Any, int]:
     return node, key, 2 if isinstance(node, CommentedMap) else 0
 
 
-def format_file(path: Path, rel: str) -> tuple[str, str]:
+def format_file(path: Path, rel: str, tp: Any = None) -> tuple[str, str]:
     """(current text, canonical text) of a file."""
     text = decode(path.read_bytes(), rel)
-    return text, format_text(text, rel)
+    return text, format_text(text, rel, tp)
 
 def default_paths(root: Path) -> list[Path]:
     from reconciler.spec.loader import discover
 
     files, _ = discover(root, warn=lambda _line: None)
-    config = [root / "reconciler.yaml"] if (root / "reconciler.yaml").is_file() else []
-    return config + [f.path for f in files]
+    return [f.path for f in files]
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -134,13 +134,15 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
     Files that do not parse are left alone and reported together as SpecErrors.
     """
     root = config_path.parent
-    targets = _expand(paths) if paths else default_paths(root)
+    config = [config_path] if config_path.is_file() else []
+    targets = _expand(paths) if paths else config + default_paths(root)
     changed: list[str] = []
     problems: list[SpecProblem] = []
     for path in targets:
         rel = relpath(path, root)
         try:
-            text, canonical = format_file(path, rel)
+            is_config = path.resolve() == config_path.resolve()
+            text, canonical = format_file(path, rel, Config if is_config else None)
         except FileProblem as e:
             problems.append(e.problem)
             continue
