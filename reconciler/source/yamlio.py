@@ -138,8 +138,9 @@ def marked_problem(e: Any, path: str) -> SpecProblem:
     return SpecProblem(Location(path, line, col), f"invalid YAML: {text}")
 
 
-def load_document(raw: bytes, path: str) -> Document:
-    """Bytes of one file → Document, or FileProblem."""
+def load_document(raw: bytes, path: str, templates: list[Path_] | None = None) -> Document:
+    """Bytes of one file → Document, or FileProblem. With `templates`, the paths of the
+    strings that contain `{` (possible Jinja templates) are appended to it."""
     text = decode(raw, path)
     check_tabs(text, path)
     try:
@@ -158,7 +159,7 @@ def load_document(raw: bytes, path: str) -> Document:
             Location(path, node.start_mark.line + 1, 1),
             f"document is {kind}; expected a mapping of fields",
         ))
-    builder = _Builder(path)
+    builder = _Builder(path, templates)
     try:
         data = builder.mapping(node)
     except _TooBig:
@@ -214,9 +215,11 @@ def _is_merge(knode: Any) -> bool:
 class _Builder:
     """libyaml node tree → plain data; bounds alias expansion, rejects duplicate keys."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, templates: list[Path_] | None):
         self.path = path
         self.budget = MAX_NODES
+        self.templates = templates
+        self.stack: list[str | int] = []
 
     def _fail(self, node: Any, message: str) -> FileProblem:
         m = node.start_mark
@@ -235,10 +238,18 @@ class _Builder:
                 v = resolve_plain(v)
             elif node.tag == _CORE + "int" or node.tag == _CORE + "float":
                 v = resolve_plain(v)
+            if self.templates is not None and type(v) is str and "{" in v:
+                self.templates.append(tuple(self.stack))
             return v
         if cls is _yaml.MappingNode:
             return self.mapping(node)
-        return [self.value(item) for item in node.value]
+        out = []
+        stack = self.stack
+        for i, item in enumerate(node.value):
+            stack.append(i)
+            out.append(self.value(item))
+            stack.pop()
+        return out
 
     def mapping(self, node: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -255,7 +266,9 @@ class _Builder:
                 raise self._fail(knode, f"duplicate key {key!r} "
                                         f"(first at line {first[key].start_mark.line + 1})")
             first[key] = knode
+            self.stack.append(key)
             out[key] = self.value(vnode)
+            self.stack.pop()
         for vnode in merges:
             for src in _merge_sources(vnode, self._fail):
                 for k, v in self.mapping(src).items():

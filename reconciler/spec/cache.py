@@ -40,14 +40,14 @@ class ParseCache:
             return cls(None)
         return cls(state_dir / "cache" / FILE_NAME)
 
-    def get(self, digest: str) -> tuple[Any, list[list[Any]]] | None:
+    def get(self, digest: str) -> tuple[Any, list[Any]] | None:
         entry = self.entries.get(digest)
         if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], dict)):
             return None
         self.used[digest] = entry
         return entry[0], entry[1]
 
-    def put(self, digest: str, data: Any, templates: list[list[Any]]) -> None:
+    def put(self, digest: str, data: Any, templates: list[Any]) -> None:
         self.used[digest] = [data, templates]
         self.dirty = True
 

@@ -23,7 +23,7 @@ from reconciler.source.yamlio import (
     too_big,
 )
 from reconciler.spec.cache import ParseCache
-from reconciler.spec.render import render_paths, template_paths
+from reconciler.spec.render import render_paths
 from reconciler.spec.templating import Renderer
 from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
 
@@ -180,13 +180,14 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
         data, templates = hit
         doc = Document(f.rel, data, source=raw.decode("utf-8"))
     else:
+        markers = b"{{" in raw or b"{%" in raw or b"{#" in raw
+        templates = [] if markers else None
         try:
-            doc = load_document(raw, f.rel)
+            doc = load_document(raw, f.rel, templates)
         except FileProblem as e:
             problems.append(e.problem)
             return None
-        markers = b"{{" in raw or b"{%" in raw or b"{#" in raw
-        templates = template_paths(doc.data) if markers else []
+        templates = templates or []
         cache.put(key, doc.data, templates)
     doc.templates = [tuple(p) for p in templates]
     return doc

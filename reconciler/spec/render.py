@@ -15,30 +15,6 @@ from reconciler.spec.templating import Renderer, TemplateProblem
 TemplatePath = tuple[str | int, ...]
 
 
-def template_paths(data: Any) -> list[list[str | int]]:
-    """Paths of the strings that may be templates (they contain `{`)."""
-    out: list[list[str | int]] = []
-
-    def walk(node: Any, path: list[str | int]) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(v, str):
-                    if "{" in v:
-                        out.append([*path, k])
-                elif isinstance(v, dict | list):
-                    walk(v, [*path, k])
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                if isinstance(v, str):
-                    if "{" in v:
-                        out.append([*path, i])
-                elif isinstance(v, dict | list):
-                    walk(v, [*path, i])
-
-    walk(data, [])
-    return out
-
-
 def render_paths(doc: Document, renderer: Renderer, problems: list[SpecProblem]) -> Any:
     """`doc.data` with its template strings rendered; failures become problems there."""
     root = doc.data
