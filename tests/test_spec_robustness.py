@@ -27,6 +27,24 @@ values: Any = st.recursive(
 )
 
 
+yaml_text = st.lists(st.sampled_from(
+    ["name: x", "  - a", "- b", "key: [1, 2", "}", "{", "&a x", "*a", "*b", "<<: *a", ": :",
+     "\t", "'", '"', "---", "...", "!tag v", "? complex", "a: |", "  block", "#", "%YAML 1.2",
+     "\x00", "\x85", "\ufeff", "é", "a: b: c", "[", "]", "  ", ""]),
+    max_size=12).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(yaml_text)
+def test_the_reader_fails_only_with_located_one_line_problems(text: str) -> None:
+    for raw in (text.encode("utf-8"), text.encode("utf-8")[:-1]):
+        try:
+            load_document(raw, "campaigns/x.yaml")
+        except FileProblem as e:
+            assert e.problem.location.line >= 1 and e.problem.location.col >= 1
+            assert "\n" not in e.problem.message
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(["campaign", "audience"]),
        st.dictionaries(st.sampled_from(WORDS), values, min_size=1, max_size=6))

@@ -147,8 +147,13 @@ def load_document(raw: bytes, path: str, templates: list[Path_] | None = None) -
         node = _yaml.compose(text, Loader=_Loader)
     except _yaml.MarkedYAMLError as e:
         raise FileProblem(marked_problem(e, path)) from None
-    except _yaml.YAMLError as e:
-        raise FileProblem(SpecProblem(Location(path, 1, 1), f"invalid YAML: {e}")) from None
+    except _yaml.YAMLError as e:  # a reader error: a character YAML does not allow
+        pos = getattr(e, "position", 0) or 0
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        first = str(e).strip().splitlines()[0]
+        problem = SpecProblem(Location(path, line, col), f"invalid YAML: {first}")
+        raise FileProblem(problem) from None
     except RecursionError:
         raise FileProblem(too_deep(path)) from None
     if node is None:
