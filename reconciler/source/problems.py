@@ -46,7 +46,7 @@ def suggest(word: str, choices: list[str]) -> str:
 
 def _resolve(data: Any, loc: list[str | int]) -> tuple[list[str | int], list[str | int]]:
     """Split an error location into the part that exists in the data and what is left."""
-    node, path = data, []
+    node, path = data, list[str | int]()
     for i, el in enumerate(loc):
         if isinstance(node, dict) and isinstance(el, str) and el in node:
             node = node[el]

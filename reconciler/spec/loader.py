@@ -181,13 +181,12 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
         doc = Document(f.rel, data, source=raw.decode("utf-8"))
     else:
         markers = b"{{" in raw or b"{%" in raw or b"{#" in raw
-        templates = [] if markers else None
+        templates = []
         try:
-            doc = load_document(raw, f.rel, templates)
+            doc = load_document(raw, f.rel, templates if markers else None)
         except FileProblem as e:
             problems.append(e.problem)
             return None
-        templates = templates or []
         cache.put(key, doc.data, templates)
     doc.templates = [tuple(p) for p in templates]
     return doc

@@ -23,6 +23,7 @@ def render_paths(doc: Document, renderer: Renderer, problems: list[SpecProblem])
     def copied(path: TemplatePath) -> Any:
         if path in copies:
             return copies[path]
+        node: dict[str, Any] | list[Any]
         if not path:
             node = dict(root)
         else:

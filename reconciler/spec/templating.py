@@ -55,7 +55,8 @@ def _sandbox() -> Any:
     import functools
 
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment, SecurityError
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
 
     class _Env(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%"})
@@ -121,7 +122,7 @@ class Renderer:
         if fast is not None:
             return fast
         from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
-        from jinja2.sandbox import SecurityError
+        from jinja2.exceptions import SecurityError
 
         if self._jinja is None:
             self._jinja = _sandbox()
