@@ -6,6 +6,7 @@ and shows a traceback only under `--debug`.
 
     ReconcilerError
     ├── ConfigError          reconciler.yaml is missing or invalid
+    │   └── ConfigErrors     … with every problem at its path:line:col
     ├── SpecErrors           one or more spec files are invalid (all collected)
     ├── ApiError             the API answered with an error status
     │   └── AuthError        401/403 on credentials
@@ -65,6 +66,17 @@ class SpecErrors(ReconcilerError):
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
+
+
+class ConfigErrors(ConfigError):
+    """reconciler.yaml is invalid; one `path:line:col: message` line per problem."""
+
+    def __init__(self, problems: list[SpecProblem]):
+        self.problems = sorted(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [f"error: {p}" for p in self.problems]
 
 
 class ApiError(ReconcilerError):

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from reconciler.config.models import Config, EnvConfig
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
+from reconciler.source.problems import problems_from, suggest
+from reconciler.source.yamlio import FileProblem, load_document
 
 
 @dataclass(frozen=True)
@@ -36,25 +36,32 @@ class LoadedConfig:
 
 
 def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
-    """Parse and validate reconciler.yaml; select `env_name` or `default_env`."""
+    """Parse and validate reconciler.yaml; select `env_name` or `default_env`.
+
+    Problems are reported as `path:line:col: message`, all at once.
+    """
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found (use --config FILE)")
+    shown = relpath(path, Path.cwd())
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except (YAMLError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must be a mapping with an 'envs' key")
+        doc = load_document(path.read_bytes(), shown)
+    except FileProblem as e:
+        raise ConfigErrors([e.problem]) from None
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(doc.data)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
-    name = env_name or config.default_env or (next(iter(config.envs)) if len(config.envs) == 1 else None)
+        raise ConfigErrors(problems_from(e, doc, Config)) from None
+    if config.default_env is not None and config.default_env not in config.envs:
+        where = doc.location(("default_env",))
+        hint = suggest(config.default_env, list(config.envs))
+        raise ConfigError(f"{where}: default_env {config.default_env!r} is not one of envs "
+                          f"({', '.join(sorted(config.envs))}){hint}")
+    single = next(iter(config.envs)) if len(config.envs) == 1 else None
+    name = env_name or config.default_env or single
     if name is None:
-        raise ConfigError(f"{path}: no --env given and no default_env set")
+        raise ConfigError(f"{Location(shown, 1, 1)}: no --env given and no default_env set")
     if name not in config.envs:
         known = ", ".join(sorted(config.envs))
-        raise ConfigError(f"{path}: unknown env {name!r} (known: {known})")
+        raise ConfigError(f"{shown}: unknown env {name!r} (known: {known})"
+                          f"{suggest(name, list(config.envs))}")
     return LoadedConfig(path=path, config=config, env_name=name)

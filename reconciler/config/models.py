@@ -66,7 +66,8 @@ class SafetyConfig(_Strict):
 
     max_change_percent: float = Field(
         30, ge=0, le=100,
-        description="Refuse when updates+archives+deletes exceed this % of existing managed objects.",
+        description="Refuse when updates+archives+deletes exceed this % of existing "
+        "managed objects.",
     )
     min_existing: int = Field(
         10, ge=0, description="The percentage rule applies only with at least this many existing."
@@ -79,4 +80,6 @@ class Config(_Strict):
 
     default_env: str | None = Field(None, description="Env used when --env is not given.")
     envs: dict[str, EnvConfig] = Field(min_length=1, description="Named targets.")
-    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    safety: SafetyConfig = Field(
+        default_factory=SafetyConfig, description="Thresholds that make apply refuse."
+    )

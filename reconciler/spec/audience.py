@@ -30,6 +30,10 @@ ProfileOperator = Literal[
 EVENT_RULES = ("event", "not-event")
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 class DimensionFilter(SpecModel):
     """One condition on an event attribute (dimension)."""
 
@@ -75,9 +79,10 @@ class BehaviorRule(SpecModel):
     def _event_name(self) -> BehaviorRule:
         kind = self.rule_type or "event"
         if kind in EVENT_RULES and self.event_name is None:
-            raise rule(f"a {kind} rule needs event_name")
+            raise rule(f"{_article(kind)} {kind} rule needs event_name")
         if kind not in EVENT_RULES and self.event_name is not None:
-            raise rule(f"event_name does not apply to a {kind} rule", at="event_name")
+            raise rule(f"event_name does not apply to {_article(kind)} {kind} rule",
+                       at="event_name")
         return self
 
 
@@ -157,7 +162,7 @@ class AudienceDefinition(SpecModel):
     @model_validator(mode="after")
     def _parts(self) -> AudienceDefinition:
         if self.behavior is None and self.profile is None:
-            raise rule("target_rules needs behavior, profile or both")
+            raise rule("needs behavior, profile or both")
         both = self.behavior is not None and self.profile is not None
         if both and self.behavior_profile_operator is None:
             raise rule("behavior_profile_operator (and | or) is required when both behavior "

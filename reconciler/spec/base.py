@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import difflib
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
@@ -20,13 +22,17 @@ def rule(message: str, at: str = "") -> PydanticCustomError:
     return PydanticCustomError("spec_rule", message, {"at": at} if at else None)
 
 
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?\Z"
+)
+
+
 def _iso_datetime(v: str) -> str:
     text = v.strip()
     try:
-        if "T" in text or " " in text:
-            datetime.fromisoformat(text.replace("Z", "+00:00"))
-        else:
-            date.fromisoformat(text)
+        if not _ISO.match(text):
+            raise ValueError
+        parse_instant(text)
     except ValueError:
         raise rule(
             f"{v!r} is not an ISO 8601 date or date-time (e.g. \"2026-12-01T09:00:00Z\")"
@@ -47,7 +53,6 @@ def parse_instant(v: str) -> datetime:
     text = v.strip().replace("Z", "+00:00")
     parsed = datetime.fromisoformat(text if ("T" in text or " " in text) else text + "T00:00:00")
     if parsed.tzinfo is None:
-
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
@@ -100,9 +105,8 @@ def ignore_changes_field() -> Any:
 
 def check_ignore_paths(model: type[BaseModel], paths: list[str]) -> None:
     """Each ignore_changes path must start with a field of the spec."""
-    import difflib
-    import re
-
+    if not paths:
+        return
     fields = [f for f in model.model_fields if f not in RECONCILER_ONLY]
     for i, p in enumerate(paths):
         head = re.split(r"[.\[]", p, maxsplit=1)[0]

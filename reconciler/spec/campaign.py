@@ -70,7 +70,7 @@ class EveryoneAudiences(SpecModel):
     @classmethod
     def _no_rules(cls, v: Any) -> None:
         if v is not None:
-            raise rule("target_rules does not apply to campaign_type everyone; remove it, "
+            raise rule("does not apply to campaign_type everyone; remove it, "
                        "or use saved_audience / new_audience")
         return None
 
@@ -245,7 +245,7 @@ class Schedule(SpecModel):
         given = [k for k in SCHEDULE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             found = f" (found {' and '.join(given)})" if given else ""
-            raise rule("schedule needs exactly one of begin_immediately, on_schedule, "
+            raise rule("needs exactly one of begin_immediately, on_schedule, "
                        f"recurring, optimized{found}", at=given[1] if len(given) > 1 else "")
         return self
 
@@ -281,7 +281,7 @@ class BuildAttributes(SpecModel):
     @model_validator(mode="after")
     def _content(self) -> BuildAttributes:
         if not (self.push_message or self.push_title or self.attachment_url):
-            raise rule("build_attributes needs push_message, push_title or attachment_url")
+            raise rule("needs push_message, push_title or attachment_url")
         if self.ll_mi_deep_link_url is not None and self.attachment_url is None:
             raise rule("ll_mi_deep_link_url needs attachment_url", at="ll_mi_deep_link_url")
         if self.attachment_url is not None and not self.attachment_url.startswith(

@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import LoadedConfig
-from reconciler.errors import Location, SpecErrors, SpecProblem
-from reconciler.spec.templating import Renderer, TemplateProblem
-from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
-from reconciler.spec.yamlio import (
+from reconciler.errors import Location, SpecErrors, SpecProblem, relpath
+from reconciler.source.yamlio import (
     MAX_FILE_BYTES,
     Document,
     FileProblem,
     load_document,
     too_big,
 )
+from reconciler.spec.cache import ParseCache
+from reconciler.spec.render import render_paths
+from reconciler.spec.templating import Renderer
+from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
 
 SPEC_SUFFIX = ".yaml"
 
@@ -42,50 +44,70 @@ def _stderr(line: str) -> None:
 
 def discover(root: Path, warn: Callable[[str], None] = _stderr
              ) -> tuple[list[SpecFile], list[SpecProblem]]:
-    """Spec files under audiences/ and campaigns/ (nested folders too), sorted by path."""
+    """Spec files under audiences/ and campaigns/ (nested folders too), sorted by path.
+
+    Dot-files and dot-folders are skipped silently; other files not ending in .yaml
+    are skipped with a warning. Symlinks must resolve inside the repository.
+    """
     files: list[SpecFile] = []
     problems: list[SpecProblem] = []
-    real_root = root.resolve()
+    real_root = os.path.realpath(root)
     for kind in KINDS:
-        base = root / FOLDERS[kind]
-        if not base.is_dir():
+        folder = FOLDERS[kind]
+        base = os.path.join(root, folder)
+        if not os.path.isdir(base):
             continue
-        for path in _walk(base, real_root, problems, root):
-            rel = path.relative_to(root).as_posix()
-            if not path.name.endswith(SPEC_SUFFIX):
-                tip = " (rename it to .yaml)" if path.name.endswith(".yml") else ""
+        for rel in _walk(root, folder, real_root, problems):
+            if not rel.endswith(SPEC_SUFFIX):
+                tip = " (rename it to .yaml)" if rel.endswith(".yml") else ""
                 warn(f"warning: {rel}: ignored, spec files end in .yaml{tip}")
                 continue
-            resolved = path.resolve()
-            if not resolved.is_relative_to(real_root):
+            path = os.path.join(root, rel)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
                 problems.append(SpecProblem(
-                    Location(rel, 1, 1), f"symlink points outside the repository ({resolved})"
+                    Location(rel, 1, 1),
+                    f"symlink points outside the repository ({os.path.realpath(path)})",
                 ))
                 continue
-            key = path.relative_to(base).as_posix()[: -len(SPEC_SUFFIX)]
-            files.append(SpecFile(kind, key, rel, path))
+            key = rel[len(folder) + 1: -len(SPEC_SUFFIX)]
+            files.append(SpecFile(kind, key, rel, Path(path)))
+    files.sort(key=lambda f: f.rel)
     return files, problems
 
 
-def _walk(base: Path, real_root: Path, problems: list[SpecProblem], root: Path
-          ) -> Iterator[Path]:
-    seen: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
-        here = Path(dirpath)
-        real = here.resolve()
-        if real in seen or not real.is_relative_to(real_root):
-            if real not in seen:
-                problems.append(SpecProblem(
-                    Location(here.relative_to(root).as_posix(), 1, 1),
-                    f"symlinked folder points outside the repository ({real})",
-                ))
-            dirnames[:] = []
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _walk(root: Path, folder: str, real_root: str, problems: list[SpecProblem]
+          ) -> Iterator[str]:
+    """Relative (posix) paths of the files below root/folder, in sorted order."""
+    seen: set[str] = set()
+    stack = [folder]
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = os.path.join(root, rel_dir)
+        real = os.path.realpath(abs_dir)
+        if real in seen:
+            continue
+        if not _inside(real, real_root):
+            problems.append(SpecProblem(
+                Location(rel_dir, 1, 1), f"symlinked folder points outside the repository ({real})"
+            ))
             continue
         seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield here / name
+        subdirs = []
+        with os.scandir(abs_dir) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = f"{rel_dir}/{entry.name}"
+            if entry.is_dir():
+                subdirs.append(rel)
+            else:
+                yield rel
+        stack.extend(reversed(subdirs))
 
 
 def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) -> Workspace:
@@ -97,6 +119,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
     renderer = Renderer(loaded.env.vars, loaded.env_name)
     digest = hashlib.sha256()
     digest.update(b"reconciler.yaml\0" + loaded.path.read_bytes() + b"\0")
+    cache = ParseCache.in_state_dir(loaded.state_dir)
     specs: list[Spec] = []
     docs: dict[str, Document] = {}
     for f in files:
@@ -104,23 +127,35 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
         if raw is None:
             continue
         digest.update(f.rel.encode() + b"\0" + raw + b"\0")
-        try:
-            doc = load_document(raw, f.rel)
-        except FileProblem as e:
-            problems.append(e.problem)
+        doc = _parse(f, raw, cache, problems)
+        if doc is None:
             continue
-        rendered = _render(doc, renderer, problems)
-        spec, found = validate_document(f.kind, f.key, doc, rendered)
+        doc.data = render_paths(doc, renderer, problems)
+        spec, found = validate_document(f.kind, f.key, doc)
         problems += found
         if spec is not None:
             specs.append(spec)
             docs[spec.ref] = doc
+    cache.save()
     audience_keys = [f.key for f in files if f.kind == "audience"]
     problems += cross_checks(specs, docs, audience_keys)
     if problems:
-        raise SpecErrors(problems)
+        raise SpecErrors(shown_from_cwd(problems, root))
     specs.sort(key=lambda s: (KINDS.index(s.kind), s.key))
     return Workspace(loaded=loaded, specs=tuple(specs), content_hash=digest.hexdigest())
+
+
+def shown_from_cwd(problems: list[SpecProblem], root: Path) -> list[SpecProblem]:
+    """Problems with paths as the user can open them: relative to the current directory
+    (spec paths are relative to the config's folder)."""
+    prefix = relpath(root, Path.cwd())
+    if prefix in (".", ""):
+        return problems
+    return [
+        SpecProblem(Location(os.path.join(prefix, p.location.path), p.location.line,
+                             p.location.col), p.message)
+        for p in problems
+    ]
 
 
 def _read(f: SpecFile, problems: list[SpecProblem]) -> bytes | None:
@@ -135,31 +170,32 @@ def _read(f: SpecFile, problems: list[SpecProblem]) -> bytes | None:
     return None
 
 
-def _render(doc: Document, renderer: Renderer, problems: list[SpecProblem]) -> Any:
-    """Every string value rendered as a template; failures become problems at the value."""
-
-    def walk(node: Any, path: tuple[str | int, ...]) -> Any:
-        if isinstance(node, str):
-            if not renderer.is_template(node):
-                return node
-            try:
-                return renderer.render(node)
-            except TemplateProblem as e:
-                problems.append(SpecProblem(doc.location(path), str(e)))
-                return node
-        if isinstance(node, dict):
-            return {k: walk(v, (*path, k)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v, (*path, i)) for i, v in enumerate(node)]
-        return node
-
-    return walk(doc.data, ())
+def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProblem]
+           ) -> Document | None:
+    """The file's Document (from the cache when its bytes are known), its template paths
+    stored in `doc.templates`; None after recording a problem."""
+    key = hashlib.sha256(raw).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        data, templates = hit
+        doc = Document(f.rel, data, source=raw.decode("utf-8"))
+    else:
+        markers = b"{{" in raw or b"{%" in raw or b"{#" in raw
+        templates = []
+        try:
+            doc = load_document(raw, f.rel, templates if markers else None)
+        except FileProblem as e:
+            problems.append(e.problem)
+            return None
+        cache.put(key, doc.data, templates)
+    doc.templates = [tuple(p) for p in templates]
+    return doc
 
 
 def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: list[str]
                  ) -> list[SpecProblem]:
     """Duplicate names and pinned ids within a kind; campaign audience keys that do not exist."""
-    from reconciler.spec.problems import suggest
+    from reconciler.source.problems import suggest
 
     problems: list[SpecProblem] = []
     for kind in KINDS:

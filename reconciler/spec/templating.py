@@ -1,20 +1,16 @@
 """Jinja2 rendering of string values, after YAML parsing (so positions stay true).
 
 Sandboxed, strict about undefined names, bounded in output size and in the
-numbers a template may multiply or call with, so a spec cannot render
-gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
+numbers a template may multiply, format or call with, so a slip cannot
+render gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
 """
 
 from __future__ import annotations
 
 import difflib
-import operator
 import re
 from collections.abc import Mapping
 from typing import Any
-
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
@@ -24,22 +20,82 @@ class TemplateProblem(Exception):
     """A value failed to render; the message names the cause."""
 
 
-class _Env(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        for n in (left, right):
-            if isinstance(n, int) and abs(n) > MAX_NUMBER:
-                raise SecurityError(f"number {n} is too large for '{op}' in a template")
-        return operator.mul(left, right) if op == "*" else operator.pow(left, right)
-
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        for a in (*args, *kwargs.values()):
-            if isinstance(a, int) and abs(a) > MAX_NUMBER:
-                raise SecurityError(f"number {a} is too large in a template call")
-        return super().call(__context, __obj, *args, **kwargs)
+_WIDE_FORMAT = re.compile(r"\d{6,}")  # a width or precision of 100000 or more
 
 
+def _check_args(args: tuple[Any, ...], error: Any) -> None:
+    for a in args:
+        if isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_NUMBER:
+            shown = a if abs(a) < 10**12 else "with more than 12 digits"
+            raise error(f"number {shown} is too large in a template")
+
+
+def _check_binop(op: str, left: Any, right: Any, error: Any) -> None:
+    if op == "*":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(n, int) and isinstance(seq, str | list | tuple) and (
+                len(seq) * n > MAX_RENDERED
+            ):
+                raise error(f"'*' would make {len(seq) * n:,} items in a template")
+    _check_args((left,) if isinstance(left, int) else (), error)
+    if op == "**" and isinstance(right, int) and abs(right) > 1000:
+        raise error(f"exponent {right} is too large in a template")
+    if op == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
+        raise error("format width too large in a template")
+
+
+def _sandbox() -> Any:
+    """The sandboxed Jinja environment (jinja2 is imported only when a template needs it).
+
+    Beyond Jinja's sandbox (no private attributes, range() ≤ 100,000 items) it refuses
+    repeats, powers, format widths and call or filter arguments that would build huge
+    values; the rendered output is capped by the caller. These guard against accidents,
+    not against a determined author (who can write anything into a spec anyway).
+    """
+    import functools
+
+    from jinja2 import StrictUndefined
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class _Env(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**", "%"})
+
+        def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+            _check_binop(op, left, right, SecurityError)
+            return super().call_binop(context, op, left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            _check_args((*args, *kwargs.values()), SecurityError)
+            return super().call(__context, __obj, *args, **kwargs)
+
+        def wrap_str_format(self, value: Any) -> Any:
+            owner = getattr(value, "__self__", None)
+            if isinstance(owner, str) and _WIDE_FORMAT.search(owner) and getattr(
+                value, "__name__", ""
+            ) in ("format", "format_map"):
+                def refuse(*args: Any, **kwargs: Any) -> Any:
+                    raise SecurityError("format width too large in a template")
+
+                return refuse
+            return super().wrap_str_format(value)
+
+    def guarded(f: Any) -> Any:
+        @functools.wraps(f)
+        def filter_(*args: Any, **kwargs: Any) -> Any:
+            _check_args((*args[1:], *kwargs.values()), SecurityError)
+            return f(*args, **kwargs)
+
+        return filter_
+
+    env = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.filters = {name: guarded(f) for name, f in env.filters.items()}
+    return env
+
+
+# `text {{ vars.a.b }} text {{ env }}`: rendered without Jinja when every name resolves
+_SIMPLE = re.compile(r"\{\{\s*(env|vars(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\}\}")
+_PLAIN_VALUE = (str, int, float)
 _MISSING_ATTR = re.compile(r"has no attribute '([^']*)'")
 _UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
 
@@ -50,7 +106,7 @@ class Renderer:
     def __init__(self, variables: Mapping[str, Any], env_name: str):
         self.vars = dict(variables)
         self.env_name = env_name
-        self._jinja = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        self._jinja: Any = None
         self._cache: dict[str, Any] = {}
         self._context = {"vars": self.vars, "env": env_name}
 
@@ -62,6 +118,14 @@ class Renderer:
         """The rendered string, or TemplateProblem naming the cause."""
         if not self.is_template(source):
             return source
+        fast = self._simple(source)
+        if fast is not None:
+            return fast
+        from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+        from jinja2.exceptions import SecurityError
+
+        if self._jinja is None:
+            self._jinja = _sandbox()
         template = self._cache.get(source)
         if template is None:
             try:
@@ -88,6 +152,30 @@ class Renderer:
         except (ArithmeticError, TypeError, ValueError, OverflowError, MemoryError) as e:
             raise TemplateProblem(f"template error: {e}") from None
         return "".join(parts)
+
+    def _simple(self, source: str) -> str | None:
+        """Plain substitution for `{{ vars.x }}` / `{{ env }}`; None when Jinja must decide."""
+        out: list[str] = []
+        pos = 0
+        for m in [*_SIMPLE.finditer(source), None]:
+            text = source[pos:m.start() if m else len(source)]
+            if "{{" in text or "{%" in text or "{#" in text:
+                return None
+            out.append(text)
+            if m is None:
+                break
+            pos = m.end()
+            value: object = self.vars
+            if m.group(1) == "env":
+                value = self.env_name
+            for name in m.group(1).split(".")[1:]:
+                if not isinstance(value, dict) or name not in value:
+                    return None
+                value = value[name]
+            if not isinstance(value, _PLAIN_VALUE) or isinstance(value, bool):
+                return None
+            out.append(str(value))
+        return "".join(out)
 
     def _undefined(self, source: str, message: str) -> str:
         m = _MISSING_ATTR.search(message)

@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.errors import SpecProblem
+from reconciler.source.problems import problems_from
+from reconciler.source.yamlio import Document
 from reconciler.spec.audience import AudienceSpec
 from reconciler.spec.base import RECONCILER_ONLY
 from reconciler.spec.campaign import CampaignSpec
-from reconciler.spec.problems import problems_from
 from reconciler.spec.workspace import Spec
-from reconciler.spec.yamlio import Document
 
 MODELS: dict[str, type[AudienceSpec] | type[CampaignSpec]] = {
     "audience": AudienceSpec,
@@ -26,12 +26,14 @@ def adapter(kind: str) -> TypeAdapter[Any]:
     return TypeAdapter(MODELS[kind])
 
 
-def validate_document(kind: str, key: str, doc: Document, rendered: dict[str, Any]
+def validate_document(kind: str, key: str, doc: Document
                       ) -> tuple[Spec | None, list[SpecProblem]]:
+    """Validate a (rendered) document; the Spec, or the problems at their positions."""
+    rendered = doc.data
     try:
         model = adapter(kind).validate_python(rendered)
     except ValidationError as e:
-        return None, problems_from(e, Document(doc.path, rendered, doc.positions), MODELS[kind])
+        return None, problems_from(e, doc, MODELS[kind])
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
     if kind == "campaign" and isinstance(body.get("creatives"), dict):
         body["creatives"] = [body["creatives"]]

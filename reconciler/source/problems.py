@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.errors import SpecProblem
-from reconciler.spec.shape import fields_at
-from reconciler.spec.yamlio import Document
+from reconciler.source.shape import fields_at
+from reconciler.source.yamlio import Document
 
 _TYPE_NAMES = {
     "int_type": "an integer", "int_parsing": "an integer", "string_type": "a string",
@@ -46,7 +46,7 @@ def suggest(word: str, choices: list[str]) -> str:
 
 def _resolve(data: Any, loc: list[str | int]) -> tuple[list[str | int], list[str | int]]:
     """Split an error location into the part that exists in the data and what is left."""
-    node, path = data, []
+    node, path = data, list[str | int]()
     for i, el in enumerate(loc):
         if isinstance(node, dict) and isinstance(el, str) and el in node:
             node = node[el]
@@ -63,8 +63,12 @@ def _resolve(data: Any, loc: list[str | int]) -> tuple[list[str | int], list[str
 def problems_from(err: ValidationError, doc: Document, root: Any) -> list[SpecProblem]:
     out: list[SpecProblem] = []
     seen: set[tuple[str, str]] = set()
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    typos = _typo_fixes(errors, root)
+    for e in errors:
         loc = list(e["loc"])
+        if e["type"] == "missing" and tuple(loc) in typos:
+            continue  # reported with the misspelt key ("did you mean")
         ctx = e.get("ctx") or {}
         if e["type"] == "spec_rule" and ctx.get("at"):
             at = [int(x) if x.isdigit() else x for x in str(ctx["at"]).split(".")]
@@ -80,6 +84,18 @@ def problems_from(err: ValidationError, doc: Document, root: Any) -> list[SpecPr
             seen.add(key)
             out.append(SpecProblem(where, message))
     return out
+
+
+def _typo_fixes(errors: list[Any], root: Any) -> set[tuple[Any, ...]]:
+    """Locations of missing fields that an unknown key right beside them misspells."""
+    fixes = set()
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            loc = list(e["loc"])
+            hint = difflib.get_close_matches(str(loc[-1]), fields_at(root, loc[:-1]), n=1)
+            if hint:
+                fixes.add((*loc[:-1], hint[0]))
+    return fixes
 
 
 def _rule_message(e: Any, path: list[str | int]) -> str:

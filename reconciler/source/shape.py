@@ -59,7 +59,7 @@ def step(tp: Any, key: str | int) -> Any:
 
 def model_for(tp: Any, data: Any) -> type[BaseModel] | None:
     """The model that validates `data` at a place of type `tp` (picks union members by data)."""
-    models = [m for _, m in _members(tp) if _is_model(m)]
+    models: list[type[BaseModel]] = [m for _, m in _members(tp) if _is_model(m)]
     if not models or not isinstance(data, dict):
         return None
     if len(models) == 1:

@@ -1,0 +1,159 @@
+"""Canonical formatting of spec files and reconciler.yaml, comments kept.
+
+Keys are put in the order the model declares its fields (unknown keys keep
+their place after the known ones); maps indent by 2, sequences are indented
+under their key; quotes, flow style, comments and blank lines stay as written.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
+
+from reconciler.config.models import Config
+from reconciler.errors import SpecErrors, SpecProblem, relpath
+from reconciler.source.roundtrip import parse_rt, round_trip_yaml
+from reconciler.source.shape import list_item, model_for, step
+from reconciler.source.yamlio import FileProblem, decode
+from reconciler.spec.validate import MODELS
+from reconciler.spec.workspace import FOLDERS
+
+
+def root_type(rel: str) -> Any:
+    """The model of a file from its path relative to the repo (None: indentation only)."""
+    parts = PurePosixPath(rel).parts
+    if len(parts) == 1 and parts[0] in ("reconciler.yaml", "reconciler.yml"):
+        return Config
+    for kind, folder in FOLDERS.items():
+        if folder in parts[:-1]:
+            return MODELS[kind]
+    return None
+
+
+def format_text(text: str, rel: str, tp: Any = None) -> str:
+    """The canonical form of one YAML file (FileProblem if it does not parse);
+    `tp` is its model, found from the path when not given."""
+    yaml = round_trip_yaml()
+    data = parse_rt(text, rel, yaml)
+    tp = tp or root_type(rel)
+    if tp is not None:
+        reorder(data, tp)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue().rstrip() + "\n"  # blank lines moved to the end are dropped
+
+
+def reorder(node: Any, tp: Any) -> None:
+    """Sort mapping keys by declared field order, recursively, in place."""
+    if tp is None:
+        return
+    if isinstance(node, CommentedSeq):
+        item = list_item(tp)
+        for v in node:
+            reorder(v, item)
+        return
+    if not isinstance(node, CommentedMap):
+        return
+    model = model_for(tp, node)
+    if model is not None:
+        order = {name: i for i, name in enumerate(model.model_fields)}
+        keys = list(node.keys())
+        wanted = sorted(keys, key=lambda k: (order.get(k, len(order)), keys.index(k)))
+        if wanted != keys:
+            _move(node, wanted)
+    for k, v in node.items():
+        reorder(v, step(model if model is not None else tp, k) if isinstance(k, str) else None)
+
+
+def _move(node: CommentedMap, wanted: list[Any]) -> None:
+    """Reorder keys. Lines after the old last value (blank lines, comments that lead into
+    the next outer key) stay at the end of the mapping; an end-of-line comment stays put."""
+    last = list(node.keys())[-1]
+    for k in wanted:
+        node.move_to_end(k)
+    if wanted[-1] == last:
+        return
+    tok = (node.ca.items.get(last) or [None, None, None])[2]
+    if tok is None or "\n" not in tok.value:
+        return
+    cut = tok.value.index("\n") + 1
+    rest = tok.value[cut:]
+    if not rest:
+        return
+    owner, key, slot = _last_slot(node)
+    entry = owner.ca.items.setdefault(key, [None, None, None, None])
+    if entry[slot] is None:
+        entry[slot] = CommentToken("\n" + rest, CommentMark(0), None)
+    else:
+        entry[slot].value += rest
+    tok.value = tok.value[:cut]
+
+
+def _last_slot(node: CommentedMap | CommentedSeq) -> tuple[Any, Any, int]:
+    """Where ruamel keeps the comment after the last scalar below `node`:
+    (collection, key or index, slot in its comment entry)."""
+    key = list(node.keys())[-1] if isinstance(node, CommentedMap) else len(node) - 1
+    value = node[key]
+    if isinstance(value, CommentedMap | CommentedSeq) and value:
+        return _last_slot(value)
+    return node, key, 2 if isinstance(node, CommentedMap) else 0
+
+
+def format_file(path: Path, rel: str, tp: Any = None) -> tuple[str, str]:
+    """(current text, canonical text) of a file."""
+    text = decode(path.read_bytes(), rel)
+    return text, format_text(text, rel, tp)
+
+def default_paths(root: Path) -> list[Path]:
+    from reconciler.spec.loader import discover
+
+    files, _ = discover(root, warn=lambda _line: None)
+    return [f.path for f in files]
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*.yaml") if q.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
+            echo: Callable[[str], None]) -> list[str]:
+    """Format files in place (or only report with check); return the changed ones.
+
+    Files that do not parse are left alone and reported together as SpecErrors.
+    """
+    root = config_path.parent
+    config = [config_path] if config_path.is_file() else []
+    targets = _expand(paths) if paths else config + default_paths(root)
+    changed: list[str] = []
+    problems: list[SpecProblem] = []
+    for path in targets:
+        rel = relpath(path, root)
+        try:
+            is_config = path.resolve() == config_path.resolve()
+            text, canonical = format_file(path, rel, Config if is_config else None)
+        except FileProblem as e:
+            problems.append(e.problem)
+            continue
+        if canonical == text:
+            continue
+        changed.append(rel)
+        if check:
+            echo(f"would reformat {rel}")
+        else:
+            path.write_text(canonical, encoding="utf-8")
+            echo(f"reformatted {rel}")
+    if problems:
+        raise SpecErrors(problems)
+    return changed

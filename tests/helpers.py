@@ -1,0 +1,50 @@
+"""Helpers shared by the test modules: run the real CLI, build throw-away repos."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID_SPECS = Path(__file__).resolve().parent / "invalid_specs"
+
+
+def run_cli(args: list[str], cwd: Path | str, env: dict[str, str] | None = None,
+            timeout: float = 120) -> tuple[int, str, str]:
+    """Run `python -m reconciler ARGS` in `cwd` as a real process: (exit code, stdout, stderr).
+
+    `env` entries are added to (and override) the current environment.
+    """
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("COLUMNS", None)
+    # cache bytecode even where the image disables it: every test starts a process
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """Copy src's files over dst (symlinks copied as links)."""
+    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
+
+
+def make_repo(dst: Path, *overlays: Path) -> Path:
+    """A minimal valid repo (tests/invalid_specs/_base) in dst, with overlays copied on top."""
+    copy_tree(INVALID_SPECS / "_base", dst)
+    for overlay in overlays:
+        copy_tree(overlay, dst)
+    return dst
+
+
+def example_repo(dst: Path) -> Path:
+    """A copy of the example repo at the project root (reconciler.yaml, audiences/, campaigns/)."""
+    shutil.copy2(ROOT / "reconciler.yaml", dst / "reconciler.yaml")
+    for folder in ("audiences", "campaigns"):
+        shutil.copytree(ROOT / folder, dst / folder)
+    return dst

@@ -1,0 +1,115 @@
+"""Jinja rendering of spec strings: vars, env, raw, undefined names, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import load_config
+from reconciler.errors import SpecErrors
+from reconciler.spec import load_workspace
+from reconciler.spec.templating import Renderer, TemplateProblem
+from tests.helpers import make_repo, run_cli
+
+VARS = {"store_name": "Acme Store", "deep_link_scheme": "myapp", "n": 3,
+        "nested": {"city": "Oslo"}, "flag": True}
+
+
+@pytest.fixture
+def renderer() -> Renderer:
+    return Renderer(VARS, "sandbox")
+
+
+@pytest.mark.parametrize(("source", "rendered"), [
+    ("plain text", "plain text"),
+    ("{{ vars.store_name }}", "Acme Store"),
+    ("{{vars.deep_link_scheme}}://sale", "myapp://sale"),
+    ("{{ vars.nested.city }} / {{ env }}", "Oslo / sandbox"),
+    ("{{ vars.n }} items", "3 items"),
+    ("{{ vars.flag }}", "True"),
+    ("{{ vars.store_name | upper }}", "ACME STORE"),
+    ("{{ vars.store_name | center(12) }}|{{ '%03d' % 7 }}|{{ '{:>4}'.format(1) }}",
+     " Acme Store |007|   1"),
+    ("{{ 'ab' * 3 }}{{ 2 ** 10 }}", "ababab1024"),
+    ("{% if env == 'sandbox' %}test{% else %}live{% endif %}", "test"),
+    ("{% raw %}{{ not_a_variable }}{% endraw %}", "{{ not_a_variable }}"),
+    ("{{ '{{' }} braces", "{{ braces"),
+    ("a { single brace }", "a { single brace }"),
+    ("line\n", "line\n"),
+])
+def test_renders(renderer: Renderer, source: str, rendered: str) -> None:
+    assert renderer.render(source) == rendered
+
+
+def test_fast_path_agrees_with_jinja(renderer: Renderer) -> None:
+    for source in ["x {{ vars.store_name }} y {{ env }}", "{{vars.nested.city}}", "{{ vars.n }}"]:
+        fast = renderer._simple(source)
+        renderer_slow = Renderer(VARS, "sandbox")
+        renderer_slow._simple = lambda _s: None  # type: ignore[method-assign]
+        assert fast == renderer_slow.render(source)
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("{{ vars.stor_name }}", "undefined template variable vars.stor_name (did you mean "
+                             "vars.store_name?"),
+    ("{{ vars['missing'] }}", "undefined template variable vars.missing"),
+    ("{{ store_name }}", "undefined template variable 'store_name'"),
+    ("{{ vars.nested.town }}", "undefined template variable"),
+    ("{{ vars.store_name ", "template syntax error"),
+    ("{% if %}", "template syntax error"),
+    ("{{ 'x' * 100000000 }}", "would make 100,000,000 items"),
+    ("{{ 'x'.ljust(500000000) }}", "too large"),
+    ("{{ 9 ** 9 ** 9 }}", "too large"),
+    ("{{ 'x' * 99999 * 99999 }}", "would make 9,999,800,001 items"),
+    ("{{ 'x' | center(100000000) }}", "too large"),
+    ("{{ '%0100000000d' % 1 }}", "format width too large"),
+    ("{{ '{:>100000000}'.format(1) }}", "format width too large"),
+    ("{{ (2 ** 1000) ** 1000 }}", "more than 12 digits"),
+    ("{% for i in range(99999) %}{{ 'abcdefghij' }}{% endfor %}", "renders more than 100,000"),
+    ("{{ ''.__class__.__mro__ }}", "template not allowed"),
+])
+def test_template_problems(renderer: Renderer, source: str, message: str) -> None:
+    with pytest.raises(TemplateProblem, match=None) as info:
+        renderer.render(source)
+    assert message in str(info.value)
+
+
+def test_env_and_vars_come_from_the_chosen_env(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    config = (repo / "reconciler.yaml").read_text() + (
+        "  production:\n    api_url: https://example.com/api/v6\n    org_id: 2\n"
+        "    app_id: prod-app\n    vars: {store_name: Acme Live}\n")
+    (repo / "reconciler.yaml").write_text(config)
+    ws = load_workspace(load_config(repo / "reconciler.yaml", "production"))
+    body = ws.get("campaign:spring-sale").body  # type: ignore[union-attr]
+    assert body["creatives"][0]["build_attributes"]["push_message"] == "Spring deals at Acme Live"
+    code, _, err = run_cli(["validate", "--env", "production"], repo)
+    assert code == 0, err
+
+
+def test_undefined_variable_names_file_and_line(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    (repo / "reconciler.yaml").write_text(
+        (repo / "reconciler.yaml").read_text().replace("store_name: Test Store, ", ""))
+    with pytest.raises(SpecErrors) as info:
+        load_workspace(load_config(repo / "reconciler.yaml"))
+    assert info.value.lines() == [
+        "campaigns/spring-sale.yaml:12:7: undefined template variable vars.store_name "
+        "(env 'sandbox' defines vars: deep_link_scheme)"
+    ]
+
+
+def test_rendered_value_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    path = repo / "campaigns" / "spring-sale.yaml"
+    path.write_text(path.read_text().replace("status: draft", "status: \"{{ env }}\""))
+    with pytest.raises(SpecErrors) as info:
+        load_workspace(load_config(repo / "reconciler.yaml"))
+    assert info.value.lines() == [
+        "campaigns/spring-sale.yaml:2:1: status: invalid value 'sandbox'; expected one of "
+        "draft, active"
+    ]
