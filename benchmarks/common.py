@@ -92,9 +92,10 @@ def audience_yaml(name: str) -> str:
     )
 
 
-def cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def cli(root: Path, *args: str, env: dict[str, str] | None = None
+        ) -> tuple[float, subprocess.CompletedProcess[str]]:
     env = {**os.environ, "LOCALYTICS_API_KEY": "sandbox", "LOCALYTICS_API_SECRET": "sandbox",
-           "NO_COLOR": "1"}
+           "NO_COLOR": "1", **(env or {})}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=root, env=env,
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)

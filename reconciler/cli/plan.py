@@ -20,12 +20,14 @@ from reconciler.cli.options import target_options
               help="Exit 0 when there are no changes, 2 when there are (1 on error).")
 @click.option("--target", "targets", multiple=True, metavar="KEY",
               help="Plan only these specs (and the audiences they use). Repeatable.")
+@click.option("--cache", "use_cache", is_flag=True,
+              help="Reuse unchanged live details from .reconciler/cache/ (faster re-plans).")
 def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
-         detailed_exitcode: bool, targets: tuple[str, ...]) -> int:
+         detailed_exitcode: bool, targets: tuple[str, ...], use_cache: bool) -> int:
     """Show what apply would change, object by object and field by field."""
     from reconciler.cli.workflow import compute_plan, print_plan
 
-    result = asyncio.run(compute_plan(config_path, env_name, targets))
+    result = asyncio.run(compute_plan(config_path, env_name, targets, use_cache))
     if out is not None:
         from reconciler.plan import planfile
 

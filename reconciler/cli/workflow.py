@@ -9,6 +9,7 @@ from reconciler.calls import Caller
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.config import LoadedConfig, load_config
+from reconciler.plan.cache import LiveCache
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.spec import load_workspace
@@ -20,11 +21,25 @@ def load(config_path: Path, env_name: str | None) -> tuple[LoadedConfig, Workspa
     return loaded, load_workspace(loaded)
 
 
-async def compute_plan(config_path: Path, env_name: str | None, targets: tuple[str, ...]) -> Plan:
+async def compute_plan(
+    config_path: Path, env_name: str | None, targets: tuple[str, ...], use_cache: bool = False
+) -> Plan:
     loaded, workspace = load(config_path, env_name)
     caller = Caller(concurrency=loaded.env.concurrency)
+    cache = None
+    if use_cache or loaded.env.cache:
+        target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
+                  "app_id": loaded.env.app_id}
+        cache = LiveCache.for_target(loaded.state_dir, target, warn=_warn)
     async with open_provider(loaded, caller) as provider, progress() as report:
-        return await build_plan(workspace, provider, targets=targets, progress=report)
+        plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
+    if cache is not None:
+        cache.save()
+    return plan
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(message + "\n")
 
 
 def print_plan(plan: Plan, fmt: str) -> None:

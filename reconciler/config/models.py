@@ -44,6 +44,11 @@ class EnvConfig(_Strict):
     test_recipients: list[str] = Field(
         default_factory=list, description="Customer ids that send-test sends to."
     )
+    cache: bool = Field(
+        False,
+        description="Reuse live campaign details from .reconciler/cache/ while their "
+        "updated_at is unchanged (plan only; apply always reads live).",
+    )
 
     @property
     def is_sandbox(self) -> bool:

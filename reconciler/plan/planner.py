@@ -15,6 +15,7 @@ from typing import Any
 
 from reconciler.errors import PlanError
 from reconciler.plan import paths
+from reconciler.plan.cache import LiveCache
 from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Unmanaged
@@ -55,6 +56,7 @@ async def build_plan(
     *,
     targets: Iterable[str] = (),
     progress: Progress = lambda _msg: None,
+    cache: LiveCache | None = None,
 ) -> Plan:
     env = workspace.loaded.env
     specs = select(workspace, targets)
@@ -73,7 +75,7 @@ async def build_plan(
 
     progress("reading managed objects")
     for k in kinds:
-        await _fill_bodies(provider, matchings[k].pairs, selected)
+        await _fill_bodies(provider, matchings[k].pairs, selected, cache)
 
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
@@ -121,15 +123,29 @@ def desired_payload(
 
 
 async def _fill_bodies(
-    provider: Provider, pairs: dict[str, LiveObject | None], selected: set[str]
+    provider: Provider,
+    pairs: dict[str, LiveObject | None],
+    selected: set[str],
+    cache: LiveCache | None,
 ) -> None:
-    missing = [
-        (ref, o) for ref, o in pairs.items() if o is not None and o.body is None and ref in selected
-    ]
+    """Read the details the listing lacked: only for selected specs, cache first."""
+    missing = []
+    for ref, obj in pairs.items():
+        if obj is None or obj.body is not None or ref not in selected:
+            continue
+        cached = cache.get(obj) if cache else None
+        if cached is not None:
+            pairs[ref] = cached
+        else:
+            missing.append((ref, obj))
     fetched = await asyncio.gather(*(provider.get_live(o.kind, o.id) for _, o in missing))
     for (ref, old), new in zip(missing, fetched, strict=True):
         if new is None:
             raise PlanError(f"{old.kind} {old.id} ({old.name!r}) vanished while planning; re-run")
+        if cache is not None:
+            # keep the listing's updated_at: that is what the next plan compares
+            new = replace(new, updated_at=old.updated_at or new.updated_at)
+            cache.put(new)
         pairs[ref] = new
 
 

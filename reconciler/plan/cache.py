@@ -1,0 +1,83 @@
+"""An opt-in cache of live object bodies, keyed by id and the listing's `updated_at`.
+
+A no-change re-plan of a large app spends almost all its requests reading
+details it read last time. With `plan --cache` (or `cache: true` in the env),
+an object whose `updated_at` in the listing equals the cached one is taken
+from `.reconciler/cache/` instead of being read again.
+
+Correctness first: the cache is only ever a shortcut for the planner. Apply
+never uses it (its stale check always reads live), an object without
+`updated_at` is always read, and a corrupt or foreign cache file is ignored
+with a warning, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reconciler.plan.planfile import atomic_write
+from reconciler.provider import LiveObject
+
+FORMAT = "reconciler-live-cache/1"
+Warn = Callable[[str], None]
+
+
+class LiveCache:
+    def __init__(self, path: Path, scope: dict[str, Any], warn: Warn):
+        self.path = path
+        self._scope = scope
+        self._entries: dict[str, dict[str, Any]] = {}
+        self.hits = 0
+        self.misses = 0
+        self._load(warn)
+
+    @classmethod
+    def for_target(cls, state_dir: Path, target: dict[str, Any], warn: Warn) -> LiveCache:
+        digest = hashlib.sha256(json.dumps(target, sort_keys=True).encode()).hexdigest()[:16]
+        return cls(state_dir / "cache" / f"live-{digest}.json", target, warn)
+
+    def _load(self, warn: Warn) -> None:
+        if not self.path.exists():
+            return
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            if doc.get("format") != FORMAT or doc.get("scope") != self._scope:
+                raise ValueError("made for another target or version")
+            entries = doc["entries"]
+            if not isinstance(entries, dict):
+                raise ValueError("entries is not a mapping")
+            self._entries = entries
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            warn(f"warning: ignoring live cache {self.path}: {e}")
+
+    def get(self, summary: LiveObject) -> LiveObject | None:
+        """The cached body for `summary`, only if its updated_at is unchanged."""
+        entry = self._entries.get(_key(summary))
+        if not summary.updated_at or not entry or entry.get("updated_at") != summary.updated_at:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return LiveObject(
+            kind=summary.kind, id=summary.id, name=summary.name, updated_at=summary.updated_at,
+            body=entry["body"], reach=entry.get("reach"), targets=tuple(entry.get("targets", ())),
+            status=entry.get("status"),
+        )
+
+    def put(self, obj: LiveObject) -> None:
+        if obj.updated_at and obj.body is not None:
+            self._entries[_key(obj)] = {
+                "updated_at": obj.updated_at, "body": obj.body, "reach": obj.reach,
+                "targets": list(obj.targets), "status": obj.status,
+            }
+
+    def save(self) -> None:
+        doc = {"format": FORMAT, "scope": self._scope, "entries": self._entries}
+        atomic_write(self.path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+
+
+def _key(obj: LiveObject) -> str:
+    return f"{obj.kind}:{obj.id}"
