@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
+import jsonschema
+
 from tests.repo import Repo, audience, by_action, campaign
+
+PLAN_SCHEMA = json.loads((Path(__file__).parent / "plan_schema.json").read_text())
 
 
 def test_create_then_noop_then_update(repo: Repo) -> None:
@@ -15,6 +21,7 @@ def test_create_then_noop_then_update(repo: Repo) -> None:
     first = repo.plan()
     assert first.code == 0, first.stderr
     plan = first.json
+    jsonschema.validate(plan, PLAN_SCHEMA)
     assert plan["format_version"] == "1"
     assert [c["action"] for c in plan["changes"]] == ["create"] * 3
     assert [c["kind"] for c in plan["changes"]] == ["audience", "campaign", "campaign"]
@@ -37,6 +44,7 @@ def test_create_then_noop_then_update(repo: Repo) -> None:
     repo.put("campaign", "spring", edited)
     changed = repo.plan("--detailed-exitcode")
     assert changed.code == 2
+    jsonschema.validate(changed.json, PLAN_SCHEMA)
     spring = next(c for c in changed.json["changes"] if c["key"] == "spring")
     assert spring["action"] == "update"
     assert spring["live_id"] == ids["spring"]
