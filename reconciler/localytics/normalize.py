@@ -8,7 +8,6 @@ filled on both sides, dates become instants, one creative equals a list of one.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +19,8 @@ SERVER_FIELDS = frozenset({"id", "letter", "interval_start", "created_at", "upda
 
 
 def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
-    out = _strip({k: copy.deepcopy(payload[k]) for k in CAMPAIGN_FIELDS if k in payload})
+    # _strip builds fresh dicts and lists, so the input is never shared or mutated
+    out = _strip({k: payload[k] for k in CAMPAIGN_FIELDS if k in payload})
     creatives = out.get("creatives")
     if isinstance(creatives, dict):
         creatives = [creatives]
@@ -35,7 +35,7 @@ def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def comparable_audience(payload: Mapping[str, Any]) -> dict[str, Any]:
-    return _strip({k: copy.deepcopy(payload[k]) for k in AUDIENCE_FIELDS if k in payload})
+    return _strip({k: payload[k] for k in AUDIENCE_FIELDS if k in payload})
 
 
 def _strip(value: Any, key: str = "") -> Any:

@@ -59,7 +59,9 @@ def get(doc: Any, tokens: list[Token]) -> Any:
 
 
 def without(doc: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
-    """A copy of `doc` with every path removed (list items become None, keeping indices)."""
+    """`doc` without every path (list items become None, keeping indices); a copy if any."""
+    if not paths:
+        return doc
     out = copy.deepcopy(doc)
     for path in paths:
         for tokens in list(_matches(out, parse(path), [])):
