@@ -125,9 +125,19 @@ async def search_campaigns(request: Request, org_id: str, app_id: str) -> Any:
 def _listing(request: Request, org: int, app: str, key: str | None) -> dict[str, Any]:
     """Filter, search, sort and page one app's campaigns into a ListCampaignResponse."""
     q = _ListQuery(request)
-    rows = store_of(request).campaign_summaries(org, app, archived=q.is_archived)
     if q.channels is not None and "push" not in q.channels:
-        rows = []
+        return {"app_id": app, "records_count": 0, "total_records": 0, "campaigns": []}
+    if key is None and q.sort_by != "name":  # name order is casefolded: done below in Python
+        direction = "DESC" if q.descending else "ASC"
+        order = f"created_at {direction}, id {direction}" if q.sort_by or q.descending else "id"
+        total, page = store_of(request).campaign_page(
+            org, app, archived=q.is_archived, statuses=q.statuses,
+            recurring={1: True, 2: False}.get(q.recurring), order=order,
+            limit=q.per_page, offset=(q.page_number - 1) * q.per_page,
+        )
+        return {"app_id": app, "records_count": len(page), "total_records": total,
+                "campaigns": [_summary(r) for r in page]}
+    rows = store_of(request).campaign_summaries(org, app, archived=q.is_archived)
     if q.statuses is not None:
         rows = [r for r in rows if r["status"] in q.statuses]
     if q.recurring == 1:

@@ -302,6 +302,31 @@ class Store(Database):
         )
         return [dict(r) for r in rows]
 
+    def campaign_page(
+        self, org_id: int, app_id: str, *, archived: int, statuses: set[str] | None,
+        recurring: bool | None, order: str, limit: int, offset: int,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(total, one page) of listing rows, filtered, ordered and paged by SQLite.
+
+        The real API pages on the server; doing it here keeps a listing page's
+        cost independent of how many campaigns an app has.
+        """
+        where = "org_id = ? AND app_id = ? AND archived = ?"
+        args: list[Any] = [org_id, app_id, archived]
+        if statuses is not None:
+            where += f" AND status IN ({', '.join('?' * len(statuses))})"
+            args += sorted(statuses)
+        if recurring is not None:
+            where += " AND recurring = ?"
+            args.append(int(recurring))
+        total = self._read(f"SELECT COUNT(*) FROM campaigns WHERE {where}", tuple(args))[0][0]
+        rows = self._read(
+            f"SELECT {SUMMARY_COLUMNS} FROM campaigns WHERE {where} ORDER BY {order} "
+            "LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        return int(total), [dict(r) for r in rows]
+
     # pushes ---------------------------------------------------------------
 
     def seen_request_id(self, app_id: str, request_id: str, since_epoch: float) -> bool:
