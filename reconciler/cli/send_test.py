@@ -16,7 +16,7 @@ import click
 from reconciler.cli.options import target_options
 
 if TYPE_CHECKING:
-    from reconciler.sendtest.run import Outcome, TestSend
+    from reconciler.sendtest.run import Outcome, SendJob
     from reconciler.spec import Spec, Workspace
 
 
@@ -37,14 +37,14 @@ def send_test(key: str, config_path: Path, env_name: str | None, creatives: tupl
     from reconciler.config import load_config
     from reconciler.sendtest.content import select
     from reconciler.sendtest.ledger import Ledger, utc_day
-    from reconciler.sendtest.run import TestSend, send_tests
+    from reconciler.sendtest.run import SendJob, send_tests
     from reconciler.spec import load_workspace
 
     loaded = load_config(config_path, env_name)
     push_api_url(loaded)
     workspace = load_workspace(loaded)
     spec = _campaign(workspace, key)
-    job = TestSend(
+    job = SendJob(
         env=loaded.env_name, app_id=loaded.env.app_id, key=spec.key,
         contents=tuple(select(spec, creatives)),
         recipients=_recipients(recipients, loaded.env.test_recipients, loaded.env_name),
@@ -91,7 +91,7 @@ def _recipients(given: tuple[str, ...], configured: list[str], env: str) -> tupl
     return tuple(dict.fromkeys(chosen))
 
 
-def _report(job: TestSend, name: str, outcomes: list[Outcome]) -> None:
+def _report(job: SendJob, name: str, outcomes: list[Outcome]) -> None:
     from reconciler.render.safe import plain
     from reconciler.sendtest.run import ALREADY, SENT
 

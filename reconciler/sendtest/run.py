@@ -37,7 +37,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class TestSend:
+class SendJob:
     """Everything one send-test run sends: which campaign, which creatives, to whom."""
 
     env: str
@@ -61,7 +61,7 @@ class _Pending:
     send_id: str  # base_id, or a new id under --again
 
 
-async def send_tests(job: TestSend, client: PushClient, ledger: Ledger) -> list[Outcome]:
+async def send_tests(job: SendJob, client: PushClient, ledger: Ledger) -> list[Outcome]:
     """Send what today's record lacks (everything under --again); record what went out."""
     nonce = uuid.uuid4().hex if job.again else ""
     outcomes: dict[tuple[str, str], str] = {}
@@ -101,7 +101,7 @@ async def send_tests(job: TestSend, client: PushClient, ledger: Ledger) -> list[
     ]
 
 
-async def _send(job: TestSend, batch: list[_Pending], client: PushClient) -> tuple[str, bool]:
+async def _send(job: SendJob, batch: list[_Pending], client: PushClient) -> tuple[str, bool]:
     request_id = batch_request_id(p.send_id for p in batch)
     wire = CustomerIdBatch(
         request_id=request_id,
