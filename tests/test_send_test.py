@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from reconciler.cli.main import main
+from reconciler.plan import planfile
 from tests.repo import SECRET, Repo, Run, audience, campaign
 
 PUSH_ROUTE = "POST /v2/push/{app_id}"
@@ -223,3 +224,22 @@ def test_embedded_sandbox_and_sandbox_sent(tmp_path: Path, sandbox_server, cli) 
     remote = cli(served, "sandbox", "sent", "--url", sandbox_server.base_url, "--app",
                         served.app_id, "--json").json
     assert sorted(p["target"] for p in remote) == ["alice", "bob"]
+
+
+def test_plan_of_a_go_live_names_send_test_with_its_env(repo: Repo, cli, tmp_path: Path) -> None:
+    repo.env_extra = {"test_recipients": ["alice"]}
+    repo.write_config()
+    config = (repo.root / "reconciler.yaml").read_text()
+    staging = config.split("envs:\n", 1)[1].replace("  test:", "  staging:", 1)
+    (repo.root / "reconciler.yaml").write_text(config + staging)
+    repo.put("campaign", "sale", campaign("Sale", status="active"))
+
+    text = cli(repo, "plan", "--env", "staging")
+    assert text.code == 0, text.stderr
+    assert "see it on a phone first: reconciler send-test sale --env staging\n" in text.stdout
+    markdown = cli(repo, "plan", "--format", "markdown").stdout
+    assert "test it first: `reconciler send-test sale`" in markdown
+
+    saved = tmp_path / "plan.json"
+    assert cli(repo, "plan", "--env", "staging", "--out", str(saved)).code == 0
+    assert planfile.load(saved).target_args == ("--env", "staging")
