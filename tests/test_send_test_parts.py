@@ -224,3 +224,24 @@ def test_sent_listing_is_printable() -> None:
     assert "\x1b" not in text and "\x07" not in text
     assert "deep link d · sound s · z=1" in text
     assert render_pushes([]) == "no pushes recorded\n"
+
+
+def test_a_sandbox_file_from_before_platforms_were_recorded_still_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    from reconciler.sandbox.store import Store
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE pushes (seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT "
+                   "NOT NULL, request_id TEXT, target_type TEXT NOT NULL, target TEXT, alert "
+                   "TEXT, labels TEXT, campaign_key TEXT, received_at TEXT NOT NULL, "
+                   "received_epoch REAL NOT NULL)")
+        db.execute("INSERT INTO pushes VALUES (1, 'a', 'r', 'customer_id', '\"u\"', '\"hi\"', "
+                   "'{}', NULL, 't', 0)")
+    db.close()
+    store = Store(path)
+    try:
+        assert [(p["target"], p["platforms"]) for p in store.pushes("a")] == [("u", {})]
+    finally:
+        store.close()
