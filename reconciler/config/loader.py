@@ -12,7 +12,7 @@ from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
 from reconciler.source.problems import problems_from, suggest
 from reconciler.source.yamlio import FileProblem, load_document
 
-DEFAULT_CONFIG = "reconciler.yaml"
+DEFAULT_CONFIG = "reconciler.yaml"  # the --config default of every command (cli/options.py)
 
 
 @dataclass(frozen=True)
