@@ -14,6 +14,7 @@ and shows a traceback only under `--debug`.
     ├── PlanError            live state forbids a plan (duplicate live names, …)
     ├── StalePlanError       a saved plan no longer matches live or specs
     ├── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
+    ├── SendTestError        send-test refused its input before any call (key, creative, recipients)
     └── GitHubError          the GitHub CLI failed (gitops commands in workflows)
 """
 
@@ -137,6 +138,10 @@ class StalePlanError(ReconcilerError):
 
 
 class RefusedError(ReconcilerError):
+    pass
+
+
+class SendTestError(ReconcilerError):
     pass
 
 

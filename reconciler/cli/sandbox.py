@@ -13,6 +13,7 @@ import asyncio
 import socket
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -108,3 +109,52 @@ def _bind(host: str, port: int) -> socket.socket:
         raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     sock.set_inheritable(True)
     return sock
+
+
+@sandbox.command()
+@click.option("--db", "db_path", default=Path(".reconciler/sandbox.db"), show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="SQLite file of the sandbox (the embedded one by default).")
+@click.option("--url", default=None, metavar="URL",
+              help="Ask a served sandbox instead, e.g. http://127.0.0.1:8400.")
+@click.option("--app", "app_id", default=None, metavar="APP", help="Only this app's pushes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pushes as JSON.")
+def sent(db_path: Path, url: str | None, app_id: str | None, as_json: bool) -> None:
+    """Show what a device would have received: the pushes the sandbox accepted."""
+    from reconciler.render.json import dumps
+    from reconciler.render.pushes import render_pushes
+
+    pushes = _served_pushes(url, app_id) if url else _stored_pushes(db_path, app_id)
+    click.echo(dumps(pushes) if as_json else render_pushes(pushes), nl=False)
+
+
+def _stored_pushes(db_path: Path, app_id: str | None) -> list[dict[str, Any]]:
+    from reconciler.sandbox.store import Store
+
+    if not db_path.is_file():
+        raise ConfigError(f"{db_path}: no sandbox database here (nothing sent yet, or use --db "
+                          "FILE / --url URL)")
+    try:
+        store = Store(db_path)
+    except sqlite3.Error as e:
+        raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
+    try:
+        return store.pushes(app_id)
+    finally:
+        store.close()
+
+
+def _served_pushes(url: str, app_id: str | None) -> list[dict[str, Any]]:
+    import httpx
+
+    base = url.rstrip("/").removesuffix("/api/v6")
+    params = {"app_id": app_id} if app_id else None
+    try:
+        response = httpx.get(f"{base}/_sandbox/pushes", params=params, timeout=10)
+        response.raise_for_status()
+        data = response.json()
+    except (httpx.HTTPError, ValueError) as e:
+        raise ConfigError(f"{base}/_sandbox/pushes: {str(e).splitlines()[0][:200]}") from None
+    if not isinstance(data, list):
+        raise ConfigError(f"{base}/_sandbox/pushes: expected a JSON list")
+    return data

@@ -12,6 +12,8 @@ from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
 from reconciler.source.problems import problems_from, suggest
 from reconciler.source.yamlio import FileProblem, load_document
 
+DEFAULT_CONFIG = "reconciler.yaml"  # the --config default of every command (cli/options.py)
+
 
 @dataclass(frozen=True)
 class LoadedConfig:
@@ -28,6 +30,22 @@ class LoadedConfig:
     @property
     def env(self) -> EnvConfig:
         return self.config.envs[self.env_name]
+
+    @property
+    def is_default_env(self) -> bool:
+        """Whether this env is the one chosen without --env."""
+        single = next(iter(self.config.envs)) if len(self.config.envs) == 1 else None
+        return self.env_name == (self.config.default_env or single)
+
+    def cli_args(self) -> tuple[str, ...]:
+        """The `--config`/`--env` options that select this env again from the current
+        directory, so hints such as `reconciler send-test KEY …` name the exact command."""
+        args: tuple[str, ...] = ()
+        if self.path != Path(DEFAULT_CONFIG):
+            args += ("--config", str(self.path))
+        if not self.is_default_env:
+            args += ("--env", self.env_name)
+        return args
 
     @property
     def state_dir(self) -> Path:

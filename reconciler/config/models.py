@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 SANDBOX = "sandbox"
+
+# A customer id: a non-empty string without surrounding blanks (a number in YAML
+# is refused rather than coerced, so `- 0012` never becomes "12").
+def _customer_id(v: str) -> str:
+    if not v or v != v.strip():
+        raise ValueError("a customer id must be non-empty, without leading or trailing blanks")
+    return v
+
+
+CustomerId = Annotated[StrictStr, AfterValidator(_customer_id)]
 
 
 class _Strict(BaseModel):
@@ -41,8 +51,9 @@ class EnvConfig(_Strict):
     allow_go_live: bool = Field(
         True, description="When false, apply refuses any change that makes a campaign go live."
     )
-    test_recipients: list[str] = Field(
-        default_factory=list, description="Customer ids that send-test sends to."
+    test_recipients: list[CustomerId] = Field(
+        default_factory=list,
+        description="Customer ids (strings) that send-test sends to when --to is not given.",
     )
     cache: bool = Field(
         False,
@@ -59,6 +70,19 @@ class EnvConfig(_Strict):
     def _url(cls, v: str) -> str:
         if v != SANDBOX and not v.startswith(("http://", "https://")):
             raise ValueError("must be 'sandbox' or an http(s):// URL")
+        if "@" in v.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError(
+                "must not hold credentials; set LOCALYTICS_API_KEY and LOCALYTICS_API_SECRET"
+            )
+        return v.rstrip("/")
+
+    @field_validator("push_api_url")
+    @classmethod
+    def _push_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s):// URL, e.g. https://messaging.localytics.com")
         if "@" in v.split("://", 1)[-1].split("/", 1)[0]:
             raise ValueError(
                 "must not hold credentials; set LOCALYTICS_API_KEY and LOCALYTICS_API_SECRET"

@@ -88,6 +88,9 @@ class Plan:
     unmanaged: list[Unmanaged] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # apply refuses these without --force
     content_hash: str = ""
+    # --config/--env options that select this env again (empty for the default env):
+    # hints such as `reconciler send-test KEY` name the exact command with them.
+    target_args: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -27,6 +27,7 @@ def save(plan: Plan, path: Path) -> None:
         "fingerprints": {c.ref: c.fingerprint for c in plan.changes},
         "live_bodies": {c.ref: c.live_body for c in plan.changes if c.live_body is not None},
         "refusals": plan.refusals,
+        "target_args": list(plan.target_args),
     }
     doc["checksum"] = _checksum(doc)
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -61,6 +62,8 @@ def load(path: Path) -> Plan:
         env=doc["env"], target=doc["target"], changes=changes,
         unmanaged=[Unmanaged(**u) for u in doc["unmanaged"]],
         refusals=list(saved.get("refusals", [])), content_hash=saved["content_hash"],
+        # older files lack it: naming the env is never wrong
+        target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
     )
     return plan
 

@@ -100,6 +100,7 @@ async def build_plan(
         changes=changes + removals,
         unmanaged=unmanaged,
         content_hash=workspace.content_hash,
+        target_args=workspace.loaded.cli_args(),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     return plan

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.render.safe import md, plain, value
-from reconciler.render.words import VERBS, label, reach_text, summary_line
+from reconciler.render.words import VERBS, label, reach_text, send_test_hint, summary_line
 
 LIMIT = 65_536
 MARKER = "<!-- reconciler-plan -->"
@@ -52,7 +52,8 @@ def _head(plan: Plan) -> str:
     if plan.go_live:
         lines.append(f"> [!WARNING]\n> **{len(plan.go_live)} change(s) go live** and send to real users:")
         for c in plan.go_live:
-            hint = f" — test it first: `reconciler send-test {c.key}`" if c.key else ""
+            command = send_test_hint(c, plan)
+            hint = f" — test it first: `{_code(command)}`" if command else ""
             lines.append(f"> - **{md(label(c))}** {md(c.name)}: {md(reach_text(c.reach))}{hint}")
         lines.append("")
     warned = [c for c in plan.changes if c.warnings and not c.go_live]

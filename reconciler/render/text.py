@@ -11,7 +11,14 @@ from rich.text import Text
 
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.render.safe import plain, value
-from reconciler.render.words import SIGNS, VERBS, label, reach_text, summary_line
+from reconciler.render.words import (
+    SIGNS,
+    VERBS,
+    label,
+    reach_text,
+    send_test_hint,
+    summary_line,
+)
 
 STYLES = {
     Action.CREATE: "green",
@@ -39,9 +46,9 @@ def render_plan(plan: Plan, out: Console) -> None:
             ("GOES LIVE ", "bold red"),
             f"{label(change)} {plain(change.name)!r}: {reach_text(change.reach)}",
         ))
-        if change.key:
-            out.print(Text(f"  see it on a phone first: reconciler send-test {change.key}",
-                           style="dim"))
+        hint = send_test_hint(change, plan)
+        if hint:
+            out.print(Text(f"  see it on a phone first: {plain(hint)}", style="dim"))
     out.print()
     noops = [c for c in plan.changes if c.action is Action.NOOP]
     for change in plan.changes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from reconciler.plan.model import Action, Change, Plan
@@ -37,5 +38,8 @@ def label(change: Change) -> str:
     return f"{change.kind} {ident}"
 
 
-def send_test_hint(change: Change) -> str:
-    return f"reconciler send-test {change.key}" if change.key else ""
+def send_test_hint(change: Change, plan: Plan) -> str:
+    """The exact command that pushes this campaign to the env's test recipients."""
+    if not change.key or change.kind != "campaign":
+        return ""
+    return shlex.join(["reconciler", "send-test", change.key, *plan.target_args])

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS creatives (
 CREATE TABLE IF NOT EXISTS pushes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT NOT NULL, request_id TEXT,
   target_type TEXT NOT NULL, target TEXT, alert TEXT, labels TEXT, campaign_key TEXT,
-  received_at TEXT NOT NULL, received_epoch REAL NOT NULL);
+  received_at TEXT NOT NULL, received_epoch REAL NOT NULL, platforms TEXT);
 CREATE INDEX IF NOT EXISTS pushes_request ON pushes (app_id, request_id);
 """
 
@@ -81,6 +81,9 @@ class Database:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(pushes)")}
+            if "platforms" not in columns:  # a file from before platforms were recorded
+                db.execute("ALTER TABLE pushes ADD COLUMN platforms TEXT")
             for table, floor in ID_FLOORS.items():
                 db.execute(
                     "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS "

@@ -9,7 +9,7 @@ labels never mixed on one message): 400 `{"error": …}` for a malformed batch,
 rule to non-customer_id target types, so customer_id repeats are accepted (a
 client that must not send twice has to remember what it sent). Rate limits
 per app and target_type are the documented ones (429). Accepted messages are
-recorded and readable at /_sandbox/pushes.
+recorded, with their ios/android/web options, and readable at /_sandbox/pushes.
 """
 
 from __future__ import annotations
@@ -198,6 +198,7 @@ async def push(request: Request, app_id: str) -> JSONResponse:
                 "app_id": app_id, "request_id": request_id, "target_type": target_type,
                 "target": m.get("target"), "alert": m.get("alert"),
                 "labels": _merged_labels(body, m), "campaign_key": body.get("campaign_key"),
+                "platforms": {k: m[k] for k in PLATFORM_KEYS if k in m},
             }
             for m in messages
         ],

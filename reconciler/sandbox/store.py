@@ -343,10 +343,12 @@ class Store(Database):
             stamp = iso_ms(self.clock.tick())
             db.executemany(
                 "INSERT INTO pushes (app_id, request_id, target_type, target, alert, labels, "
-                "campaign_key, received_at, received_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "campaign_key, received_at, received_epoch, platforms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (r["app_id"], r["request_id"], r["target_type"], dumps(r["target"]),
-                     dumps(r["alert"]), dumps(r["labels"]), r["campaign_key"], stamp, epoch)
+                     dumps(r["alert"]), dumps(r["labels"]), r["campaign_key"], stamp, epoch,
+                     dumps(r.get("platforms") or {}))
                     for r in rows
                 ],
             )
@@ -360,6 +362,7 @@ class Store(Database):
                 "target_type": r["target_type"], "target": json.loads(r["target"]),
                 "alert": json.loads(r["alert"]), "labels": json.loads(r["labels"]),
                 "campaign_key": r["campaign_key"], "received_at": r["received_at"],
+                "platforms": json.loads(r["platforms"] or "{}"),
             }
             for r in rows
         ]

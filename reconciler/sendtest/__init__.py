@@ -1,0 +1,1 @@
+"""send-test: a campaign's rendered creatives, pushed to test customer ids only."""
