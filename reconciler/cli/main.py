@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "apply": "reconciler.cli.apply:apply",
     "sandbox": "reconciler.cli.sandbox:sandbox",
     "gitops": "reconciler.cli.gitops:gitops",
+    "import": "reconciler.cli.importing:import_cmd",
 }
 
 

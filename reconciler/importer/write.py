@@ -1,0 +1,146 @@
+"""Writing spec files: new files in the canonical layout, or changed values merged
+into an existing file with its comments, quotes and key order kept.
+
+An update compares each existing value as the loader sees it (templates
+rendered with the env's vars) with the live value, and rewrites only the
+values that differ: a `{{ vars.store_name }}` that still renders to the live
+text stays a template. Reconciler-only keys (`id`, `protect`,
+`ignore_changes`) are the user's and are never touched.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from reconciler.importer.document import node
+from reconciler.source.roundtrip import parse_rt, round_trip_yaml
+from reconciler.source.shape import list_item, model_for, step
+from reconciler.spec.base import RECONCILER_ONLY
+from reconciler.spec.fmt import format_text
+from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.spec.validate import MODELS
+
+
+def dump(doc: Any) -> str:
+    out = io.StringIO()
+    round_trip_yaml().dump(doc, out)
+    return out.getvalue()
+
+
+def new_text(kind: str, doc: CommentedMap, rel: str) -> str:
+    """The file text of a new spec: dumped, then put through `fmt` so the layout is
+    exactly what `reconciler fmt` keeps."""
+    return format_text(dump(doc), rel, MODELS[kind])
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so an interrupted import leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
+                 renderer: Renderer) -> str | None:
+    """The existing file with changed values rewritten, or None when nothing changed."""
+    data = parse_rt(text, rel)
+    if not isinstance(data, CommentedMap):
+        return None
+    changed = _merge_map(data, plain, MODELS[kind], renderer, top=True)
+    return dump(data) if changed else None
+
+
+def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, renderer: Renderer,
+               *, top: bool = False) -> bool:
+    model = model_for(tp, dict(new))
+    order = list(model.model_fields) if model is not None else []
+    changed = False
+    for k in [k for k in old if k not in new]:
+        if top and k in RECONCILER_ONLY:
+            continue
+        del old[k]
+        changed = True
+    for k, v in new.items():
+        sub = step(model, k) if model is not None else None
+        if k not in old:
+            old.insert(_position(old, k, order), k, node(v))
+            changed = True
+            continue
+        current = old[k]
+        if k == "creatives" and isinstance(current, CommentedMap) and isinstance(v, list) \
+                and len(v) == 1:
+            changed |= _merge_value(old, k, v[0], list_item(sub), renderer)  # one creative
+        else:
+            changed |= _merge_value(old, k, v, sub, renderer)
+    return changed
+
+
+def _merge_value(parent: Any, key: Any, new: Any, tp: Any, renderer: Renderer) -> bool:
+    old = parent[key]
+    if isinstance(old, CommentedMap) and isinstance(new, Mapping):
+        return _merge_map(old, new, tp, renderer)
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        changed = False
+        item = list_item(tp)
+        for i, v in enumerate(new):
+            if i < len(old):
+                changed |= _merge_value(old, i, v, item, renderer)
+            else:
+                old.append(node(v))
+                changed = True
+        while len(old) > len(new):
+            del old[len(new)]
+            changed = True
+        return changed
+    if _same(old, new, renderer):
+        return False
+    parent[key] = _styled(old, node(new))
+    return True
+
+
+def _same(old: Any, new: Any, renderer: Renderer) -> bool:
+    if isinstance(old, str) and isinstance(new, str):
+        try:
+            return renderer.render(str(old)) == new
+        except TemplateProblem:
+            return False
+    return type(old) is type(new) and old == new or (
+        isinstance(old, int) and isinstance(new, int) and not isinstance(old, bool)
+        and not isinstance(new, bool) and int(old) == new
+    )
+
+
+def _styled(old: Any, new: Any) -> Any:
+    """A replacement string in the old value's quote style, where that style can hold it."""
+    if isinstance(new, str) and new.isprintable():
+        if isinstance(old, DoubleQuotedScalarString):
+            return DoubleQuotedScalarString(new)
+        if isinstance(old, SingleQuotedScalarString):
+            return SingleQuotedScalarString(new)
+    return new
+
+
+def _position(old: CommentedMap, key: str, order: list[str]) -> int:
+    """Where a new key goes: after the last existing key the model declares before it."""
+    if key not in order:
+        return len(old)
+    rank = order.index(key)
+    pos = 0
+    for i, k in enumerate(old):
+        if k in order and order.index(k) < rank:
+            pos = i + 1
+    return pos
