@@ -134,3 +134,15 @@ def node(value: Any) -> Any:
     if isinstance(value, str):
         return escape_template(value)
     return value
+
+
+def without(plain: Mapping[str, Any], path: tuple[str | int, ...]) -> dict[str, Any]:
+    """A copy of `plain` with the value at `path` removed."""
+    import copy
+
+    out = copy.deepcopy(dict(plain))
+    parent: Any = out
+    for step_ in path[:-1]:
+        parent = parent[step_]
+    del parent[path[-1]]
+    return out

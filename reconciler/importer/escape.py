@@ -4,7 +4,7 @@ Spec strings are Jinja templates (reconciler.spec.templating); a live message
 with `{{`, `{%` or `{#` in it must be written so rendering returns it
 unchanged. Readable form: `{% raw %}…{% endraw %}`. Jinja turns `\\r\\n` into
 `\\n` even inside raw blocks, and a text holding `endraw` would close the
-block early, so those fall back to escaping each opening brace as
+block early, so those fall back to escaping every opening brace as
 `{{ '{' }}` and each carriage return as `{{ '\\r' }}`.
 """
 
@@ -24,8 +24,8 @@ def escape_template(text: str) -> str:
     if "\r" not in text and "endraw" not in text:
         return "{% raw %}" + text + "{% endraw %}"
     out: list[str] = []
-    for i, ch in enumerate(text):
-        if ch == "{" and i + 1 < len(text) and text[i + 1] in "{%#":
+    for ch in text:
+        if ch == "{":  # every one: a literal `{` before an escape would open a tag
             out.append("{{ '{' }}")
         elif ch == "\r":
             out.append("{{ '\\r' }}")

@@ -207,7 +207,12 @@ class Importer:
     def _update(self, kind: str, p: _Placed, plain: dict[str, Any], rel: str) -> None:
         plain.pop("id", None)  # reconciler-only keys stay as the user has them
         text = p.path.read_text(encoding="utf-8")
-        new = updated_text(kind, text, rel, plain, self.renderer)
+        base = self.provider.comparable(kind, plain)
+
+        def redundant(path: tuple[str | int, ...]) -> bool:
+            return self.provider.comparable(kind, document.without(plain, path)) == base
+
+        new = updated_text(kind, text, rel, plain, self.renderer, redundant)
         if new is None or new == text:
             self.summary.unchanged += 1
             return

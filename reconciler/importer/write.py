@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,18 +55,31 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+Redundant = Callable[[tuple[str | int, ...]], bool]
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    renderer: Renderer
+    redundant: Redundant  # a key the file lacks whose live value is only the API's default
+
+
 def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
-                 renderer: Renderer) -> str | None:
-    """The existing file with changed values rewritten, or None when nothing changed."""
+                 renderer: Renderer, redundant: Redundant = lambda _path: False) -> str | None:
+    """The existing file with changed values rewritten, or None when nothing changed.
+
+    A key the file leaves out is added only when its live value is not what the
+    API fills in by default (`redundant`), so an update does not litter a file
+    with `control_group_percent: 0`."""
     data = parse_rt(text, rel)
     if not isinstance(data, CommentedMap):
         return None
-    changed = _merge_map(data, plain, MODELS[kind], renderer, top=True)
+    changed = _merge_map(data, plain, MODELS[kind], _Ctx(renderer, redundant), (), top=True)
     return dump(data) if changed else None
 
 
-def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, renderer: Renderer,
-               *, top: bool = False) -> bool:
+def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, ctx: _Ctx,
+               at: tuple[str | int, ...], *, top: bool = False) -> bool:
     model = model_for(tp, dict(new))
     order = list(model.model_fields) if model is not None else []
     changed = False
@@ -77,28 +91,30 @@ def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, renderer: Ren
     for k, v in new.items():
         sub = step(model, k) if model is not None else None
         if k not in old:
-            old.insert(_position(old, k, order), k, node(v))
-            changed = True
+            if not ctx.redundant((*at, k)):
+                old.insert(_position(old, k, order), k, node(v))
+                changed = True
             continue
         current = old[k]
         if k == "creatives" and isinstance(current, CommentedMap) and isinstance(v, list) \
-                and len(v) == 1:
-            changed |= _merge_value(old, k, v[0], list_item(sub), renderer)  # one creative
+                and len(v) == 1:  # one creative written as a mapping
+            changed |= _merge_value(old, k, v[0], list_item(sub), ctx, (*at, k, 0))
         else:
-            changed |= _merge_value(old, k, v, sub, renderer)
+            changed |= _merge_value(old, k, v, sub, ctx, (*at, k))
     return changed
 
 
-def _merge_value(parent: Any, key: Any, new: Any, tp: Any, renderer: Renderer) -> bool:
+def _merge_value(parent: Any, key: Any, new: Any, tp: Any, ctx: _Ctx,
+                 at: tuple[str | int, ...]) -> bool:
     old = parent[key]
     if isinstance(old, CommentedMap) and isinstance(new, Mapping):
-        return _merge_map(old, new, tp, renderer)
+        return _merge_map(old, new, tp, ctx, at)
     if isinstance(old, CommentedSeq) and isinstance(new, list):
         changed = False
         item = list_item(tp)
         for i, v in enumerate(new):
             if i < len(old):
-                changed |= _merge_value(old, i, v, item, renderer)
+                changed |= _merge_value(old, i, v, item, ctx, (*at, i))
             else:
                 old.append(node(v))
                 changed = True
@@ -106,7 +122,7 @@ def _merge_value(parent: Any, key: Any, new: Any, tp: Any, renderer: Renderer) -
             del old[len(new)]
             changed = True
         return changed
-    if _same(old, new, renderer):
+    if _same(old, new, ctx.renderer):
         return False
     parent[key] = _styled(old, node(new))
     return True
