@@ -43,6 +43,8 @@ def test_imported_app_plans_as_noops(data: st.DataObject, sandbox_server, tmp_pa
     imported = repo.run("import", "--all")
     assert imported.code == 0, imported.stdout + imported.stderr
     assert f"wrote {len(aud_names)} audiences, {len(camp_names)} campaigns" in imported.stdout
+    formatted = repo.run("fmt", "--check")
+    assert formatted.code == 0, formatted.stdout  # written in the canonical fmt layout
     plan = repo.plan()
     assert plan.code == 0, plan.stderr
     leftovers = [c for c in plan.json["changes"] if c["action"] != "noop"]

@@ -98,14 +98,25 @@ class Importer:
             if p is not None:
                 self.audience_keys[p.cand.live.id] = p.key
         for k in KINDS:
-            todo = [p for p in placed[k] if p is not None]
-            for start in range(0, len(todo), BATCH):
-                self.progress(f"importing {k}s: {start:,} of {len(todo):,}")
-                batch = todo[start:start + BATCH]
-                details = await asyncio.gather(*(self._detail(p) for p in batch))
-                for p, obj in zip(batch, details, strict=True):
-                    self._emit(k, p, obj)
+            await self._stream(k, [p for p in placed[k] if p is not None])
         return self.summary
+
+    async def _stream(self, kind: str, todo: list[_Placed]) -> None:
+        """Read details a batch at a time, the next batch in flight while this one is
+        written, so only two batches of live objects are ever held."""
+        batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
+
+        def fetch(batch: list[_Placed]) -> asyncio.Future[list[LiveObject | None]]:
+            return asyncio.ensure_future(asyncio.gather(*(self._detail(p) for p in batch)))
+
+        pending = fetch(batches[0]) if batches else None
+        for i, batch in enumerate(batches):
+            assert pending is not None
+            details = await pending
+            pending = fetch(batches[i + 1]) if i + 1 < len(batches) else None
+            self.progress(f"importing {kind}s: {i * BATCH:,} of {len(todo):,}")
+            for p, obj in zip(batch, details, strict=True):
+                self._emit(kind, p, obj)
 
     async def _list(self, kind: str | None
                     ) -> tuple[dict[str, list[Candidate]], list[LiveObject]]:
@@ -196,7 +207,7 @@ class Importer:
             header = ("", f"Archived in Localytics (id {p.cand.live.id}); archived campaigns "
                       "cannot be edited, so the next plan creates it anew.")
         doc = document.to_yaml(kind, plain, audience_names=self.audience_names, header=header)
-        text = new_text(kind, doc, rel)
+        text = new_text(doc)
         self.summary.written[kind] += 1
         if self.options.dry_run:
             self.echo(f"would write {rel}")
