@@ -133,6 +133,7 @@ def test_selection_by_name_id_and_kind(repo: Repo) -> None:
     assert missing.stderr.strip() == ("error: no live campaigns or audiences match 'Three', "
                                       "999999 (names match exactly)")
     assert repo.run("import").code == 1
+    assert repo.run("import", "--all", "--name", "One").code == 1
     assert repo.run("import", "--id", str(one["id"]), "--kind", "audience").code == 1
 
 

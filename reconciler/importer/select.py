@@ -48,6 +48,8 @@ def choose(live: dict[str, list[Candidate]], sel: Selection) -> Chosen:
     """Pick candidates per `sel`; raise NothingToImport naming unknown names or ids."""
     if not (sel.all or sel.names or sel.ids):
         raise NothingToImport("say what to import: --all, --name NAME or --id N")
+    if sel.all and (sel.names or sel.ids):
+        raise NothingToImport("--all imports everything; leave out --name and --id, or --all")
     chosen = Chosen()
     found_names: set[str] = set()
     found_ids: set[int] = set()
