@@ -42,6 +42,7 @@ def test_awkward_names_get_safe_unique_files(repo: Repo) -> None:
         f"campaign-{ids['..']}.yaml", f"campaign-{ids['!!!']}.yaml",
         f"campaign-{ids['日本語']}.yaml", "creme-brulee.yaml", "vars-x.yaml"])
     assert not (repo.root / "etc").exists() and not (repo.root.parent / "etc").exists()
+    assert (repo.root / "campaigns" / "vars-x.yaml").stat().st_mode & 0o077 != 0  # not 0600
     text = (repo.root / "campaigns" / "vars-x.yaml").read_text()
     assert "{% raw %}{{ vars.x }}{% endraw %}" in text
     assert text.startswith("# yaml-language-server: $schema=../schemas/campaign.schema.json\n")
@@ -209,3 +210,14 @@ def test_pin_ids_pins_every_new_file(repo: Repo) -> None:
     assert repo.run("import", "--all", "--pin-ids").code == 0
     assert f"\nid: {live['id']}\n" in (repo.root / "campaigns" / "pinned.yaml").read_text()
     _all_noop(repo)
+
+
+def test_existing_spec_with_a_templated_name_is_recognised(repo: Repo) -> None:
+    with repo.api() as api:
+        _post(api, "/push/campaigns", campaign("Acme welcome"))
+    doc = campaign("{{ vars.store_name }} welcome")
+    repo.put("campaign", "welcome-by-store", doc)
+    run = repo.run("import", "--all", "--dry-run")
+    assert run.code == 0, run.stderr
+    assert "exists campaigns/welcome-by-store.yaml" in run.stdout
+    assert "would write 0 audiences, 0 campaigns; 1 existed (use --update)" in run.stdout

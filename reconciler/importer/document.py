@@ -29,8 +29,8 @@ SCHEMA_LINE = "yaml-language-server: $schema=../schemas/{kind}.schema.json"
 
 @dataclass
 class Built:
-    """The plain document (as the loader will see it after rendering), its YAML
-    form, and the fields dropped on the way."""
+    """The plain document (as the loader will see it after rendering) and the live
+    fields dropped on the way."""
 
     plain: dict[str, Any]
     dropped: list[str] = field(default_factory=list)

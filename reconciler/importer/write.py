@@ -49,6 +49,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        os.chmod(tmp, _mode(path))  # mkstemp makes 0600; a spec file is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -62,6 +63,16 @@ Redundant = Callable[[tuple[str | int, ...]], bool]
 class _Ctx:
     renderer: Renderer
     redundant: Redundant  # a key the file lacks whose live value is only the API's default
+
+
+def _mode(path: Path) -> int:
+    """The existing file's permissions, or what a new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
