@@ -66,6 +66,8 @@ class Provider(ABC):
     """What a platform must offer. `kinds` is in dependency order."""
 
     kinds: tuple[KindInfo, ...]
+    # Keys the server computes at any depth (ids, timestamps, counts): never a user's.
+    server_fields: frozenset[str] = frozenset()
 
     def kind(self, name: str) -> KindInfo:
         return next(k for k in self.kinds if k.name == name)
@@ -74,6 +76,10 @@ class Provider(ABC):
     @abstractmethod
     async def list_live(self, kind: str) -> list[LiveObject]:
         """Every live, non-archived object of `kind`; bodies may be None."""
+
+    async def list_archived(self, kind: str) -> list[LiveObject]:
+        """Archived objects of `kind` (listing summaries); none where a kind has no archive."""
+        return []
 
     @abstractmethod
     async def get_live(self, kind: str, live_id: int) -> LiveObject | None:

@@ -159,3 +159,138 @@ def spec_set(draw: st.DrawFn) -> tuple[dict[str, dict], dict[str, dict]]:
     camps = {f"c{i}": draw(campaign_spec(all_names[n_aud + i], list(auds)))
              for i in range(n_camp)}
     return auds, camps
+
+
+# --- live objects as a dashboard would have made them (for import) ------------------------
+
+# Names and texts an import must carry through: slashes, dots, lone punctuation, braces that
+# Jinja would read as template syntax, line breaks.
+awkward_names = st.one_of(
+    names,
+    st.sampled_from(["a/b", "../../etc/passwd", "..", "!!!", "{{ x }}", "{% raw %}", "Sale {#1}",
+                     "日本語のみ", "Crème brûlée", "  padded  ", "con", "a\\b"]),
+    st.text(alphabet="{}%#/.-_ aZ9\\'\"", min_size=1, max_size=12),
+).map(str.strip).filter(bool)
+
+messages = st.one_of(
+    names,
+    st.lists(st.sampled_from(["{", "}", "%", "#", "{{", "{%", "{#", "endraw", " ", "a",
+                              "é", "\n", "\r\n", "'", '"', "\\", ":", "- "]),
+             min_size=1, max_size=14).map("".join),
+).filter(lambda s: s.strip() != "")
+
+
+@st.composite
+def any_behavior_rule(draw: st.DrawFn, kinds: tuple[str, ...] = ("event", "not-event", "session",
+                                                                   "not-session")
+                      ) -> dict[str, Any]:
+    kind = draw(st.sampled_from(kinds))
+    rule: dict[str, Any] = {
+        "rule_type": kind,
+        "count": draw(st.integers(0, 5)),
+        "count_operator": draw(st.sampled_from(["less_than", "exactly", "atleast"])),
+        "conditions": {"operator": draw(st.sampled_from(["and", "or"])), "filters": []},
+    }
+    if kind in ("event", "not-event"):
+        rule["event_name"] = draw(events)
+    if draw(st.booleans()):
+        rule["conditions"]["filters"] = [{
+            "dimension_name": draw(st.sampled_from(["App Version", "Price", "Category"])),
+            "operator": draw(st.sampled_from(["is one of", "is none of", "greater than",
+                                              "at least", "less than", "equal to"])),
+            "value": draw(st.one_of(st.integers(0, 99), st.sampled_from(["x", "{{y}}"]),
+                                    st.lists(st.sampled_from(["1.0", "2.0"]), min_size=1,
+                                             max_size=2, unique=True))),
+        }]
+    return rule
+
+
+@st.composite
+def any_target_rules(draw: st.DrawFn) -> dict[str, Any]:
+    """Every rule type, and_then, every profile operator family, date types."""
+    rules: dict[str, Any] = {"targeting_type": draw(st.sampled_from(["install_id", "customer_id"]))}
+    parts = draw(st.sampled_from(["behavior", "profile", "both"]))
+    if parts in ("behavior", "both"):
+        op = draw(st.sampled_from(["and", "or", "and_then"]))
+        if op == "and_then":
+            first = draw(any_behavior_rule(("event",)))
+            second = draw(any_behavior_rule(("event", "not-event")))
+            second["neg_time_window"] = [0, draw(st.integers(1, 30))]
+            rule_list = [first, second]
+        else:
+            rule_list = draw(st.lists(any_behavior_rule(), min_size=1, max_size=3))
+        rules["behavior"] = {"days": draw(st.integers(1, 90)), "behavior_rule_operator": op,
+                             "rules": rule_list}
+    if parts in ("profile", "both"):
+        criteria = []
+        for _ in range(draw(st.integers(1, 3))):
+            operator = draw(st.sampled_from(["is defined", "is not defined", "is one of",
+                                             "is none of", "<", ">=", "is between",
+                                             "is on or before", "is exactly", "is not"]))
+            c: dict[str, Any] = {"key": draw(st.sampled_from(["country", "age", "signup"])),
+                                 "scope": draw(st.sampled_from(["org", "app"])),
+                                 "operator": operator}
+            if operator == "is between":
+                c["values"] = ["1", "9"]
+            elif operator not in ("is defined", "is not defined"):
+                c["values"] = draw(st.lists(st.sampled_from(["US", "5", "2027-01-01", "{%x"]),
+                                            min_size=1, max_size=2, unique=True))
+            if operator in ("is on or before", "is exactly", "is not"):
+                c["date_type"] = draw(st.sampled_from(["date", "days ago", "days from now"]))
+            criteria.append(c)
+        rules["profile"] = {"operator": draw(st.sampled_from(["and", "or"])), "criteria": criteria}
+    if parts == "both":
+        rules["behavior_profile_operator"] = draw(st.sampled_from(["and", "or"]))
+    return rules
+
+
+@st.composite
+def live_creatives(draw: st.DrawFn) -> Any:
+    items = draw(creatives())
+    for item in items:
+        attrs = item["build_attributes"]
+        attrs["push_message"] = draw(messages)
+        if draw(st.booleans()):
+            attrs["push_title"] = draw(messages)
+        if draw(st.booleans()):
+            attrs["push_subtitle"] = draw(messages)
+        if draw(st.booleans()):
+            attrs["attachment_url"] = "https://cdn.example.com/i.png"
+            if draw(st.booleans()):
+                attrs["ll_mi_deep_link_url"] = "https://mi.example.com/p?x={{id}}"
+        if draw(st.booleans()):
+            attrs["sound"] = "ding.caf"
+        if draw(st.booleans()):
+            item["key_values"] = [{"key": "k", "value": draw(messages)}]
+        if draw(st.booleans()):
+            item["title"] = draw(messages)
+    # the API takes one creative as an object (DESIGN §2)
+    return items[0] if len(items) == 1 and draw(st.booleans()) else items
+
+
+@st.composite
+def live_campaign(draw: st.DrawFn, name: str, audience_ids: list[int]) -> dict[str, Any]:
+    """A push campaign payload for POST …/push/campaigns, with live audience ids."""
+    kinds = ["everyone", "new_audience"] + (["saved_audience"] if audience_ids else [])
+    ctype = draw(st.sampled_from(kinds))
+    target: dict[str, Any] = {"campaign_type": ctype}
+    if draw(st.booleans()):
+        target["control_group_percent"] = draw(st.integers(0, 20))
+    if ctype == "saved_audience":
+        target["target_rules"] = {"audience": draw(st.lists(
+            st.sampled_from(audience_ids), min_size=1, max_size=2, unique=True))}
+    elif ctype == "new_audience":
+        target["target_rules"] = draw(any_target_rules())
+    body: dict[str, Any] = {
+        "name": name, "status": draw(st.sampled_from(["draft", "active"])),
+        "goal": draw(st.sampled_from(["activate", "drive_behavior", "nurture", "monetize",
+                                      "reengage", "notify"])),
+        "audiences": target, "schedule": draw(schedule()), "creatives": draw(live_creatives()),
+    }
+    if draw(st.booleans()):
+        event: dict[str, Any] = {"event_name": draw(events)}
+        if draw(st.booleans()):
+            event["conversion_attributes"] = {"operator": "and", "filters": [
+                {"dimension_name": "Price", "operator": "is_one_of", "value": ["10", "20"]}]}
+        body["conversion_event"] = event
+    return body

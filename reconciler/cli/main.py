@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "reconciler.cli.sandbox:sandbox",
     "gitops": "reconciler.cli.gitops:gitops",
     "send-test": "reconciler.cli.send_test:send_test",
+    "import": "reconciler.cli.importing:import_cmd",
 }
 
 

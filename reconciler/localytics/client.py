@@ -50,9 +50,11 @@ class LocalyticsClient:
         await self._http.aclose()
 
     # --- campaigns -------------------------------------------------------
-    async def list_campaigns_page(self, page: int, per_page: int = PAGE_SIZE) -> dict[str, Any]:
+    async def list_campaigns_page(
+        self, page: int, per_page: int = PAGE_SIZE, *, archived: bool = False
+    ) -> dict[str, Any]:
         params = {
-            "channel": "push", "is_archived": 0, "per_page": per_page,
+            "channel": "push", "is_archived": int(archived), "per_page": per_page,
             "page_number": page, "sort_by": "created_at", "sort_order": "asc",
         }
         return await self._get("/campaigns", params)

@@ -10,7 +10,11 @@ from typing import Any
 
 from reconciler.errors import TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
-from reconciler.localytics.normalize import comparable_audience, comparable_campaign
+from reconciler.localytics.normalize import (
+    SERVER_FIELDS,
+    comparable_audience,
+    comparable_campaign,
+)
 from reconciler.provider import KindInfo, LiveObject, Provider
 from reconciler.spec.workspace import Spec
 
@@ -19,6 +23,7 @@ AUDIENCE, CAMPAIGN = "audience", "campaign"
 
 class LocalyticsProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
+    server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
 
     def __init__(self, client: LocalyticsClient):
         self.client = client
@@ -32,6 +37,12 @@ class LocalyticsProvider(Provider):
             rows = await self.client.list_audiences()
             return [self._audience(r) for r in rows if not r.get("deleted_at")]
         return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
+
+    async def list_archived(self, kind: str) -> list[LiveObject]:
+        if kind != CAMPAIGN:
+            return []
+        fetch = lambda page: self.client.list_campaigns_page(page, archived=True)  # noqa: E731
+        return [self._summary(r) for r in await self._all_pages(fetch)]
 
     async def get_live(self, kind: str, live_id: int) -> LiveObject | None:
         if kind == AUDIENCE:

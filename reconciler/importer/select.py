@@ -1,0 +1,76 @@
+"""Which live objects an import takes: `--all`, `--name`, `--id`, `--kind`, archived or not.
+
+Names match exactly (no substring search); a name or id that matches no live
+object of the chosen kinds is an error, so a typo never imports nothing
+silently. Archived campaigns are listed so the summary can count them, and
+imported only with `--include-archived`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reconciler.errors import ReconcilerError
+from reconciler.provider import LiveObject
+
+
+class NothingToImport(ReconcilerError):
+    """The import was asked for nothing, or for objects that do not exist."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    all: bool = False
+    names: tuple[str, ...] = ()
+    ids: tuple[int, ...] = ()
+    kind: str | None = None
+    include_archived: bool = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    live: LiveObject
+    archived: bool = False
+
+
+@dataclass
+class Chosen:
+    """Objects to import by kind (dependency order kept), archived ones left out,
+    and how many live objects of each kind share each name."""
+
+    by_kind: dict[str, list[Candidate]] = field(default_factory=dict)
+    skipped_archived: int = 0
+    name_counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+def choose(live: dict[str, list[Candidate]], sel: Selection) -> Chosen:
+    """Pick candidates per `sel`; raise NothingToImport naming unknown names or ids."""
+    if not (sel.all or sel.names or sel.ids):
+        raise NothingToImport("say what to import: --all, --name NAME or --id N")
+    if sel.all and (sel.names or sel.ids):
+        raise NothingToImport("--all imports everything; leave out --name and --id, or --all")
+    chosen = Chosen()
+    found_names: set[str] = set()
+    found_ids: set[int] = set()
+    for kind, candidates in live.items():
+        chosen.name_counts[kind] = Counter(c.live.name for c in candidates if not c.archived)
+        picked: list[Candidate] = []
+        for c in sorted(candidates, key=lambda c: c.live.id):
+            hit = sel.all or c.live.name in sel.names or c.live.id in sel.ids
+            if not hit:
+                continue
+            found_names.add(c.live.name)
+            found_ids.add(c.live.id)
+            if c.archived and not sel.include_archived:
+                chosen.skipped_archived += 1
+                continue
+            picked.append(c)
+        chosen.by_kind[kind] = picked
+    kinds = f"{sel.kind}s" if sel.kind else "campaigns or audiences"
+    missing = [repr(n) for n in sel.names if n not in found_names]
+    missing += [str(i) for i in sel.ids if i not in found_ids]
+    if missing:
+        raise NothingToImport(f"no live {kinds} match {', '.join(missing)} "
+                           "(names match exactly)")
+    return chosen

@@ -1,0 +1,173 @@
+"""Writing spec files: new files in the canonical layout, or changed values merged
+into an existing file with its comments, quotes and key order kept.
+
+An update compares each existing value as the loader sees it (templates
+rendered with the env's vars) with the live value, and rewrites only the
+values that differ: a `{{ vars.store_name }}` that still renders to the live
+text stays a template. Reconciler-only keys (`id`, `protect`,
+`ignore_changes`) are the user's and are never touched.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from reconciler.importer.document import node
+from reconciler.source.roundtrip import parse_rt, round_trip_yaml
+from reconciler.source.shape import list_item, model_for, step
+from reconciler.spec.base import RECONCILER_ONLY
+from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.spec.validate import MODELS
+
+
+def dump(doc: Any) -> str:
+    out = io.StringIO()
+    round_trip_yaml().dump(doc, out)
+    return out.getvalue()
+
+
+def new_text(doc: CommentedMap) -> str:
+    """The file text of a new spec. `doc` is built in model key order and dumped with
+    fmt's own YAML settings, so `reconciler fmt` finds nothing to change (tests check
+    this; re-parsing every file through fmt would double the cost of a large import)."""
+    return dump(doc).rstrip() + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so an interrupted import leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, _mode(path))  # mkstemp makes 0600; a spec file is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+Redundant = Callable[[tuple[str | int, ...]], bool]
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    renderer: Renderer
+    redundant: Redundant  # a key the file lacks whose live value is only the API's default
+
+
+def _mode(path: Path) -> int:
+    """The existing file's permissions, or what a new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
+                 renderer: Renderer, redundant: Redundant = lambda _path: False) -> str | None:
+    """The existing file with changed values rewritten, or None when nothing changed.
+
+    A key the file leaves out is added only when its live value is not what the
+    API fills in by default (`redundant`), so an update does not litter a file
+    with `control_group_percent: 0`."""
+    data = parse_rt(text, rel)
+    if not isinstance(data, CommentedMap):
+        return None
+    changed = _merge_map(data, plain, MODELS[kind], _Ctx(renderer, redundant), (), top=True)
+    return dump(data) if changed else None
+
+
+def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, ctx: _Ctx,
+               at: tuple[str | int, ...], *, top: bool = False) -> bool:
+    model = model_for(tp, dict(new))
+    order = list(model.model_fields) if model is not None else []
+    changed = False
+    for k in [k for k in old if k not in new]:
+        if top and k in RECONCILER_ONLY:
+            continue
+        del old[k]
+        changed = True
+    for k, v in new.items():
+        sub = step(model, k) if model is not None else None
+        if k not in old:
+            if not ctx.redundant((*at, k)):
+                old.insert(_position(old, k, order), k, node(v))
+                changed = True
+            continue
+        current = old[k]
+        if k == "creatives" and isinstance(current, CommentedMap) and isinstance(v, list) \
+                and len(v) == 1:  # one creative written as a mapping
+            changed |= _merge_value(old, k, v[0], list_item(sub), ctx, (*at, k, 0))
+        else:
+            changed |= _merge_value(old, k, v, sub, ctx, (*at, k))
+    return changed
+
+
+def _merge_value(parent: Any, key: Any, new: Any, tp: Any, ctx: _Ctx,
+                 at: tuple[str | int, ...]) -> bool:
+    old = parent[key]
+    if isinstance(old, CommentedMap) and isinstance(new, Mapping):
+        return _merge_map(old, new, tp, ctx, at)
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        changed = False
+        item = list_item(tp)
+        for i, v in enumerate(new):
+            if i < len(old):
+                changed |= _merge_value(old, i, v, item, ctx, (*at, i))
+            else:
+                old.append(node(v))
+                changed = True
+        while len(old) > len(new):
+            del old[len(new)]
+            changed = True
+        return changed
+    if _same(old, new, ctx.renderer):
+        return False
+    parent[key] = _styled(old, node(new))
+    return True
+
+
+def _same(old: Any, new: Any, renderer: Renderer) -> bool:
+    if isinstance(old, str) and isinstance(new, str):
+        try:
+            return renderer.render(str(old)) == new
+        except TemplateProblem:
+            return False
+    return type(old) is type(new) and old == new or (
+        isinstance(old, int) and isinstance(new, int) and not isinstance(old, bool)
+        and not isinstance(new, bool) and int(old) == new
+    )
+
+
+def _styled(old: Any, new: Any) -> Any:
+    """A replacement string in the old value's quote style, where that style can hold it."""
+    if isinstance(new, str) and new.isprintable():
+        if isinstance(old, DoubleQuotedScalarString):
+            return DoubleQuotedScalarString(new)
+        if isinstance(old, SingleQuotedScalarString):
+            return SingleQuotedScalarString(new)
+    return new
+
+
+def _position(old: CommentedMap, key: str, order: list[str]) -> int:
+    """Where a new key goes: after the last existing key the model declares before it."""
+    if key not in order:
+        return len(old)
+    rank = order.index(key)
+    pos = 0
+    for i, k in enumerate(old):
+        if k in order and order.index(k) < rank:
+            pos = i + 1
+    return pos
