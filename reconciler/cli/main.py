@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "apply": "reconciler.cli.apply:apply",
     "sandbox": "reconciler.cli.sandbox:sandbox",
     "gitops": "reconciler.cli.gitops:gitops",
+    "preview": "reconciler.cli.preview:preview",
+    "calendar": "reconciler.cli.calendar:calendar",
 }
 
 
