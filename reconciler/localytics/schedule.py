@@ -29,23 +29,28 @@ def sends(schedule: Mapping[str, Any], start: date, end: date, now: datetime) ->
     """
     times: list[datetime]
     if "begin_immediately" in schedule:
-        times = [now]
+        times = [now.astimezone(UTC)]
     elif "on_schedule" in schedule:
-        times = [parse_instant(str(schedule["on_schedule"]["begin_date"]))]
+        times = [_utc(schedule["on_schedule"]["begin_date"])]
     elif "optimized" in schedule:
-        times = [parse_instant(str(schedule["optimized"]["fallback_time"]))]
+        times = [_utc(schedule["optimized"]["fallback_time"])]
     elif "recurring" in schedule:
         times = _recurring(schedule["recurring"], end)
     else:
         times = []
-    return [t for t in times if start <= t.astimezone(UTC).date() < end]
+    return [t for t in times if start <= t.date() < end]
+
+
+def _utc(value: Any) -> datetime:
+    """A schedule date as a UTC datetime, so its day is the UTC day."""
+    return parse_instant(str(value)).astimezone(UTC)
 
 
 def _recurring(rec: Mapping[str, Any], end: date) -> list[datetime]:
-    begin = parse_instant(str(rec["begin_date"]))
+    begin = _utc(rec["begin_date"])
     stop = datetime.combine(end, datetime.min.time(), UTC)
     if rec.get("end_date"):
-        stop = min(stop, parse_instant(str(rec["end_date"])) + timedelta(microseconds=1))
+        stop = min(stop, _utc(rec["end_date"]) + timedelta(microseconds=1))
     candidates: set[datetime] = set()
     for interval in rec.get("intervals") or ():
         for t in _interval(interval, begin):
