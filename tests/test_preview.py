@@ -69,6 +69,11 @@ def test_rtl_text_is_drawn_right_to_left() -> None:
     texts = [t for t in root.iterfind(".//s:text", NS) if t.get("data-field") == "push_message"]
     assert [t.text for t in texts] == [hebrew, hebrew]
     assert all(t.get("direction") == "rtl" and t.get("unicode-bidi") == "embed" for t in texts)
+    # for cairosvg (no `direction` support): visual order, right-aligned
+    root = ET.fromstring(svg(body(push_message="שלום 20%"), "Acme", visual=True))
+    texts = [t for t in root.iterfind(".//s:text", NS) if t.get("data-field") == "push_message"]
+    assert {(t.text, t.get("text-anchor"), t.get("direction")) for t in texts} == {
+        ("20% םולש", "end", None)}
     latin = [t for t in ET.fromstring(svg(body(push_message="Hi"), "Acme")).iterfind(
         ".//s:text", NS) if t.get("data-field") == "push_message"]
     assert all(t.get("direction") is None for t in latin)
@@ -120,7 +125,7 @@ def test_cli_writes_svg_png_and_html(examples: Path) -> None:
                              examples)
     assert code == 0, err
     with Image.open(examples / "c.png") as image:
-        assert image.size[0] == 760
+        assert image.size[0] == 1050
     code, _, err = run_cli(["preview", "feature-launch", "--out", "f.html"], examples)
     page = (examples / "f.html").read_text()
     assert code == 0, err

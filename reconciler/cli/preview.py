@@ -43,7 +43,7 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
     if suffix == ".png":
-        out.write_bytes(png(picture))
+        out.write_bytes(png(svg(spec.body, app, which, caption=spec.name, visual=True)))
     elif suffix == ".html":
         out.write_text(html_page(f"Preview: {spec.name}", [(spec.key, picture)]),
                        encoding="utf-8")

@@ -19,16 +19,21 @@ _GRAPHEME = regex.compile(r"\X")
 
 @dataclass(frozen=True)
 class Limit:
-    """A field as one platform shows it: at most `chars` graphemes over `lines` lines."""
+    """A field as one platform shows it: at most `chars` graphemes over `lines` lines.
+
+    `line_chars` is the width a line wraps at; a little more than chars/lines,
+    because word breaks leave room unused at line ends.
+    """
 
     platform: str
     field: str
     chars: int
     lines: int
+    line_chars: int = 0
 
     @property
     def per_line(self) -> int:
-        return -(-self.chars // self.lines)
+        return self.line_chars or -(-self.chars // self.lines)
 
 
 # iOS lock screen (not expanded): title and subtitle one line (~50) each, body up to
@@ -36,7 +41,7 @@ class Limit:
 IOS = {
     "push_title": Limit("iOS", "push_title", 50, 1),
     "push_subtitle": Limit("iOS", "push_subtitle", 50, 1),
-    "push_message": Limit("iOS", "push_message", 178, 4),
+    "push_message": Limit("iOS", "push_message", 178, 4, line_chars=48),
 }
 # Android notification shade, collapsed: title ~65 characters, body one line of ~50
 # (Batch: "only one line … 50 characters"); Android shows no subtitle.

@@ -15,8 +15,11 @@ from typing import Any
 from reconciler.localytics.limits import ANDROID, IOS, Limit, cut, graphemes, wrap
 from reconciler.localytics.lint import attributes, creatives, letter
 
-WIDTH = 760
-CARD_W = 350
+# Cards are wide enough for a full line at each limit in a 13px sans font (~0.55 em a
+# character): iOS 50 bold graphemes beside a 48px thumbnail, Android's 65-grapheme bold title.
+# Wider glyphs (WWW…) are clipped at the card's edge.
+CARD_W = {"iOS": 470, "Android": 520}
+WIDTH = 20 + CARD_W["iOS"] + 20 + CARD_W["Android"] + 20
 PAD = 14
 LINE = 19
 ROW_GAP = 24
@@ -39,6 +42,7 @@ class Card:
     platform: str
     x: int
     y: int
+    w: int
     height: int = 0
     lines: list[Line] = field(default_factory=list)
     image: tuple[int, int, int, int] | None = None  # x, y, w, h
@@ -83,7 +87,7 @@ def lay_out(body: Mapping[str, Any], app_name: str, which: str = "all") -> list[
 def _row(name: str, title: str, attrs: Mapping[str, Any], app: str, y: int) -> Row:
     top = y + 30
     ios = _card("iOS", IOS, attrs, app, 20, top)
-    android = _card("Android", ANDROID, attrs, app, 20 + CARD_W + 20, top)
+    android = _card("Android", ANDROID, attrs, app, 20 + CARD_W["iOS"] + 20, top)
     bottom = top + max(ios.height, android.height) + 22
     notes = []
     link = attrs.get("ll_deep_link_url")
@@ -97,7 +101,8 @@ def _row(name: str, title: str, attrs: Mapping[str, Any], app: str, y: int) -> R
 
 def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], app: str,
           x: int, y: int) -> Card:
-    card = Card(platform, x, y)
+    w = CARD_W[platform]
+    card = Card(platform, x, y, w)
     cy = y + PAD + 12
     header = app.upper() if platform == "iOS" else f"{app} · now"
     card.lines.append(Line(x + PAD + 26, cy, _short(header, 36), platform, "app", is_rtl(app),
@@ -115,20 +120,20 @@ def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], 
         if len(lines) > limit.lines:  # word breaks wasted room: break anywhere instead
             lines = _hard(shown, limit.per_line)
         rtl = is_rtl(text)
-        right = x + CARD_W - PAD - (56 if thumb else 0)
+        right = x + w - PAD - (56 if thumb else 0)
         for part in lines:
             card.lines.append(Line(right if rtl else x + PAD, cy, part, platform, f, rtl, cls))
             cy += LINE
     if has_image:
         url = _short(str(attrs["attachment_url"]), URL_CHARS)
         if thumb:
-            card.image = (x + CARD_W - PAD - 48, y + PAD + 30, 48, 48)
+            card.image = (x + w - PAD - 48, y + PAD + 30, 48, 48)
             cy = max(cy, y + PAD + 30 + 48 + 4)
             card.lines.append(Line(x + PAD, cy + 4, f"image: {url}", platform, "attachment_url",
                                    False, "url"))
             cy += LINE
         else:
-            card.image = (x + PAD, cy, CARD_W - 2 * PAD, 110)
+            card.image = (x + PAD, cy, w - 2 * PAD, 110)
             cy += 110 + 6
             card.lines.append(Line(x + PAD, cy + 8, f"image: {url}", platform, "attachment_url",
                                    False, "url"))

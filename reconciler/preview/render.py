@@ -31,7 +31,14 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["plain"] = _xml_text
+    env.filters["visual"] = _visual
     return env
+
+
+def _visual(text: str) -> str:
+    from bidi import get_display
+
+    return str(get_display(text))
 
 
 def _xml_text(text: Any) -> str:
@@ -39,18 +46,29 @@ def _xml_text(text: Any) -> str:
     return plain(text)
 
 
-def svg(body: Mapping[str, Any], app_name: str, which: str = "all", caption: str = "") -> str:
-    """One SVG with a row per chosen creative: iOS card left, Android card right."""
+def svg(body: Mapping[str, Any], app_name: str, which: str = "all", caption: str = "",
+        *, visual: bool = False) -> str:
+    """One SVG with a row per chosen creative: iOS card left, Android card right.
+
+    Right-to-left lines carry `direction="rtl"` for browsers; `visual=True`
+    (for cairosvg, which ignores `direction`) writes them in visual order,
+    right-aligned, instead.
+    """
     rows = lay_out(body, app_name, which)
     if not rows:
         raise PreviewError(f"no creative {which!r} in this campaign")
     height = rows[-1].y + rows[-1].height + 10
     template = environment().get_template("preview.svg.j2")
-    return template.render(rows=rows, width=WIDTH, height=height, caption=caption)
+    return template.render(rows=rows, width=WIDTH, height=height, caption=caption,
+                           visual=visual)
 
 
 def png(svg_text: str, scale: float = 1.0) -> bytes:
-    """The SVG rasterised; a missing system cairo is one clear error."""
+    """The SVG rasterised; a missing system cairo is one clear error.
+
+    Draw previews for PNG with `svg(..., visual=True)`. Emoji show in colour
+    only where an emoji font (e.g. fonts-noto-color-emoji) is installed.
+    """
     try:
         import cairosvg
     except OSError as e:  # cairocffi could not load libcairo
