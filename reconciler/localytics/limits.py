@@ -54,7 +54,8 @@ PLATFORMS = {"iOS": IOS, "Android": ANDROID}
 
 def graphemes(text: str) -> list[str]:
     """The text split into grapheme clusters (what a reader counts as characters)."""
-    return _GRAPHEME.findall(text)
+    found: list[str] = _GRAPHEME.findall(text)
+    return found
 
 
 def cut(text: str, limit: int) -> tuple[str, bool]:
