@@ -163,3 +163,16 @@ def test_cli_table_html_and_png(examples: Path) -> None:
     assert code == 0 and (examples / "cal.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, _, err = run_cli(["calendar", "--format", "png"], examples)
     assert code == 1 and err.strip() == "error: --format png needs --out FILE.png"
+
+
+def test_campaigns_begun_long_ago_still_send_in_the_window() -> None:
+    old = {"recurring": {"begin_date": "2001-03-04T05:00:00Z",
+                         "intervals": [{"interval": "every hour"},
+                                       {"interval": "weekly", "day_of_week": "sunday"}]}}
+    got = days(old, "2027-01-03", "2027-01-04")  # a Sunday
+    assert len(got) == 24 and got[0] == "2027-01-03 00:00"
+    capped = {"recurring": {**old["recurring"], "intervals": [{"interval": "every day"}],
+                            "frequency_attributes": [{"name": "messages_per_days", "days": 7,
+                                                      "count": 1,
+                                                      "messages_atleast_days_apart": 0}]}}
+    assert len(days(capped, "2027-01-01", "2027-01-29")) == 4

@@ -16,8 +16,11 @@ from typing import Any
 from reconciler.spec.base import parse_instant
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# A recurring campaign begun long ago is expanded from its begin date (its
-# total cap counts every send); this bounds the walk.
+# A capped recurring campaign is followed from its begin date (its caps count
+# earlier sends) for up to MAX_HISTORY; one begun longer ago, from a year before
+# the window (caps then count that year only). MAX_SENDS bounds any walk.
+MAX_HISTORY = timedelta(days=3 * 366)
+LOOKBACK = timedelta(days=366)
 MAX_SENDS = 200_000
 
 
@@ -35,7 +38,7 @@ def sends(schedule: Mapping[str, Any], start: date, end: date, now: datetime) ->
     elif "optimized" in schedule:
         times = [_utc(schedule["optimized"]["fallback_time"])]
     elif "recurring" in schedule:
-        times = _recurring(schedule["recurring"], end)
+        times = _recurring(schedule["recurring"], start, end)
     else:
         times = []
     return [t for t in times if start <= t.date() < end]
@@ -46,35 +49,44 @@ def _utc(value: Any) -> datetime:
     return parse_instant(str(value)).astimezone(UTC)
 
 
-def _recurring(rec: Mapping[str, Any], end: date) -> list[datetime]:
+def _recurring(rec: Mapping[str, Any], start: date, end: date) -> list[datetime]:
     begin = _utc(rec["begin_date"])
     stop = datetime.combine(end, datetime.min.time(), UTC)
     if rec.get("end_date"):
         stop = min(stop, _utc(rec["end_date"]) + timedelta(microseconds=1))
+    first = datetime.combine(start, datetime.min.time(), UTC)
+    caps = rec.get("frequency_attributes") or ()
+    since = begin
+    if not caps:
+        since = max(begin, first)
+    elif first - begin > MAX_HISTORY:
+        since = first - LOOKBACK
     candidates: set[datetime] = set()
     for interval in rec.get("intervals") or ():
-        for t in _interval(interval, begin):
+        for t in _interval(interval, begin, since):
             if t >= stop or len(candidates) >= MAX_SENDS:
                 break
             candidates.add(t)
     return _capped(sorted(candidates), rec.get("frequency_attributes") or ())
 
 
-def _interval(interval: Mapping[str, Any], begin: datetime) -> Iterator[datetime]:
+def _interval(interval: Mapping[str, Any], begin: datetime,
+              since: datetime) -> Iterator[datetime]:
+    """The interval's send times from begin on, skipping those before `since`."""
     kind = interval.get("interval")
-    if kind in ("every hour", "every day", "every other day"):
-        step = {"every hour": timedelta(hours=1), "every day": timedelta(days=1),
-                "every other day": timedelta(days=2)}[kind]
+    steps = {"every hour": timedelta(hours=1), "every day": timedelta(days=1),
+             "every other day": timedelta(days=2), "weekly": timedelta(days=7)}
+    if kind in steps:
+        step = steps[kind]
         t = begin
+        if kind == "weekly":
+            target = WEEKDAYS.index(str(interval.get("day_of_week")))
+            t = begin + timedelta(days=(target - begin.weekday()) % 7)
+        if since > t:
+            t += step * ((since - t) // step)  # same phase, no walk through the years
         while True:
             yield t
             t += step
-    elif kind == "weekly":
-        target = WEEKDAYS.index(str(interval.get("day_of_week")))
-        t = begin + timedelta(days=(target - begin.weekday()) % 7)
-        while True:
-            yield t
-            t += timedelta(days=7)
     elif kind == "monthly":
         yield from _monthly(int(interval.get("on_day") or 1), begin)
 
