@@ -71,8 +71,6 @@ def build(sendings: list[Sending], start: date, days: int, cap: int) -> Grid:
         reached = rows if EVERYONE in s.audiences else [a for a in rows if a in s.audiences]
         for t in s.times:
             for a in reached:
-                if a == EVERYONE and EVERYONE not in s.audiences:
-                    continue
                 grid.counts[a][t.date()] += 1
                 who = grid.by.setdefault((a, t.date()), [])
                 if s.key not in who:
