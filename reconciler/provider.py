@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.spec.workspace import Spec
 
 
@@ -60,6 +61,14 @@ def fingerprint(body: Mapping[str, Any] | None) -> str:
         return "absent"
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LintItem:
+    """A spec the plan creates or updates, and whether that makes it go live."""
+
+    spec: Spec
+    go_live: bool = False
 
 
 class Provider(ABC):
@@ -126,6 +135,21 @@ class Provider(ABC):
         self, payload: Mapping[str, Any], audiences: Mapping[int, LiveObject]
     ) -> dict[str, Any] | None:
         """Who a campaign payload would reach, from live audience counts."""
+
+    def lint(
+        self,
+        items: Sequence[LintItem],
+        every: Sequence[Spec],
+        env: EnvConfig,
+        safety: SafetyConfig,
+    ) -> dict[str, list[str]]:
+        """Warnings about what the changed objects will show or do to people, by spec ref.
+
+        Optional: message and scheduling rules are the platform's, so the planner
+        only attaches what this returns. `every` is the whole workspace (for
+        checks across objects, such as the daily push cap).
+        """
+        return {}
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

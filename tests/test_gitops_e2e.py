@@ -177,6 +177,11 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     assert f"commit `{COMMIT[:12]}`" in body and len(body) < 65_536
     assert body in runner.summary.read_text()
     assert json.loads(read(runner, "plan.json"))["summary"]["create"] == 3
+    # previews of the changed campaigns and the calendar travel in the plan artifact
+    assert "<svg" in read(runner, "previews/winback.html")
+    assert "Feature launch" in read(runner, "previews/launch.html")
+    assert "<svg" in read(runner, "previews/calendar.html")
+    assert "folder `previews/`" in runner.summary.read_text()
 
     # plan.yml labels job, over the downloaded artifacts
     labels = runner.labels(current="no-changes")

@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "gitops": "reconciler.cli.gitops:gitops",
     "send-test": "reconciler.cli.send_test:send_test",
     "import": "reconciler.cli.importing:import_cmd",
+    "preview": "reconciler.cli.preview:preview",
+    "calendar": "reconciler.cli.calendar:calendar",
 }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.errors import TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
 from reconciler.localytics.normalize import (
@@ -15,7 +17,7 @@ from reconciler.localytics.normalize import (
     comparable_audience,
     comparable_campaign,
 )
-from reconciler.provider import KindInfo, LiveObject, Provider
+from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.spec.workspace import Spec
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
@@ -141,6 +143,22 @@ class LocalyticsProvider(Provider):
             "user_count": sum(int(c.get("user_count") or 0) for c in counts if c),
             "has_push": sum(int(c.get("has_push") or 0) for c in counts if c),
         }
+
+    def lint(
+        self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,
+        safety: SafetyConfig,
+    ) -> dict[str, list[str]]:
+        from reconciler.localytics.lint import lint_campaign
+        from reconciler.localytics.sendings import over_cap
+
+        now = datetime.now(UTC)
+        campaigns = [i for i in items if i.spec.kind == CAMPAIGN]
+        out = {i.spec.ref: lint_campaign(i.spec.body, env.vars, go_live=i.go_live, now=now)
+               for i in campaigns}
+        capped = over_cap([i.spec for i in campaigns], every, safety.max_pushes_per_day, now)
+        for ref, warnings in capped.items():
+            out.setdefault(ref, []).extend(warnings)
+        return {ref: w for ref, w in out.items() if w}
 
     # --- wire → LiveObject -----------------------------------------------
     def _audience(self, raw: Mapping[str, Any]) -> LiveObject:

@@ -19,7 +19,7 @@ from reconciler.plan.cache import LiveCache
 from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Unmanaged
-from reconciler.provider import LiveObject, Provider
+from reconciler.provider import LintItem, LiveObject, Provider
 from reconciler.spec.workspace import Spec, Workspace
 
 Progress = Callable[[str], None]
@@ -83,6 +83,8 @@ async def build_plan(
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
             changes.append(_change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id))
+
+    _lint(provider, workspace, specs, changes)
 
     removals: list[Change] = []
     unmanaged: list[Unmanaged] = []
@@ -181,6 +183,23 @@ def _change(
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
     return change
+
+
+def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],
+          changes: list[Change]) -> None:
+    """Attach the provider's warnings (message lint, daily caps) to creates and updates.
+
+    Unchanged objects are not linted: their text was reviewed when it changed.
+    """
+    by_ref = {s.ref: s for s in specs}
+    items = [LintItem(by_ref[c.ref], c.go_live) for c in changes
+             if c.action in (Action.CREATE, Action.UPDATE) and c.ref in by_ref]
+    if not items:
+        return
+    loaded = workspace.loaded
+    found = provider.lint(items, workspace.specs, loaded.env, loaded.config.safety)
+    for change in changes:
+        change.warnings.extend(found.get(change.ref, ()))
 
 
 async def _prune(

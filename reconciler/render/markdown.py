@@ -56,7 +56,7 @@ def _head(plan: Plan) -> str:
             hint = f" — test it first: `{_code(command)}`" if command else ""
             lines.append(f"> - **{md(label(c))}** {md(c.name)}: {md(reach_text(c.reach))}{hint}")
         lines.append("")
-    warned = [c for c in plan.changes if c.warnings and not c.go_live]
+    warned = [c for c in plan.changes if c.warnings]  # go-live ones too: lint matters most there
     if warned:
         lines.append("**Warnings**")
         lines += [f"- {md(label(c))}: {md(w)}" for c in warned for w in c.warnings]

@@ -86,8 +86,8 @@ def _change(change: Change, out: Console) -> None:
     ))
     if change.action is Action.CREATE:
         _messages(change, out)
-        return
-    for d in change.diff:
-        out.print(Text(f"      {plain(d.path)}: {value(d.before)} → {value(d.after)}"))
+    else:
+        for d in change.diff:
+            out.print(Text(f"      {plain(d.path)}: {value(d.before)} → {value(d.after)}"))
     for w in change.warnings:
         out.print(Text(f"      warning: {plain(w)}", style="yellow"))

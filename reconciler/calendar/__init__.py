@@ -1,0 +1,1 @@
+"""Sends per audience per day, and the days that exceed the daily cap."""

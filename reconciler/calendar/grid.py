@@ -1,0 +1,78 @@
+"""Count sends per audience per day and find the days over the cap (platform-neutral).
+
+Audiences are opaque names here. Two campaigns overlap when they name the
+same audience; `EVERYONE` overlaps every audience. Nothing else is known to
+overlap (two rule-based audiences may share users without this noticing).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+EVERYONE = "everyone"
+
+
+@dataclass(frozen=True)
+class Sending:
+    """One campaign's sends inside the window."""
+
+    key: str
+    name: str
+    audiences: frozenset[str]
+    times: tuple[datetime, ...]
+    go_live: bool = False  # a draft (or new campaign) this plan makes active
+
+
+@dataclass(frozen=True)
+class Overload:
+    """An audience that gets more than the cap on one day, and from whom."""
+
+    audience: str
+    day: date
+    count: int
+    campaigns: tuple[str, ...]  # keys, in order of first send that day
+
+
+@dataclass
+class Grid:
+    """counts[audience][day] over `days`; `by` names the campaigns behind each cell."""
+
+    days: list[date]
+    audiences: list[str]
+    cap: int
+    counts: dict[str, dict[date, int]] = field(default_factory=dict)
+    by: dict[tuple[str, date], list[str]] = field(default_factory=dict)
+
+    @property
+    def overloads(self) -> list[Overload]:
+        return [
+            Overload(a, d, n, tuple(self.by[(a, d)]))
+            for a in self.audiences for d, n in sorted(self.counts[a].items()) if n > self.cap
+        ]
+
+
+def window(start: date, days: int) -> list[date]:
+    return [start + timedelta(days=i) for i in range(days)]
+
+
+def build(sendings: list[Sending], start: date, days: int, cap: int) -> Grid:
+    """The grid of `sendings` over `days` days from `start`.
+
+    Each named audience's row counts its own campaigns plus those sent to
+    everyone; the everyone row counts only campaigns sent to everyone.
+    """
+    rows = sorted({a for s in sendings for a in s.audiences} - {EVERYONE})
+    if any(EVERYONE in s.audiences for s in sendings) or not rows:
+        rows = [EVERYONE, *rows]
+    grid = Grid(window(start, days), rows, cap, {a: defaultdict(int) for a in rows})
+    for s in sorted(sendings, key=lambda s: (s.times[:1], s.key)):
+        reached = rows if EVERYONE in s.audiences else [a for a in rows if a in s.audiences]
+        for t in s.times:
+            for a in reached:
+                grid.counts[a][t.date()] += 1
+                who = grid.by.setdefault((a, t.date()), [])
+                if s.key not in who:
+                    who.append(s.key)
+    return grid

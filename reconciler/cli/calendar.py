@@ -1,0 +1,58 @@
+"""`reconciler calendar`: sends per audience per day from the specs, days over the cap flagged."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import target_options
+
+
+@click.command()
+@target_options
+@click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True,
+              help="How many days to show.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day (UTC, YYYY-MM-DD); default today.")
+@click.option("--drafts", is_flag=True,
+              help="Count draft campaigns too, as if they all went live.")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "png"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to FILE (required for png; text and html default to stdout).")
+def calendar(config_path: Path, env_name: str | None, days: int, start: datetime | None,
+             drafts: bool, fmt: str, out: Path | None) -> None:
+    """Expand every active campaign's schedule into sends per audience per day.
+
+    Reads the specs only (what apply would leave live), no API. Days where an
+    audience gets more than safety.max_pushes_per_day pushes are flagged.
+    """
+    from reconciler.calendar.draw import heatmap_html, heatmap_svg, text_table
+    from reconciler.calendar.grid import build
+    from reconciler.cli.workflow import load
+    from reconciler.localytics.sendings import sendings
+    from reconciler.preview.render import PreviewError, png
+
+    loaded, workspace = load(config_path, env_name)
+    now = datetime.now(UTC)
+    first: date = start.date() if start else now.date()
+    if start is not None and first != now.date():
+        now = datetime.combine(first, time(), UTC)  # begin_immediately = the first day
+    cap = loaded.config.safety.max_pushes_per_day
+    grid = build(sendings(workspace.specs, first, days, now, drafts=drafts), first, days, cap)
+    caption = f"Push calendar: env {loaded.env_name}" + (" (drafts counted)" if drafts else "")
+    if fmt == "png":
+        if out is None:
+            raise PreviewError("--format png needs --out FILE.png")
+        out.write_bytes(png(heatmap_svg(grid, caption), scale=2))
+    else:
+        text = text_table(grid) if fmt == "text" else heatmap_html(grid, caption)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+    if out is not None:
+        click.echo(str(out))

@@ -1,0 +1,127 @@
+"""Message lint for Localytics push campaigns: what a reviewer should see before users do.
+
+Each check returns one-line warnings naming the creative (A, B, …), the
+field and, for truncation, the platform and the visible length. Text is
+counted in grapheme clusters (see `limits`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from reconciler.localytics.limits import PLATFORMS, graphemes
+from reconciler.spec.base import parse_instant
+
+TEXT_FIELDS = ("push_title", "push_subtitle", "push_message")
+
+
+def creatives(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The creatives of a campaign body, one mapping or a list, as a list."""
+    raw = body.get("creatives")
+    items = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+    return [c for c in items if isinstance(c, Mapping)]
+
+
+def attributes(creative: Mapping[str, Any]) -> Mapping[str, Any]:
+    attrs = creative.get("build_attributes")
+    return attrs if isinstance(attrs, Mapping) else {}
+
+
+def letter(i: int) -> str:
+    return chr(65 + i) if i < 26 else str(i + 1)
+
+
+def lint_campaign(
+    body: Mapping[str, Any], vars: Mapping[str, Any], *, go_live: bool, now: datetime
+) -> list[str]:
+    """Every message-lint warning of one campaign body (rendered spec fields)."""
+    out: list[str] = []
+    items = creatives(body)
+    for i, creative in enumerate(items):
+        where = f"creative {letter(i)}"
+        attrs = attributes(creative)
+        out += truncation(where, attrs)
+        out += _template_left(where, attrs)
+        out += _attachment(where, attrs)
+        out += _deep_link(where, attrs, vars.get("deep_link_scheme"))
+        if go_live and not str(attrs.get("push_title") or "").strip():
+            out.append(f"{where} has no push_title: the push goes live showing only the "
+                       "app name above the message")
+    out += _identical(items)
+    if go_live:
+        out += _past_start(body.get("schedule"), now)
+    return out
+
+
+def truncation(where: str, attrs: Mapping[str, Any]) -> list[str]:
+    """Fields longer than a platform shows, with the visible length."""
+    out = []
+    for field in TEXT_FIELDS:
+        text = attrs.get(field)
+        if not isinstance(text, str):
+            continue
+        length = len(graphemes(text))
+        for platform, limits in PLATFORMS.items():
+            limit = limits.get(field)
+            if limit is not None and length > limit.chars:
+                out.append(f"{where} {field} is cut on {platform}: {length} characters, "
+                           f"{limit.chars} shown (…)")
+    return out
+
+
+def _template_left(where: str, attrs: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{where} {field} contains '{{{{' or '}}}}' after rendering: a template that did "
+        "not render?"
+        for field, text in attrs.items()
+        if isinstance(text, str) and ("{{" in text or "}}" in text)
+    ]
+
+
+def _attachment(where: str, attrs: Mapping[str, Any]) -> list[str]:
+    url = attrs.get("attachment_url")
+    if isinstance(url, str) and urlsplit(url.strip()).scheme.lower() != "https":
+        return [f"{where} attachment_url is not https ({url}): iOS will not load the image"]
+    return []
+
+
+def _deep_link(where: str, attrs: Mapping[str, Any], scheme: Any) -> list[str]:
+    """A deep link on another scheme than the env's `vars.deep_link_scheme` (https is fine)."""
+    link = attrs.get("ll_deep_link_url")
+    if not scheme or not isinstance(link, str) or not link.strip():
+        return []
+    found = urlsplit(link.strip()).scheme.lower()
+    if found in (str(scheme).lower(), "https"):
+        return []
+    return [f"{where} ll_deep_link_url uses scheme '{found or '(none)'}', not the env's "
+            f"vars.deep_link_scheme '{scheme}': {link}"]
+
+
+def _identical(items: list[Mapping[str, Any]]) -> list[str]:
+    seen: dict[tuple[Any, ...], int] = {}
+    out = []
+    for i, creative in enumerate(items):
+        attrs = attributes(creative)
+        text = tuple(attrs.get(f) for f in TEXT_FIELDS)
+        if i and text in seen:
+            out.append(f"creatives {letter(seen[text])} and {letter(i)} have identical text: "
+                       "the A/B test compares nothing")
+        seen.setdefault(text, i)
+    return out
+
+
+def _past_start(schedule: Any, now: datetime) -> list[str]:
+    if not isinstance(schedule, Mapping):
+        return []
+    for kind, field in (("on_schedule", "begin_date"), ("recurring", "begin_date"),
+                        ("optimized", "fallback_time")):
+        part = schedule.get(kind)
+        if isinstance(part, Mapping) and part.get(field):
+            start = parse_instant(str(part[field]))
+            if start < now:
+                return [f"goes live with {kind}.{field} in the past "
+                        f"({start:%Y-%m-%d %H:%M} UTC): it may send at once, or never"]
+    return []

@@ -1,0 +1,78 @@
+"""Campaign specs as `Sending`s for the calendar, and the over-cap warnings of a plan.
+
+Audience identity is the reference as written: a saved audience's key (or
+`#id` for a raw live id), `everyone`, or the campaign's own inline audience
+(`new:<campaign key>`), which overlaps only everyone. A key and a raw id of
+the same live audience are not recognised as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from reconciler.calendar.grid import EVERYONE, Grid, Sending, build
+from reconciler.localytics.schedule import sends
+from reconciler.spec.workspace import Spec
+
+PLAN_HORIZON_DAYS = 90
+
+
+def audiences_of(key: str, body: Mapping[str, Any]) -> frozenset[str]:
+    target = body.get("audiences") or {}
+    kind = target.get("campaign_type")
+    if kind == "everyone":
+        return frozenset({EVERYONE})
+    if kind == "new_audience":
+        return frozenset({f"new:{key}"})
+    refs = (target.get("target_rules") or {}).get("audience") or []
+    return frozenset(a if isinstance(a, str) else f"#{a}" for a in refs)
+
+
+def sending(spec: Spec, start: date, days: int, now: datetime, go_live: bool = False) -> Sending:
+    body = spec.body
+    times = sends(body.get("schedule") or {}, start, start + timedelta(days=days), now)
+    return Sending(spec.key, spec.name, audiences_of(spec.key, body), tuple(times), go_live)
+
+
+def sendings(
+    specs: Iterable[Spec], start: date, days: int, now: datetime, *, drafts: bool = False
+) -> list[Sending]:
+    """The campaigns that send: active specs (and drafts too when `drafts`)."""
+    return [
+        sending(s, start, days, now) for s in specs
+        if s.kind == "campaign" and (drafts or s.body.get("status") == "active")
+    ]
+
+
+def over_cap(changed: Iterable[Spec], every: Iterable[Spec], cap: int,
+             now: datetime) -> dict[str, list[str]]:
+    """Warnings, by spec ref, for changed active campaigns on an audience-day over `cap`.
+
+    The calendar is the specs' desired state (active specs, the changed ones
+    included) over the next PLAN_HORIZON_DAYS days; one warning per audience
+    names the first such day, how many days, and the other campaigns involved.
+    """
+    grid = build(sendings(every, now.date(), PLAN_HORIZON_DAYS, now), now.date(),
+                 PLAN_HORIZON_DAYS, cap)
+    out: dict[str, list[str]] = {}
+    for spec in changed:
+        if spec.kind == "campaign" and spec.body.get("status") == "active":
+            out[spec.ref] = _warnings(grid, spec)
+    return {k: v for k, v in out.items() if v}
+
+
+def _warnings(grid: Grid, spec: Spec) -> list[str]:
+    hits: dict[str, list[tuple[date, int, tuple[str, ...]]]] = {}
+    for o in grid.overloads:
+        if spec.key in o.campaigns:
+            hits.setdefault(o.audience, []).append((o.day, o.count, o.campaigns))
+    out = []
+    for audience, days in hits.items():
+        first, count, keys = days[0]
+        others = sorted({k for _, _, ks in days for k in ks} - {spec.key})
+        more = f" and {len(days) - 1} more day(s)" if len(days) > 1 else ""
+        out.append(f"audience {audience} would get {count} pushes on {first:%Y-%m-%d}{more} "
+                   f"(safety.max_pushes_per_day {grid.cap}), with {', '.join(others)}")
+    return out

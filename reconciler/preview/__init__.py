@@ -1,0 +1,1 @@
+"""Draw push creatives as iOS and Android show them (SVG, PNG, HTML)."""

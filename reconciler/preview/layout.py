@@ -1,0 +1,151 @@
+"""Place each creative's text on an iOS lock-screen card and an Android shade card.
+
+Text is cut first (grapheme clusters, `localytics.limits`), then wrapped on
+the field's lines: the picture shows exactly the characters a device would.
+Positions are computed here so the SVG template only draws.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.localytics.limits import ANDROID, IOS, Limit, cut, graphemes, wrap
+from reconciler.localytics.lint import attributes, creatives, letter
+
+# Cards are wide enough for a full line at each limit in a 13px sans font (~0.55 em a
+# character): iOS 50 bold graphemes beside a 48px thumbnail, Android's 65-grapheme bold title.
+# Wider glyphs (WWW…) are clipped at the card's edge.
+CARD_W = {"iOS": 470, "Android": 520}
+WIDTH = 20 + CARD_W["iOS"] + 20 + CARD_W["Android"] + 20
+PAD = 14
+LINE = 19
+ROW_GAP = 24
+URL_CHARS = 44
+
+
+@dataclass(frozen=True)
+class Line:
+    x: int
+    y: int
+    text: str
+    platform: str
+    field: str
+    rtl: bool = False
+    cls: str = "body"
+
+
+@dataclass
+class Card:
+    platform: str
+    x: int
+    y: int
+    w: int
+    height: int = 0
+    lines: list[Line] = field(default_factory=list)
+    image: tuple[int, int, int, int] | None = None  # x, y, w, h
+
+
+@dataclass
+class Row:
+    """One creative: its heading, two cards and the deep link beneath."""
+
+    letter: str
+    title: str
+    y: int
+    height: int
+    cards: list[Card]
+    notes: list[Line]
+
+
+def is_rtl(text: str) -> bool:
+    """Whether the first strong character is right-to-left (Hebrew, Arabic, …)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def lay_out(body: Mapping[str, Any], app_name: str, which: str = "all") -> list[Row]:
+    """Rows for the creatives `which` names (a letter, or all) of a campaign body."""
+    rows: list[Row] = []
+    y = 0
+    for i, creative in enumerate(creatives(body)):
+        if which not in ("all", letter(i)):
+            continue
+        row = _row(letter(i), str(creative.get("title") or ""), attributes(creative), app_name, y)
+        rows.append(row)
+        y += row.height + ROW_GAP
+    return rows
+
+
+def _row(name: str, title: str, attrs: Mapping[str, Any], app: str, y: int) -> Row:
+    top = y + 30
+    ios = _card("iOS", IOS, attrs, app, 20, top)
+    android = _card("Android", ANDROID, attrs, app, 20 + CARD_W["iOS"] + 20, top)
+    bottom = top + max(ios.height, android.height) + 22
+    notes = []
+    link = attrs.get("ll_deep_link_url")
+    if link:
+        notes.append(Line(20, bottom, f"tap opens: {_short(str(link), 90)}", "", "deep_link",
+                          is_rtl(str(link)), "note"))
+        bottom += LINE
+    heading = f"Creative {name}" + (f" — {title}" if title else "")
+    return Row(name, heading, y, bottom - y, [ios, android], notes)
+
+
+def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], app: str,
+          x: int, y: int) -> Card:
+    w = CARD_W[platform]
+    card = Card(platform, x, y, w)
+    cy = y + PAD + 12
+    header = app.upper() if platform == "iOS" else f"{app} · now"
+    card.lines.append(Line(x + PAD + 26, cy, _short(header, 36), platform, "app", is_rtl(app),
+                           "app"))
+    cy += LINE + 4
+    has_image = bool(attrs.get("attachment_url"))
+    thumb = platform == "iOS" and has_image  # iOS shows a thumbnail beside the text
+    for f, cls in (("push_title", "title"), ("push_subtitle", "title"), ("push_message", "body")):
+        text = attrs.get(f)
+        limit = limits.get(f)
+        if not isinstance(text, str) or not text or limit is None:
+            continue
+        shown, _ = cut(text, limit.chars)
+        lines = wrap(shown, limit.per_line)
+        if len(lines) > limit.lines:  # word breaks wasted room: break anywhere instead
+            lines = _hard(shown, limit.per_line)
+        rtl = is_rtl(text)
+        right = x + w - PAD - (56 if thumb else 0)
+        for part in lines:
+            card.lines.append(Line(right if rtl else x + PAD, cy, part, platform, f, rtl, cls))
+            cy += LINE
+    if has_image:
+        url = _short(str(attrs["attachment_url"]), URL_CHARS)
+        if thumb:
+            card.image = (x + w - PAD - 48, y + PAD + 30, 48, 48)
+            cy = max(cy, y + PAD + 30 + 48 + 4)
+            card.lines.append(Line(x + PAD, cy + 4, f"image: {url}", platform, "attachment_url",
+                                   False, "url"))
+            cy += LINE
+        else:
+            card.image = (x + PAD, cy, w - 2 * PAD, 110)
+            cy += 110 + 6
+            card.lines.append(Line(x + PAD, cy + 8, f"image: {url}", platform, "attachment_url",
+                                   False, "url"))
+            cy += LINE
+    card.height = cy - y + PAD - 6
+    return card
+
+
+def _hard(text: str, width: int) -> list[str]:
+    parts = graphemes(text)
+    return ["".join(parts[i:i + width]) for i in range(0, len(parts), width)] or [""]
+
+
+def _short(text: str, limit: int) -> str:
+    return cut(text, limit)[0]

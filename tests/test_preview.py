@@ -1,0 +1,143 @@
+"""Previews: cut positions at each limit, emoji and RTL, escaping, PNG size, the CLI."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from reconciler.localytics.limits import ANDROID, ELLIPSIS, IOS, cut, graphemes
+from reconciler.preview.render import png, svg
+from tests.helpers import example_repo, run_cli
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+FAMILY = "👨‍👩‍👧‍👦"  # one grapheme, seven code points
+
+
+def body(**attrs: Any) -> dict[str, Any]:
+    return {"creatives": [{"title": "A", "build_attributes": attrs}]}
+
+
+def shown(picture: str, platform: str, field: str) -> list[str]:
+    root = ET.fromstring(picture)
+    return [t.text or "" for t in root.iterfind(".//s:text", NS)
+            if t.get("data-platform") == platform and t.get("data-field") == field]
+
+
+@pytest.mark.parametrize(("platform", "field", "limit"), [
+    ("iOS", "push_message", IOS["push_message"].chars),
+    ("iOS", "push_title", IOS["push_title"].chars),
+    ("iOS", "push_subtitle", IOS["push_subtitle"].chars),
+    ("Android", "push_message", ANDROID["push_message"].chars),
+    ("Android", "push_title", ANDROID["push_title"].chars),
+])
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+def test_svg_cuts_exactly_at_each_limit(platform: str, field: str, limit: int, delta: int) -> None:
+    text = "".join(chr(97 + i % 26) for i in range(limit + delta))
+    lines = shown(svg(body(**{field: text}), "Acme"), platform, field)
+    visible = "".join(lines)
+    if delta <= 0:
+        assert visible == text
+    else:
+        assert visible == text[: limit - 1] + ELLIPSIS
+        assert len(graphemes(visible)) == limit
+
+
+def test_ios_body_wraps_on_at_most_four_lines() -> None:
+    words = " ".join(["wonderful"] * 40)
+    lines = shown(svg(body(push_message=words), "Acme"), "iOS", "push_message")
+    assert 1 < len(lines) <= 4
+    assert lines[-1].endswith(ELLIPSIS)
+
+
+def test_emoji_count_as_one_and_are_never_split() -> None:
+    text = "a" * 48 + FAMILY + "🎉bc"  # the family is grapheme 49, 🎉 is 50: 52 in all
+    visible, was_cut = cut(text, 50)
+    assert was_cut and visible == "a" * 48 + FAMILY + ELLIPSIS
+    lines = shown(svg(body(push_message=text), "Acme"), "Android", "push_message")
+    assert lines == ["a" * 48 + FAMILY + ELLIPSIS]
+    assert cut("e\u0301" * 50, 50) == ("e\u0301" * 50, False)  # combining accents count once
+
+
+def test_rtl_text_is_drawn_right_to_left() -> None:
+    hebrew = "מבצע חורף: 20% הנחה על הכל 🎁"
+    root = ET.fromstring(svg(body(push_title="שלום", push_message=hebrew), "Acme"))
+    texts = [t for t in root.iterfind(".//s:text", NS) if t.get("data-field") == "push_message"]
+    assert [t.text for t in texts] == [hebrew, hebrew]
+    assert all(t.get("direction") == "rtl" and t.get("unicode-bidi") == "embed" for t in texts)
+    # for cairosvg (no `direction` support): visual order, right-aligned
+    root = ET.fromstring(svg(body(push_message="שלום 20%"), "Acme", visual=True))
+    texts = [t for t in root.iterfind(".//s:text", NS) if t.get("data-field") == "push_message"]
+    assert {(t.text, t.get("text-anchor"), t.get("direction")) for t in texts} == {
+        ("20% םולש", "end", None)}
+    latin = [t for t in ET.fromstring(svg(body(push_message="Hi"), "Acme")).iterfind(
+        ".//s:text", NS) if t.get("data-field") == "push_message"]
+    assert all(t.get("direction") is None for t in latin)
+
+
+def test_markup_in_specs_is_escaped() -> None:
+    evil = '<script>alert(1)</script> & "q"'
+    picture = svg({"creatives": [{"title": "</svg><x", "build_attributes": {
+        "push_title": evil, "ll_deep_link_url": "myapp://x?a=<b>",
+        "attachment_url": "https://cdn/x.png?a=1&b=<2>"}}]}, "<app>")
+    assert "<script>" not in picture
+    assert shown(picture, "iOS", "push_title") == [evil]
+    root = ET.fromstring(picture)
+    notes = [t.text for t in root.iterfind(".//s:text", NS) if t.get("data-field") == "deep_link"]
+    assert notes == ["tap opens: myapp://x?a=<b>"]
+
+
+def test_every_part_of_the_push_is_drawn() -> None:
+    picture = svg(body(push_title="T", push_subtitle="S", push_message="M",
+                       attachment_url="https://cdn.example.com/i.png",
+                       ll_deep_link_url="myapp://x"), "Acme Store")
+    assert shown(picture, "iOS", "push_subtitle") == ["S"]
+    assert shown(picture, "Android", "push_subtitle") == []  # Android shows no subtitle
+    assert shown(picture, "iOS", "app") == ["ACME STORE"]
+    assert shown(picture, "Android", "attachment_url") == ["image: https://cdn.example.com/i.png"]
+    assert len(ET.fromstring(picture).findall(".//s:rect[@class='image']", NS)) == 2
+
+
+def test_png_is_an_image_of_the_svg_size() -> None:
+    picture = svg(body(push_title="Sale 🎉", push_message="שלום"), "Acme")
+    root = ET.fromstring(picture)
+    with Image.open(io.BytesIO(png(picture))) as image:
+        assert image.format == "PNG"
+        assert image.size == (int(root.get("width", 0)), int(root.get("height", 0)))
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return example_repo(tmp_path_factory.mktemp("examples"))
+
+
+def test_cli_writes_svg_png_and_html(examples: Path) -> None:
+    code, out, err = run_cli(["preview", "seasonal/holiday-sale"], examples)
+    assert code == 0, err
+    path = examples / out.strip()
+    assert path.name == "seasonal__holiday-sale.svg"
+    assert len(ET.parse(path).getroot().findall(".//s:g[@class='creative']", NS)) == 2
+    code, out, err = run_cli(["preview", "cart-reminder", "--creative", "c", "--out", "c.png"],
+                             examples)
+    assert code == 0, err
+    with Image.open(examples / "c.png") as image:
+        assert image.size[0] == 1050
+    code, _, err = run_cli(["preview", "feature-launch", "--out", "f.html"], examples)
+    page = (examples / "f.html").read_text()
+    assert code == 0, err
+    assert page.count("<svg") == 1 and "Wishlist feature launch" in page
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["preview", "nope"], "error: no campaign spec with key 'nope'"),
+    (["preview", "cart-reminder", "--creative", "D"], "error: no creative 'D'"),
+    (["preview", "cart-reminder", "--out", "x.gif"], "give a .svg, .png or .html"),
+])
+def test_cli_errors_are_one_line(examples: Path, args: list[str], message: str) -> None:
+    code, _, err = run_cli(args, examples)
+    assert code == 1
+    assert message in err and len(err.strip().splitlines()) == 1
