@@ -17,7 +17,6 @@ MISSED. `--json` prints the figures for machines. `--quick` shrinks the sizes
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import (  # noqa: E402
-    audience_yaml, campaign_yaml, cli, journal_span, seed_campaigns, served, table, write_repo,
+    audience_yaml,
+    campaign_yaml,
+    cli,
+    journal_span,
+    seed_campaigns,
+    served,
+    table,
+    write_repo,
 )
 
 LATENCY = 0.050
