@@ -50,6 +50,14 @@ class EnvConfig(_Strict):
         default_factory=list, description="Customer ids that send-test sends to."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _stream_app(cls, data: Any) -> Any:
+        """A Stream app is named by its API key; plans show it as the app."""
+        if isinstance(data, dict) and data.get("provider") == "stream" and "app_id" not in data:
+            return {**data, "app_id": str(data.get("api_key") or SANDBOX)}
+        return data
+
     @model_validator(mode="after")
     def _platform_fields(self) -> EnvConfig:
         """Each platform names its target differently; require what it needs."""

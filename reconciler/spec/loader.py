@@ -239,15 +239,16 @@ def stream_cross_checks(specs: list[Spec], docs: dict[str, Document], segment_ke
                         ) -> list[SpecProblem]:
     """Campaign segment keys that have no file; two specs claiming one Stream id."""
     from reconciler.source.problems import suggest
+    from reconciler.spec.stream import stream_id
 
     problems: list[SpecProblem] = []
     known = set(segment_keys)
     seen: dict[tuple[str, Any], Spec] = {}
     for s in specs:
-        other = seen.setdefault((s.kind, s.pin_id), s)
+        other = seen.setdefault((s.kind, s.pin_id or stream_id(s.key)), s)
         if other is not s:
             problems.append(SpecProblem(docs[s.ref].location(("id",)),
-                                        f"{s.kind} id {s.pin_id} is also used by {other.path}"))
+                                        f"{s.kind} id {s.pin_id or stream_id(s.key)} is also used by {other.path}"))
         for i, ref in enumerate(s.body.get("segments") or ()):
             if ref not in known:
                 problems.append(SpecProblem(

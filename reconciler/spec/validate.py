@@ -13,7 +13,7 @@ from reconciler.source.yamlio import Document
 from reconciler.spec.audience import AudienceSpec
 from reconciler.spec.base import RECONCILER_ONLY, SpecModel
 from reconciler.spec.campaign import CampaignSpec
-from reconciler.spec.stream import SegmentSpec, StreamCampaignSpec, stream_id
+from reconciler.spec.stream import SegmentSpec, StreamCampaignSpec
 from reconciler.spec.workspace import Spec
 
 MODELS: dict[str, type[SpecModel]] = {
@@ -76,10 +76,11 @@ def validate_document(kind: str, key: str, doc: Document, platform: str = "local
 
 
 def _stream_spec(kind: str, key: str, doc: Document, body: dict[str, Any], model: Any) -> Spec:
-    """A Stream spec: its id is the pin or rcl-<key>; campaigns depend on their segments."""
+    """A Stream spec (unpinned: the provider gives it rcl-<key>); campaigns depend on
+    their segments."""
     depends = tuple(dict.fromkeys(f"segment:{k}" for k in body.get("segments") or ()))
     return Spec(
         kind=kind, key=key, path=doc.path, body=body,
-        pin_id=model.id or stream_id(key),  # type: ignore[arg-type]
+        pin_id=model.id,
         protect=model.protect, ignore_changes=tuple(model.ignore_changes), depends_on=depends,
     )
