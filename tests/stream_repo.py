@@ -53,7 +53,13 @@ class StreamRepo(Repo):
             return c.get(f"/campaigns/{cid}").json()["campaign"]  # type: ignore[no-any-return]
 
     def knobs(self, **knobs: Any) -> None:
-        httpx.post(f"{self.api_url}/_sandbox/config", json=knobs, timeout=10).raise_for_status()
+        httpx.post(f"{self.api_url}/_sandbox/config", json={"api_key": self.stream_key, **knobs},
+                   timeout=10).raise_for_status()
+
+    def throttled(self) -> int:
+        r = httpx.get(f"{self.api_url}/_sandbox/throttled", params={"api_key": self.stream_key},
+                      timeout=10)
+        return int(r.raise_for_status().json()["429"])
 
     def starts(self) -> dict[str, int]:
         r = httpx.get(f"{self.api_url}/_sandbox/starts", params={"api_key": self.stream_key},

@@ -8,8 +8,10 @@ Stream: `api_key` query parameter (each key is its own app), a server JWT
 `Stream-Auth-Type: jwt`. Errors are Stream's body (`code`, `message`,
 `StatusCode`, `duration`, `more_info`, `details`); every answer carries
 `X-RateLimit-Limit/Remaining/Reset`. Test knobs under `/stream/_sandbox/`
-(no auth): `POST config {"rate_limit": N, "drop": {"start": N}}` and
-`GET starts?api_key=K` (start calls performed per campaign).
+(no auth): `POST config {"api_key": K, "rate_limit": N, "drop": {"start": N}}`
+(N requests a second per route; the next N answers of a route dropped after
+the write is done) and
+`GET starts?api_key=K` (start calls performed per campaign), `GET throttled?api_key=K`.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ class _Limits:
     """Per key and route, per second (Stream counts per minute; a sandbox cannot wait that)."""
 
     def __init__(self) -> None:
-        self.limit = 0
+        self.limits: dict[str, int] = {}  # per API key; 0 or absent: 10,000 a second
+        self.refused: dict[str, int] = {}  # 429s answered, per API key
         self.windows: dict[tuple[str, str], tuple[int, int]] = {}
 
     def take(self, key: str, route: str) -> tuple[int, int, int]:
@@ -62,7 +65,7 @@ class _Limits:
             start, count = second, 0
         count += 1
         self.windows[(key, route)] = (start, count)
-        limit = self.limit or 10_000
+        limit = self.limits.get(key) or 10_000
         return limit, (limit - count if count <= limit else -1), second + 1
 
 
@@ -92,6 +95,7 @@ def create_stream_app(path: Path, *, api_secret: str = SANDBOX_SECRET) -> FastAP
         if refused is None and remaining < 0:
             refused = error(429, 9, "Too many requests, check response headers for "
                             "X-RateLimit-Reset")
+            limits.refused[key] = limits.refused.get(key, 0) + 1
         if refused is None:
             body: Any = None
             if request.method in ("POST", "PUT"):
@@ -106,8 +110,8 @@ def create_stream_app(path: Path, *, api_secret: str = SANDBOX_SECRET) -> FastAP
                 response = await handler(request, store.app(key), body)
                 if request.method != "GET" and "/query" not in request.url.path:
                     store.save()
-            if drops.get(name, 0) > 0 and response.status_code < 300:
-                drops[name] -= 1  # performed, then the answer is lost
+            if drops.get(f"{key}/{name}", 0) > 0 and response.status_code < 300:
+                drops[f"{key}/{name}"] -= 1  # performed, then the answer is lost
                 response = Response(b"<html><body>502 Bad Gateway</body></html>", 502,
                                     media_type="text/html")
         else:
@@ -119,16 +123,23 @@ def create_stream_app(path: Path, *, api_secret: str = SANDBOX_SECRET) -> FastAP
 
     @app.post("/_sandbox/config")
     async def configure(request: Request) -> JSONResponse:
+        """Knobs for one API key: `{"api_key", "rate_limit": N, "drop": {route: N}}`."""
         knobs = await request.json()
-        limits.limit = int(knobs.get("rate_limit", limits.limit))
-        drops.update({str(k): int(v) for k, v in (knobs.get("drop") or {}).items()})
-        return JSONResponse({"rate_limit": limits.limit, "drop": drops})
+        key = str(knobs.get("api_key", ""))
+        if "rate_limit" in knobs:
+            limits.limits[key] = int(knobs["rate_limit"])
+        drops.update({f"{key}/{k}": int(v) for k, v in (knobs.get("drop") or {}).items()})
+        return JSONResponse({"rate_limit": limits.limits.get(key, 0), "drop": drops})
 
     @app.get("/_sandbox/starts")
     async def starts(api_key: str) -> JSONResponse:
         prefix = api_key + "/"
         return JSONResponse({k[len(prefix):]: v for k, v in store.starts.items()
                              if k.startswith(prefix)})
+
+    @app.get("/_sandbox/throttled")
+    async def throttled(api_key: str) -> JSONResponse:
+        return JSONResponse({"429": limits.refused.get(api_key, 0)})
 
     # --- segments --------------------------------------------------------
     @route("POST", "/segments", "create-segment")
