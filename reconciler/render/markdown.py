@@ -52,7 +52,8 @@ def _head(plan: Plan) -> str:
     if plan.go_live:
         lines.append(f"> [!WARNING]\n> **{len(plan.go_live)} change(s) go live** and send to real users:")
         for c in plan.go_live:
-            hint = f" — test it first: `reconciler send-test {c.key}`" if c.key else ""
+            testable = c.key and plan.target.get("org_id")  # send-test is Localytics' only
+            hint = f" — test it first: `reconciler send-test {c.key}`" if testable else ""
             lines.append(f"> - **{md(label(c))}** {md(c.name)}: {md(reach_text(c.reach))}{hint}")
         lines.append("")
     warned = [c for c in plan.changes if c.warnings and not c.go_live]

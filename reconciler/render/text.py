@@ -40,7 +40,7 @@ def render_plan(plan: Plan, out: Console) -> None:
             ("GOES LIVE ", "bold red"),
             f"{label(change)} {plain(change.name)!r}: {reach_text(change.reach)}",
         ))
-        if change.key:
+        if change.key and t.get("org_id"):  # send-test is Localytics' (its targets have an org)
             out.print(Text(f"  see it on a phone first: reconciler send-test {change.key}",
                            style="dim"))
     out.print()
