@@ -131,3 +131,18 @@ def test_scheduled_send_and_status_transitions(stream_repo: StreamRepo) -> None:
         assert api.post("/campaigns/rcl-c/stop", json={}).json()["campaign"]["status"] == "stopped"
         again = api.post("/campaigns/rcl-c/start", json={})
     assert again.status_code == 400 and again.json()["unrecoverable"] is True
+
+
+def test_same_names_are_not_identity_even_for_saved_plans(stream_repo: StreamRepo) -> None:
+    repo = stream_repo
+    with repo.stream() as api:  # someone else's segment, with the name our spec uses
+        api.post("/segments", json={"id": "theirs", "type": "user", "name": "Shared",
+                                    "all_users": True}).raise_for_status()
+    repo.put("segment", "ours", segment("Shared"))
+    saved = repo.root / "plan.json"
+    planned = repo.run("plan", "--out", str(saved), "--format", "json")
+    assert by_action(planned.json) == {"create": ["segment:ours"]}
+    assert [u["live_id"] for u in planned.json["unmanaged"]] == ["theirs"]
+    applied = repo.run("apply", str(saved), "--auto-approve", "--format", "json")
+    assert applied.code == 0, applied.stderr
+    assert repo.apply().json["summary"]["applied"] == 0
