@@ -93,3 +93,21 @@ def test_the_example_validates_and_schemas_exist() -> None:
     assert out == "valid: 3 segments, 2 campaigns (env stream-demo)\n"
     code, out, _ = run_cli(["schema", "--kind", "stream-campaign"], ROOT)
     assert code == 0 and '"send"' in out and '"maxItems": 25' in out
+
+
+def test_the_example_plans_and_applies_in_process(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "stream", tmp_path / "ex")
+    args = ["--config", "ex/reconciler.yaml", "--env", "stream-demo"]
+    code, out, err = run_cli(["plan", *args, "--format", "json"], tmp_path)
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["summary"]["create"] == 5
+    assert [c["key"] for c in plan["changes"] if c["go_live"]] == ["beta-survey"]
+    code, _, err = run_cli(["apply", *args, "--auto-approve"], tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "ex" / ".reconciler" / "stream-sandbox.json").exists()
+    code, out, err = run_cli(["plan", *args, "--detailed-exitcode"], tmp_path)
+    assert code == 0, out + err
