@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from reconciler.config import load_config
 from reconciler.errors import SpecErrors
@@ -119,3 +121,18 @@ def test_rendered_value_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "campaigns/spring-sale.yaml:2:1: status: invalid value 'sandbox'; expected one of "
         "draft, active"
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), min_size=1,
+                   max_size=3),
+    text=st.text(alphabet="abc ,.!-", max_size=10),
+    pad=st.sampled_from(["", " ", "  "]),
+)
+def test_platform_variables_pass_through_verbatim(names: list[str], text: str, pad: str) -> None:
+    """Any `{{ name.path }}` that is not ours reaches the platform exactly as written."""
+    assume(names[0] not in ("vars", "env") and not any(n in ("vars", "env") for n in names))
+    source = f"{text}{{{{{pad}{'.'.join(names)}{pad}}}}}{text} {{{{ vars.store_name }}}}"
+    expected = f"{text}{{{{{pad}{'.'.join(names)}{pad}}}}}{text} Acme Store"
+    assert Renderer(VARS, "sandbox").render(source) == expected
