@@ -41,13 +41,13 @@ class LiveObject:
     """
 
     kind: str
-    id: int
+    id: int | str  # Localytics: int; Stream: the string id reconciler chose
     name: str
     updated_at: str | None = None
     body: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     reach: Mapping[str, Any] | None = None
-    targets: tuple[int, ...] = ()
+    targets: tuple[int | str, ...] = ()
     status: str | None = None
 
     @property
@@ -77,9 +77,35 @@ class Provider(ABC):
     kinds: tuple[KindInfo, ...]
     # Keys the server computes at any depth (ids, timestamps, counts): never a user's.
     server_fields: frozenset[str] = frozenset()
+    reach_kind: str = "audience"  # the kind whose live counts give a campaign's reach
 
     def kind(self, name: str) -> KindInfo:
         return next(k for k in self.kinds if k.name == name)
+
+    # --- optional hooks (defaults fit Localytics) ------------------------
+    def default_id(self, spec: Spec) -> int | str | None:
+        """The live id an unpinned spec has by construction (None: match by name).
+
+        A platform without unique names gives objects an id derived from the key;
+        a spec then matches the object of that id, or is created with it.
+        """
+        return None
+
+    def immutable(self, live: LiveObject) -> str | None:
+        """Why `live` cannot be changed any more (a plan error on any diff), or None."""
+        return None
+
+    def replaces(self, kind: str, live: LiveObject, payload: Mapping[str, Any]) -> bool:
+        """Whether writing `payload` over `live` deletes and re-creates the object."""
+        return False
+
+    def removable(self, live: LiveObject) -> bool:
+        """Whether prune may remove `live` at all (a sent message cannot be unsent)."""
+        return True
+
+    async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
+        """What an ambiguous create of `payload` may have made, looked up before a retry."""
+        return await self.find_by_name(kind, str(payload.get("name", "")))
 
     # --- reads -----------------------------------------------------------
     @abstractmethod
@@ -91,7 +117,7 @@ class Provider(ABC):
         return []
 
     @abstractmethod
-    async def get_live(self, kind: str, live_id: int) -> LiveObject | None:
+    async def get_live(self, kind: str, live_id: int | str) -> LiveObject | None:
         """One object with its body, or None when it does not exist."""
 
     @abstractmethod
@@ -103,15 +129,17 @@ class Provider(ABC):
     async def create(self, kind: str, payload: Mapping[str, Any]) -> LiveObject: ...
 
     @abstractmethod
-    async def update(self, kind: str, live_id: int, payload: Mapping[str, Any]) -> LiveObject: ...
+    async def update(
+        self, kind: str, live_id: int | str, payload: Mapping[str, Any]
+    ) -> LiveObject: ...
 
     @abstractmethod
-    async def remove(self, kind: str, live_id: int) -> None:
+    async def remove(self, kind: str, live_id: int | str) -> None:
         """Archive or delete, per `KindInfo.removal`."""
 
     # --- translation -----------------------------------------------------
     @abstractmethod
-    def payload(self, spec: Spec, ids: Mapping[str, int]) -> dict[str, Any]:
+    def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
         """The wire payload for `spec`; `ids` maps refs ("audience:key") to live ids.
 
         A ref missing from `ids` (its object is created in the same run) is
@@ -132,7 +160,7 @@ class Provider(ABC):
 
     @abstractmethod
     def reach(
-        self, payload: Mapping[str, Any], audiences: Mapping[int, LiveObject]
+        self, payload: Mapping[str, Any], audiences: Mapping[Any, LiveObject]
     ) -> dict[str, Any] | None:
         """Who a campaign payload would reach, from live audience counts."""
 

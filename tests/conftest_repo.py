@@ -29,3 +29,11 @@ def repo_on(tmp_path: Path) -> Callable[..., Repo]:
                     server.api_key, server.api_secret, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def stream_repo(tmp_path: Path, sandbox_server: Any) -> Any:
+    """A Stream repo on the session's sandbox (its /stream API), with its own API key."""
+    from tests.stream_repo import StreamRepo
+
+    return StreamRepo(tmp_path / "stream-repo", sandbox_server.base_url + "/stream", 0, "")

@@ -15,7 +15,8 @@ from reconciler.spec.schema import SCHEMA_KINDS, schema_text
 from tests.helpers import ROOT, example_repo, run_cli
 
 SPEC_GLOBS = {"campaign": "campaigns/**/*.yaml", "audience": "audiences/**/*.yaml",
-              "config": "reconciler.yaml"}
+              "config": "reconciler.yaml", "segment": "examples/stream/audiences/**/*.yaml",
+              "stream-campaign": "examples/stream/campaigns/**/*.yaml"}
 
 
 def test_examples_validate(tmp_path: Path) -> None:
@@ -92,4 +93,5 @@ def test_schema_out_dir(tmp_path: Path) -> None:
     code, out, _ = run_cli(["schema", "--out-dir", str(tmp_path / "s")], tmp_path)
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
-        "audience.schema.json", "campaign.schema.json", "config.schema.json"]
+        "audience.schema.json", "campaign.schema.json", "config.schema.json",
+        "segment.schema.json", "stream-campaign.schema.json"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from reconciler.config import load_config
 from reconciler.errors import SpecErrors
@@ -37,6 +39,12 @@ def renderer() -> Renderer:
     ("{{ '{{' }} braces", "{{ braces"),
     ("a { single brace }", "a { single brace }"),
     ("line\n", "line\n"),
+    # names other than vars/env belong to the platform (Stream renders them per recipient)
+    ("Hi {{ receiver.name }}, from {{ vars.store_name }}", "Hi {{ receiver.name }}, from Acme Store"),
+    ("{{sender.id}}-{{ channel.id | lower }}", "{{sender.id}}-{{ channel.id | lower }}"),
+    ("{{ store_name }}", "{{ store_name }}"),
+    ("{% raw %}{{ a }}{% endraw %} {{ b.c }}", "{{ a }} {{ b.c }}"),
+    ("{{ x ~ 'vars' }}", "{{ x ~ 'vars' }}"),
 ])
 def test_renders(renderer: Renderer, source: str, rendered: str) -> None:
     assert renderer.render(source) == rendered
@@ -54,8 +62,8 @@ def test_fast_path_agrees_with_jinja(renderer: Renderer) -> None:
     ("{{ vars.stor_name }}", "undefined template variable vars.stor_name (did you mean "
                              "vars.store_name?"),
     ("{{ vars['missing'] }}", "undefined template variable vars.missing"),
-    ("{{ store_name }}", "undefined template variable 'store_name'"),
     ("{{ vars.nested.town }}", "undefined template variable"),
+    ("{{ receiver.name ~ vars.nope }}", "undefined template variable"),
     ("{{ vars.store_name ", "template syntax error"),
     ("{% if %}", "template syntax error"),
     ("{{ 'x' * 100000000 }}", "would make 100,000,000 items"),
@@ -113,3 +121,18 @@ def test_rendered_value_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "campaigns/spring-sale.yaml:2:1: status: invalid value 'sandbox'; expected one of "
         "draft, active"
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), min_size=1,
+                   max_size=3),
+    text=st.text(alphabet="abc ,.!-", max_size=10),
+    pad=st.sampled_from(["", " ", "  "]),
+)
+def test_platform_variables_pass_through_verbatim(names: list[str], text: str, pad: str) -> None:
+    """Any `{{ name.path }}` that is not ours reaches the platform exactly as written."""
+    assume(names[0] not in ("vars", "env") and not any(n in ("vars", "env") for n in names))
+    source = f"{text}{{{{{pad}{'.'.join(names)}{pad}}}}}{text} {{{{ vars.store_name }}}}"
+    expected = f"{text}{{{{{pad}{'.'.join(names)}{pad}}}}}{text} Acme Store"
+    assert Renderer(VARS, "sandbox").render(source) == expected

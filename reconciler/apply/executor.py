@@ -8,7 +8,7 @@ dependency failed is skipped; everything independent continues.
 
 The API has no idempotency key, so a create that fails ambiguously (timeout,
 dropped connection, 5xx) is never simply sent again: the object is looked up
-by name first and adopted if it exists.
+first (by name, or by the id the provider chose) and adopted if it exists.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Executor:
     journal: Journal
     concurrency: int = 4
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-    ids: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, int | str] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
 
     async def run(self, plan: Plan) -> list[Result]:
@@ -102,7 +102,7 @@ class Executor:
         last: ReconcilerError | None = None
         for _ in range(CREATE_ATTEMPTS):
             if last is not None:
-                found = await self.provider.find_by_name(kind, name)
+                found = await self.provider.find_created(kind, payload)
                 if len(found) == 1:
                     return found[0], f"adopted id {found[0].id} after an ambiguous failure"
                 if len(found) > 1:

@@ -35,23 +35,30 @@ def check_target(plan: Plan, workspace: Workspace) -> None:
         )
 
 
-async def check_fresh(plan: Plan, provider: Provider) -> None:
+async def check_fresh(plan: Plan, provider: Provider, workspace: Workspace | None = None
+                      ) -> None:
     work = [c for c in plan.changes if c.action is not Action.NOOP]
     listed = {}
     if any(c.action.removes for c in work):
         kinds = sorted({c.kind for c in work if c.action.removes})
         found = await asyncio.gather(*(provider.list_live(k) for k in kinds))
         listed = {k: {o.id for o in objs} for k, objs in zip(kinds, found, strict=True)}
-    problems = await asyncio.gather(*(_problem(c, provider, listed) for c in work))
+    problems = await asyncio.gather(*(_problem(c, provider, listed, workspace) for c in work))
     stale = [p for p in problems if p]
     if stale:
         more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
         raise StalePlanError(f"plan is stale, nothing applied: {stale[0]}{more}; plan again")
 
 
-async def _problem(change: Change, provider: Provider, listed: dict[str, set[int]]) -> str | None:
+async def _problem(change: Change, provider: Provider, listed: dict[str, set[int | str]],
+                   workspace: Workspace | None) -> str | None:
     what = f"{change.kind} {change.key or change.live_id} ({change.name!r})"
     if change.action is Action.CREATE:
+        spec = workspace.get(change.ref) if workspace else None
+        own = provider.default_id(spec) if spec else None
+        if own is not None:  # identity by the id the provider gives, not by name
+            created = await provider.get_live(change.kind, own)
+            return f"{what} now exists live (id {own})" if created else None
         found = await provider.find_by_name(change.kind, change.name)
         if found:
             return f"{what} now exists live (id {found[0].id})"

@@ -41,7 +41,7 @@ async def run_apply(
     with apply_lock(loaded.state_dir):
         async with open_provider(loaded, caller) as provider:
             if saved is not None:
-                await check_fresh(saved, provider)
+                await check_fresh(saved, provider, workspace)
                 plan = saved
             else:
                 async with progress() as report:

@@ -87,7 +87,8 @@ def serve(
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
-            click.echo(f"sandbox: serving http://{url_host}:{bound_port}/api/v6 (key {api_key})")
+            click.echo(f"sandbox: serving http://{url_host}:{bound_port}/api/v6 (key {api_key}); "
+                       f"Stream: http://{url_host}:{bound_port}/stream")
             click.get_text_stream("stdout").flush()
         await task
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-KINDS = ("campaign", "audience", "config")
+KINDS = ("campaign", "audience", "config", "segment", "stream-campaign")
 
 
 @click.command()
 @click.option("--kind", type=click.Choice(KINDS), default="campaign", show_default=True,
               help="Which file the schema describes.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write all three schemas as DIR/<kind>.schema.json instead of printing one.")
+              help="Write every schema as DIR/<kind>.schema.json instead of printing one.")
 def schema(kind: str, out_dir: Path | None) -> None:
     """Print the JSON Schema (Draft 2020-12) generated from the spec models."""
     from reconciler.spec.schema import schema_text

@@ -2,7 +2,8 @@
 
 The one place that chooses a platform, at run time: `api_url: sandbox` gets
 the embedded sandbox through an in-process transport (no socket), anything
-else an HTTP client with LOCALYTICS_API_KEY / LOCALYTICS_API_SECRET.
+else an HTTP client with LOCALYTICS_API_KEY / LOCALYTICS_API_SECRET;
+`provider: stream` envs are opened by reconciler.stream.session.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def credentials(loaded: LoadedConfig) -> tuple[str, str]:
 
 @asynccontextmanager
 async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Provider]:
+    if loaded.env.provider == "stream":
+        from reconciler.stream.session import open_stream
+
+        async with open_stream(loaded, caller) as stream:
+            yield stream
+        return
     from reconciler.localytics.client import LocalyticsClient
     from reconciler.localytics.provider import LocalyticsProvider
 

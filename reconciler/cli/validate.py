@@ -18,8 +18,9 @@ def validate(config_path: Path, env_name: str | None) -> None:
 
     loaded = load_config(config_path, env_name)
     ws = load_workspace(loaded)
-    n_aud, n_camp = len(ws.of_kind("audience")), len(ws.of_kind("campaign"))
+    first = "segment" if loaded.env.provider == "stream" else "audience"
+    n_aud, n_camp = len(ws.of_kind(first)), len(ws.of_kind("campaign"))
     click.echo(
-        f"valid: {n_aud} audience{'s' * (n_aud != 1)}, "
+        f"valid: {n_aud} {first}{'s' * (n_aud != 1)}, "
         f"{n_camp} campaign{'s' * (n_camp != 1)} (env {loaded.env_name})"
     )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 SANDBOX = "sandbox"
 
@@ -26,8 +34,9 @@ class _Strict(BaseModel):
 class EnvConfig(_Strict):
     """One target: an app of an org on one API endpoint."""
 
-    provider: Literal["localytics"] = Field(
-        "localytics", description="Platform this env targets."
+    provider: Literal["localytics", "stream"] = Field(
+        "localytics", description="Platform this env targets: localytics or stream (Stream Chat "
+        "campaigns and segments; secret from STREAM_API_SECRET)."
     )
     api_url: str = Field(
         description="`sandbox` for the embedded sandbox (.reconciler/sandbox.db), "
@@ -37,8 +46,12 @@ class EnvConfig(_Strict):
     push_api_url: str | None = Field(
         None, description="Transactional Push API base URL (send-test)."
     )
-    org_id: int = Field(description="Localytics organization id.")
-    app_id: str = Field(min_length=1, description="Localytics app key.")
+    org_id: int = Field(0, description="Localytics organization id (required for localytics).")
+    app_id: str = Field("", description="Localytics app key (required for localytics).")
+    api_key: str | None = Field(
+        None, description="Stream API key (provider stream; public, the secret comes from "
+        "STREAM_API_SECRET)."
+    )
     vars: dict[str, Any] = Field(
         default_factory=dict, description="Template variables: {{ vars.NAME }} in specs."
     )
@@ -60,6 +73,23 @@ class EnvConfig(_Strict):
         description="Reuse live campaign details from .reconciler/cache/ while their "
         "updated_at is unchanged (plan only; apply always reads live).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stream_app(cls, data: Any) -> Any:
+        """A Stream app is named by its API key; plans show it as the app."""
+        if isinstance(data, dict) and data.get("provider") == "stream" and "app_id" not in data:
+            return {**data, "app_id": str(data.get("api_key") or SANDBOX)}
+        return data
+
+    @model_validator(mode="after")
+    def _platform_fields(self) -> EnvConfig:
+        """Each platform names its target differently; require what it needs."""
+        if self.provider == "localytics" and (not self.org_id or not self.app_id):
+            raise ValueError("a localytics env needs org_id and app_id")
+        if self.provider == "stream" and not self.is_sandbox and not self.api_key:
+            raise ValueError("a stream env needs api_key (the secret comes from STREAM_API_SECRET)")
+        return self
 
     @property
     def is_sandbox(self) -> bool:

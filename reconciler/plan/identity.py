@@ -7,7 +7,9 @@ suggesting `id:`; nothing guesses. Objects no spec claims are unmanaged.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.provider import LiveObject
 from reconciler.spec.workspace import Spec
@@ -20,8 +22,13 @@ class Matching:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (spec ref, message)
 
 
-def match(specs: list[Spec], live: list[LiveObject]) -> Matching:
-    """Match specs of one kind to live objects of the same kind."""
+def match(specs: list[Spec], live: list[LiveObject],
+          default_id: Callable[[Spec], Any] = lambda _s: None) -> Matching:
+    """Match specs of one kind to live objects of the same kind.
+
+    `default_id` gives the id an unpinned spec has by construction (platforms
+    whose names are not unique); such a spec matches that id or nothing.
+    """
     result = Matching()
     by_id = {o.id: o for o in live}
     by_name: dict[str, list[LiveObject]] = defaultdict(list)
@@ -45,6 +52,13 @@ def match(specs: list[Spec], live: list[LiveObject]) -> Matching:
             result.pairs[spec.ref] = obj
 
     for spec in (s for s in specs if s.pin_id is None):
+        own = default_id(spec)
+        if own is not None:
+            obj = by_id.get(own)
+            result.pairs[spec.ref] = obj
+            if obj is not None:
+                claimed[obj.id] = spec
+            continue
         candidates = [o for o in by_name.get(spec.name, []) if o.id not in claimed]
         if len(candidates) > 1:
             ids = ", ".join(str(o.id) for o in sorted(candidates, key=lambda o: o.id))

@@ -67,7 +67,7 @@ async def build_plan(
     listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
     live = dict(zip(kinds, listed, strict=True))
     # Identity over every spec, so a --target plan still knows what is managed.
-    matchings = {k: match(workspace.of_kind(k), live[k]) for k in kinds}
+    matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id) for k in kinds}
     selected = {s.ref for s in specs}
     problems = [msg for m in matchings.values() for ref, msg in m.problems if ref in selected]
     if problems:
@@ -112,7 +112,7 @@ def desired_payload(
     provider: Provider,
     spec: Spec,
     live_body: Mapping[str, Any] | None,
-    ids: Mapping[str, int],
+    ids: Mapping[str, int | str],
 ) -> dict[str, Any]:
     """The wire payload for `spec`; ignored paths keep their live values.
 
@@ -156,8 +156,8 @@ def _change(
     provider: Provider,
     spec: Spec,
     live: LiveObject | None,
-    ids: Mapping[str, int],
-    live_by_id: Mapping[str, Mapping[int, LiveObject]],
+    ids: Mapping[str, int | str],
+    live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
 ) -> Change:
     payload = desired_payload(provider, spec, live.body if live else None, ids)
     desired = paths.without(provider.comparable(spec.kind, payload), spec.ignore_changes)
@@ -165,7 +165,7 @@ def _change(
         kind=spec.kind, key=spec.key, name=spec.name, action=Action.CREATE,
         depends_on=spec.depends_on,
         go_live=provider.goes_live(spec.kind, live, payload),
-        reach=provider.reach(payload, live_by_id.get("audience", {})),
+        reach=provider.reach(payload, live_by_id.get(provider.reach_kind, {})),
     )
     if live is None:
         change.diff = diff({}, desired)
@@ -176,6 +176,14 @@ def _change(
         change.live_body = dict(live.body or {})
         change.diff = diff(current, desired)
         change.action = Action.UPDATE if change.diff else Action.NOOP
+        frozen = provider.immutable(live) if change.diff else None
+        if frozen:
+            raise PlanError(f"{spec.path}: {frozen}")
+        if change.diff and provider.replaces(spec.kind, live, payload):
+            change.warnings.append(
+                f"replace: cannot change in place; apply deletes {spec.kind} {live.id} and "
+                "creates it anew"
+            )
         if change.diff and provider.is_live(live):
             change.warnings.append(
                 "edits a live campaign: the new message and audience apply to its next sends"
@@ -207,7 +215,7 @@ async def _prune(
     workspace: Workspace,
     matchings: dict[str, Matching],
     changes: list[Change],
-    ids: Mapping[str, int],
+    ids: Mapping[str, int | str],
 ) -> list[Change]:
     """Removals for unmanaged objects in `prune_match` scope (DESIGN §5).
 
@@ -216,7 +224,7 @@ async def _prune(
     """
     env = workspace.loaded.env
     removals: list[Change] = []
-    targeted: set[int] = set()
+    targeted: set[int | str] = set()
     needs_targets = any(k.removal == "delete" for k in provider.kinds)
     if needs_targets:
         for m in matchings.values():
@@ -229,6 +237,8 @@ async def _prune(
     for info in reversed(provider.kinds):
         for obj in matchings[info.name].unmanaged:
             if not fnmatch.fnmatchcase(obj.name, env.prune_match) or obj.id in targeted:
+                continue
+            if not provider.removable(obj):
                 continue
             action = Action.ARCHIVE if info.removal == "archive" else Action.DELETE
             removals.append(

@@ -39,7 +39,8 @@ def console(file: io.TextIOBase | None = None) -> Console:
 
 def render_plan(plan: Plan, out: Console) -> None:
     t = plan.target
-    out.print(Text(f"Plan for env {plain(plan.env)} (app {plain(t['app_id'])}, org {t['org_id']})",
+    org = f", org {t['org_id']}" if t.get("org_id") else ""
+    out.print(Text(f"Plan for env {plain(plan.env)} (app {plain(t['app_id'])}{org})",
                    style="bold"))
     for change in plan.go_live:
         out.print(Text.assemble(

@@ -64,6 +64,12 @@ def create_app(
     async def ping() -> PlainTextResponse:
         return PlainTextResponse("pong")
 
+    # Stream Chat's Campaign API under /stream (its own auth, errors and knobs).
+    from reconciler.sandbox.stream import create_stream_app
+
+    stream_file = Path(db_path).with_name(Path(db_path).stem + "-stream.json")
+    app.mount("/stream", create_stream_app(stream_file))
+
     # add_middleware wraps outward: stats sees faulted requests too.
     app.add_middleware(FaultMiddleware, faults=faults or Faults())
     routes = [r for router in routers for r in router.routes]

@@ -40,6 +40,8 @@ def _iso_datetime(v: str) -> str:
     return v
 
 
+iso_datetime = _iso_datetime  # for fields that also take a keyword (send.at: now)
+
 DateTimeText = Annotated[
     str,
     AfterValidator(_iso_datetime),

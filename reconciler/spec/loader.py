@@ -112,8 +112,9 @@ def _walk(root: Path, folder: str, real_root: str, problems: list[SpecProblem]
 
 def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) -> Workspace:
     """Validate and render every spec; raise SpecErrors with every problem of every file."""
-    from reconciler.spec.validate import validate_document
+    from reconciler.spec.validate import spec_kind, validate_document
 
+    platform = loaded.env.provider
     root = loaded.root
     files, problems = discover(root, warn)
     renderer = Renderer(loaded.env.vars, loaded.env_name)
@@ -131,17 +132,21 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
         if doc is None:
             continue
         doc.data = render_paths(doc, renderer, problems)
-        spec, found = validate_document(f.kind, f.key, doc)
+        spec, found = validate_document(f.kind, f.key, doc, platform)
         problems += found
         if spec is not None:
             specs.append(spec)
             docs[spec.ref] = doc
     cache.save()
     audience_keys = [f.key for f in files if f.kind == "audience"]
-    problems += cross_checks(specs, docs, audience_keys)
+    if platform == "localytics":
+        problems += cross_checks(specs, docs, audience_keys)
+    else:
+        problems += stream_cross_checks(specs, docs, audience_keys)
     if problems:
         raise SpecErrors(shown_from_cwd(problems, root))
-    specs.sort(key=lambda s: (KINDS.index(s.kind), s.key))
+    order = [spec_kind(platform, k) for k in KINDS]
+    specs.sort(key=lambda s: (order.index(s.kind), s.key))
     return Workspace(loaded=loaded, specs=tuple(specs), content_hash=digest.hexdigest())
 
 
@@ -225,6 +230,30 @@ def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: li
                 problems.append(SpecProblem(
                     docs[s.ref].location(path),
                     f"unknown audience key {ref!r}: no file audiences/{ref}.yaml"
+                    f"{suggest(ref, sorted(known))}",
+                ))
+    return problems
+
+
+def stream_cross_checks(specs: list[Spec], docs: dict[str, Document], segment_keys: list[str]
+                        ) -> list[SpecProblem]:
+    """Campaign segment keys that have no file; two specs claiming one Stream id."""
+    from reconciler.source.problems import suggest
+    from reconciler.spec.stream import stream_id
+
+    problems: list[SpecProblem] = []
+    known = set(segment_keys)
+    seen: dict[tuple[str, Any], Spec] = {}
+    for s in specs:
+        other = seen.setdefault((s.kind, s.pin_id or stream_id(s.key)), s)
+        if other is not s:
+            problems.append(SpecProblem(docs[s.ref].location(("id",)),
+                                        f"{s.kind} id {s.pin_id or stream_id(s.key)} is also used by {other.path}"))
+        for i, ref in enumerate(s.body.get("segments") or ()):
+            if ref not in known:
+                problems.append(SpecProblem(
+                    docs[s.ref].location(("segments", i)),
+                    f"unknown segment key {ref!r}: no file audiences/{ref}.yaml"
                     f"{suggest(ref, sorted(known))}",
                 ))
     return problems

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-SCHEMA_KINDS = ("campaign", "audience", "config")
+SCHEMA_KINDS = ("campaign", "audience", "config", "segment", "stream-campaign")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 

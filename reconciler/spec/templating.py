@@ -96,6 +96,12 @@ def _sandbox() -> Any:
 # `text {{ vars.a.b }} text {{ env }}`: rendered without Jinja when every name resolves
 _SIMPLE = re.compile(r"\{\{\s*(env|vars(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\}\}")
 _PLAIN_VALUE = (str, int, float)
+# A `{% raw %}` block (kept as written) or one `{{ … }}` expression.
+_RAW_OR_EXPR = re.compile(
+    r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})|\{\{(.*?)\}\}", re.DOTALL
+)
+_NAME_FIRST = re.compile(r"\s*-?\s*[A-Za-z_]")  # `{{ receiver.name }}`, not `{{ 'x' * 9 }}`
+_OURS = re.compile(r"(?<![\w.])(vars|env)(?![\w])")
 _MISSING_ATTR = re.compile(r"has no attribute '([^']*)'")
 _UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
 
@@ -121,6 +127,7 @@ class Renderer:
         fast = self._simple(source)
         if fast is not None:
             return fast
+        source = protect_foreign(source)
         from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
         from jinja2.exceptions import SecurityError
 
@@ -192,3 +199,27 @@ class Renderer:
             return (f"undefined template variable {m.group(1)!r} "
                     "(templates see only 'vars' and 'env')")
         return f"undefined template variable: {message}"
+
+
+def protect_foreign(source: str) -> str:
+    """Wrap every `{{ name… }}` that names neither `vars` nor `env` in `{% raw %}`.
+
+    Platforms have template languages of their own (Stream renders
+    `{{ receiver.name }}` per recipient), so spec-time rendering resolves only
+    our context and hands any other expression to the platform verbatim,
+    without users writing `{% raw %}`. Existing raw blocks are left alone.
+    """
+    def wrap(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return m.group(0)
+        expr = _strip_strings(m.group(2))
+        if not _NAME_FIRST.match(expr) or _OURS.search(expr):
+            return m.group(0)  # ours, or a literal expression: Jinja decides (and limits)
+        return "{% raw %}" + m.group(0) + "{% endraw %}"
+
+    return _RAW_OR_EXPR.sub(wrap, source)
+
+
+def _strip_strings(expr: str) -> str:
+    """The expression without its string literals ('vars' in quotes names nothing)."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "''", expr)

@@ -11,14 +11,27 @@ from reconciler.errors import SpecProblem
 from reconciler.source.problems import problems_from
 from reconciler.source.yamlio import Document
 from reconciler.spec.audience import AudienceSpec
-from reconciler.spec.base import RECONCILER_ONLY
+from reconciler.spec.base import RECONCILER_ONLY, SpecModel
 from reconciler.spec.campaign import CampaignSpec
+from reconciler.spec.stream import SegmentSpec, StreamCampaignSpec
 from reconciler.spec.workspace import Spec
 
-MODELS: dict[str, type[AudienceSpec] | type[CampaignSpec]] = {
+MODELS: dict[str, type[SpecModel]] = {
     "audience": AudienceSpec,
     "campaign": CampaignSpec,
+    "segment": SegmentSpec,
+    "stream-campaign": StreamCampaignSpec,
 }
+# Per platform: spec kind of each folder kind, and the model name in MODELS.
+PLATFORM_KINDS: dict[str, dict[str, tuple[str, str]]] = {
+    "localytics": {"audience": ("audience", "audience"), "campaign": ("campaign", "campaign")},
+    "stream": {"audience": ("segment", "segment"), "campaign": ("campaign", "stream-campaign")},
+}
+
+
+def spec_kind(platform: str, folder_kind: str) -> str:
+    """The kind a file of `folder_kind` (audience|campaign) has on `platform`."""
+    return PLATFORM_KINDS[platform][folder_kind][0]
 
 
 @cache
@@ -26,15 +39,21 @@ def adapter(kind: str) -> TypeAdapter[Any]:
     return TypeAdapter(MODELS[kind])
 
 
-def validate_document(kind: str, key: str, doc: Document
+def validate_document(kind: str, key: str, doc: Document, platform: str = "localytics"
                       ) -> tuple[Spec | None, list[SpecProblem]]:
-    """Validate a (rendered) document; the Spec, or the problems at their positions."""
+    """Validate a (rendered) document; the Spec, or the problems at their positions.
+
+    `kind` is the folder kind (audience|campaign); the platform decides the model.
+    """
     rendered = doc.data
+    kind, model_name = PLATFORM_KINDS[platform][kind]
     try:
-        model = adapter(kind).validate_python(rendered)
+        model: Any = adapter(model_name).validate_python(rendered)
     except ValidationError as e:
-        return None, problems_from(e, doc, MODELS[kind])
+        return None, problems_from(e, doc, MODELS[model_name])
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
+    if platform == "stream":
+        return _stream_spec(kind, key, doc, body, model), []
     if kind == "campaign" and isinstance(body.get("creatives"), dict):
         body["creatives"] = [body["creatives"]]
     depends: list[str] = []
@@ -54,3 +73,14 @@ def validate_document(kind: str, key: str, doc: Document
         depends_on=tuple(depends),
     )
     return spec, []
+
+
+def _stream_spec(kind: str, key: str, doc: Document, body: dict[str, Any], model: Any) -> Spec:
+    """A Stream spec (unpinned: the provider gives it rcl-<key>); campaigns depend on
+    their segments."""
+    depends = tuple(dict.fromkeys(f"segment:{k}" for k in body.get("segments") or ()))
+    return Spec(
+        kind=kind, key=key, path=doc.path, body=body,
+        pin_id=model.id,
+        protect=model.protect, ignore_changes=tuple(model.ignore_changes), depends_on=depends,
+    )

@@ -25,7 +25,7 @@ class Spec:
     key: str
     path: str  # relative to the config's folder, e.g. "campaigns/seasonal/spring.yaml"
     body: Mapping[str, Any]
-    pin_id: int | None = None
+    pin_id: int | str | None = None  # Localytics ids are ints, Stream ids strings
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()  # refs such as "audience:lapsed-buyers"

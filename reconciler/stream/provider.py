@@ -1,0 +1,229 @@
+"""Stream Chat as a `Provider`: segments, then the campaigns that target them.
+
+Identity: names are not unique on Stream, so every object gets the id
+`rcl-<key>` on create (or the spec's pinned `id`), and a spec matches the
+object of that id. Segments are declarative (a change of `type` or of an
+`all_*` flag deletes and re-creates them); explicit `target_ids` are synced
+with addtargets/deletetargets. Campaigns are replaced by PUT only while
+`draft`; a `send:` block starts them once; after that they are immutable.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.errors import ApiError, ReconcilerError, TransportError
+from reconciler.provider import KindInfo, LiveObject, Provider
+from reconciler.spec.stream import stream_id
+from reconciler.spec.workspace import Spec
+from reconciler.stream.client import StreamClient
+from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
+
+SEGMENT, CAMPAIGN = "segment", "campaign"
+REPLACED_BY = ("type", "all_users", "all_sender_channels")  # not updatable in place
+START_ATTEMPTS = 3
+
+
+class StreamProvider(Provider):
+    kinds = (KindInfo(SEGMENT, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
+    reach_kind = SEGMENT
+
+    def __init__(self, client: StreamClient):
+        self.client = client
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # --- identity and rules ----------------------------------------------
+    def default_id(self, spec: Spec) -> str:
+        return stream_id(spec.key)
+
+    def immutable(self, live: LiveObject) -> str | None:
+        if live.kind == CAMPAIGN and live.status in SENT:
+            return (f"campaign {live.id} was started (status {live.status}) and cannot change: "
+                    "Stream sends a campaign only once; to send again, create a new campaign "
+                    "key (a new file under campaigns/)")
+        return None
+
+    def replaces(self, kind: str, live: LiveObject, payload: Mapping[str, Any]) -> bool:
+        return kind == SEGMENT and _fixed(live.body or {}) != _fixed(payload)
+
+    def removable(self, live: LiveObject) -> bool:
+        return not (live.kind == CAMPAIGN and live.status in SENT)
+
+    # --- reads -----------------------------------------------------------
+    async def list_live(self, kind: str) -> list[LiveObject]:
+        if kind == SEGMENT:
+            return [self._segment(r, None, full=False) for r in await self.client.query_segments()]
+        return [self._campaign(r) for r in await self.client.query_campaigns()]
+
+    async def get_live(self, kind: str, live_id: int | str) -> LiveObject | None:
+        if kind == SEGMENT:
+            raw = await self.client.get_segment(str(live_id))
+            if raw is None:
+                return None
+            targets = await self.client.segment_targets(str(live_id)) if _explicit(raw) else []
+            return self._segment(raw, targets)
+        raw = await self.client.get_campaign(str(live_id))
+        return self._campaign(raw) if raw is not None else None
+
+    async def find_by_name(self, kind: str, name: str) -> list[LiveObject]:
+        return [o for o in await self.list_live(kind) if o.name == name]
+
+    async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
+        """The object of the id we sent; finished (targets, start) as create would have."""
+        live = await self.get_live(kind, str(payload["id"]))
+        if live is None:
+            return []
+        return [await self._finish(kind, live, payload)]
+
+    # --- writes ----------------------------------------------------------
+    async def create(self, kind: str, payload: Mapping[str, Any]) -> LiveObject:
+        if kind == SEGMENT:
+            raw = await self.client.create_segment(_segment_wire(payload, create=True))
+            live = self._segment(raw, [])
+        else:
+            live = self._campaign(await self.client.create_campaign(_campaign_wire(payload)))
+        return await self._finish(kind, live, payload)
+
+    async def update(self, kind: str, live_id: int | str, payload: Mapping[str, Any]
+                     ) -> LiveObject:
+        sid = str(live_id)
+        if kind == SEGMENT:
+            current = await self.get_live(SEGMENT, sid)
+            if current is not None and self.replaces(SEGMENT, current, payload):
+                await self.client.delete_segment(sid)
+                return await self.create(SEGMENT, payload)
+            raw = await self.client.update_segment(sid, _segment_wire(payload, create=False))
+            live = self._segment(raw, current.body.get("target_ids") if current and
+                                 current.body else [])
+            return await self._finish(kind, live, payload)
+        live = self._campaign(await self.client.update_campaign(sid, _campaign_wire(payload)))
+        return await self._finish(kind, live, payload)
+
+    async def remove(self, kind: str, live_id: int | str) -> None:
+        if kind == SEGMENT:
+            await self.client.delete_segment(str(live_id))
+        else:
+            await self.client.delete_campaign(str(live_id))
+
+    async def _finish(self, kind: str, live: LiveObject, payload: Mapping[str, Any]
+                      ) -> LiveObject:
+        """What follows the create/update call: sync targets, or start the campaign once."""
+        if kind == SEGMENT:
+            wanted = payload.get("target_ids")
+            if isinstance(wanted, list):
+                have = set((live.body or {}).get("target_ids") or ())
+                await self.client.delete_targets(str(live.id), sorted(have - set(wanted)))
+                await self.client.add_targets(str(live.id), sorted(set(wanted) - have))
+            return live
+        send = payload.get("send")
+        if isinstance(send, Mapping) and live.status in (None, "draft"):
+            return await self._start(str(live.id), send)
+        return live
+
+    async def _start(self, campaign_id: str, send: Mapping[str, Any]) -> LiveObject:
+        """`start` once. After an ambiguous failure the status is read first: a campaign
+        that left `draft` was started, and is never started again."""
+        body: dict[str, Any] = {}
+        if send.get("at") not in (None, "now"):
+            body["scheduled_for"] = send["at"]
+        if send.get("stop_at"):
+            body["stop_at"] = send["stop_at"]
+        last: ReconcilerError | None = None
+        for _ in range(START_ATTEMPTS):
+            if last is not None:
+                raw = await self.client.get_campaign(campaign_id)
+                if raw is None:
+                    raise ReconcilerError(f"campaign {campaign_id} vanished while starting it")
+                if raw.get("status") != "draft":
+                    return self._campaign(raw)  # the ambiguous start did happen
+            try:
+                return self._campaign(await self.client.start_campaign(campaign_id, body))
+            except (ApiError, TransportError) as e:
+                if not e.ambiguous:
+                    raise
+                last = e
+        assert last is not None
+        raise last
+
+    # --- translation -----------------------------------------------------
+    def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
+        body = copy.deepcopy(dict(spec.body))
+        body["id"] = spec.pin_id or stream_id(spec.key)
+        if spec.kind == CAMPAIGN:
+            keys = body.pop("segments", None)
+            if keys is not None:
+                body["segment_ids"] = [str(ids.get(f"{SEGMENT}:{k}", stream_id(k))) for k in keys]
+        return body
+
+    def comparable(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return comparable_segment(payload) if kind == SEGMENT else comparable_campaign(payload)
+
+    def goes_live(self, kind: str, before: LiveObject | None, payload: Mapping[str, Any]) -> bool:
+        if kind != CAMPAIGN or not payload.get("send"):
+            return False
+        return before is None or before.status in (None, "draft")
+
+    def is_live(self, live: LiveObject) -> bool:
+        return live.kind == CAMPAIGN and live.status in ("scheduled", "in_progress")
+
+    def reach(
+        self, payload: Mapping[str, Any], audiences: Mapping[Any, LiveObject]
+    ) -> dict[str, Any] | None:
+        if payload.get("user_ids"):
+            return {"user_count": len(payload["user_ids"])}
+        ids = payload.get("segment_ids") or []
+        sizes = [(audiences[i].reach or {}).get("size") if i in audiences else None for i in ids]
+        if not ids or any(s is None for s in sizes):
+            return None  # a segment created in this run, or one Stream never sizes
+        return {"user_count": sum(int(s) for s in sizes if s is not None)}
+
+    # --- wire → LiveObject -----------------------------------------------
+    def _segment(self, raw: Mapping[str, Any], targets: list[str] | None, full: bool = True
+                 ) -> LiveObject:
+        """A segment; without `full` (a listing) its body is left for get_live to read."""
+        body = dict(raw)
+        if _explicit(raw):
+            body["target_ids"] = targets or []
+        size = raw.get("size")
+        return LiveObject(
+            kind=SEGMENT, id=str(raw["id"]), name=str(raw.get("name") or ""),
+            updated_at=raw.get("updated_at"),
+            body=comparable_segment(body) if full else None, raw=raw,
+            reach={"size": size} if isinstance(size, int) else None,
+        )
+
+    def _campaign(self, raw: Mapping[str, Any]) -> LiveObject:
+        body = comparable_campaign(raw)
+        return LiveObject(
+            kind=CAMPAIGN, id=str(raw["id"]), name=str(raw.get("name") or ""),
+            updated_at=raw.get("updated_at"), body=body, raw=raw,
+            targets=tuple(body.get("segment_ids") or ()), status=raw.get("status"),
+        )
+
+
+def _explicit(raw: Mapping[str, Any]) -> bool:
+    """A segment of explicit targets: no filter and no all_* flag."""
+    return not (raw.get("filter") or raw.get("all_users") or raw.get("all_sender_channels"))
+
+
+def _fixed(body: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(bool(body.get(k)) if k != "type" else body.get(k) for k in REPLACED_BY)
+
+
+def _segment_wire(payload: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+    fields = ("id", "type", "name", "description", "filter", "all_users", "all_sender_channels")
+    if not create:
+        fields = ("name", "description", "filter")  # UpdateSegmentRequest
+    return {k: payload[k] for k in fields if payload.get(k) is not None}
+
+
+def _campaign_wire(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The full Create/UpdateCampaignRequest: everything but our `send` block."""
+    return {k: v for k, v in payload.items() if k != "send"}
+
+
+__all__ = ["StreamProvider"]
