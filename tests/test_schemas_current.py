@@ -12,7 +12,7 @@ from tests.helpers import run_cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("kind", ["campaign", "audience", "config"])
+@pytest.mark.parametrize("kind", ["campaign", "audience", "config", "segment", "stream-campaign"])
 def test_committed_schema_is_current(kind: str) -> None:
     code, out, _ = run_cli(["schema", "--kind", kind], cwd=ROOT)
     assert code == 0
