@@ -40,7 +40,10 @@ class LocalyticsClient:
             timeout=timeout,
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "reconciler"},
-            limits=httpx.Limits(max_connections=max(caller.concurrency, 1) * 2),
+            # exactly as many connections as the Caller lets requests fly: httpcore's
+            # pool scans every connection on each request, so spares cost CPU
+            limits=httpx.Limits(max_connections=caller.concurrency,
+                                max_keepalive_connections=caller.concurrency),
         )
         self._caller = caller
         self._env_name = env_name
