@@ -73,8 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as e:
         if debug:
             raise
+        from reconciler.render.safe import plain
+
         for line in e.lines():
-            click.echo(line, err=True)
+            click.echo(plain(line), err=True)  # messages may quote API text
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)
