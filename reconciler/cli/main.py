@@ -56,11 +56,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _debug_logging() -> None:
-    """Request lines and retries on stderr; never headers, so never credentials."""
+    """Request lines and retries on stderr; never headers, and a filter redacts any that slip in."""
     import logging
+
+    from reconciler.cli.redact import RedactingFilter
 
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
                         format="debug: %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     for noisy in ("httpcore", "hpack", "asyncio", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
