@@ -41,7 +41,7 @@ from tests.repo import Repo, audience, campaign
 from tests.sandbox_fixtures import ServedSandbox, start_sandbox
 from tests.strategies import SLOW, audience_spec, campaign_spec, names
 
-DEFAULT_EXAMPLES = 40
+DEFAULT_EXAMPLES = 30
 SLOW_EXAMPLES = 150
 ROUNDS = 5
 PREFIX = "git: "  # not "[git] ": prune_match is an fnmatch glob, where [git] is a class
@@ -254,6 +254,7 @@ def _body(doc: dict[str, Any], message: str | None = None) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.slow
 def test_repeated_applies_under_faults_converge_without_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from reconciler.apply.journal import Journal, read_journal
 from tests.repo import Repo, audience, campaign
 from tests.strategies import SLOW
@@ -57,6 +59,7 @@ def journal_lines(path: Path) -> tuple[int, bool]:
     return sum(1 for line in lines if line), torn
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_points_then_apply_converges(sandbox_factory, repo_on) -> None:
     server = sandbox_factory(latency_ms=60, seed=3)
     repo: Repo = repo_on(server, env_extra={"concurrency": 2},
