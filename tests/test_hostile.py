@@ -9,6 +9,7 @@ escape sequences are planted on the served sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -181,25 +182,42 @@ def test_apply_journal_refuses_a_spec_folder(tmp_path: Path) -> None:
 
 
 # --- names that look alike -------------------------------------------------
-@pytest.mark.parametrize("lookalike", [
+LOOKALIKES = [
     "Spring s\u0430le",         # Cyrillic a
     "Spring\u200b sale",        # zero-width space
     "\uff33pring sale",         # fullwidth S (NFKC)
     "SPRING SALE",              # case only
     "Spring  sale",             # two spaces
     "Spring sal\u0435",         # Cyrillic e
-])
-def test_confusable_names_warn_on_validate_and_plan(tmp_path: Path, lookalike: str) -> None:
+]
+
+
+def twin_repo(tmp_path: Path, name: str) -> Path:
     repo = make_repo(tmp_path)
     base = (repo / "campaigns" / "spring-sale.yaml").read_text()
-    (repo / "campaigns" / "twin.yaml").write_text(base.replace("Spring sale", lookalike))
+    (repo / "campaigns" / "twin.yaml").write_text(base.replace("Spring sale", name))
+    return repo
+
+
+@pytest.mark.parametrize("lookalike", LOOKALIKES)
+def test_confusable_names_warn(tmp_path: Path, lookalike: str) -> None:
+    repo = twin_repo(tmp_path, lookalike)
     assert fold(lookalike) == fold("Spring sale")
+    warnings: list[str] = []
+    load_workspace(load_config(repo / "reconciler.yaml"), warn=warnings.append)
+    assert len(warnings) == 1 and "looks the same as" in warnings[0], warnings
+    assert warnings[0].startswith("warning: campaigns/twin.yaml: campaign name")
+    assert warnings[0].isascii()  # the difference is spelled out (\u0430), not hidden
+
+
+def test_confusable_names_warn_on_validate_and_plan_stderr(tmp_path: Path) -> None:
+    repo = twin_repo(tmp_path, LOOKALIKES[0])
     for args in (["validate"], ["plan"]):
         code, _, err = run_cli(args, repo, env=NO_CACHE)
         assert code == 0, err
         warnings = [line for line in err.splitlines() if line.startswith("warning:")]
         assert len(warnings) == 1 and "looks the same as" in warnings[0], err
-        assert warnings[0].isascii()  # the difference is spelled out (\u0430), not hidden
+        assert "\\u0430" in warnings[0]
 
 
 def test_names_that_merely_resemble_do_not_warn(tmp_path: Path) -> None:
@@ -219,21 +237,23 @@ ESCAPES = ["\x1b[2J\x1b[31mEvil\x07", "\x1b]0;pwned\x07title", "Bell\x07\x08\x7f
 def test_live_names_with_escape_sequences_never_reach_output_raw(
     name: str, repo: Repo, tmp_path: Path
 ) -> None:
-    repo.env_extra = {"prune": True, "prune_match": "nothing-matches"}
+    repo.env_extra = {"prune": True}  # the hostile object is pruned: plan, comment, report
     repo.write_config()
     repo.put("campaign", "mine", campaign("Mine"))
     with repo.api() as api:
         body = campaign(name)
         body["creatives"] = body["creatives"][0]
         api.post("/push/campaigns", json=body).raise_for_status()
-    outputs = [repo.run("plan"), repo.run("plan", "--format", "markdown", "--out", "p.json"),
-               repo.run("apply", "--auto-approve"), repo.run("--debug", "plan")]
-    outputs.append(repo.run("gitops", "comment", "--env", "test", "--plan-file", "p.json"))
+    outputs = [repo.run("--debug", "plan", "--out", "p.json"),
+               repo.run("gitops", "comment", "--env", "test", "--plan-file", "p.json"),
+               repo.run("apply", "--auto-approve")]
     for run in outputs:
         text = run.stdout + run.stderr
         for bad in ("\x1b", "\x07", "\x08", "\x9b", "\u202e"):
             assert bad not in text, (run.code, text)
-    assert "Mine" in outputs[0].stdout
+    assert [r.code for r in outputs] == [0, 0, 0]
+    assert "archive" in outputs[0].stdout and "archive" in outputs[2].stdout
+    assert [c["name"] for c in repo.live_campaigns()] == ["Mine"]
 
 
 INJECTIONS = [
@@ -249,15 +269,22 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
-def test_markdown_and_html_in_campaign_text_render_literally(tmp_path: Path, text: str) -> None:
+def test_markdown_and_html_in_campaign_text_render_literally(
+    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.cli.workflow import compute_plan
+    from reconciler.render.markdown import render_markdown
+
     repo = make_repo(tmp_path)
     path = repo / "campaigns" / "spring-sale.yaml"
     path.write_text(path.read_text().replace(
         '"Spring deals at {{ vars.store_name }}"', json.dumps(text)
     ).replace("name: Spring sale", f"name: {json.dumps(text)}"))
-    code, out, err = run_cli(["plan", "--format", "markdown"], repo, env=NO_CACHE)
-    assert code == 0, err
-    body = out.split("\n", 1)[1]  # after the marker comment
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
+    plan = asyncio.run(compute_plan(repo / "reconciler.yaml", None, ()))
+    body = render_markdown(plan).split("\n", 1)[1]  # after the marker comment
+    assert "&#60;" in body or "&#91;" in body or "&#45;" in body or "&#64;" in body
     for bad in ("<script", "](", "<!--", "-->", "</details></td>", "<h1>", "```\nfenced",
                 "@everyone", "| col |"):
         assert bad not in body, bad
@@ -290,12 +317,19 @@ def test_a_plan_for_another_app_of_the_same_env_is_refused(tmp_path: Path) -> No
     assert code == 1 and "plan is for env" in err and "other-app" in err
 
 
-@pytest.mark.parametrize("edit", ["action", "payload", "target", "truncate", "not-json"])
-def test_a_hand_edited_plan_file_is_refused(tmp_path: Path, edit: str) -> None:
-    repo = make_repo(tmp_path)
+@pytest.fixture(scope="module")
+def saved_plan(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One plan file of the base repo (planning is the costly part)."""
+    repo = make_repo(tmp_path_factory.mktemp("saved"))
     assert run_cli(["plan", "--out", "p.json"], repo, env=NO_CACHE)[0] == 0
+    return (repo / "p.json").read_text()
+
+
+@pytest.mark.parametrize("edit", ["action", "payload", "target", "truncate", "not-json"])
+def test_a_hand_edited_plan_file_is_refused(tmp_path: Path, edit: str, saved_plan: str) -> None:
+    repo = make_repo(tmp_path)
     path = repo / "p.json"
-    text = path.read_text()
+    text = saved_plan
     doc = json.loads(text)
     if edit == "action":
         doc["changes"][0]["action"] = "delete"
