@@ -41,7 +41,7 @@ from tests.repo import Repo, audience, campaign
 from tests.sandbox_fixtures import ServedSandbox, start_sandbox
 from tests.strategies import SLOW, audience_spec, campaign_spec, names
 
-DEFAULT_EXAMPLES = 30
+DEFAULT_EXAMPLES = 15
 SLOW_EXAMPLES = 150
 ROUNDS = 5
 PREFIX = "git: "  # not "[git] ": prune_match is an fnmatch glob, where [git] is a class
@@ -256,7 +256,7 @@ def _body(doc: dict[str, Any], message: str | None = None) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_repeated_applies_under_faults_converge_without_duplicates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOCALYTICS_API_KEY", "sandbox")
     monkeypatch.setenv("LOCALYTICS_API_SECRET", "sandbox")
@@ -277,10 +277,9 @@ def test_repeated_applies_under_faults_converge_without_duplicates(
         prop()
     finally:
         servers.stop()
-        with capsys.disabled():
-            print(f"\nfault property: {figures.examples} examples, {figures.rounds} apply rounds "
-                  f"({figures.failed_rounds} with failures, retried), faults injected and "
-                  f"survived: {sum(figures.faults.values())} {dict(figures.faults)}, duplicates "
-                  f"found: {figures.duplicates}, {time.monotonic() - start:.0f} s")
+        print(f"\nfault property: {figures.examples} examples, {figures.rounds} apply rounds "
+              f"({figures.failed_rounds} with failures, retried), faults injected and "
+              f"survived: {sum(figures.faults.values())} {dict(figures.faults)}, duplicates "
+              f"found: {figures.duplicates}, {time.monotonic() - start:.0f} s")
     assert figures.examples >= min(examples, 1)
     assert figures.duplicates == 0

@@ -87,7 +87,6 @@ def test_templates_that_would_render_gigabytes_or_recurse(source: str, message: 
 
 # --- YAML and files --------------------------------------------------------
 def load_problems(repo: Path) -> list[str]:
-    os.environ.setdefault("RECONCILER_NO_CACHE", "1")
     loaded = load_config(repo / "reconciler.yaml")
     with pytest.raises(SpecErrors) as caught:
         load_workspace(loaded, warn=lambda _line: None)
