@@ -18,6 +18,9 @@ class Journal:
         self.path = path
         self._env = env
         self._file = path.open("a", encoding="utf-8")
+        if _torn(path):  # a run killed mid-line: start ours on a line of its own
+            self._file.write("\n")
+            self._file.flush()
 
     def record(self, **entry: Any) -> None:
         line = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "env": self._env}
@@ -30,3 +33,26 @@ class Journal:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _torn(path: Path) -> bool:
+    """Whether the file ends without a newline (a write cut short, in theory)."""
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) != b"\n"
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Every complete entry; a torn or unparseable line (a killed run) is skipped."""
+    entries = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries

@@ -25,6 +25,10 @@ def apply(config_path: Path, env_name: str | None, plan_file: Path | None, auto_
     """Plan (or read PLAN_FILE), check it is safe, then apply it in dependency order."""
     from reconciler.cli.applying import run_apply
 
+    if journal_path is not None:
+        from reconciler.cli.outpaths import check_writable
+
+        check_writable(journal_path, config_path, "--journal")
     return asyncio.run(run_apply(
         config_path, env_name, plan_file, auto_approve=auto_approve, force=force, fmt=fmt,
         journal_path=journal_path,

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.apply.executor import Executor
-from reconciler.apply.gates import check_go_live, check_safety
-from reconciler.apply.journal import Journal
 from reconciler.apply.lock import apply_lock
 from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
+from reconciler.apply.run import check_gates, execute_plan
 from reconciler.apply.stale import check_fresh, check_target
 from reconciler.calls import Caller
 from reconciler.cli.progress import progress
@@ -46,18 +44,16 @@ async def run_apply(
             else:
                 async with progress() as report:
                     plan = await build_plan(workspace, provider, progress=report)
-            check_safety(plan, loaded.config.safety, force)
-            check_go_live(plan, loaded.env_name, loaded.env)
+            check_gates(plan, workspace, force=force)
             if not plan.has_changes:
                 return _report([], fmt, loaded.env_name)
             _confirm(plan, auto_approve)
-            journal = Journal(journal_path or loaded.state_dir / "journal.jsonl", loaded.env_name)
-            try:
-                executor = Executor(provider, workspace, journal, concurrency=caller.concurrency)
-                with _stop_on_signals(executor.stop):
-                    results = await executor.run(plan)
-            finally:
-                journal.close()
+            stop = asyncio.Event()
+            with _stop_on_signals(stop):
+                results = await execute_plan(
+                    plan, workspace, provider, stop=stop, concurrency=caller.concurrency,
+                    journal_path=journal_path or loaded.state_dir / "journal.jsonl",
+                )
     return _report(results, fmt, loaded.env_name)
 
 

@@ -60,11 +60,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _debug_logging() -> None:
-    """Request lines and retries on stderr; never headers, so never credentials."""
+    """Request lines and retries on stderr; never headers, and a filter redacts any that slip in."""
     import logging
+
+    from reconciler.cli.redact import RedactingFilter
 
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
                         format="debug: %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     for noisy in ("httpcore", "hpack", "asyncio", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -77,8 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as e:
         if debug:
             raise
+        from reconciler.render.safe import plain
+
         for line in e.lines():
-            click.echo(line, err=True)
+            click.echo(plain(line), err=True)  # messages may quote API text
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)

@@ -27,6 +27,10 @@ def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
     """Show what apply would change, object by object and field by field."""
     from reconciler.cli.workflow import compute_plan, print_plan
 
+    if out is not None:
+        from reconciler.cli.outpaths import check_writable
+
+        check_writable(out, config_path, "--out")
     result = asyncio.run(compute_plan(config_path, env_name, targets, use_cache))
     if out is not None:
         from reconciler.plan import planfile

@@ -21,6 +21,9 @@ from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.spec.workspace import Spec
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
+# At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
+# listing that never ends, not an app, and is refused before any page is fetched.
+MAX_PAGES = 1000
 
 
 class LocalyticsProvider(Provider):
@@ -37,7 +40,8 @@ class LocalyticsProvider(Provider):
     async def list_live(self, kind: str) -> list[LiveObject]:
         if kind == AUDIENCE:
             rows = await self.client.list_audiences()
-            return [self._audience(r) for r in rows if not r.get("deleted_at")]
+            live = [self._audience(r) for r in rows]
+            return [o for o in live if not (o.raw or {}).get("deleted_at")]
         return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
@@ -63,37 +67,45 @@ class LocalyticsProvider(Provider):
         """Every record of a paginated listing; an incomplete listing is an error.
 
         A plan built from a partial listing would propose creating objects that
-        exist, so repeated ids or a count that disagrees with `total_records`
-        fail loudly instead.
+        exist, so repeated ids, a count that disagrees with `total_records`, or
+        records on the page after the last (a `total_records` that lies low)
+        fail loudly instead. Pages 1 and 2 are fetched together, so checking
+        the page after the last costs no extra round trip on small listings.
         """
-        first = await fetch(1)
+        first, second = await asyncio.gather(fetch(1), fetch(2))
         total, rows = _page(first)
-        if total > len(rows) and rows:
-            pages = math.ceil(total / len(rows))
-            if pages > 100_000:
-                raise TransportError("campaign listing reports an implausible total_records")
-            rest = await asyncio.gather(*(fetch(p) for p in range(2, pages + 1)))
-            for page in rest:
-                rows.extend(_page(page)[1])
-        ids = [r.get("id") for r in rows]
-        if len(set(ids)) != len(ids) or len(rows) != total:
+        pages = max(1, math.ceil(total / len(rows))) if rows else 1
+        if pages > MAX_PAGES:
+            raise TransportError(
+                f"campaign listing reports an implausible total_records {total} "
+                f"({pages} pages of {len(rows)}); refusing to plan from it"
+            )
+        later = [second, *await asyncio.gather(*(fetch(p) for p in range(3, pages + 2)))]
+        for page in later[:pages - 1]:
+            rows.extend(_page(page)[1])
+        beyond = len(_page(later[pages - 1])[1])
+        ids = [r["id"] for r in rows]
+        if len(set(ids)) != len(ids) or len(rows) != total or beyond:
+            extra = f", {beyond} more past the last page" if beyond else ""
             raise TransportError(
                 f"campaign listing is inconsistent: total_records {total}, "
-                f"{len(rows)} records, {len(ids) - len(set(ids))} repeated; refusing to plan "
-                "from an incomplete listing"
+                f"{len(rows)} records, {len(ids) - len(set(ids))} repeated{extra}; refusing "
+                "to plan from an incomplete listing"
             )
         return rows
 
     # --- writes ----------------------------------------------------------
     async def create(self, kind: str, payload: Mapping[str, Any]) -> LiveObject:
+        """A create answered without the object may still have happened: ambiguous."""
         if kind == AUDIENCE:
-            return self._audience(await self.client.create_audience(dict(payload)))
-        return self._campaign(await self.client.create_campaign(dict(payload)))
+            return self._audience(await self.client.create_audience(dict(payload)), "create")
+        return self._campaign(await self.client.create_campaign(dict(payload)), "create")
 
     async def update(self, kind: str, live_id: int, payload: Mapping[str, Any]) -> LiveObject:
         if kind == AUDIENCE:
-            return self._audience(await self.client.patch_audience(live_id, dict(payload)))
-        return self._campaign(await self.client.replace_campaign(live_id, dict(payload)))
+            raw = await self.client.patch_audience(live_id, dict(payload))
+            return self._audience(raw, "update")
+        return self._campaign(await self.client.replace_campaign(live_id, dict(payload)), "update")
 
     async def remove(self, kind: str, live_id: int) -> None:
         if kind == AUDIENCE:
@@ -161,7 +173,8 @@ class LocalyticsProvider(Provider):
         return {ref: w for ref, w in out.items() if w}
 
     # --- wire → LiveObject -----------------------------------------------
-    def _audience(self, raw: Mapping[str, Any]) -> LiveObject:
+    def _audience(self, raw: Any, what: str = "audience listing") -> LiveObject:
+        raw = _record(raw, AUDIENCE, what)
         counts = raw.get("segmentation_count") or {}
         return LiveObject(
             kind=AUDIENCE, id=int(raw["id"]), name=str(raw.get("name", "")),
@@ -169,13 +182,15 @@ class LocalyticsProvider(Provider):
             reach={k: counts.get(k) for k in ("user_count", "has_push")} if counts else None,
         )
 
-    def _summary(self, raw: Mapping[str, Any]) -> LiveObject:
+    def _summary(self, raw: Any) -> LiveObject:
+        raw = _record(raw, CAMPAIGN, "campaign listing")
         return LiveObject(
             kind=CAMPAIGN, id=int(raw["id"]), name=str(raw.get("name", "")),
             updated_at=raw.get("updated_at"), status=raw.get("status"),
         )
 
-    def _campaign(self, raw: Mapping[str, Any]) -> LiveObject:
+    def _campaign(self, raw: Any, what: str = "campaign read") -> LiveObject:
+        raw = _record(raw, CAMPAIGN, what)
         target = (raw.get("audiences") or {}).get("target_rules") or {}
         targets = tuple(a for a in target.get("audience") or () if isinstance(a, int))
         return LiveObject(
@@ -186,11 +201,35 @@ class LocalyticsProvider(Provider):
 
 
 def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:
+    """(total_records, records) of one page; a page we cannot trust is an error, since
+    a record dropped here would become a proposed create of an object that exists."""
     if not isinstance(data, dict) or not isinstance(data.get("campaigns"), list):
         raise TransportError("campaign listing: response has no 'campaigns' list")
-    rows = [r for r in data["campaigns"] if isinstance(r, dict) and "id" in r]
+    rows = [_record(r, CAMPAIGN, "campaign listing") for r in data["campaigns"]]
     total = data.get("total_records")
-    return (int(total) if isinstance(total, int) else len(rows)), rows
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise TransportError(
+            f"campaign listing: total_records is {total!r}, not a count; cannot tell "
+            "whether the listing is complete"
+        )
+    return total, rows
+
+
+def _record(raw: Any, kind: str, what: str) -> dict[str, Any]:
+    """A record the API sent, checked for what identity needs: an object with an int id.
+
+    A create answered without its object raises an ambiguous TransportError, so
+    the applier looks the object up by name instead of creating it again.
+    """
+    if not isinstance(raw, dict):
+        shown = "an empty body" if raw is None else f"a JSON {type(raw).__name__}"
+        raise TransportError(f"{kind} {what}: the API answered {shown}, not a {kind} object")
+    rid = raw.get("id")
+    if not isinstance(rid, int) or isinstance(rid, bool):
+        raise TransportError(f"{kind} {what}: a record has id {str(rid)[:40]!r}, not an integer")
+    if not isinstance(raw.get("name", ""), str):
+        raise TransportError(f"{kind} {what}: record {rid} has a name that is not a string")
+    return raw
 
 
 __all__ = ["LocalyticsProvider", "PAGE_SIZE"]

@@ -27,23 +27,35 @@ router = APIRouter(prefix="/_sandbox")
 
 
 class RequestStats:
-    """Thread-safe request counts by `METHOD /route/{template}`."""
+    """Thread-safe request counts by `METHOD /route/{template}`, and injected faults by kind.
+
+    Fault counts let a test say how many faults a run survived, not just that it
+    finished: `faults` is `{"error": n, "drop": n, "rate_limit": n}`.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._faults: Counter[str] = Counter()
 
     def count(self, key: str) -> None:
         with self._lock:
             self._counts[key] += 1
 
+    def fault(self, kind: str) -> None:
+        with self._lock:
+            self._faults[kind] += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"total": sum(self._counts.values()), "by_route": dict(self._counts)}
+            faults = {k: self._faults[k] for k in ("error", "drop", "rate_limit")}
+            return {"total": sum(self._counts.values()), "by_route": dict(self._counts),
+                    "faults": faults}
 
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._faults.clear()
 
 
 class StatsMiddleware:

@@ -71,7 +71,7 @@ def create_app(
     app.mount("/stream", create_stream_app(stream_file))
 
     # add_middleware wraps outward: stats sees faulted requests too.
-    app.add_middleware(FaultMiddleware, faults=faults or Faults())
+    app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)
     routes = [r for router in routers for r in router.routes]
     routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
     app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +47,15 @@ class Faults:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
         if self.latency_ms < 0 or self.rate_limit < 0:
             raise ValueError("latency_ms and rate_limit must not be negative")
+
+
+class FaultCounter(Protocol):
+    def fault(self, kind: str) -> None: ...
+
+
+class _NoCount:
+    def fault(self, kind: str) -> None:
+        return None
 
 
 class _Window:
@@ -81,9 +90,10 @@ async def send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 class FaultMiddleware:
     """Pure ASGI middleware (no body buffering) that applies `Faults` to API paths."""
 
-    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+    def __init__(self, app: ASGIApp, faults: Faults, counter: FaultCounter | None = None) -> None:
         self.app = app
         self.faults = faults
+        self.counter: FaultCounter = counter or _NoCount()
         self._rng = random.Random(faults.seed)
         self._rng_lock = threading.Lock()
         self._window = _Window(faults.rate_limit) if faults.rate_limit else None
@@ -102,14 +112,17 @@ class FaultMiddleware:
         if f.latency_ms:
             await asyncio.sleep(f.latency_ms / 1000)
         if self._window is not None and not self._window.admit():
+            self.counter.fault("rate_limit")
             await send_json(send, 429, {"error": "Too Many Requests"})
             return
         if self._roll(f.error_rate):
             with self._rng_lock:
                 status = self._rng.choice(ERROR_STATUSES)
+            self.counter.fault("error")
             await send_json(send, status, {"error": "Internal error (sandbox fault injection)"})
             return
         if scope["method"] in WRITES and self._roll(f.drop_rate):
+            self.counter.fault("drop")
             await self._perform_then_drop(scope, receive, send)
             return
         await self.app(scope, receive, send)

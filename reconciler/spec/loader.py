@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -103,7 +104,11 @@ def _walk(root: Path, folder: str, real_root: str, problems: list[SpecProblem]
             if entry.name.startswith("."):
                 continue
             rel = f"{rel_dir}/{entry.name}"
-            if entry.is_dir():
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a symlink loop: read as a file, which reports the problem
+                is_dir = False
+            if is_dir:
                 subdirs.append(rel)
             else:
                 yield rel
@@ -147,6 +152,10 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
         raise SpecErrors(shown_from_cwd(problems, root))
     order = [spec_kind(platform, k) for k in KINDS]
     specs.sort(key=lambda s: (order.index(s.kind), s.key))
+    from reconciler.spec.confusables import lookalikes
+
+    for line in lookalikes(specs):
+        warn(line)
     return Workspace(loaded=loaded, specs=tuple(specs), content_hash=digest.hexdigest())
 
 
@@ -165,7 +174,11 @@ def shown_from_cwd(problems: list[SpecProblem], root: Path) -> list[SpecProblem]
 
 def _read(f: SpecFile, problems: list[SpecProblem]) -> bytes | None:
     try:
-        size = f.path.stat().st_size
+        info = f.path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            problems.append(SpecProblem(Location(f.rel, 1, 1), "not a regular file"))
+            return None
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             problems.append(too_big(size, f.rel))
             return None

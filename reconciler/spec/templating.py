@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
+MAX_SECONDS = 2.0  # CPU budget of one value: nested loops that output nothing end here
+# Globals a spec template may use. Jinja's cycler, joiner, namespace and lipsum are
+# left out: specs need none of them, and namespace() is the one way a loop can
+# accumulate (doubling a string 40 times is a terabyte before any output cap).
+GLOBALS = ("range", "dict")
 
 
 class TemplateProblem(Exception):
@@ -90,7 +98,41 @@ def _sandbox() -> Any:
 
     env = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters = {name: guarded(f) for name, f in env.filters.items()}
+    env.globals = {name: env.globals[name] for name in GLOBALS}
     return env
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Stop a template's own code once it has run `seconds` (a loop that outputs nothing).
+
+    A line tracer on compiled template frames only (Jinja compiles templates to
+    Python under the file name "<template>"); Jinja itself runs untraced. When
+    another tracer is active (a debugger, coverage) it is left alone and this
+    guard is off.
+    """
+    if sys.gettrace() is not None:
+        yield
+        return
+    end = time.monotonic() + seconds
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if time.monotonic() > end:
+            raise _TooSlow
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename == "<template>" else None
+
+    sys.settrace(calls)
+    try:
+        yield
+    finally:
+        sys.settrace(None)
 
 
 # `text {{ vars.a.b }} text {{ env }}`: rendered without Jinja when every name resolves
@@ -143,13 +185,21 @@ class Renderer:
         parts: list[str] = []
         size = 0
         try:
-            for chunk in template.generate(self._context):
-                size += len(chunk)
-                if size > MAX_RENDERED:
-                    raise TemplateProblem(
-                        f"template renders more than {MAX_RENDERED:,} characters"
-                    )
-                parts.append(chunk)
+            with _deadline(MAX_SECONDS):
+                for chunk in template.generate(self._context):
+                    size += len(chunk)
+                    if size > MAX_RENDERED:
+                        raise TemplateProblem(
+                            f"template renders more than {MAX_RENDERED:,} characters"
+                        )
+                    parts.append(chunk)
+        except _TooSlow:
+            raise TemplateProblem(
+                f"template runs longer than {MAX_SECONDS:g} s (a loop too large?)"
+            ) from None
+        except RecursionError:
+            raise TemplateProblem("template recurses without end (a macro calling itself?)"
+                                  ) from None
         except UndefinedError as e:
             raise TemplateProblem(self._undefined(source, str(e))) from None
         except SecurityError as e:
