@@ -87,7 +87,7 @@ def test_prune_archives_in_scope_campaigns_and_deletes_untargeted_audiences(repo
     repo.put("audience", "keeper", audience("[git] keeper", event="Share"))
     repo.put("campaign", "c", campaign("Dashboard-made"))
     assert repo.apply().code == 0
-    repo.env_extra = {"prune": True, "prune_match": "[[]git] *"}
+    repo.env_extra = {"prune": True, "prune_match": "[git] *"}
     repo.write_config()
     used_id = next(a["id"] for a in repo.live_audiences() if a["name"] == "[git] used")
     repo.put("campaign", "a", campaign("[git] a", [used_id]))  # raw id: audience unmanaged

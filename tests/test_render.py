@@ -74,3 +74,4 @@ def test_json_matches_the_contract_schema(n: int) -> None:
     doc = json.loads(plan_json(big_plan(n)))
     jsonschema.validate(doc, SCHEMA)
     assert doc["summary"]["update"] == n
+

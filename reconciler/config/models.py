@@ -60,7 +60,11 @@ class EnvConfig(_Strict):
     prune: bool = Field(
         False, description="Archive/delete unmanaged live objects that match prune_match."
     )
-    prune_match: str = Field("*", description="Glob on live names that limits pruning.")
+    prune_match: str = Field(
+        "*",
+        description="Pattern on live names that limits pruning: `*` any characters, "
+        "`?` one character, everything else literal (\"[git] *\").",
+    )
     allow_go_live: bool = Field(
         True, description="When false, apply refuses any change that makes a campaign go live."
     )

@@ -8,7 +8,7 @@ needs to know which audiences they target.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -236,7 +236,7 @@ async def _prune(
         targeted |= {ids[d] for c in changes for d in c.depends_on if d in ids}
     for info in reversed(provider.kinds):
         for obj in matchings[info.name].unmanaged:
-            if not fnmatch.fnmatchcase(obj.name, env.prune_match) or obj.id in targeted:
+            if not name_matches(obj.name, env.prune_match) or obj.id in targeted:
                 continue
             if not provider.removable(obj):
                 continue
@@ -246,6 +246,18 @@ async def _prune(
                        fingerprint=obj.fingerprint if obj.body is not None else "listed")
             )
     return removals
+
+
+def name_matches(name: str, pattern: str) -> bool:
+    """`prune_match`: `*` is any run of characters, `?` one character, all else literal.
+
+    Campaign names carry brackets ("[git] Spring sale"), so fnmatch's character
+    classes would make the natural pattern "[git] *" match "t shirts" instead.
+    """
+    regex = "".join(
+        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
+    )
+    return re.fullmatch(regex, name, flags=re.DOTALL) is not None
 
 
 def _empty_kind_refusals(plan: Plan, workspace: Workspace, kinds: list[str]) -> list[str]:
