@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from tests.strategies import SLOW, any_target_rules, awkward_names, live_campaig
 counter = itertools.count()
 
 
+@pytest.mark.slow
 @settings(max_examples=40 if SLOW else 3, deadline=None, derandomize=not SLOW,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
@@ -53,6 +55,7 @@ def test_imported_app_plans_as_noops(data: st.DataObject, sandbox_server, tmp_pa
     assert len(plan.json["changes"]) == len(aud_names) + len(camp_names)
 
 
+@pytest.mark.slow
 @settings(max_examples=500 if SLOW else 150, deadline=None)
 @given(messages)
 def test_escaped_text_renders_back_exactly(text: str) -> None:

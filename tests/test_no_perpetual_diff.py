@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.repo import Repo
@@ -13,6 +14,7 @@ from tests.strategies import SLOW, spec_set
 counter = itertools.count()
 
 
+@pytest.mark.slow
 @settings(max_examples=60 if SLOW else 8, deadline=None, derandomize=not SLOW,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(specs=spec_set())
