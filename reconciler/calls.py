@@ -169,3 +169,30 @@ class Caller:
                 if e.status == 429:
                     self.pacer.on_throttled()
                 raise
+
+
+async def send_once(
+    request: Callable[[], Awaitable[T]],
+    happened: Callable[[], Awaitable[T | None]],
+    attempts: int = 4,
+) -> T:
+    """Send a write that has no idempotency key without ever doing it twice.
+
+    After an ambiguous failure (the write may or may not have happened),
+    `happened()` looks at live state first and returns the result if it did;
+    only when it did not is the write sent again.
+    """
+    last: ApiError | TransportError | None = None
+    for _ in range(attempts):
+        if last is not None:
+            done = await happened()
+            if done is not None:
+                return done
+        try:
+            return await request()
+        except (ApiError, TransportError) as e:
+            if not e.ambiguous:
+                raise
+            last = e
+    assert last is not None
+    raise last

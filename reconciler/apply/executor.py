@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
-from reconciler.errors import ApiError, ReconcilerError, TransportError
+from reconciler.calls import send_once
+from reconciler.errors import ReconcilerError
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
@@ -99,23 +100,20 @@ class Executor:
         self, kind: str, name: str, payload: Mapping[str, object]
     ) -> tuple[LiveObject, str | None]:
         """Create once; after an ambiguous failure, adopt what exists before retrying."""
-        last: ReconcilerError | None = None
-        for _ in range(CREATE_ATTEMPTS):
-            if last is not None:
-                found = await self.provider.find_created(kind, payload)
-                if len(found) == 1:
-                    return found[0], f"adopted id {found[0].id} after an ambiguous failure"
-                if len(found) > 1:
-                    ids = ", ".join(str(o.id) for o in found)
-                    raise ReconcilerError(f"{kind} {name!r} exists several times (ids {ids})")
-            try:
-                return await self.provider.create(kind, payload), None
-            except (ApiError, TransportError) as e:
-                if not e.ambiguous:
-                    raise
-                last = e
-        assert last is not None
-        raise last
+
+        async def create() -> tuple[LiveObject, str | None]:
+            return await self.provider.create(kind, payload), None
+
+        async def adopted() -> tuple[LiveObject, str | None] | None:
+            found = await self.provider.find_created(kind, payload)
+            if len(found) > 1:
+                ids = ", ".join(str(o.id) for o in found)
+                raise ReconcilerError(f"{kind} {name!r} exists several times (ids {ids})")
+            if found:
+                return found[0], f"adopted id {found[0].id} after an ambiguous failure"
+            return None
+
+        return await send_once(create, adopted, CREATE_ATTEMPTS)
 
 
 def waves(plan: Plan, kinds: list[str]) -> list[list[Change]]:

@@ -14,7 +14,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.errors import ApiError, ReconcilerError, TransportError
+from reconciler.calls import send_once
+from reconciler.errors import ReconcilerError
 from reconciler.provider import KindInfo, LiveObject, Provider
 from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
@@ -132,22 +133,17 @@ class StreamProvider(Provider):
             body["scheduled_for"] = send["at"]
         if send.get("stop_at"):
             body["stop_at"] = send["stop_at"]
-        last: ReconcilerError | None = None
-        for _ in range(START_ATTEMPTS):
-            if last is not None:
-                raw = await self.client.get_campaign(campaign_id)
-                if raw is None:
-                    raise ReconcilerError(f"campaign {campaign_id} vanished while starting it")
-                if raw.get("status") != "draft":
-                    return self._campaign(raw)  # the ambiguous start did happen
-            try:
-                return self._campaign(await self.client.start_campaign(campaign_id, body))
-            except (ApiError, TransportError) as e:
-                if not e.ambiguous:
-                    raise
-                last = e
-        assert last is not None
-        raise last
+
+        async def start() -> LiveObject:
+            return self._campaign(await self.client.start_campaign(campaign_id, body))
+
+        async def started() -> LiveObject | None:
+            raw = await self.client.get_campaign(campaign_id)
+            if raw is None:
+                raise ReconcilerError(f"campaign {campaign_id} vanished while starting it")
+            return self._campaign(raw) if raw.get("status") != "draft" else None
+
+        return await send_once(start, started, START_ATTEMPTS)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
