@@ -126,17 +126,27 @@ def creatives(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @st.composite
-def campaign_spec(draw: st.DrawFn, name: str, audience_keys: list[str]) -> dict[str, Any]:
-    kinds = ["everyone", "new_audience"] + (["saved_audience"] if audience_keys else [])
+def audiences_target(
+    draw: st.DrawFn, saved: list[Any], rules: st.SearchStrategy[dict[str, Any]]
+) -> dict[str, Any]:
+    """A campaign's `audiences`: everyone, a new audience from `rules`, or some of `saved`
+    (audience keys in a spec, live ids in an API payload)."""
+    kinds = ["everyone", "new_audience"] + (["saved_audience"] if saved else [])
     ctype = draw(st.sampled_from(kinds))
     target: dict[str, Any] = {"campaign_type": ctype}
     if draw(st.booleans()):
         target["control_group_percent"] = draw(st.integers(0, 20))
     if ctype == "saved_audience":
         target["target_rules"] = {"audience": draw(st.lists(
-            st.sampled_from(audience_keys), min_size=1, max_size=2, unique=True))}
+            st.sampled_from(saved), min_size=1, max_size=2, unique=True))}
     elif ctype == "new_audience":
-        target["target_rules"] = draw(target_rules())
+        target["target_rules"] = draw(rules)
+    return target
+
+
+@st.composite
+def campaign_spec(draw: st.DrawFn, name: str, audience_keys: list[str]) -> dict[str, Any]:
+    target = draw(audiences_target(audience_keys, target_rules()))
     spec: dict[str, Any] = {
         "name": name, "status": "draft",
         "goal": draw(st.sampled_from(["activate", "drive_behavior", "nurture", "monetize",
@@ -271,16 +281,7 @@ def live_creatives(draw: st.DrawFn) -> Any:
 @st.composite
 def live_campaign(draw: st.DrawFn, name: str, audience_ids: list[int]) -> dict[str, Any]:
     """A push campaign payload for POST …/push/campaigns, with live audience ids."""
-    kinds = ["everyone", "new_audience"] + (["saved_audience"] if audience_ids else [])
-    ctype = draw(st.sampled_from(kinds))
-    target: dict[str, Any] = {"campaign_type": ctype}
-    if draw(st.booleans()):
-        target["control_group_percent"] = draw(st.integers(0, 20))
-    if ctype == "saved_audience":
-        target["target_rules"] = {"audience": draw(st.lists(
-            st.sampled_from(audience_ids), min_size=1, max_size=2, unique=True))}
-    elif ctype == "new_audience":
-        target["target_rules"] = draw(any_target_rules())
+    target = draw(audiences_target(audience_ids, any_target_rules()))
     body: dict[str, Any] = {
         "name": name, "status": draw(st.sampled_from(["draft", "active"])),
         "goal": draw(st.sampled_from(["activate", "drive_behavior", "nurture", "monetize",
