@@ -8,14 +8,15 @@ user-facing line. Credentials never appear in any message.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from reconciler.calls import Caller
-from reconciler.errors import ApiError, AuthError, TransportError
+from reconciler.errors import ApiError, TransportError
+from reconciler.httpio import send
+from reconciler.localytics.http import json_or_none, raise_for_status
 
 PAGE_SIZE = 1000
 
@@ -132,76 +133,18 @@ class LocalyticsClient:
         json_body: Any = None,
     ) -> Any:
         where = f"{method} {self.base_url}{path}"
-        try:
-            response = await self._http.request(
-                method, path, params=params,
-                json=json_body if json_body is not None else None,
-            )
-        except httpx.ConnectError as e:
-            msg = f"{where}: cannot connect ({_short(e)})"
-            raise TransportError(msg, ambiguous=False) from None
-        except httpx.TimeoutException:
-            raise TransportError(f"{where}: timed out") from None
-        except httpx.HTTPError as e:
-            raise TransportError(f"{where}: {_short(e)}") from None
+        response = await send(self._http, method, path, where=where, params=params,
+                              json=json_body)
         return self._parse(where, response)
 
     def _parse(self, where: str, response: httpx.Response) -> Any:
+        raise_for_status(where, response, self._env_name)
         status = response.status_code
-        if status == 401:
-            env = f" for env {self._env_name!r}" if self._env_name else ""
-            raise AuthError(
-                f"{where}: 401 Unauthorized{env}: check LOCALYTICS_API_KEY and "
-                "LOCALYTICS_API_SECRET",
-                status=401,
-            )
-        if status >= 400:
-            raise ApiError(
-                f"{where}: {status} {_error_text(response)}",
-                status=status, body=_json_or_none(response),
-                retry_after=_retry_after(response),
-            )
         if status == 204 or not response.content:
             if status == 200 and response.request.method == "GET":
                 raise TransportError(f"{where}: empty response body")
             return None
-        data = _json_or_none(response)
+        data = json_or_none(response)
         if data is None:
             raise TransportError(f"{where}: {status} response is not JSON")
         return data
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-
-
-def _error_text(response: httpx.Response) -> str:
-    """The API's own error line, printable and short; never a page of HTML."""
-    data = _json_or_none(response)
-    text = ""
-    if isinstance(data, dict):
-        text = str(data.get("error") or data.get("message") or "")
-        details = data.get("details")
-        if isinstance(details, list) and details:
-            parts = [
-                f"{d.get('field')}: {d.get('message')}" for d in details[:3] if isinstance(d, dict)
-            ]
-            text = f"{text} ({'; '.join(parts)})" if parts else text
-    if not text:
-        text = response.reason_phrase or "error"
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:300]
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _short(exc: Exception) -> str:
-    return (str(exc) or type(exc).__name__).splitlines()[0][:200]

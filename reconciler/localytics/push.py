@@ -23,8 +23,9 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from reconciler.calls import Caller
-from reconciler.errors import ApiError, AuthError, TransportError
-from reconciler.localytics.client import _error_text, _json_or_none, _retry_after, _short
+from reconciler.errors import ApiError
+from reconciler.httpio import send
+from reconciler.localytics.http import raise_for_status
 
 CUSTOMER_ID = "customer_id"
 CUSTOMER_ID_RATE = (1000, 1.0)  # batches per second, as documented
@@ -164,21 +165,8 @@ class PushClient:
     async def _post(self, body: dict[str, Any]) -> None:
         where = f"POST {self.url}"
         await self._limiter.acquire()
-        try:
-            response = await self._http.post(self.url, json=body)
-        except httpx.ConnectError as e:
-            raise TransportError(f"{where}: cannot connect ({_short(e)})", ambiguous=False) from None
-        except httpx.TimeoutException:
-            raise TransportError(f"{where}: timed out") from None
-        except httpx.HTTPError as e:
-            raise TransportError(f"{where}: {_short(e)}") from None
-        status = response.status_code
-        if status == 401:
-            raise AuthError(f"{where}: 401 Unauthorized: check LOCALYTICS_API_KEY and "
-                            "LOCALYTICS_API_SECRET", status=401)
-        if status >= 400:
-            raise ApiError(f"{where}: {status} {_error_text(response)}", status=status,
-                           body=_json_or_none(response), retry_after=_retry_after(response))
+        response = await send(self._http, "POST", self.url, where=where, json=body)
+        raise_for_status(where, response)
 
 
 def _is_duplicate(error: ApiError) -> bool:

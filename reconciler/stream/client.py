@@ -21,6 +21,7 @@ import jwt
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
+from reconciler.httpio import send
 
 PAGE_LIMIT = 100  # query campaigns / segments: documented maximum
 TARGETS_PAGE = 10_000  # query targets: documented maximum
@@ -72,7 +73,10 @@ class StreamClient:
                 "Accept": "application/json",
                 "User-Agent": "reconciler",
             },
-            limits=httpx.Limits(max_connections=max(caller.concurrency, 1) * 2),
+            # as many connections as the Caller lets requests fly (httpcore scans
+            # every pooled connection on each request)
+            limits=httpx.Limits(max_connections=caller.concurrency,
+                                max_keepalive_connections=caller.concurrency),
         )
         self._caller = caller
         self._env_name = env_name
@@ -182,14 +186,7 @@ class StreamClient:
 
     async def _request(self, method: str, path: str, body: Any = None) -> Any:
         where = f"{method} {self.base_url}{path}"
-        try:
-            response = await self._http.request(
-                method, path, json=body if body is not None else None
-            )
-        except httpx.ConnectError as e:
-            raise TransportError(f"{where}: {_short(e)}", ambiguous=False) from None
-        except httpx.HTTPError as e:
-            raise TransportError(f"{where}: {_short(e)}") from None
+        response = await send(self._http, method, path, where=where, json=body)
         return self._parse(where, response)
 
     def _parse(self, where: str, response: httpx.Response) -> Any:
@@ -251,7 +248,3 @@ def _json_or_none(response: httpx.Response) -> Any:
         return response.json() if response.content else {}
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-
-
-def _short(exc: Exception) -> str:
-    return (str(exc) or type(exc).__name__).splitlines()[0][:200]
