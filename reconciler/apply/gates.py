@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.errors import RefusedError
-from reconciler.plan.model import Action, Plan
+from reconciler.plan.model import Plan
 
 
 def check_safety(plan: Plan, safety: SafetyConfig, force: bool) -> None:
     """octoDNS-style thresholds, then the plan's own refusals (prune of an empty kind)."""
     if force:
         return
-    existing = sum(1 for c in plan.changes if c.live_id is not None)
-    changed = sum(
-        1 for c in plan.changes if c.action in (Action.UPDATE, Action.ARCHIVE, Action.DELETE)
-    )
+    existing, changed = plan.existing, plan.changed
     if existing >= safety.min_existing and existing and changed * 100 / existing > safety.max_change_percent:
         raise RefusedError(
             f"refusing: the plan changes {changed} of {existing} existing objects "

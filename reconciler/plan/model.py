@@ -102,6 +102,17 @@ class Plan:
         return counts
 
     @property
+    def existing(self) -> int:
+        """Live objects the plan is about: the base of the safety percentage."""
+        return sum(1 for c in self.changes if c.live_id is not None)
+
+    @property
+    def changed(self) -> int:
+        """Existing objects the plan would alter: updates, archives, deletes."""
+        return sum(1 for c in self.changes if c.action in (Action.UPDATE, Action.ARCHIVE,
+                                                           Action.DELETE))
+
+    @property
     def has_changes(self) -> bool:
         return any(c.action is not Action.NOOP for c in self.changes)
 

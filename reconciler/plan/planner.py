@@ -270,12 +270,3 @@ def _empty_kind_refusals(plan: Plan, workspace: Workspace, kinds: list[str]) -> 
                 "(an emptied or mis-pointed folder?); use --force if that is intended"
             )
     return refusals
-
-
-def existing_count(plan: Plan) -> int:
-    return sum(1 for c in plan.changes if c.live_id is not None)
-
-
-def changed_count(plan: Plan) -> int:
-    return sum(1 for c in plan.changes if c.action in (Action.UPDATE, Action.ARCHIVE, Action.DELETE))
-
