@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from reconciler.sandbox.launcher import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,31 +36,14 @@ class Server:
                    json={"org_id": 1, "app_id": app_id}).raise_for_status()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
-def served(db: Path, *flags: str) -> Iterator[Server]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port),
-         "--db", str(db), *flags],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+def served(db: Path, **flags: Any) -> Iterator[Server]:
+    """A served sandbox for the length of the block; flags as `start_served` takes them."""
+    process = start_served(db, **flags)
     try:
-        for _ in range(200):
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"{base}/_sandbox/stats", timeout=1).raise_for_status()
-                break
-            time.sleep(0.05)
-        yield Server(base, f"{base}/api/v6")
+        yield Server(process.base_url, process.api_url)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        process.stop()
 
 
 def write_repo(root: Path, api_url: str, app_id: str, concurrency: int = 8) -> None:

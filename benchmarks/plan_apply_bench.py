@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -39,7 +40,7 @@ PER_PAGE = 1000
 
 def bench_plan(tmp: Path) -> dict[str, float]:
     managed, unmanaged = 200, 400
-    with served(tmp / "plan.db", "--latency-ms", "50") as server:
+    with served(tmp / "plan.db", latency_ms=50) as server:
         server.new_app("plan-bench")
         seed_campaigns(server, "plan-bench", [f"Managed {i}" for i in range(managed)]
                        + [f"Unmanaged {i}" for i in range(unmanaged)])
@@ -58,8 +59,8 @@ def bench_plan(tmp: Path) -> dict[str, float]:
     return {"requests": requests, "request_bound": bound, "wall_s": wall, "ideal_s": ideal}
 
 
-def bench_apply(tmp: Path, name: str, n: int, *flags: str) -> dict[str, float]:
-    with served(tmp / f"{name}.db", "--latency-ms", "50", *flags) as server:
+def bench_apply(tmp: Path, name: str, n: int, **flags: Any) -> dict[str, float]:
+    with served(tmp / f"{name}.db", latency_ms=50, **flags) as server:
         server.new_app(name)
         root = tmp / f"{name}-repo"
         write_repo(root, server.api_url, name)
@@ -81,7 +82,7 @@ def main() -> None:
         tmp = Path(d)
         plan = bench_plan(tmp)
         fast = bench_apply(tmp, "apply-bench", 500)
-        limited = bench_apply(tmp, "ratelimit-bench", 500, "--rate-limit", "20")
+        limited = bench_apply(tmp, "ratelimit-bench", 500, rate_limit=20)
     ideal_apply = 500 * LATENCY / 8
     results = {
         "plan": plan,

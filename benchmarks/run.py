@@ -61,7 +61,7 @@ def set_concurrency(root: Path, n: int) -> None:
 
 def bench_plan(tmp: Path) -> dict[str, float]:
     managed, audiences, unmanaged = 1000 // SCALE, 200 // SCALE, 2000 // SCALE
-    with served(tmp / "plan.db", "--latency-ms", "50") as server:
+    with served(tmp / "plan.db", latency_ms=50) as server:
         server.new_app("plan")
         root = tmp / "plan"
         repo_with(root, server.api_url, "plan", managed, audiences)
@@ -88,7 +88,7 @@ def bench_plan(tmp: Path) -> dict[str, float]:
 
 def bench_rate_limited_apply(tmp: Path) -> dict[str, float]:
     n = 1000 // SCALE
-    with served(tmp / "rl.db", "--rate-limit", "50") as server:
+    with served(tmp / "rl.db", rate_limit=50) as server:
         server.new_app("rl")
         root = tmp / "rl"
         repo_with(root, server.api_url, "rl", n, 0)
