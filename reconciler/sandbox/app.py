@@ -67,7 +67,8 @@ def create_app(
     # Stream Chat's Campaign API under /stream (its own auth, errors and knobs).
     from reconciler.sandbox.stream import create_stream_app
 
-    app.mount("/stream", create_stream_app(stream_db_path(Path(db_path))))
+    app.state.stream_app = create_stream_app(stream_db_path(Path(db_path)))
+    app.mount("/stream", app.state.stream_app)
 
     # add_middleware wraps outward: stats sees faulted requests too.
     app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)

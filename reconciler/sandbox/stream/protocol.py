@@ -80,6 +80,10 @@ async def read_body(request: Request) -> dict[str, Any]:
         raise StreamError(400, 4, "request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise StreamError(400, 4, "request body must be a JSON object")
+    try:  # a lone surrogate ("\ud800") is valid JSON text but no UTF-8 string
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise StreamError(400, 4, "request body has a string that is not valid UTF-8") from None
     return body
 
 
