@@ -61,8 +61,20 @@ def run_both(served: ServedProcess, scenario: Scenario) -> None:
     asyncio.run(run_async())
 
 
-def test_the_stream_port_serves_at_the_root(served: ServedProcess) -> None:
+def test_the_stream_port_serves_at_the_root_and_shares_the_app_with_slash_stream(
+        served: ServedProcess) -> None:
     assert served.stream_url.startswith("http://127.0.0.1:") and "/stream" not in served.stream_url
+    root = StreamChat("shared", SANDBOX_SECRET, base_url=served.stream_url)
+    prefixed = StreamChat("shared", SANDBOX_SECRET, base_url=served.base_url + "/stream")
+    try:
+        root.create_segment(SegmentType.USER, segment_id="both")
+        assert prefixed.get_segment("both")["segment"]["id"] == "both"
+        with pytest.raises(StreamAPIException) as info:
+            root.get("nothing/here")
+        assert (info.value.status_code, info.value.error_code) == (404, 16)
+    finally:
+        root.session.close()
+        prefixed.session.close()
 
 
 # --- the SDK's own integration tests, restated --------------------------------------------

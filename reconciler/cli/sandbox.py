@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +96,12 @@ def serve(
         if all(s.started for s in servers):
             click.echo(f"sandbox: serving {urls[0]}/api/v6 (key {api_key}); "
                        f"Stream: {stream_url}")
-            click.get_text_stream("stdout").flush()
+            sys.stdout.flush()  # click.echo wrote there; the launcher waits for this line
         await asyncio.gather(*tasks)
 
     # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make.
-    loop_factory = getattr(servers[0].config, "get_loop_factory", lambda: None)()
+    get_loop_factory = getattr(servers[0].config, "get_loop_factory", None)
+    loop_factory = get_loop_factory() if callable(get_loop_factory) else None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         runner.run(run())
 

@@ -12,6 +12,7 @@ silent). Answers carry every key the OpenAPI requires of a CampaignResponse.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -182,7 +183,7 @@ def query_campaigns(call: Call) -> Response:
     return ok(page(q.operation, rows, call.body, "campaigns", 100), 201)
 
 
-def _field(row: dict[str, Any], name: str) -> Any:
+def _field(row: Mapping[str, Any], name: str) -> Any:
     """`segments` filters on the segment ids a campaign targets."""
     return row.get("segment_ids") if name == "segments" else row.get(name)
 

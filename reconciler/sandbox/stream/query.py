@@ -108,9 +108,14 @@ class Query:
                ) -> list[dict[str, Any]]:
         """`rows` in their default order, re-sorted (stably) by each sort key, last first."""
         for field, direction in reversed(sort):
-            rows = sorted(rows, key=lambda r, f=field: _rank(_value(f, self.getter(r, f))),
-                          reverse=direction == -1)
+            rows = sorted(rows, key=self._key(field), reverse=direction == -1)
         return rows
+
+    def _key(self, field: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+        def key(row: dict[str, Any]) -> tuple[int, Any]:
+            return _rank(_value(field, self.getter(row, field)))
+
+        return key
 
 
 def _value(field: str, value: Any) -> Any:
