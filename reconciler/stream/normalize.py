@@ -28,7 +28,8 @@ SENT = frozenset({"scheduled", "in_progress", "completed", "stopped"})
 
 
 def comparable_segment(payload: Mapping[str, Any]) -> dict[str, Any]:
-    out = _clean({k: copy.deepcopy(payload[k]) for k in SEGMENT_FIELDS if k in payload})
+    out: dict[str, Any] = _clean({k: copy.deepcopy(payload[k]) for k in SEGMENT_FIELDS
+                                  if k in payload})
     if isinstance(out.get("target_ids"), list):
         out["target_ids"] = sorted(set(out["target_ids"]))  # a set: Stream keeps no order
     return out
@@ -38,7 +39,7 @@ def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     body = dict(payload)
     if "segment_ids" not in body and isinstance(body.get("segments"), list):
         body["segment_ids"] = [s.get("id") for s in body["segments"] if isinstance(s, dict)]
-    out = _clean({k: copy.deepcopy(body[k]) for k in CAMPAIGN_FIELDS if k in body})
+    out: dict[str, Any] = _clean({k: copy.deepcopy(body[k]) for k in CAMPAIGN_FIELDS if k in body})
     if payload.get("send") or payload.get("status") in SENT:
         out["send"] = True
     return out
