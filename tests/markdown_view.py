@@ -13,6 +13,10 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 _MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+# elements that break the text apart; inline ones (em, strong, code) do not
+BLOCKS = frozenset({"p", "li", "ul", "ol", "blockquote", "table", "thead", "tbody", "tr", "td",
+                    "th", "details", "summary", "h1", "h2", "h3", "h4", "h5", "h6", "div", "br",
+                    "hr", "pre", "sub"})
 
 
 def to_html(markdown: str) -> str:
@@ -27,10 +31,12 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-        self.text.append(" ")
+        if tag in BLOCKS:
+            self.text.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        self.text.append(" ")
+        if tag in BLOCKS:
+            self.text.append(" ")
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)

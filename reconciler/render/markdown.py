@@ -123,8 +123,7 @@ def _go_live(change: Change, plan: Plan) -> str:
     reach = "" if facts else f": {md(reach_text(change.reach))}"  # the who phrase has the reach
     first = (f"> - **{md(change.kind)} {code(change.key or change.live_id)}** "
              f"{md(change.name)}{reach}{hint}\n")
-    said = [f"{_inline(p)}" for p in facts]
-    said += [f"**{md(p.label)}:** {_inline(p)}" for p in messages]
+    said = [f"**{md(p.label)}:** {_inline(p)}" for p in facts + messages]
     return first + (f">   {'; '.join(said)}\n" if said else "")
 
 
@@ -211,7 +210,7 @@ def _theirs(text: str) -> str:
 def _raw(change: Change) -> str:
     """The field table engineers read, collapsed: values as JSON, cut at 200 characters."""
     if not change.diff:
-        return "\n"
+        return ""
     # `|` ends a table cell even inside a code span, so the path's are escaped too
     rows = "".join(f"| {code(d.path).replace('|', chr(92) + '|')} | {md(value(d.before, 200))} "
                    f"| {md(value(d.after, 200))} |\n" for d in change.diff)
