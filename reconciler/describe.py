@@ -70,10 +70,6 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def percent(n: Any) -> str:
-    return f"{n}%"
-
-
 def instant(value: Any) -> datetime | None:
     """An ISO-8601 text as a UTC datetime, or None when it is not one."""
     if not isinstance(value, str):
