@@ -39,6 +39,7 @@ NOTE_ROOM = 600  # the closing note of what was left out
 # Shares of the room a section may take at most, in priority order.
 GO_LIVE_SHARE, REMOVAL_SHARE, WARNING_SHARE = 0.35, 0.15, 0.15
 LISTED_WARNINGS = 40  # more than this and warnings are grouped by kind
+COMPACT = 100  # characters of each message in go-live lines when they would not all fit
 
 
 @dataclass
@@ -65,7 +66,10 @@ class Budget:
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     head, foot = _head(plan), _foot(plan)
     budget = Budget(limit - len(head) - len(foot) - NOTE_ROOM)
-    go_live = budget.take([_go_live(c, plan) for c in plan.go_live], GO_LIVE_SHARE, "go-lives")
+    go_live = [_go_live(c, plan) for c in plan.go_live]
+    if sum(map(len, go_live)) > budget.room * GO_LIVE_SHARE:  # many: more of them, shorter
+        go_live = [_go_live(c, plan, cut=COMPACT) for c in plan.go_live]
+    go_live = budget.take(go_live, GO_LIVE_SHARE, "go-lives")
     removals = budget.take([_removal(c) for c in plan.changes if c.action.removes],
                            REMOVAL_SHARE, "removals")
     refusals = budget.take([f"> [!CAUTION]\n> apply will refuse: {md(r)}\n\n"
@@ -115,16 +119,28 @@ def _foot(plan: Plan) -> str:
 
 
 # --- go-lives, removals, warnings ------------------------------------------
-def _go_live(change: Change, plan: Plan) -> str:
-    """Two lines: the object, its reach and the test command; then who, when, what it says."""
+def _go_live(change: Change, plan: Plan, cut: int | None = None) -> str:
+    """Two lines: the object, its reach and the test command; then who, when, what it says.
+
+    With `cut`, messages are shortened to that many characters: the go-live list
+    of a large plan then names more go-lives (the cards show every message whole).
+    """
     command = send_test_hint(change, plan)
     hint = f" — test it first: {code(command)}" if command else ""
     facts, messages = summary_words(change)
     reach = "" if facts else f": {md(reach_text(change.reach))}"  # the who phrase has the reach
     first = (f"> - **{md(change.kind)} {code(change.key or change.live_id)}** "
              f"{md(change.name)}{reach}{hint}\n")
-    said = [f"**{md(p.label)}:** {_inline(p)}" for p in facts + messages]
+    said = [f"**{md(p.label)}:** {_inline(p)}" for p in facts]
+    said += [f"**{md(p.label)}:** {_inline(_shorter(p, cut))}" for p in messages]
     return first + (f">   {'; '.join(said)}\n" if said else "")
+
+
+def _shorter(phrase: Phrase, cut: int | None) -> Phrase:
+    if cut is None or len(phrase.text) <= cut:
+        return phrase
+    parts = tuple(p[:cut] + "…" if i % 2 else p for i, p in enumerate(phrase.parts))
+    return Phrase(phrase.label, parts, phrase.topic, phrase.paths, phrase.block)
 
 
 def _removal(change: Change) -> str:
