@@ -15,6 +15,7 @@ what was left out. Text from specs and the API is escaped (render.safe).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.plan.model import Action, Change, Phrase, Plan
@@ -39,6 +40,7 @@ NOTE_ROOM = 600  # the closing note of what was left out
 # Shares of the room a section may take at most, in priority order.
 GO_LIVE_SHARE, REMOVAL_SHARE, WARNING_SHARE = 0.35, 0.15, 0.15
 LISTED_WARNINGS = 40  # more than this and warnings are grouped by kind
+FULL = 80  # less room than this left in a section: it is full
 COMPACT = 100  # characters of each message in go-live lines when they would not all fit
 
 
@@ -49,35 +51,39 @@ class Budget:
     room: int
     left_out: list[str] = field(default_factory=list)
 
-    def take(self, entries: list[str], share: float, what: str) -> list[str]:
-        """Entries in order while they fit in `share` of the room (and in what is left)."""
-        cap = min(self.room, int(self.room * share)) if share < 1 else self.room
+    def take(self, entries: Iterable[str], total: int, share: float, what: str) -> list[str]:
+        """Entries in order while they fit in `share` of the room (and in what is left).
+
+        `entries` may be lazy: once less than a line's room is left, the rest
+        are counted as left out without being rendered (thousands of cards).
+        """
+        cap = min(self.room, int(self.room * share))
         kept, used = [], 0
         for entry in entries:
             if used + len(entry) <= cap:
                 kept.append(entry)
                 used += len(entry)
+            if cap - used < FULL:
+                break
         self.room -= used
-        if len(kept) < len(entries):
-            self.left_out.append(f"{len(entries) - len(kept):,} {what}")
+        if len(kept) < total:
+            self.left_out.append(f"{total - len(kept):,} {what}")
         return kept
 
 
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     head, foot = _head(plan), _foot(plan)
     budget = Budget(limit - len(head) - len(foot) - NOTE_ROOM)
-    go_live = [_go_live(c, plan) for c in plan.go_live]
-    if sum(map(len, go_live)) > budget.room * GO_LIVE_SHARE:  # many: more of them, shorter
-        go_live = [_go_live(c, plan, cut=COMPACT) for c in plan.go_live]
-    go_live = budget.take(go_live, GO_LIVE_SHARE, "go-lives")
-    removals = budget.take([_removal(c) for c in plan.changes if c.action.removes],
-                           REMOVAL_SHARE, "removals")
+    go_live = budget.take(_go_lives(plan, int(budget.room * GO_LIVE_SHARE)), len(plan.go_live),
+                          GO_LIVE_SHARE, "go-lives")
+    removed = [c for c in plan.changes if c.action.removes]
+    removals = budget.take(map(_removal, removed), len(removed), REMOVAL_SHARE, "removals")
     refusals = budget.take([f"> [!CAUTION]\n> apply will refuse: {md(r)}\n\n"
-                            for r in plan.refusals], 1, "refusals")
-    warnings = budget.take(_warnings(plan, int(budget.room * WARNING_SHARE)), WARNING_SHARE,
-                           "warnings")
-    cards = budget.take([_card(c) for c in plan.changes
-                         if c.action in (Action.CREATE, Action.UPDATE)], 1, "changed objects")
+                            for r in plan.refusals], len(plan.refusals), 1, "refusals")
+    said = _warnings(plan, int(budget.room * WARNING_SHARE))
+    warnings = budget.take(said, len(said), WARNING_SHARE, "warning lines")
+    changed_ = [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    cards = budget.take(map(_card, changed_), len(changed_), 1, "changed objects")
     out = [head]
     if plan.go_live:
         out.append(f"> [!WARNING]\n> **{len(plan.go_live)} change(s) go live** and send to "
@@ -119,6 +125,16 @@ def _foot(plan: Plan) -> str:
 
 
 # --- go-lives, removals, warnings ------------------------------------------
+def _go_lives(plan: Plan, room: int) -> Iterable[str]:
+    """Every go-live with its messages whole if all fit in `room`, else with them shortened."""
+    full: list[str] = []
+    for c in plan.go_live:
+        full.append(_go_live(c, plan))
+        if sum(map(len, full)) > room:  # many: more of them, shorter
+            return (_go_live(c, plan, cut=COMPACT) for c in plan.go_live)
+    return full
+
+
 def _go_live(change: Change, plan: Plan, cut: int | None = None) -> str:
     """Two lines: the object, its reach and the test command; then who, when, what it says.
 
@@ -150,16 +166,16 @@ def _removal(change: Change) -> str:
 def _warnings(plan: Plan, room: int) -> list[str]:
     """Every warning, or, when they are many, one line per kind with a count."""
     pairs = [(c, w) for c in plan.changes for w in c.warnings]
-    lines = [f"- {md(label(c))}: {md(w)}\n" for c, w in pairs]
-    if len(lines) <= LISTED_WARNINGS and sum(map(len, lines)) <= room:
-        return lines
-    groups: dict[str, list[Change]] = {}
+    if len(pairs) <= LISTED_WARNINGS:
+        lines = [f"- {md(label(c))}: {md(w)}\n" for c, w in pairs]
+        if sum(map(len, lines)) <= room:
+            return lines
+    groups: dict[str, dict[int, Change]] = {}
     for c, w in pairs:
-        groups.setdefault(_kind(w), [])
-        if c not in groups[_kind(w)]:
-            groups[_kind(w)].append(c)
+        groups.setdefault(_kind(w), {})[id(c)] = c  # by identity: one count per object
     out = []
-    for kind, changes in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    for kind, by_id in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        changes = list(by_id.values())
         kinds = {c.kind for c in changes}
         noun = f"{next(iter(kinds))}s" if len(kinds) == 1 else "objects"
         examples = ", ".join(code(c.key or c.live_id) for c in changes[:3])
