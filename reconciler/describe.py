@@ -30,6 +30,7 @@ class Known:
     key: str | None
     name: str
     reach: Mapping[str, Any] | None = None
+    new: bool = False  # created in the same run: its reach is known only after apply
 
 
 # What describe may look up: live objects by str(live id), specs by ref ("audience:key").

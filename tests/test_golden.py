@@ -55,7 +55,7 @@ def localytics_plan() -> Plan:
     """Every audience kind and schedule kind of Localytics, as creates and an update."""
     context = {"101": Known("audience", "lapsed-buyers", "Lapsed buyers",
                             {"user_count": 12400, "has_push": 9870}),
-               "audience:cart": Known("audience", "cart", "Cart abandoners")}
+               "audience:cart": Known("audience", "cart", "Cart abandoners", new=True)}
     audience = {"name": "Cart abandoners", "target_rules": {
         "targeting_type": "customer_id", "behavior_profile_operator": "and",
         "behavior": {"days": 7, "behavior_rule_operator": "and_then", "rules": [

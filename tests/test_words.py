@@ -21,9 +21,10 @@ from reconciler.stream.words import describe_segment
 CONTEXT = {
     "101": Known("audience", "lapsed-buyers", "Lapsed buyers",
                  {"user_count": 12400, "has_push": 9870}),
-    "audience:vip": Known("audience", "vip", "VIP customers"),
+    "audience:vip": Known("audience", "vip", "VIP customers", new=True),
     "rcl-beta": Known("segment", "beta", "Beta testers", {"size": 3}),
-    "rcl-norway": Known("segment", "norway", "Users in Norway"),
+    "rcl-norway": Known("segment", "norway", "Users in Norway", new=True),
+    "rcl-all": Known("segment", None, "All channels"),
 }
 
 
@@ -172,8 +173,11 @@ STREAM = [
     ({"send": True, "status": "completed"}, "when", "already started (completed)"),
     ({"segment_ids": ["rcl-beta"]}, "who", "segment Beta testers (beta, 3 users), from bot"),
     ({"segment_ids": ["rcl-beta", "rcl-norway"]}, "who",
-     "anyone in the segments Beta testers (beta, 3 users) or Users in Norway (norway, size known "
-     "once Stream counts it), from bot"),
+     "anyone in the segments Beta testers (beta, 3 users) or Users in Norway (norway, created in "
+     "this run, size known after apply), from bot"),
+    ({"segment_ids": ["rcl-all", "rcl-x"]}, "who",
+     "anyone in the segments All channels (rcl-all, size not counted by Stream) or rcl-x (not "
+     "managed here), from bot"),
     ({"segment_ids": [], "user_ids": [f"u{i}" for i in range(12)]}, "who",
      "12 listed users: u0, u1, u2, u3, u4, u5, u6, u7, u8, u9 and 2 more, from bot"),
     ({}, "message", "Hi {{ receiver.name }},\nwelcome!"),

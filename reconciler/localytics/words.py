@@ -97,7 +97,7 @@ def _saved(ref: Any, context: Context) -> list[Piece]:
         facts.append(count(int(reach["user_count"]), "user"))
         if reach.get("has_push") is not None:
             facts.append(f"{int(reach['has_push']):,} with push")
-    elif text.startswith("<"):
+    elif known.new:
         facts.append("created in this run, reach known after apply")
     return [Their(known.name), f" ({', '.join(facts)})"]
 

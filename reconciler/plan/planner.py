@@ -210,7 +210,8 @@ def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Mat
              for objs in live.values() for o in objs}
     for spec in workspace.specs:
         obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
-        known[spec.ref] = Known(spec.kind, spec.key, spec.name, obj.reach if obj else None)
+        known[spec.ref] = Known(spec.kind, spec.key, spec.name, obj.reach if obj else None,
+                                new=obj is None)
         pinned = spec.pin_id or provider.default_id(spec)
         if obj is None and pinned is not None:
             known[str(pinned)] = known[spec.ref]

@@ -83,7 +83,12 @@ def _segment(sid: str, context: Context) -> list[Piece]:
     if known is None:
         return [Their(sid), " (not managed here)"]
     size = (known.reach or {}).get("size")
-    facts = [known.key or sid, count(int(size), "user") if size is not None else "size known once Stream counts it"]
+    facts = [known.key or sid]
+    if size is not None:
+        facts.append(count(int(size), "user"))
+    else:
+        facts.append("created in this run, size known after apply" if known.new
+                     else "size not counted by Stream")
     return [Their(known.name), f" ({', '.join(facts)})"]
 
 
