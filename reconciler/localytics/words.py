@@ -65,12 +65,14 @@ def describe_audience(payload: Mapping[str, Any], context: Context) -> Words:
 def _who(audiences: Any, context: Context) -> list[Phrase]:
     a = audiences if isinstance(audiences, Mapping) else {}
     kind = a.get("campaign_type")
-    rules_ = a.get("target_rules") if isinstance(a.get("target_rules"), Mapping) else {}
+    raw = a.get("target_rules")
+    rules_: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     pieces: list[Piece]
     if kind == "everyone":
         pieces = ["everyone (all users of the app)"]
     elif kind == "saved_audience":
-        ids = rules_.get("audience") if isinstance(rules_.get("audience"), list) else []
+        listed = rules_.get("audience")
+        ids: list[Any] = listed if isinstance(listed, list) else []
         noun = "saved audience " if len(ids) == 1 else "anyone in the saved audiences "
         pieces = [noun, *joined([_saved(i, context) for i in ids], last=" or ")]
     elif kind == "new_audience":
@@ -274,8 +276,8 @@ def _creative(i: int, c: Mapping[str, Any], several: bool) -> list[Phrase]:
     share = f"{c['percent']}% of recipients" if several and "percent" in c else ""
     out = []
     if name or share:
-        pieces: list[Piece] = [Their(str(name)) if name else None, ", " if name and share else "",
-                               share]
+        pieces: list[Piece | None] = [Their(str(name)) if name else None,
+                                      ", " if name and share else "", share]
         out.append(say(f"creative {x}", "what", *pieces, paths=(f"{at}.title", f"{at}.percent")))
     for key, label in FIELDS:
         if attrs.get(key) is not None:
@@ -287,7 +289,8 @@ def _creative(i: int, c: Mapping[str, Any], several: bool) -> list[Phrase]:
                            paths=(f"{at}.build_attributes.{key}",)))
     pairs = [kv for kv in c.get("key_values") or () if isinstance(kv, Mapping)]
     if pairs:
-        items = [[Their(str(kv.get("key"))), " = ", Their(str(kv.get("value")))] for kv in pairs]
+        items: list[list[Piece]] = [[Their(str(kv.get("key"))), " = ", Their(str(kv.get("value")))]
+                                    for kv in pairs]
         out.append(say(f"key/values {x}", "what", *joined(items, last=", "),
                        paths=(f"{at}.key_values",)))
     return out

@@ -53,9 +53,9 @@ def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
                        block=True))
     channel = body.get("channel_template")
     if body.get("create_channels") and isinstance(channel, Mapping):
+        cid: list[Piece] = [", id ", Their(str(channel["id"]))] if channel.get("id") else []
         out.append(say("channel", "what", "creates a channel per receiver, type ",
-                        Their(str(channel.get("type"))),
-                        *([", id ", Their(str(channel["id"]))] if channel.get("id") else []),
+                        Their(str(channel.get("type"))), *cid,
                         paths=("create_channels", "channel_template")))
     if body.get("skip_push"):
         out.append(say("push", "what", "no push notification (skip_push)", paths=("skip_push",)))
@@ -108,7 +108,7 @@ def _when(send: Any, status: Any) -> Phrase:
 
 
 def _listed(ids: list[Any], noun: str) -> list[Piece]:
-    shown = [[Their(str(i))] for i in ids[:LISTED]]
+    shown: list[list[Piece]] = [[Their(str(i))] for i in ids[:LISTED]]
     more = [f" and {len(ids) - LISTED:,} more"] if len(ids) > LISTED else []
     return [f"{len(ids):,} listed {noun}: ", *joined(shown, last=", "), *more]
 
