@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.calls import send_once
+from reconciler.describe import Context
 from reconciler.errors import ReconcilerError
+from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LiveObject, Provider
 from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
@@ -180,6 +182,11 @@ class StreamProvider(Provider):
         if not ids or any(s is None for s in sizes):
             return None  # a segment created in this run, or one Stream never sizes
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.stream.words import describe_campaign, describe_segment
+
+        return (describe_segment if kind == SEGMENT else describe_campaign)(payload, context)
 
     # --- wire → LiveObject -----------------------------------------------
     def _segment(self, raw: Mapping[str, Any], targets: list[str] | None, full: bool = True
