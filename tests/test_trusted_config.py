@@ -196,3 +196,18 @@ def test_unsafe_env_names_are_refused(tmp_path: Path, name: str) -> None:
     (line,) = config_errors(tmp_path, text)
     assert line.startswith("error: reconciler.yaml:2:3: env name "), line
     assert "is not allowed: use 1-63 lowercase letters" in line and "\n" not in line
+
+
+def test_the_target_is_every_url_and_identity_of_any_platform() -> None:
+    """Fields are matched by name, so a platform's new URL or account id is covered too."""
+    from reconciler.config.models import EnvConfig
+    from reconciler.config.trust import target_fields, target_key
+
+    env = EnvConfig(api_url="https://a.example/api", push_api_url="https://m.example",
+                    org_id=5, app_id="app", vars={"x": 1}, prune=True)
+    assert set(target_fields(env)) == {"provider", "api_url", "push_api_url", "org_id",
+                                       "app_id", "api_key"}
+    stream = EnvConfig(provider="stream", api_url="https://chat.example", api_key="k 1")
+    assert target_fields(stream)["api_key"] == "k 1"
+    assert target_key(stream) == "stream-k_1"
+    assert target_key(env) == "localytics-app-5"
