@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.config import EnvConfig, SafetyConfig
-from reconciler.errors import TransportError
+from reconciler.errors import ApiError, TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
-from reconciler.errors import ApiError
 from reconciler.localytics.normalize import (
     AUDIENCE_KEYS,
     SERVER_FIELDS,
