@@ -110,3 +110,32 @@ def test_a_dependent_of_an_audience_that_lost_a_field_is_skipped(proxied) -> Non
     assert results["buyers"]["error"].startswith("the API did not keep target_rules.profile ")
     assert results["cart-rescue"]["status"] == "skipped"
     assert "depends on audience:buyers" in results["cart-rescue"]["error"]
+
+
+def drop_description(body: Any) -> Any:
+    if isinstance(body, dict):
+        body.pop("description", None)
+    return body
+
+
+def test_stream_campaign_that_lost_a_field_is_never_started(sandbox_server: Any,
+                                                             tmp_path: Any) -> None:
+    """Every provider gets verification and the two-phase start: Stream too."""
+    from tests.stream_repo import StreamRepo, segment, stream_campaign
+
+    proxy = DroppingProxy(sandbox_server.base_url, "/campaigns", drop_description)
+    try:
+        repo = StreamRepo(tmp_path / "stream", proxy.base_url + "/stream", 0, "")
+        repo.put("segment", "norway", segment("Norway"))
+        repo.put("campaign", "hello", stream_campaign("Hello", ["norway"], send={"at": "now"},
+                                                      description="Spring"))
+        run = repo.apply()
+        assert run.code == 1, run.stderr
+        result = results_by_key(run)["hello"]
+        assert result["status"] == "failed"
+        assert result["error"] == ("the API did not keep description (sent 'Spring', "
+                                   "answered nothing); left as a draft, not activated")
+        assert results_by_key(run)["norway"]["status"] == "applied"
+        assert repo.starts() == {}
+    finally:
+        proxy.stop()
