@@ -88,8 +88,12 @@ def test_a_go_live_that_sticks_is_verified_then_activated(repo: Repo) -> None:
     run = repo.apply()
     assert run.code == 0, run.stderr
     assert [c["status"] for c in repo.live_campaigns()] == ["active"]
-    entry = next(e for e in journal(repo) if e["key"] == "launch")
-    assert entry["note"] == "verified as a draft, then activated"
+    entries = [e for e in journal(repo) if e["key"] == "launch"]
+    assert [(e["status"], e["note"]) for e in entries] == [
+        ("draft", "verified as a draft; activating"),
+        ("applied", "verified as a draft, then activated"),
+    ]
+    assert entries[0]["live_id"] == entries[1]["live_id"]
     assert repo.plan().json["summary"]["create"] == 0
 
 

@@ -105,6 +105,10 @@ class Executor:
             return Result(change, APPLIED, obj.id, note=note)
         obj = await verify_write(self.provider, kind, obj, draft, spec.ignore_changes,
                                  after="; left as a draft, not activated")
+        self.journal.record(  # a write of its own: a run killed now still tells of the draft
+            kind=kind, key=change.key, name=change.name, action=change.action.value,
+            live_id=obj.id, status="draft", error=None, note="verified as a draft; activating",
+        )
         obj = await self.provider.activate(kind, obj, payload)
         obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
         return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated")
