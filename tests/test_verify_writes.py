@@ -143,3 +143,15 @@ def test_stream_campaign_that_lost_a_field_is_never_started(sandbox_server: Any,
         assert repo.starts() == {}
     finally:
         proxy.stop()
+
+
+def test_the_message_names_the_first_lost_field_and_counts_the_rest() -> None:
+    from reconciler.apply.verify import describe
+    from reconciler.plan.model import FieldChange
+
+    lost = [FieldChange("goal", "notify", "monetize"), FieldChange("name", None, "x" * 80),
+            FieldChange("status", "draft", None)]
+    assert describe(lost) == ("the API did not keep goal and 2 more field(s) "
+                              "(sent 'monetize', answered 'notify')")
+    assert describe(lost[1:2]) == ("the API did not keep name (sent '" + "x" * 58 + "…, "
+                                   "answered nothing)")
