@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -219,11 +219,14 @@ class LocalyticsProvider(Provider):
         )
 
 
-def _past_last_is_empty(fetch: Any) -> Any:
+Page = Callable[[int], Awaitable[Any]]
+
+
+def _past_last_is_empty(fetch: Page) -> Page:
     """`fetch`, with a 404 answered as None: the OpenAPI documents 404 for a page past
     the last. Whether None was past the last or within is judged by the counts."""
 
-    async def fetched(page: int) -> dict[str, Any] | None:
+    async def fetched(page: int) -> Any:
         try:
             return await fetch(page)
         except ApiError as e:
