@@ -109,6 +109,42 @@ class Provider(ABC):
         """What an ambiguous create of `payload` may have made, looked up before a retry."""
         return await self.find_by_name(kind, str(payload.get("name", "")))
 
+    # --- verify after write, two-phase go-live (DESIGN §6) ---------------
+    async def stored(
+        self, kind: str, written: LiveObject, sent: Mapping[str, Any]
+    ) -> LiveObject | None:
+        """The object as the API now keeps it, to verify a write against `sent`.
+
+        `sent` is the comparable form of what was written. Default: the write's
+        own answer when its body carries every top-level field that was sent,
+        else a GET: an answer that omits a field proves nothing about whether
+        it was kept. A platform whose write takes several calls (Stream: create,
+        then add targets) reads the object back instead. None: it is gone.
+        """
+        body = written.body
+        if body is not None and set(sent) <= set(body):
+            return written
+        return await self.get_live(kind, written.id)
+
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """`payload` as an object that reaches nobody yet, or None (no such form).
+
+        A change that goes live is written this way first (Localytics: status
+        draft; Stream: created without starting), read back and verified, and
+        only then activated: a campaign whose audience the API did not keep is
+        never live, not even for a moment. None writes it in one step, still
+        verified after; a platform that can go live should implement this.
+        """
+        return None
+
+    async def activate(
+        self, kind: str, draft: LiveObject, payload: Mapping[str, Any]
+    ) -> LiveObject:
+        """Make the verified draft `draft` live as `payload` says (Localytics: PUT with
+        status active; Stream: start). Called only after `held_back`'s form was
+        written and verified; the framework verifies the answer again."""
+        return await self.update(kind, draft.id, payload)
+
     # --- reads -----------------------------------------------------------
     @abstractmethod
     async def list_live(self, kind: str) -> list[LiveObject]:

@@ -2,7 +2,7 @@
 
 Three campaigns (A, B, C) exist; the server answers listings, searches, reads
 and creates, except that `mode` makes it misbehave: malformed JSON, HTML
-pages, empty bodies, repeated or endless pages, a `total_records` that lies,
+pages, empty bodies, repeated or endless pages, a `total_records` that lies, 404 past the last page (as documented) or within,
 answers slower than any sane timeout, or connections reset mid-request.
 `failures` limits how many requests misbehave (then it answers correctly),
 to test safe retries. A daemon thread serves it; `stop()` ends it.
@@ -138,12 +138,15 @@ class MisbehavingAPI:
             total = 10**7
         if mode == "total_low":
             total = max(0, total - 1)
-        if mode == "total_high":
+        if mode in ("total_high", "total_high_404"):
             total += 5
         if mode == "bad_id":
             chunk = [dict(chunk[0], id="abc")] + chunk[1:] if chunk else chunk
         if mode == "campaigns_not_list":
             return self.json(h, {"campaigns": "none", "total_records": 0})
+        past_last = page > 1 and not chunk
+        if (mode in ("past_last_404", "total_high_404") and past_last) or (mode == "within_404" and page == 2):
+            return self.json(h, {"error": "Not Found"}, 404)
         self.json(h, {"records_count": len(chunk), "total_records": total, "campaigns": chunk})
 
     def create(self, h: BaseHTTPRequestHandler, payload: dict[str, Any], mode: str) -> None:

@@ -215,7 +215,9 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     report = json.loads(read(runner, "apply.json"))
     assert report["summary"] == {"applied": 3, "failed": 0, "skipped": 0}
     assert "### reconciler apply: `test`" in runner.summary.read_text()
-    assert len(read(runner, "journal.jsonl").splitlines()) == 3
+    entries = [json.loads(line) for line in read(runner, "journal.jsonl").splitlines()]
+    # three results, and the go-live's verified draft journaled before it was activated
+    assert sorted(e["status"] for e in entries) == ["applied", "applied", "applied", "draft"]
 
     # the next plan: no changes, exit 0, the comment says so and the label follows
     again = runner.action("plan")

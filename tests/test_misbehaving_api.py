@@ -90,6 +90,23 @@ def test_a_well_behaved_server_gives_the_one_right_plan(api: MisbehavingAPI,
     assert creates(asyncio.run(plan_of(make_repo(tmp_path, api).root))) == ["D"]
 
 
+@pytest.mark.parametrize("page_size", [2, 1000])
+def test_404_past_the_last_page_ends_the_listing(page_size: int, api: MisbehavingAPI,
+                                                 tmp_path: Path) -> None:
+    """The OpenAPI documents 404 for a page past the last: the listing is complete."""
+    api.mode, api.page_size = "past_last_404", page_size
+    assert creates(asyncio.run(plan_of(make_repo(tmp_path, api).root))) == ["D"]
+
+
+@pytest.mark.parametrize("mode", ["within_404", "total_high_404"])
+def test_404_inside_the_listing_still_fails(mode: str, api: MisbehavingAPI,
+                                            tmp_path: Path) -> None:
+    """A 404 where the counts say a page exists is a listing cut short, not its end."""
+    api.mode, api.page_size = mode, 2
+    with pytest.raises(ReconcilerError, match="inconsistent"):
+        asyncio.run(plan_of(make_repo(tmp_path, api).root))
+
+
 @pytest.mark.parametrize("mode", sorted(BROKEN))
 def test_persistent_misbehaviour_fails_with_one_clear_line(
     mode: str, api: MisbehavingAPI, tmp_path: Path

@@ -24,7 +24,9 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.render.json import dumps
 from reconciler.render.report import render_report, report_markdown
+from reconciler.render.safe import plain
 from reconciler.render.text import console, render_plan
+from reconciler.render.words import label
 
 
 async def run_apply(
@@ -92,6 +94,9 @@ def _report(results: list[Result], fmt: str, env_name: str) -> int:
         sys.stdout.write(dumps(report_json(results)))
     else:
         render_report(results, console())
+        for r in results:  # whole, on one line each: a table cell wraps what matters most
+            if r.status == FAILED:
+                sys.stderr.write(plain(f"failed: {label(r.change)}: {r.error}") + "\n")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as f:

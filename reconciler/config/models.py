@@ -96,6 +96,12 @@ class EnvConfig(_Strict):
         None, description="GitHub environment of apply.yml for this env; default: one named "
         "like the env, which must have protection rules.",
     )
+    audience_key: Literal["audience", "audiences"] = Field(
+        "audience",
+        description="Localytics: the key of `audiences.target_rules` that saved audiences are "
+        "written under: `audience` (the OpenAPI) or `audiences` (the vendor's campaign script). "
+        "Both are read either way.",
+    )
     cache: bool = Field(
         False,
         description="Reuse live campaign details from .reconciler/cache/ while their "

@@ -60,6 +60,25 @@ class StreamProvider(Provider):
     def removable(self, live: LiveObject) -> bool:
         return not (live.kind == CAMPAIGN and live.status in SENT)
 
+    # --- verify after write, two-phase start -----------------------------
+    async def stored(self, kind: str, written: LiveObject, sent: Mapping[str, Any]
+                     ) -> LiveObject | None:
+        """Always read back: a segment write is several calls (targets are synced after
+        the create or update answered), so no single answer shows what is kept."""
+        return await self.get_live(kind, written.id)
+
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The campaign without its `send` block: created or replaced as a draft,
+        verified, and only then started by `activate`."""
+        if kind != CAMPAIGN or not isinstance(payload.get("send"), Mapping):
+            return None
+        return {k: v for k, v in payload.items() if k != "send"}
+
+    async def activate(self, kind: str, draft: LiveObject, payload: Mapping[str, Any]
+                       ) -> LiveObject:
+        """Start the verified draft once (see `_start`)."""
+        return await self._start(str(draft.id), payload["send"])
+
     # --- reads -----------------------------------------------------------
     async def list_live(self, kind: str) -> list[LiveObject]:
         if kind == SEGMENT:
