@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from reconciler.config.models import Config, EnvConfig
 from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
 from reconciler.source.problems import problems_from, suggest
-from reconciler.source.yamlio import FileProblem, load_document
+from reconciler.source.yamlio import Document, FileProblem, load_document
 
 DEFAULT_CONFIG = "reconciler.yaml"  # the --config default of every command (cli/options.py)
 
@@ -53,6 +53,33 @@ class LoadedConfig:
         return self.root / ".reconciler"
 
 
+def target_identity(env: EnvConfig) -> tuple[object, ...]:
+    """What names the live app an env writes to: two envs with one identity would race
+    (and prune each other's objects), whatever their URLs or names."""
+    if env.provider == "stream":
+        return ("stream", "sandbox") if env.is_sandbox else ("stream", env.api_key)
+    return ("localytics", env.is_sandbox, env.org_id, env.app_id)
+
+
+def _describe(env: EnvConfig) -> str:
+    if env.provider == "stream":
+        return f"Stream key {env.api_key or 'sandbox'!r}"
+    return f"org {env.org_id} app {env.app_id!r}"
+
+
+def _refuse_shared_targets(config: Config, doc: Document) -> None:
+    """One env per live app: ConfigError naming both envs of a shared target."""
+    seen: dict[tuple[object, ...], str] = {}
+    for name, env in config.envs.items():
+        first = seen.setdefault(target_identity(env), name)
+        if first != name:
+            raise ConfigError(
+                f"{doc.location(('envs', name))}: envs {first!r} and {name!r} both target "
+                f"{_describe(env)}; give each app one env (two envs on one app race and "
+                "undo each other)"
+            )
+
+
 def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
     """Parse and validate reconciler.yaml; select `env_name` or `default_env`.
 
@@ -69,6 +96,7 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
         config = Config.model_validate(doc.data)
     except ValidationError as e:
         raise ConfigErrors(problems_from(e, doc, Config)) from None
+    _refuse_shared_targets(config, doc)
     if config.default_env is not None and config.default_env not in config.envs:
         where = doc.location(("default_env",))
         hint = suggest(config.default_env, list(config.envs))

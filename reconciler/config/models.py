@@ -72,10 +72,14 @@ class EnvConfig(_Strict):
         default_factory=list,
         description="Customer ids (strings) that send-test sends to when --to is not given.",
     )
+    apply_from: Literal["anywhere", "ci"] = Field(
+        "anywhere", description="`ci`: apply refuses unless the env var CI is set (a laptop "
+        "cannot apply this env; the CI workflow can)."
+    )
     cache: bool = Field(
         False,
-        description="Reuse live campaign details from .reconciler/cache/ while their "
-        "updated_at is unchanged (plan only; apply always reads live).",
+        description="Reuse live campaign details from the user cache while their "
+        "updated_at is unchanged (plan only, never in CI; apply always reads live).",
     )
 
     @model_validator(mode="before")
