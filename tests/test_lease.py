@@ -11,19 +11,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply.lease import lease_name
+from reconciler.apply.lease import default_holder, lease_name
 from reconciler.localytics.provider import LEASE_RULES
 from tests.repo import Repo, campaign
 from tests.stream_repo import StreamRepo, segment
 
 
 def hold(repo: Repo, holder: str = "alice@laptop", *, age: timedelta = timedelta(minutes=3),
-         ttl: timedelta = timedelta(hours=1)) -> int:
+         ttl: timedelta = timedelta(hours=1), pid: int | None = None) -> int:
     """A lease as another apply would hold it (made straight on the sandbox)."""
     since = datetime.now(UTC).replace(microsecond=0) - age
+    name = lease_name("0badcafe", holder, since, since + ttl, pid)
     with repo.api() as api:
-        r = api.post("/audiences", json={"name": lease_name("0badcafe", holder, since, since + ttl),
-                                         "target_rules": LEASE_RULES})
+        r = api.post("/audiences", json={"name": name, "target_rules": LEASE_RULES})
         r.raise_for_status()
         return int(r.json()["id"])
 
@@ -56,6 +56,16 @@ def test_a_held_lease_refuses_with_holder_and_age_and_writes_nothing(repo: Repo)
 def test_an_expired_lease_is_ignored_and_cleared(repo: Repo) -> None:
     repo.put("campaign", "c", campaign("C"))
     hold(repo, age=timedelta(hours=2))
+    assert repo.apply().code == 0
+    assert leases(repo) == []
+
+
+def test_a_lease_of_our_own_dead_process_is_cleared(repo: Repo) -> None:
+    """kill -9 on this machine: same user, host and CI run, and its pid is gone."""
+    repo.put("campaign", "c", campaign("C"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    hold(repo, default_holder(), pid=int(dead.stdout))
     assert repo.apply().code == 0
     assert leases(repo) == []
 

@@ -4,7 +4,7 @@ The local file lock (apply/lock.py) only serializes applies of one working
 copy. Two clones, a laptop and CI, or two envs pointed at one app would each
 plan "missing" and each create. So before planning, apply takes a lease
 held in the platform: a reserved draft object (never active, started or
-sent) named `reconciler-lease <token> <holder> <since> <until>`.
+sent) named `reconciler-lease <token> <holder> <pid> <since> <until>`.
 
 Algorithm (platform-free; providers only create, list and delete):
 1. create our lease object, with a fresh random token;
@@ -16,13 +16,16 @@ Algorithm (platform-free; providers only create, list and delete):
    while `wait` seconds allow.
 A platform whose ids are chosen by the client (Stream) uses a fixed id
 instead: its create refuses a second lease, which is itself the lock.
-The lease is released (deleted) when apply ends, also on failure; one left by
-a killed run expires after TTL, or is cleared with `reconciler unlock`.
+The lease is released (deleted) when apply ends, also on failure. One left by
+a killed run expires after TTL, is cleared with `reconciler unlock`, or, when
+its holder is ours (same user, host and CI run) and its process is gone
+(kill -9 on this machine), is treated as expired at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import random
@@ -35,14 +38,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from reconciler.errors import ReconcilerError, RefusedError, TransportError
+from reconciler.calls import send_once
+from reconciler.errors import ApiError, ReconcilerError, RefusedError, TransportError
 from reconciler.provider import LEASE_MARKER, LeaseObject, Provider
 
 TTL = timedelta(hours=1)
 RETRY_SECONDS = 2.0
+CREATE_ATTEMPTS = 4
 _NAME = re.compile(
     rf"{re.escape(LEASE_MARKER)} (?P<token>[0-9a-f]{{8,32}}) (?P<holder>\S{{1,48}}) "
-    r"(?P<since>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (?P<until>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$"
+    r"(?P<pid>\d{1,10}) (?P<since>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (?P<until>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$"
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@:+-]")
 
@@ -54,15 +59,17 @@ class Lease:
     id: int | str
     token: str
     holder: str
+    pid: int
     since: datetime
     until: datetime
     rank: tuple[object, ...]
 
-    def expired(self, now: datetime) -> bool:
-        return self.until <= now
+    def expired(self, now: datetime, holder: str = "") -> bool:
+        """Past its expiry, or held by `holder` (us) in a process that no longer runs."""
+        return self.until <= now or (self.holder == holder and not _running(self.pid))
 
     def describe(self, now: datetime) -> str:
-        return (f"{self.holder}, started {_age(now - self.since)} ago, expires in "
+        return (f"{self.holder} (pid {self.pid}), started {_age(now - self.since)} ago, expires in "
                 f"{_age(self.until - now)} (lease object id {self.id})")
 
 
@@ -80,16 +87,18 @@ def default_holder() -> str:
         user = getpass.getuser()
     except (OSError, KeyError):
         user = "unknown"
-    holder = f"{user}@{socket.gethostname()}"
+    holder = f"{user}@{socket.gethostname()}"  # the pid goes in the name on its own
     run = os.environ.get("GITHUB_RUN_ID")
     if run:
         holder += f":run-{run}"
     return _UNSAFE.sub("_", holder)[:48] or "unknown"
 
 
-def lease_name(token: str, holder: str, since: datetime, until: datetime) -> str:
+def lease_name(token: str, holder: str, since: datetime, until: datetime,
+               pid: int | None = None) -> str:
     safe = _UNSAFE.sub("_", holder)[:48] or "unknown"
-    return f"{LEASE_MARKER} {token} {safe} {_iso(since)} {_iso(until)}"
+    pid = os.getpid() if pid is None else pid
+    return f"{LEASE_MARKER} {token} {safe} {pid} {_iso(since)} {_iso(until)}"
 
 
 def parse(obj: LeaseObject) -> Lease | None:
@@ -97,8 +106,8 @@ def parse(obj: LeaseObject) -> Lease | None:
     m = _NAME.match(obj.name)
     if m is None:
         return None
-    return Lease(obj.id, m["token"], m["holder"], _parse_iso(m["since"]), _parse_iso(m["until"]),
-                 obj.rank)
+    return Lease(obj.id, m["token"], m["holder"], int(m["pid"]), _parse_iso(m["since"]),
+                 _parse_iso(m["until"]), obj.rank)
 
 
 @asynccontextmanager
@@ -141,10 +150,10 @@ async def _attempt(provider: Provider, holder: str, ttl: timedelta) -> Lease:
     token = secrets.token_hex(4)
     name = lease_name(token, holder, now, now + ttl)
     created = await _create(provider, name, token)
-    live = await _unexpired(provider, now)
+    live = await _unexpired(provider, now, holder)
     if created is None and not live:  # the fixed-id lease had expired: cleared, try again
         created = await _create(provider, name, token)
-        live = await _unexpired(provider, now)
+        live = await _unexpired(provider, now, holder)
     mine = next((lease for lease in live if lease.token == token), None)
     if mine is not None:
         first = min(lease.rank for lease in live)
@@ -163,26 +172,34 @@ async def _attempt(provider: Provider, holder: str, ttl: timedelta) -> Lease:
 
 
 async def _create(provider: Provider, name: str, token: str) -> LeaseObject | None:
-    """Create our lease; after a failure that may have created it anyway, remove it, so a
-    lost answer cannot leave a lease that blocks every apply until it expires."""
-    try:
-        return await provider.lease_create(name)
-    except TransportError:
+    """Create our lease once, even across ambiguous failures (calls.send_once looks for our
+    token before sending again); when it still fails, remove whatever it may have made,
+    so a lost answer cannot leave a lease that blocks every apply until it expires."""
+    async def ours() -> LeaseObject | None:
         for obj in await provider.lease_list():
             lease = parse(obj)
             if lease is not None and lease.token == token:
-                await provider.lease_delete(obj.id)
+                return obj
+        return None
+
+    try:
+        return await send_once(lambda: provider.lease_create(name), ours, CREATE_ATTEMPTS)
+    except (ApiError, TransportError):
+        with contextlib.suppress(ApiError, TransportError):
+            left = await ours()
+            if left is not None:
+                await provider.lease_delete(left.id)
         raise
 
 
-async def _unexpired(provider: Provider, now: datetime) -> list[Lease]:
+async def _unexpired(provider: Provider, now: datetime, holder: str) -> list[Lease]:
     """Every unexpired lease; expired ones are deleted on the way (their holder died)."""
     unexpired = []
     for obj in await provider.lease_list():
         lease = parse(obj)
         if lease is None:
             continue  # not ours to judge (another format): never deleted, never winning
-        if lease.expired(now):
+        if lease.expired(now, holder):
             await provider.lease_delete(lease.id)
         else:
             unexpired.append(lease)
@@ -196,6 +213,17 @@ async def clear_leases(provider: Provider) -> list[Lease | LeaseObject]:
         await provider.lease_delete(obj.id)
         cleared.append(parse(obj) or obj)
     return cleared
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists on this machine (unsure counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _iso(t: datetime) -> str:
