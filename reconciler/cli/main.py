@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
     "unlock": "reconciler.cli.unlock:unlock",
+    "init": "reconciler.cli.init:init",
 }
 
 
