@@ -172,7 +172,8 @@ def test_config_errors_point_at_the_line(repo: Path) -> None:
     with pytest.raises(ConfigErrors) as info:
         load_config(repo / "reconciler.yaml")
     assert info.value.lines() == [
-        "error: reconciler.yaml:4:5: envs.sandbox.api_url: must be 'sandbox' or an http(s):// URL",
+        "error: reconciler.yaml:4:5: envs.sandbox.api_url: must be 'sandbox' or an https:// URL, "
+        "e.g. https://dashboard.localytics.com/api/v6",
         "error: reconciler.yaml:7:5: envs.sandbox.concurrency: must be greater than or equal "
         "to 1 (got 0)",
     ]

@@ -9,7 +9,9 @@ for `plan --detailed-exitcode`). `--debug` re-raises with the traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -52,11 +54,20 @@ def _importable(target: str) -> bool:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 @click.option("--debug", is_flag=True, help="Show tracebacks and HTTP debug logs.")
+@click.option("--trusted-config", metavar="FILE", default=None,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="A reconciler.yaml you trust (the base branch's): each env's URLs and "
+              "org/app must equal it, else no request is made. Env: RECONCILER_TRUSTED_CONFIG.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, trusted_config: Path | None) -> None:
     """Campaign-as-code: validate, plan and apply Localytics campaigns and audiences."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if trusted_config is not None:
+        # load_config reads it from the environment, so every command honours it alike.
+        from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE
+
+        os.environ[TRUSTED_CONFIG_VARIABLE] = str(trusted_config)
     if debug:
         _debug_logging()
 

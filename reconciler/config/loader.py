@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.config.models import Config, EnvConfig
-from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
+from reconciler.config.urls import check_env_name
+from reconciler.errors import ConfigError, ConfigErrors, Location, SpecProblem, relpath
 from reconciler.source.problems import problems_from, suggest
 from reconciler.source.yamlio import Document, FileProblem, load_document
 
@@ -85,17 +86,7 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
 
     Problems are reported as `path:line:col: message`, all at once.
     """
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found (use --config FILE)")
-    shown = relpath(path, Path.cwd())
-    try:
-        doc = load_document(path.read_bytes(), shown)
-    except FileProblem as e:
-        raise ConfigErrors([e.problem]) from None
-    try:
-        config = Config.model_validate(doc.data)
-    except ValidationError as e:
-        raise ConfigErrors(problems_from(e, doc, Config)) from None
+    config, doc = _parse_document(path)
     _refuse_shared_targets(config, doc)
     if config.default_env is not None and config.default_env not in config.envs:
         where = doc.location(("default_env",))
@@ -105,9 +96,64 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
     single = next(iter(config.envs)) if len(config.envs) == 1 else None
     name = env_name or config.default_env or single
     if name is None:
-        raise ConfigError(f"{Location(shown, 1, 1)}: no --env given and no default_env set")
+        raise ConfigError(f"{Location(doc.path, 1, 1)}: no --env given and no default_env set")
     if name not in config.envs:
         known = ", ".join(sorted(config.envs))
-        raise ConfigError(f"{shown}: unknown env {name!r} (known: {known})"
+        raise ConfigError(f"{doc.path}: unknown env {name!r} (known: {known})"
                           f"{suggest(name, list(config.envs))}")
+    _check_trusted(config, name, doc)
     return LoadedConfig(path=path, config=config, env_name=name)
+
+
+def _parse_document(path: Path) -> tuple[Config, Document]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found (use --config FILE)")
+    shown = relpath(path, Path.cwd())
+    try:
+        doc = load_document(path.read_bytes(), shown)
+    except FileProblem as e:
+        raise ConfigErrors([e.problem]) from None
+    _check_env_names(doc)
+    try:
+        config = Config.model_validate(doc.data)
+    except ValidationError as e:
+        raise ConfigErrors(problems_from(e, doc, Config)) from None
+    return config, doc
+
+
+def _parse(path: Path) -> Config:
+    return _parse_document(path)[0]
+
+
+def _check_env_names(doc: Document) -> None:
+    """Refuse unsafe env names before pydantic, whose messages would quote the raw key
+    (a newline in it would start a second output line)."""
+    envs = doc.data.get("envs") if isinstance(doc.data, dict) else None
+    if not isinstance(envs, dict):
+        return
+    problems = []
+    for name in envs:
+        try:
+            check_env_name(str(name))
+        except ValueError as e:
+            problems.append(SpecProblem(doc.location(("envs", name)), str(e)))
+    if problems:
+        raise ConfigErrors(problems)
+
+
+def _check_trusted(config: Config, env_name: str, doc: Document) -> None:
+    """With a trusted config set (reconciler.config.trust), the env must target what it says."""
+    from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE, check_trusted, trusted_path
+
+    trusted_file = trusted_path()
+    if trusted_file is None:
+        return
+    if not trusted_file.is_file():
+        raise ConfigError(f"{trusted_file}: trusted config not found "
+                          f"({TRUSTED_CONFIG_VARIABLE} or --trusted-config)")
+    trusted = _parse(trusted_file)
+
+    def where(field: str | None) -> Location:
+        return doc.location(("envs", env_name) + ((field,) if field else ()))
+
+    check_trusted(config, env_name, trusted, relpath(trusted_file, Path.cwd()), where)
