@@ -14,6 +14,7 @@ and shows a traceback only under `--debug`.
     ├── PlanError            live state forbids a plan (duplicate live names, …)
     ├── StalePlanError       a saved plan no longer matches live or specs
     ├── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
+    ├── JournalError         the apply journal cannot be written (writes stop; carries results)
     ├── SendTestError        send-test refused its input before any call (key, creative, recipients)
     └── GitHubError          the GitHub CLI failed (gitops commands in workflows)
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class ReconcilerError(Exception):
@@ -139,6 +141,15 @@ class StalePlanError(ReconcilerError):
 
 class RefusedError(ReconcilerError):
     pass
+
+
+class JournalError(ReconcilerError):
+    """The journal could not be written: no new write was started after that, and
+    `results` holds what the run did, for the report."""
+
+    def __init__(self, message: str, results: list[Any] | None = None):
+        super().__init__(message)
+        self.results = results or []
 
 
 class SendTestError(ReconcilerError):

@@ -65,6 +65,26 @@ def fingerprint(body: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+# Apply leases (reconciler.apply.lease) are reserved draft objects whose name starts
+# with this marker: providers hide them from list_live, so they are never planned,
+# pruned or imported, and specs may not use names that start with it.
+LEASE_MARKER = "reconciler-lease"
+
+
+def is_lease_name(name: str) -> bool:
+    return name.startswith(LEASE_MARKER)
+
+
+@dataclass(frozen=True)
+class LeaseObject:
+    """A lease as the platform holds it: its id, its name (which carries holder and
+    expiry) and its rank, the platform's order of creation (lower: created earlier)."""
+
+    id: int | str
+    name: str
+    rank: tuple[Any, ...]
+
+
 @dataclass(frozen=True)
 class LintItem:
     """A spec the plan creates or updates, and whether that makes it go live."""
@@ -216,6 +236,24 @@ class Provider(ABC):
         checks across objects, such as the daily push cap).
         """
         return {}
+
+    # --- apply lease (one apply per app, anywhere) -------------------------
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        """Create a reserved object named `name` that never reaches users (a draft).
+
+        Returns None when the platform itself refuses it because a lease exists
+        (an atomic lock by a fixed id). Ranks must grow with creation order, so
+        that contenders agree which lease came first.
+        """
+        raise NotImplementedError
+
+    async def lease_list(self) -> list[LeaseObject]:
+        """Every lease object on the app (names starting with LEASE_MARKER)."""
+        raise NotImplementedError
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        """Remove a lease object for good; one already gone is not an error."""
+        raise NotImplementedError
 
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         """The object in a reviewer's words: who gets it, what it says, when, and its goal.

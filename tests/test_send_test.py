@@ -238,11 +238,13 @@ def test_embedded_sandbox_and_sandbox_sent(tmp_path: Path, sandbox_server, cli) 
     assert sorted(p["target"] for p in remote) == ["alice", "bob"]
 
 
-def test_plan_of_a_go_live_names_send_test_with_its_env(repo: Repo, cli, tmp_path: Path) -> None:
+def test_plan_of_a_go_live_names_send_test_with_its_env(repo: Repo, cli, tmp_path: Path,
+                                                        sandbox_server) -> None:
     repo.env_extra = {"test_recipients": ["alice"]}
     repo.write_config()
     config = (repo.root / "reconciler.yaml").read_text()
     staging = config.split("envs:\n", 1)[1].replace("  test:", "  staging:", 1)
+    staging = staging.replace(repo.app_id, sandbox_server.new_app().app_id)  # one env per app
     (repo.root / "reconciler.yaml").write_text(config + staging)
     repo.put("campaign", "sale", campaign("Sale", status="active"))
 

@@ -62,7 +62,7 @@ class Executor:
                                 error=f"depends on {', '.join(blocked)}, which did not apply"))
             return
         async with self._slots:  # checked only once a slot is free: a stop cuts the queue
-            if self.stop.is_set():
+            if self.stop.is_set() or self.journal.failed:
                 self._finish(Result(change, SKIPPED, change.live_id, error=CANCELLED))
                 return
             try:

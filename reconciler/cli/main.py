@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "import": "reconciler.cli.importing:import_cmd",
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
+    "unlock": "reconciler.cli.unlock:unlock",
     "init": "reconciler.cli.init:init",
 }
 

@@ -54,12 +54,40 @@ class LoadedConfig:
         return self.root / ".reconciler"
 
 
+def target_identity(env: EnvConfig) -> tuple[object, ...]:
+    """What names the live app an env writes to: two envs with one identity would race
+    (and prune each other's objects), whatever their URLs or names."""
+    if env.provider == "stream":
+        return ("stream", "sandbox") if env.is_sandbox else ("stream", env.api_key)
+    return ("localytics", env.is_sandbox, env.org_id, env.app_id)
+
+
+def _describe(env: EnvConfig) -> str:
+    if env.provider == "stream":
+        return f"Stream key {env.api_key or 'sandbox'!r}"
+    return f"org {env.org_id} app {env.app_id!r}"
+
+
+def _refuse_shared_targets(config: Config, doc: Document) -> None:
+    """One env per live app: ConfigError naming both envs of a shared target."""
+    seen: dict[tuple[object, ...], str] = {}
+    for name, env in config.envs.items():
+        first = seen.setdefault(target_identity(env), name)
+        if first != name:
+            raise ConfigError(
+                f"{doc.location(('envs', name))}: envs {first!r} and {name!r} both target "
+                f"{_describe(env)}; give each app one env (two envs on one app race and "
+                "undo each other)"
+            )
+
+
 def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
     """Parse and validate reconciler.yaml; select `env_name` or `default_env`.
 
     Problems are reported as `path:line:col: message`, all at once.
     """
     config, doc = _parse_document(path)
+    _refuse_shared_targets(config, doc)
     if config.default_env is not None and config.default_env not in config.envs:
         where = doc.location(("default_env",))
         hint = suggest(config.default_env, list(config.envs))

@@ -92,6 +92,10 @@ class EnvConfig(_Strict):
         default_factory=list,
         description="Customer ids (strings) that send-test sends to when --to is not given.",
     )
+    apply_from: Literal["anywhere", "ci"] = Field(
+        "anywhere", description="`ci`: apply refuses unless the env var CI is set (a laptop "
+        "cannot apply this env; the CI workflow can)."
+    )
     github_environment: GitHubEnvironment | None = Field(
         None, description="GitHub environment of apply.yml for this env; default: one named "
         "like the env, which must have protection rules.",
@@ -104,8 +108,8 @@ class EnvConfig(_Strict):
     )
     cache: bool = Field(
         False,
-        description="Reuse live campaign details from .reconciler/cache/ while their "
-        "updated_at is unchanged (plan only; apply always reads live).",
+        description="Reuse live campaign details from the user cache while their "
+        "updated_at is unchanged (plan only, never in CI; apply always reads live).",
     )
 
     @model_validator(mode="before")

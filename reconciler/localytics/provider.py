@@ -21,13 +21,28 @@ from reconciler.localytics.normalize import (
     saved_audiences,
 )
 from reconciler.plan.model import Words
-from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
+from reconciler.provider import (
+    KindInfo,
+    LeaseObject,
+    LintItem,
+    LiveObject,
+    Provider,
+    is_lease_name,
+)
 from reconciler.spec.workspace import Spec
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 # At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
 # listing that never ends, not an app, and is refused before any page is fetched.
 MAX_PAGES = 1000
+# The lease audience's definition: an event no app sends, so it never holds anyone.
+LEASE_RULES = {
+    "targeting_type": "customer_id",
+    "behavior": {"days": 1, "behavior_rule_operator": "and", "rules": [{
+        "rule_type": "event", "event_name": "reconciler apply lease", "count": 1,
+        "count_operator": "atleast", "conditions": {"operator": "and", "filters": []},
+    }]},
+}
 
 
 class LocalyticsProvider(Provider):
@@ -51,7 +66,8 @@ class LocalyticsProvider(Provider):
         if kind == AUDIENCE:
             rows = await self.client.list_audiences()
             live = [self._audience(r) for r in rows]
-            return [o for o in live if not (o.raw or {}).get("deleted_at")]
+            return [o for o in live
+                    if not (o.raw or {}).get("deleted_at") and not is_lease_name(o.name)]
         return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
@@ -126,6 +142,24 @@ class LocalyticsProvider(Provider):
             await self.client.delete_audience(live_id)
         else:
             await self.client.archive_campaign(live_id)
+
+    # --- apply lease: an audience no campaign targets; ids grow, so id is the rank
+    async def lease_create(self, name: str) -> LeaseObject:
+        raw = self._audience(await self.client.create_audience(
+            {"name": name, "target_rules": LEASE_RULES}), "create")
+        return LeaseObject(raw.id, raw.name, (raw.id,))
+
+    async def lease_list(self) -> list[LeaseObject]:
+        rows = [self._audience(r) for r in await self.client.list_audiences()]
+        return [LeaseObject(o.id, o.name, (o.id,)) for o in rows
+                if is_lease_name(o.name) and not (o.raw or {}).get("deleted_at")]
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        try:
+            await self.client.delete_audience(int(lease_id))
+        except ApiError as e:
+            if e.status != 404:
+                raise
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int]) -> dict[str, Any]:

@@ -131,6 +131,7 @@ class Plan:
     # --config/--env options that select this env again (empty for the default env):
     # hints such as `reconciler send-test KEY` name the exact command with them.
     target_args: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()  # the --target keys the plan was limited to (none: all)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -3,7 +3,9 @@
 The file is the §8 document plus a `saved` block: the specs' content hash
 and, per change, the live object's fingerprint and body at plan time, so
 apply can refuse a stale plan and say what changed. A checksum over the
-whole document detects hand edits. Written atomically: a crash leaves the
+whole document detects accidental hand edits; it is a keyless hash, so it
+is no security boundary: apply re-derives the plan and executes only what a
+fresh plan agrees with (reconciler.apply.stale). Written atomically: a crash leaves the
 old file or the new one, never half of one.
 """
 
@@ -37,6 +39,7 @@ def save(plan: Plan, path: Path) -> None:
         "live_bodies": {c.ref: c.live_body for c in plan.changes if c.live_body is not None},
         "refusals": plan.refusals,
         "target_args": list(plan.target_args),
+        "scope": list(plan.scope),
         "words": {c.ref: [p.to_json() for p in c.words] for c in plan.changes if c.words},
         "words_before": {c.ref: [p.to_json() for p in c.words_before]
                          for c in plan.changes if c.words_before},
@@ -78,6 +81,7 @@ def load(path: Path) -> Plan:
         refusals=list(saved.get("refusals", [])), content_hash=saved["content_hash"],
         # older files lack it: naming the env is never wrong
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
+        scope=tuple(str(t) for t in saved.get("scope", ())),
     )
     return plan
 

@@ -21,6 +21,7 @@ from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Unmanaged
 from reconciler.provider import LintItem, LiveObject, Provider
+from reconciler.spec.confusables import fold, live_lookalike
 from reconciler.spec.workspace import Spec, Workspace
 
 Progress = Callable[[str], None]
@@ -60,8 +61,9 @@ async def build_plan(
     cache: LiveCache | None = None,
 ) -> Plan:
     env = workspace.loaded.env
+    targets = tuple(targets)
     specs = select(workspace, targets)
-    scoped = bool(list(targets))
+    scoped = bool(targets)
     kinds = [k.name for k in provider.kinds]
 
     progress("listing live objects")
@@ -88,6 +90,7 @@ async def build_plan(
                 _change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id, known))
 
     _lint(provider, workspace, specs, changes)
+    _lookalikes(changes, matchings)
 
     removals: list[Change] = []
     unmanaged: list[Unmanaged] = []
@@ -106,6 +109,7 @@ async def build_plan(
         unmanaged=unmanaged,
         content_hash=workspace.content_hash,
         target_args=workspace.loaded.cli_args(),
+        scope=tuple(targets),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     return plan
@@ -233,6 +237,20 @@ def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],
     found = provider.lint(items, workspace.specs, loaded.env, loaded.config.safety)
     for change in changes:
         change.warnings.extend(found.get(change.ref, ()))
+
+
+def _lookalikes(changes: list[Change], matchings: Mapping[str, Matching]) -> None:
+    """Warn where an unmanaged live name looks like a spec's (case, blanks, zero-width or
+    Cyrillic/Greek letters): two objects users cannot tell apart, both maybe sending."""
+    folded: dict[tuple[str, str], list[LiveObject]] = {}
+    for kind, m in matchings.items():
+        for obj in m.unmanaged:
+            folded.setdefault((kind, fold(obj.name)), []).append(obj)
+    for change in changes:
+        for obj in folded.get((change.kind, fold(change.name)), ()):
+            warning = live_lookalike(change.name, obj.name, obj.id, change.kind)
+            if warning:
+                change.warnings.append(warning)
 
 
 async def _prune(

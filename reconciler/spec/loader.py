@@ -23,7 +23,7 @@ from reconciler.source.yamlio import (
     load_document,
     too_big,
 )
-from reconciler.spec.cache import ParseCache
+from reconciler.spec.cache import ParseCache, refuse_tracked_state
 from reconciler.spec.render import render_paths
 from reconciler.spec.templating import Renderer
 from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
@@ -115,17 +115,22 @@ def _walk(root: Path, folder: str, real_root: str, problems: list[SpecProblem]
         stack.extend(reversed(subdirs))
 
 
-def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) -> Workspace:
-    """Validate and render every spec; raise SpecErrors with every problem of every file."""
+def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, *,
+                   use_cache: bool = True) -> Workspace:
+    """Validate and render every spec; raise SpecErrors with every problem of every file.
+
+    `use_cache=False` (apply) parses every file: no cache is trusted over the files.
+    """
     from reconciler.spec.validate import spec_kind, validate_document
 
     platform = loaded.env.provider
     root = loaded.root
+    refuse_tracked_state(root)
     files, problems = discover(root, warn)
     renderer = Renderer(loaded.env.vars, loaded.env_name)
     digest = hashlib.sha256()
     digest.update(b"reconciler.yaml\0" + loaded.path.read_bytes() + b"\0")
-    cache = ParseCache.in_state_dir(loaded.state_dir)
+    cache = ParseCache.for_repo(root, loaded.env_name, loaded.env.vars, enabled=use_cache)
     specs: list[Spec] = []
     docs: dict[str, Document] = {}
     for f in files:
@@ -192,7 +197,7 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
            ) -> Document | None:
     """The file's Document (from the cache when its bytes are known), its template paths
     stored in `doc.templates`; None after recording a problem."""
-    key = hashlib.sha256(raw).hexdigest()
+    key = cache.key(raw)
     hit = cache.get(key)
     if hit is not None:
         data, templates = hit
@@ -213,9 +218,14 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
 def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: list[str]
                  ) -> list[SpecProblem]:
     """Duplicate names and pinned ids within a kind; campaign audience keys that do not exist."""
+    from reconciler.provider import LEASE_MARKER, is_lease_name
     from reconciler.source.problems import suggest
 
-    problems: list[SpecProblem] = []
+    problems: list[SpecProblem] = [
+        SpecProblem(docs[s.ref].location(("name",)),
+                    f"names starting with {LEASE_MARKER!r} are reserved for apply leases")
+        for s in specs if is_lease_name(s.name)
+    ]
     for kind in KINDS:
         for field, show in (("name", repr), ("id", str)):
             first: dict[Any, Spec] = {}

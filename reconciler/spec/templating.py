@@ -1,8 +1,10 @@
 """Jinja2 rendering of string values, after YAML parsing (so positions stay true).
 
-Sandboxed, strict about undefined names, bounded in output size and in the
-numbers a template may multiply, format or call with, so a slip cannot
-render gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
+Sandboxed and immutable (a template cannot change `vars` or anything else it
+sees, so one spec's template cannot change another's output, whatever the
+file order), strict about undefined names, bounded in output size, in time
+per value and per run, and in the numbers a template may multiply, format or
+call with, so a slip cannot render gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
 MAX_SECONDS = 2.0  # CPU budget of one value: nested loops that output nothing end here
+MAX_RUN_SECONDS = 20.0  # budget of every template of one run (many values each just under)
 # Globals a spec template may use. Jinja's cycler, joiner, namespace and lipsum are
 # left out: specs need none of them, and namespace() is the one way a loop can
 # accumulate (doubling a string 40 times is a terabyte before any output cap).
@@ -64,9 +67,9 @@ def _sandbox() -> Any:
 
     from jinja2 import StrictUndefined
     from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    class _Env(SandboxedEnvironment):
+    class _Env(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%"})
 
         def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
@@ -151,9 +154,12 @@ _UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
 class Renderer:
     """Renders strings with context `vars` and `env`; caches compiled templates."""
 
-    def __init__(self, variables: Mapping[str, Any], env_name: str):
+    def __init__(self, variables: Mapping[str, Any], env_name: str,
+                 run_seconds: float = MAX_RUN_SECONDS):
         self.vars = dict(variables)
         self.env_name = env_name
+        self._run_seconds = run_seconds
+        self._left = run_seconds  # of the run's template time budget
         self._jinja: Any = None
         self._cache: dict[str, Any] = {}
         self._context = {"vars": self.vars, "env": env_name}
@@ -182,10 +188,14 @@ class Renderer:
             except TemplateSyntaxError as e:
                 raise TemplateProblem(f"template syntax error: {e.message}") from None
             self._cache[source] = template
+        if self._left <= 0:
+            raise TemplateProblem(self._run_spent())
         parts: list[str] = []
         size = 0
+        started = time.monotonic()
+        budget = min(MAX_SECONDS, self._left)
         try:
-            with _deadline(MAX_SECONDS):
+            with _deadline(budget):
                 for chunk in template.generate(self._context):
                     size += len(chunk)
                     if size > MAX_RENDERED:
@@ -194,6 +204,8 @@ class Renderer:
                         )
                     parts.append(chunk)
         except _TooSlow:
+            if budget < MAX_SECONDS:
+                raise TemplateProblem(self._run_spent()) from None
             raise TemplateProblem(
                 f"template runs longer than {MAX_SECONDS:g} s (a loop too large?)"
             ) from None
@@ -208,7 +220,13 @@ class Renderer:
             raise TemplateProblem(f"template error: {e}") from None
         except (ArithmeticError, TypeError, ValueError, OverflowError, MemoryError) as e:
             raise TemplateProblem(f"template error: {e}") from None
+        finally:
+            self._left -= time.monotonic() - started
         return "".join(parts)
+
+    def _run_spent(self) -> str:
+        return (f"templates of this run took more than their {self._run_seconds:g} s budget "
+                "in all (loops too large?)")
 
     def _simple(self, source: str) -> str | None:
         """Plain substitution for `{{ vars.x }}` / `{{ env }}`; None when Jinja must decide."""

@@ -20,9 +20,16 @@ from typing import Any
 
 from reconciler.calls import send_once
 from reconciler.describe import Context
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.model import Words
-from reconciler.provider import KindInfo, LiveObject, Provider
+from reconciler.provider import (
+    LEASE_MARKER,
+    KindInfo,
+    LeaseObject,
+    LiveObject,
+    Provider,
+    is_lease_name,
+)
 from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
 from reconciler.stream.client import StreamClient
@@ -31,6 +38,7 @@ from reconciler.stream.normalize import SENT, comparable_campaign, comparable_se
 SEGMENT, CAMPAIGN = "segment", "campaign"
 SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
 START_ATTEMPTS = 3
+LEASE_ID = LEASE_MARKER  # not rcl-<key>: no spec's default id can take it
 
 
 class StreamProvider(Provider):
@@ -82,7 +90,8 @@ class StreamProvider(Provider):
     # --- reads -----------------------------------------------------------
     async def list_live(self, kind: str) -> list[LiveObject]:
         if kind == SEGMENT:
-            return [self._segment(r, None, full=False) for r in await self.client.query_segments()]
+            return [self._segment(r, None, full=False) for r in await self.client.query_segments()
+                    if not _is_lease(r)]
         return [self._campaign(r) for r in await self.client.query_campaigns()]
 
     async def get_live(self, kind: str, live_id: int | str) -> LiveObject | None:
@@ -170,6 +179,28 @@ class StreamProvider(Provider):
 
         return await send_once(start, started, START_ATTEMPTS)
 
+    # --- apply lease: a target-less segment of one fixed id (Stream ids are the
+    # client's, so a second create of that id is refused: the create is the lock)
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        try:
+            await self.client.create_segment({"id": LEASE_ID, "type": "user", "name": name})
+        except ApiError:
+            if await self.client.get_segment(LEASE_ID) is not None:
+                return None  # held (or just taken by a contender)
+            raise
+        return LeaseObject(LEASE_ID, name, (0,))
+
+    async def lease_list(self) -> list[LeaseObject]:
+        raw = await self.client.get_segment(LEASE_ID)
+        return [LeaseObject(LEASE_ID, str(raw.get("name") or ""), (0,))] if raw else []
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        try:
+            await self.client.delete_segment(str(lease_id))
+        except ApiError as e:
+            if e.status != 404:
+                raise
+
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
         body = copy.deepcopy(dict(spec.body))
@@ -229,6 +260,10 @@ class StreamProvider(Provider):
             updated_at=raw.get("updated_at"), body=body, raw=raw,
             targets=tuple(body.get("segment_ids") or ()), status=raw.get("status"),
         )
+
+
+def _is_lease(raw: Mapping[str, Any]) -> bool:
+    return raw.get("id") == LEASE_ID or is_lease_name(str(raw.get("name") or ""))
 
 
 def _explicit(raw: Mapping[str, Any]) -> bool:
