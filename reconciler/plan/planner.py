@@ -39,7 +39,13 @@ def select(workspace: Workspace, targets: Iterable[str]) -> list[Spec]:
         for s in hits:
             chosen[s.ref] = s
     if unknown:
-        raise PlanError(f"--target: no spec with key {', '.join(map(repr, unknown))}")
+        from reconciler.source.problems import suggest
+
+        keys = sorted({s.key for s in workspace.specs})
+        raise PlanError("--target", [
+            f"--target: no spec with key {t!r}{suggest(t.partition(':')[2] or t, keys)}"
+            for t in unknown
+        ])
     queue = list(chosen.values())
     while queue:
         for ref in queue.pop().depends_on:

@@ -30,7 +30,9 @@ def label(path: list[str | int] | tuple[str | int, ...]) -> str:
 
 def describe(v: Any) -> str:
     kind = {bool: "boolean", int: "integer", float: "number", str: "string",
-            list: "list", dict: "mapping", type(None): "null"}.get(type(v), type(v).__name__)
+            list: "list", dict: "mapping"}.get(type(v), type(v).__name__)
+    if v is None:
+        return "nothing (an empty value)"
     if isinstance(v, dict | list):
         return f"a {kind}"
     text = repr(v)
@@ -133,6 +135,8 @@ def _message(e: Any, loc: list[str | int], path: list[str | int], rest: list[str
         hint = suggest(got, expected) if isinstance(got, str) else ""
         return (f"{here}: invalid value {got!r}; expected one of "
                 f"{', '.join(expected)}{hint}")
+    if kind in _TYPE_NAMES and e.get("input") is None:
+        return f"{here}: is empty; expected {_TYPE_NAMES[kind]}"
     if kind in _TYPE_NAMES:
         return f"{here}: expected {_TYPE_NAMES[kind]}, got {describe(e.get('input'))}"
     if kind == "too_short" and "min_length" in ctx:

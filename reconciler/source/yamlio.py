@@ -131,6 +131,16 @@ def marked_problem(e: Any, path: str) -> SpecProblem:
         line, col = seen.line + 1, seen.column + 1
         return SpecProblem(Location(path, line, col),
                            "invalid YAML: a second document ('---'); one spec per file")
+    if context.startswith("while parsing a block") and seen is not None and at is not None:
+        # An indentation slip: the faulty line is where the parser stopped, not where
+        # the mapping or list it broke began.
+        what = "list" if "collection" in context else "mapping"
+        return SpecProblem(Location(path, seen.line + 1, seen.column + 1),
+                           f"invalid YAML: {problem}: this line is not indented like the "
+                           f"{what} it follows (which starts at line {at.line + 1})")
+    if problem == "mapping values are not allowed in this context":
+        problem = ("a ': ' here is not allowed (a key indented too far, or a value with "
+                   "': ' that needs quotes)")
     line, col = (at.line + 1, at.column + 1) if at is not None else (1, 1)
     text = f"{context}: {problem}" if context and problem else context or problem
     if seen is not None and at is not seen and (seen.line, seen.column) != (at.line, at.column):

@@ -134,6 +134,11 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
     Files that do not parse are left alone and reported together as SpecErrors.
     """
     root = config_path.parent
+    if not paths and not config_path.is_file():
+        from reconciler.errors import ConfigError
+
+        raise ConfigError(f"{config_path}: config file not found; fmt formats a repository's "
+                          "config and spec files (run it in one, or give --config FILE or PATHs)")
     config = [config_path] if config_path.is_file() else []
     targets = _expand(paths) if paths else config + default_paths(root)
     changed: list[str] = []

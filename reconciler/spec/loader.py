@@ -25,7 +25,7 @@ from reconciler.source.yamlio import (
 )
 from reconciler.spec.cache import ParseCache
 from reconciler.spec.render import render_paths
-from reconciler.spec.templating import Renderer
+from reconciler.spec.templating import Renderer, platform_names
 from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
 
 SPEC_SUFFIX = ".yaml"
@@ -122,12 +122,13 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
     platform = loaded.env.provider
     root = loaded.root
     files, problems = discover(root, warn)
-    renderer = Renderer(loaded.env.vars, loaded.env_name)
+    renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
     digest = hashlib.sha256()
     digest.update(b"reconciler.yaml\0" + loaded.path.read_bytes() + b"\0")
     cache = ParseCache.in_state_dir(loaded.state_dir)
     specs: list[Spec] = []
     docs: dict[str, Document] = {}
+    campaigns: list[Document] = []
     for f in files:
         raw = _read(f, problems)
         if raw is None:
@@ -139,15 +140,20 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
         doc.data = render_paths(doc, renderer, problems)
         spec, found = validate_document(f.kind, f.key, doc, platform)
         problems += found
+        if f.kind == "campaign":
+            campaigns.append(doc)
         if spec is not None:
             specs.append(spec)
             docs[spec.ref] = doc
     cache.save()
     audience_keys = [f.key for f in files if f.kind == "audience"]
+    # Reference checks read every parsed campaign, valid or not: a file with a field
+    # error shows its unknown audience keys in the same run.
+    problems += unknown_references(campaigns, audience_keys, platform)
     if platform == "localytics":
-        problems += cross_checks(specs, docs, audience_keys)
+        problems += cross_checks(specs, docs)
     else:
-        problems += stream_cross_checks(specs, docs, audience_keys)
+        problems += stream_cross_checks(specs, docs)
     if problems:
         raise SpecErrors(shown_from_cwd(problems, root))
     order = [spec_kind(platform, k) for k in KINDS]
@@ -210,11 +216,8 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
     return doc
 
 
-def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: list[str]
-                 ) -> list[SpecProblem]:
-    """Duplicate names and pinned ids within a kind; campaign audience keys that do not exist."""
-    from reconciler.source.problems import suggest
-
+def cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
+    """Duplicate names and pinned ids within a kind."""
     problems: list[SpecProblem] = []
     for kind in KINDS:
         for field, show in (("name", repr), ("id", str)):
@@ -232,41 +235,45 @@ def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: li
                         ))
                 else:
                     first[value] = s
+    return problems
+
+
+def unknown_references(campaigns: list[Document], audience_keys: list[str], platform: str
+                       ) -> list[SpecProblem]:
+    """Audience (Localytics) or segment (Stream) keys in campaign files that have no file.
+
+    Reads the rendered data, not a validated spec, so it works on files with other errors.
+    """
+    from reconciler.source.problems import suggest
+
     known = set(audience_keys)
-    for s in specs:
-        if s.kind != "campaign":
-            continue
-        refs = s.body.get("audiences", {}).get("target_rules", {}).get("audience", [])
+    word, field = ("audience", ("audiences", "target_rules", "audience"))
+    if platform == "stream":
+        word, field = "segment", ("segments",)
+    problems: list[SpecProblem] = []
+    for doc in campaigns:
+        refs: Any = doc.data
+        for step in field:
+            refs = refs.get(step) if isinstance(refs, dict) else None
         for i, ref in enumerate(refs if isinstance(refs, list) else []):
             if isinstance(ref, str) and ref not in known:
-                path = ("audiences", "target_rules", "audience", i)
                 problems.append(SpecProblem(
-                    docs[s.ref].location(path),
-                    f"unknown audience key {ref!r}: no file audiences/{ref}.yaml"
+                    doc.location((*field, i)),
+                    f"unknown {word} key {ref!r}: no file audiences/{ref}.yaml"
                     f"{suggest(ref, sorted(known))}",
                 ))
     return problems
 
 
-def stream_cross_checks(specs: list[Spec], docs: dict[str, Document], segment_keys: list[str]
-                        ) -> list[SpecProblem]:
-    """Campaign segment keys that have no file; two specs claiming one Stream id."""
-    from reconciler.source.problems import suggest
+def stream_cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
+    """Two specs claiming one Stream id."""
     from reconciler.spec.stream import stream_id
 
     problems: list[SpecProblem] = []
-    known = set(segment_keys)
     seen: dict[tuple[str, Any], Spec] = {}
     for s in specs:
         other = seen.setdefault((s.kind, s.pin_id or stream_id(s.key)), s)
         if other is not s:
             problems.append(SpecProblem(docs[s.ref].location(("id",)),
                                         f"{s.kind} id {s.pin_id or stream_id(s.key)} is also used by {other.path}"))
-        for i, ref in enumerate(s.body.get("segments") or ()):
-            if ref not in known:
-                problems.append(SpecProblem(
-                    docs[s.ref].location(("segments", i)),
-                    f"unknown segment key {ref!r}: no file audiences/{ref}.yaml"
-                    f"{suggest(ref, sorted(known))}",
-                ))
     return problems

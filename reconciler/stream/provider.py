@@ -29,6 +29,8 @@ START_ATTEMPTS = 3
 
 class StreamProvider(Provider):
     kinds = (KindInfo(SEGMENT, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
+    # Stream's message and channel templates: `{{ receiver.name }}`, `{{ sender.id }}`
+    template_names = frozenset({"receiver", "sender"})
     reach_kind = SEGMENT
 
     def __init__(self, client: StreamClient):
