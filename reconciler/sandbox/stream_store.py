@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from reconciler.sandbox.state import unusable
+
 RUN_SECONDS = 1.0  # how long the sandbox takes to "send" a campaign
 
 
@@ -39,7 +41,12 @@ class StreamStore:
         self.lock = threading.RLock()
         self.data: dict[str, Any] = {}
         if path.exists():
-            self.data = json.loads(path.read_text(encoding="utf-8") or "{}")
+            try:
+                self.data = json.loads(path.read_text(encoding="utf-8") or "{}")
+            except (ValueError, OSError) as e:  # UnicodeDecodeError is a ValueError
+                raise unusable(path, e) from None
+            if not isinstance(self.data, dict):
+                raise unusable(path, "not a JSON object")
         self.starts: dict[str, int] = {}  # "key/campaign id" → start calls performed
 
     def app(self, api_key: str) -> dict[str, Any]:

@@ -35,6 +35,8 @@ def describe(v: Any) -> str:
         return "nothing (an empty value)"
     if isinstance(v, dict | list):
         return f"a {kind}"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**20:
+        return f"{kind} with {len(str(abs(v))):,} digits"
     text = repr(v)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -145,5 +147,7 @@ def _message(e: Any, loc: list[str | int], path: list[str | int], rest: list[str
     msg = str(e["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
     got = e.get("input")
     if isinstance(got, int | float) and not isinstance(got, bool):
-        msg += f" (got {got})"
+        big = isinstance(got, int) and abs(got) >= 10**20
+        shown = f"a number with {len(str(abs(got))):,} digits" if big else f"{got}"
+        msg += f" (got {shown})"
     return f"{here}: {msg}" if here else msg

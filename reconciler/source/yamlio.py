@@ -249,10 +249,12 @@ class _Builder:
         cls = type(node)
         if cls is _yaml.ScalarNode:
             v = node.value
-            if not node.style:
-                v = resolve_plain(v)
-            elif node.tag == _CORE + "int" or node.tag == _CORE + "float":
-                v = resolve_plain(v)
+            try:
+                if not node.style or node.tag in (_CORE + "int", _CORE + "float"):
+                    v = resolve_plain(v)
+            except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
+                raise self._fail(node, f"number with {len(v):,} digits is too long for "
+                                       "any field") from None
             if self.templates is not None and type(v) is str and "{" in v:
                 self.templates.append(tuple(self.stack))
             return v

@@ -1,0 +1,38 @@
+"""The embedded sandbox's files in `.reconciler/`, and what to say when they are unusable.
+
+A damaged or foreign `sandbox.db` (or Stream's JSON file) is one error line
+that names the file and the way out, `reconciler sandbox reset`, which
+removes exactly these files (never the journal, ledger or cache beside them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.errors import ConfigError
+
+# Localytics' SQLite file with its WAL companions; Stream's JSON stores (embedded and
+# the one `sandbox serve` keeps beside its database).
+SANDBOX_FILES = ("sandbox.db", "sandbox.db-wal", "sandbox.db-shm", "sandbox-stream.json",
+                 "stream-sandbox.json")
+RESET = "reconciler sandbox reset"
+
+
+def unusable(path: Path, cause: BaseException | str) -> ConfigError:
+    """The one-line error for a sandbox file that cannot be used as the sandbox's."""
+    reason = str(cause).splitlines()[0][:200] if str(cause) else type(cause).__name__
+    return ConfigError(
+        f"{path}: the sandbox's data is damaged or not the sandbox's ({reason}); "
+        f"start it afresh with `{RESET}` (this deletes every object in the embedded sandbox)"
+    )
+
+
+def reset_files(state_dir: Path) -> list[Path]:
+    """Remove the embedded sandbox's files under `state_dir`; the ones removed."""
+    removed = []
+    for name in SANDBOX_FILES:
+        path = state_dir / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
