@@ -108,6 +108,17 @@ class Provider(ABC):
         """Whether prune may remove `live` at all (a sent message cannot be unsent)."""
         return True
 
+    def dangling_ids(self, spec: Spec, live: Mapping[str, Mapping[int | str, LiveObject]]
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Live ids written in `spec` (not keys) that name no live object, as
+        (path in the spec, message) pairs; the planner refuses the plan, located.
+
+        `live` maps each kind to its live objects by id. A raw id is the user's
+        promise that the object exists; only the live state can check it, and
+        sending a dangling id would fail in apply, or target nobody.
+        """
+        return []
+
     async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
         """What an ambiguous create of `payload` may have made, looked up before a retry."""
         return await self.find_by_name(kind, str(payload.get("name", "")))

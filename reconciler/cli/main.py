@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as e:
         if debug:
             raise
-        for line in e.lines():
-            click.echo(plain(line), err=True)  # messages may quote API text or file names
+        for line in e.lines():  # messages may quote API text or file names: one line each
+            click.echo(plain(line).replace("\n", "?"), err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)

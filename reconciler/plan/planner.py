@@ -85,6 +85,7 @@ async def build_plan(
 
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
+    _refuse_dangling_ids(provider, workspace, specs, by_id)
     changes: list[Change] = []
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
@@ -112,6 +113,19 @@ async def build_plan(
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     return plan
+
+
+def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[Spec],
+                        live: Mapping[str, Mapping[int | str, LiveObject]]) -> None:
+    """A PlanError with every raw live id in the specs that names nothing, at its line."""
+    from reconciler.spec.locate import locate
+
+    problems = [
+        f"{locate(workspace.loaded.root, spec.path, path)}: {message}"
+        for spec in specs for path, message in provider.dangling_ids(spec, live)
+    ]
+    if problems:
+        raise PlanError(problems[0], problems)
 
 
 def desired_payload(

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +63,10 @@ def discover(root: Path, warn: Callable[[str], None] = _stderr
         for rel in _walk(root, folder, real_root, problems):
             if not rel.endswith(SPEC_SUFFIX):
                 tip = " (rename it to .yaml)" if rel.endswith(".yml") else ""
-                warn(f"warning: {rel}: ignored, spec files end in .yaml{tip}")
+                warn(f"warning: {shown_name(rel)}: ignored, spec files end in .yaml{tip}")
+                continue
+            if not safe_name(rel):
+                problems.append(SpecProblem(Location(shown_name(rel), 1, 1), UNSAFE_NAME))
                 continue
             path = os.path.join(root, rel)
             if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
@@ -73,7 +78,41 @@ def discover(root: Path, warn: Callable[[str], None] = _stderr
             key = rel[len(folder) + 1: -len(SPEC_SUFFIX)]
             files.append(SpecFile(kind, key, rel, Path(path)))
     files.sort(key=lambda f: f.rel)
-    return files, problems
+    return files, problems + _same_keys(files)
+
+
+# Letters and digits of any script, `_`, then also `.` and `-`: no blanks, control,
+# format (zero-width, bidi) or combining characters (a decomposed NFD name), so a
+# key prints safely on a terminal or a workflow log line.
+_SAFE_SEGMENT = re.compile(r"\w[\w.-]*")
+UNSAFE_NAME = ("file name not allowed: spec file and folder names use letters, digits, "
+               "'_', '.' and '-' only (starting with a letter or digit); rename it")
+
+
+def safe_name(rel: str) -> bool:
+    """Whether every segment of a spec path is made of safe characters."""
+    return all(_SAFE_SEGMENT.fullmatch(part) for part in rel.split("/"))
+
+
+def shown_name(rel: str) -> str:
+    """A file name as it can be printed: anything outside printable ASCII escaped."""
+    return rel if rel.isascii() and rel.isprintable() else rel.encode(
+        "unicode_escape").decode("ascii")
+
+
+def _same_keys(files: list[SpecFile]) -> list[SpecProblem]:
+    """Keys of one kind that differ only by case or Unicode form: one file on macOS and
+    Windows checkouts, two on Linux, so which spec is meant depends on the machine."""
+    first: dict[tuple[str, str], SpecFile] = {}
+    problems = []
+    for f in files:
+        folded = unicodedata.normalize("NFKC", f.key).casefold()
+        other = first.setdefault((f.kind, folded), f)
+        if other is not f:
+            problems.append(SpecProblem(Location(f.rel, 1, 1), (
+                f"key {f.key!r} differs from {other.rel} only by case or Unicode form; "
+                "rename one of them")))
+    return problems
 
 
 def _inside(real: str, real_root: str) -> bool:
