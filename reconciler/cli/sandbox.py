@@ -75,6 +75,7 @@ def serve(
     from reconciler.sandbox.app import DEFAULT_APPS, create_app
     from reconciler.sandbox.faults import Faults
 
+    embedded = db_path is None
     db_path = db_path or embedded_db(config_path)
     try:
         app = create_app(
@@ -83,7 +84,7 @@ def serve(
                           rate_limit=rate_limit, seed=seed),
         )
     except sqlite3.Error as e:
-        raise unusable(db_path, e) from None
+        raise unusable(db_path, e, embedded) from None
     except OSError as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
     sock = _bind(host, port)
@@ -137,12 +138,13 @@ def sent(config_path: Path, env_name: str | None, db_path: Path | None, url: str
     from reconciler.render.json import dumps
     from reconciler.render.pushes import render_pushes
 
-    db_path = db_path or embedded_db(config_path)
-    pushes = _served_pushes(url, app_id) if url else _stored_pushes(db_path, app_id)
+    stored = db_path or embedded_db(config_path)
+    pushes = (_served_pushes(url, app_id) if url
+              else _stored_pushes(stored, app_id, embedded=db_path is None))
     click.echo(dumps(pushes) if as_json else render_pushes(pushes), nl=False)
 
 
-def _stored_pushes(db_path: Path, app_id: str | None) -> list[dict[str, Any]]:
+def _stored_pushes(db_path: Path, app_id: str | None, embedded: bool) -> list[dict[str, Any]]:
     from reconciler.sandbox.store import Store
 
     if not db_path.is_file():
@@ -151,11 +153,11 @@ def _stored_pushes(db_path: Path, app_id: str | None) -> list[dict[str, Any]]:
     try:
         store = Store(db_path)
     except sqlite3.Error as e:
-        raise unusable(db_path, e) from None
+        raise unusable(db_path, e, embedded) from None
     try:
         return store.pushes(app_id)
     except sqlite3.Error as e:
-        raise unusable(db_path, e) from None
+        raise unusable(db_path, e, embedded) from None
     finally:
         store.close()
 

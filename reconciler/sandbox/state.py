@@ -18,13 +18,17 @@ SANDBOX_FILES = ("sandbox.db", "sandbox.db-wal", "sandbox.db-shm", "sandbox-stre
 RESET = "reconciler sandbox reset"
 
 
-def unusable(path: Path, cause: BaseException | str) -> ConfigError:
-    """The one-line error for a sandbox file that cannot be used as the sandbox's."""
+def unusable(path: Path, cause: BaseException | str, embedded: bool = True) -> ConfigError:
+    """The one-line error for a sandbox file that cannot be used as the sandbox's.
+
+    `embedded`: the file is the one in `.reconciler/` that `sandbox reset` removes;
+    otherwise (`serve --db FILE`) the way out is another file.
+    """
     reason = str(cause).splitlines()[0][:200] if str(cause) else type(cause).__name__
-    return ConfigError(
-        f"{path}: the sandbox's data is damaged or not the sandbox's ({reason}); "
-        f"start it afresh with `{RESET}` (this deletes every object in the embedded sandbox)"
-    )
+    way_out = (f"start it afresh with `{RESET}` (this deletes every object in the embedded "
+               "sandbox)" if embedded else "give another --db FILE, or delete this one")
+    return ConfigError(f"{path}: the sandbox's data is damaged or not the sandbox's "
+                       f"({reason}); {way_out}")
 
 
 def reset_files(state_dir: Path) -> list[Path]:

@@ -134,10 +134,10 @@ def marked_problem(e: Any, path: str) -> SpecProblem:
     if context.startswith("while parsing a block") and seen is not None and at is not None:
         # An indentation slip: the faulty line is where the parser stopped, not where
         # the mapping or list it broke began.
-        what = "list" if "collection" in context else "mapping"
+        what = "list item or key" if "collection" in context else "key"
         return SpecProblem(Location(path, seen.line + 1, seen.column + 1),
-                           f"invalid YAML: {problem}: this line is not indented like the "
-                           f"{what} it follows (which starts at line {at.line + 1})")
+                           f"invalid YAML: bad indentation: this line lines up with no "
+                           f"{what} above it ({problem})")
     if problem == "mapping values are not allowed in this context":
         problem = ("a ': ' here is not allowed (a key indented too far, or a value with "
                    "': ' that needs quotes)")
