@@ -242,3 +242,11 @@ def test_raw_audience_ids_are_checked_against_live_audiences(repo: Path) -> None
     path.write_text(spec.replace("audience: [lapsed-buyers]", f"audience: [{live_id}]"))
     code, out, err = run_cli(["plan"], repo)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("content", [b'{"format_version": ' + b"1" * 5000 + b"}",
+                                     b"[" * 100_000 + b"]" * 100_000])
+def test_a_plan_file_json_cannot_hold_is_one_line(repo: Path, content: bytes) -> None:
+    (repo / "saved.json").write_bytes(content)
+    line = one_error_line(*run_cli(["apply", "saved.json", "--auto-approve"], repo))
+    assert line.startswith("error: saved.json: not a plan file")
