@@ -18,6 +18,7 @@ import pytest
 
 from reconciler.source.yamlio import load_document
 from tests.helpers import make_repo, run_cli
+from tests.stream_repo import StreamRepo, segment, stream_campaign
 
 
 def one_error_line(code: int, out: str, err: str) -> str:
@@ -250,3 +251,36 @@ def test_a_plan_file_json_cannot_hold_is_one_line(repo: Path, content: bytes) ->
     (repo / "saved.json").write_bytes(content)
     line = one_error_line(*run_cli(["apply", "saved.json", "--auto-approve"], repo))
     assert line.startswith("error: saved.json: not a plan file")
+
+
+# --- Stream: its template names pass, others are located errors; its sandbox file too ----
+
+
+def stream_repo(root: Path) -> StreamRepo:
+    repo = StreamRepo(root, "sandbox", 0, "")
+    repo.put("segment", "norway", segment("Norway"))
+    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"],
+                                                  text="Hi {{ reciever.name }}"))
+    return repo
+
+
+def test_stream_template_names_have_did_you_mean(tmp_path: Path) -> None:
+    repo = stream_repo(tmp_path)
+    run = repo.run("validate")
+    assert run.code == 1 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines() == [
+        "campaigns/hello.yaml:6:3: undefined template variable 'reciever' (did you mean "
+        "receiver? templates see 'vars', 'env', 'receiver', 'sender')"]
+
+
+def test_a_damaged_stream_sandbox_is_one_line(tmp_path: Path) -> None:
+    repo = stream_repo(tmp_path)
+    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"]))
+    (repo.root / ".reconciler").mkdir()
+    (repo.root / ".reconciler" / "stream-sandbox.json").write_bytes(b"\xff{not json")
+    run = repo.run("plan")
+    line = one_error_line(run.code, run.stdout, run.stderr)
+    assert line.startswith("error: .reconciler/stream-sandbox.json: the sandbox's data is "
+                           "damaged") and "reconciler sandbox reset" in line
+    assert repo.run("sandbox", "reset").code == 0
+    assert repo.run("plan").code == 0
