@@ -286,7 +286,8 @@ def unknown_references(campaigns: list[Document], audience_keys: list[str], plat
     from reconciler.source.problems import suggest
 
     known = set(audience_keys)
-    word, field = ("audience", ("audiences", "target_rules", "audience"))
+    field: tuple[str, ...]
+    word, field = "audience", ("audiences", "target_rules", "audience")
     if platform == "stream":
         word, field = "segment", ("segments",)
     problems: list[SpecProblem] = []
