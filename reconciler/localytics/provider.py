@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.describe import Context
 from reconciler.errors import TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
 from reconciler.localytics.normalize import (
@@ -17,6 +18,7 @@ from reconciler.localytics.normalize import (
     comparable_audience,
     comparable_campaign,
 )
+from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.spec.workspace import Spec
 
@@ -171,6 +173,12 @@ class LocalyticsProvider(Provider):
             "user_count": sum(int(c.get("user_count") or 0) for c in counts if c),
             "has_push": sum(int(c.get("has_push") or 0) for c in counts if c),
         }
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.localytics.words import describe_audience, describe_campaign
+
+        describe = describe_audience if kind == AUDIENCE else describe_campaign
+        return describe(payload, context)
 
     def lint(
         self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,

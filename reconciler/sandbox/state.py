@@ -11,10 +11,11 @@ from pathlib import Path
 
 from reconciler.errors import ConfigError
 
-# Localytics' SQLite file with its WAL companions; Stream's JSON stores (embedded and
-# the one `sandbox serve` keeps beside its database).
-SANDBOX_FILES = ("sandbox.db", "sandbox.db-wal", "sandbox.db-shm", "sandbox-stream.json",
-                 "stream-sandbox.json")
+# Localytics' SQLite file, then Stream's (embedded, and the one `sandbox serve` keeps
+# beside its database), each with its WAL companions.
+SANDBOX_FILES = tuple(f"{name}{suffix}" for name in ("sandbox.db", "stream-sandbox.db",
+                                                     "sandbox-stream.db")
+                      for suffix in ("", "-wal", "-shm"))
 RESET = "reconciler sandbox reset"
 
 
