@@ -99,6 +99,11 @@ class Provider(ABC):
     kinds: tuple[KindInfo, ...]
     # Keys the server computes at any depth (ids, timestamps, counts): never a user's.
     server_fields: frozenset[str] = frozenset()
+    # Root names of the platform's own template language (Stream fills `{{ receiver.name }}`
+    # per recipient). Spec rendering hands a `{{ … }}` starting with one of these to the
+    # platform verbatim; any other name that is not `vars` or `env` is a validate error,
+    # since a platform without such variables would show the braces to users.
+    template_names: frozenset[str] = frozenset()
     reach_kind: str = "audience"  # the kind whose live counts give a campaign's reach
 
     def kind(self, name: str) -> KindInfo:
@@ -124,6 +129,17 @@ class Provider(ABC):
     def removable(self, live: LiveObject) -> bool:
         """Whether prune may remove `live` at all (a sent message cannot be unsent)."""
         return True
+
+    def dangling_ids(self, spec: Spec, live: Mapping[str, Mapping[int | str, LiveObject]]
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Live ids written in `spec` (not keys) that name no live object, as
+        (path in the spec, message) pairs; the planner refuses the plan, located.
+
+        `live` maps each kind to its live objects by id. A raw id is the user's
+        promise that the object exists; only the live state can check it, and
+        sending a dangling id would fail in apply, or target nobody.
+        """
+        return []
 
     async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
         """What an ambiguous create of `payload` may have made, looked up before a retry."""
@@ -269,3 +285,20 @@ class Provider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+# Platform name (an env's `provider:`) → its Provider class, imported only when asked for.
+PROVIDER_CLASSES: dict[str, str] = {
+    "localytics": "reconciler.localytics.provider:LocalyticsProvider",
+    "stream": "reconciler.stream.provider:StreamProvider",
+}
+
+
+def provider_class(platform: str) -> type[Provider]:
+    """The Provider class of `platform`, for class-level facts (`template_names`) without
+    opening a client."""
+    import importlib
+
+    module, attr = PROVIDER_CLASSES[platform].split(":")
+    cls: type[Provider] = getattr(importlib.import_module(module), attr)
+    return cls

@@ -55,9 +55,22 @@ FOREIGN = [
 ]
 
 
+def _first_name(source: str) -> str:
+    return source[3:].split(".")[0].split("(")[0].split(" ")[0].strip()
+
+
 @pytest.mark.parametrize("source", FOREIGN)
 def test_foreign_expressions_pass_through_unevaluated(source: str) -> None:
-    assert renderer().render(source) == source
+    """Names a platform declares (`Provider.template_names`) are handed over as written."""
+    declared = frozenset({_first_name(source)})
+    assert Renderer({"store_name": "Acme"}, "sandbox", lambda: declared).render(source) == source
+
+
+@pytest.mark.parametrize("source", FOREIGN)
+def test_undeclared_foreign_expressions_are_refused(source: str) -> None:
+    """Without the declaration Jinja sees them: undefined or forbidden, never evaluated."""
+    with pytest.raises(TemplateProblem):
+        renderer().render(source)
 
 
 # What Jinja does evaluate (our context, literals, statements) is sandboxed.

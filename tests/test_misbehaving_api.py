@@ -33,6 +33,8 @@ from tests.repo import Repo, campaign
 # mode → words the one-line error must contain
 BROKEN = {
     "malformed_json": "not JSON",
+    "deep_json": "not JSON we can read",
+    "huge_int": "not JSON we can read",
     "html_500": "500",
     "html_200": "not JSON",
     "empty_200": "empty response body",
@@ -158,7 +160,8 @@ def test_a_create_answered_without_its_object_is_adopted_not_repeated(
     assert sorted(c["name"] for c in api.campaigns.values()) == ["A", "B", "C", "D"]
 
 
-@pytest.mark.parametrize("mode", ["total_low", "repeat_page", "campaign_not_object", "bad_id"])
+@pytest.mark.parametrize("mode", ["total_low", "repeat_page", "campaign_not_object", "bad_id",
+                                  "deep_json", "huge_int"])
 def test_the_cli_prints_one_line_and_exits_1(mode: str, api: MisbehavingAPI,
                                              tmp_path: Path) -> None:
     api.mode = mode

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from reconciler.sendtest.content import content_of, select
 from reconciler.sendtest.ledger import Ledger, Sent, batch_request_id, message_id
 from reconciler.sendtest.run import SendJob, send_tests
 from reconciler.spec import Spec
+from tests.misbehaving_api import QuietHTTPServer
 
 customer_ids = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() == s and s)
 
@@ -163,7 +164,7 @@ class _Duplicate(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def duplicate_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Duplicate)
+    server = QuietHTTPServer(("127.0.0.1", 0), _Duplicate)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -74,7 +74,7 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # torn, or numbers/nesting JSON cannot hold
             continue
         if isinstance(entry, dict):
             entries.append(entry)

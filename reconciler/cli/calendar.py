@@ -36,6 +36,10 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
     from reconciler.localytics.sendings import sendings
     from reconciler.preview.render import PreviewError, png
 
+    if out is not None:
+        from reconciler.cli.outpaths import check_writable
+
+        check_writable(out, config_path, "--out")
     loaded, workspace = load(config_path, env_name)
     now = datetime.now(UTC)
     first: date = start.date() if start else now.date()

@@ -52,6 +52,9 @@ def comment(env_name: str, config_path: Path, fork: bool, validate_exit: int | N
     if out is None:
         click.echo(body, nl=False)
     else:
+        from reconciler.cli.outpaths import check_writable
+
+        check_writable(out, config_path, "--out")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(body, encoding="utf-8")
 

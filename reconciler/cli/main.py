@@ -17,6 +17,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.render.safe import plain
 
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",
@@ -94,13 +95,16 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as e:
         if debug:
             raise
-        from reconciler.render.safe import plain
-
-        for line in e.lines():
-            click.echo(plain(line), err=True)  # messages may quote API text
+        for line in e.lines():  # messages may quote API text or file names: one line each
+            click.echo(plain(line).replace("\n", "?"), err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)
+        sys.exit(1)
+    except click.UsageError as e:
+        from reconciler.cli.usage import usage_line
+
+        click.echo(plain(usage_line(e)), err=True)
         sys.exit(1)
     except click.ClickException as e:
         e.show()

@@ -93,6 +93,11 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
         hint = suggest(config.default_env, list(config.envs))
         raise ConfigError(f"{where}: default_env {config.default_env!r} is not one of envs "
                           f"({', '.join(sorted(config.envs))}){hint}")
+    state = path.parent / ".reconciler"
+    if state.exists() and not state.is_dir():
+        raise ConfigError(f"{relpath(state, Path.cwd())}: is a file, but reconciler keeps its "
+                          "state in a folder of that name (sandbox, journal, caches); move "
+                          "the file away")
     single = next(iter(config.envs)) if len(config.envs) == 1 else None
     name = env_name or config.default_env or single
     if name is None:

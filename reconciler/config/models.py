@@ -66,7 +66,8 @@ class EnvConfig(_Strict):
     push_api_url: str | None = Field(
         None, description="Transactional Push API base URL (send-test)."
     )
-    org_id: int = Field(0, description="Localytics organization id (required for localytics).")
+    org_id: int = Field(0, ge=0, le=2**63 - 1,  # an integer JSON, URLs and SQLite all hold
+                        description="Localytics organization id (required for localytics).")
     app_id: str = Field("", description="Localytics app key (required for localytics).")
     api_key: str | None = Field(
         None, description="Stream API key (provider stream; public, the secret comes from "

@@ -162,6 +162,22 @@ class LocalyticsProvider(Provider):
                 raise
 
     # --- translation -----------------------------------------------------
+    def dangling_ids(self, spec: Spec, live: Mapping[str, Mapping[int | str, LiveObject]]
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Raw audience ids in a campaign's target_rules that no live audience has."""
+        if spec.kind != CAMPAIGN:
+            return []
+        rules = (spec.body.get("audiences") or {}).get("target_rules") or {}
+        refs = rules.get("audience") if isinstance(rules, dict) else None
+        audiences = live.get(AUDIENCE, {})
+        return [
+            (("audiences", "target_rules", "audience", i),
+             f"audience id {ref} is not a live audience of this app (deleted, or another "
+             "app's?); name an audience file's key, or a live id")
+            for i, ref in enumerate(refs if isinstance(refs, list) else [])
+            if isinstance(ref, int) and not isinstance(ref, bool) and ref not in audiences
+        ]
+
     def payload(self, spec: Spec, ids: Mapping[str, int]) -> dict[str, Any]:
         body = copy.deepcopy(dict(spec.body))
         if spec.kind == CAMPAIGN:

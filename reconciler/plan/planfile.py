@@ -54,8 +54,9 @@ def load(path: Path) -> Plan:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StalePlanError(f"{path}: plan file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise StalePlanError(f"{path}: not a plan file ({e})") from None
+    except (ValueError, RecursionError) as e:  # not JSON, not UTF-8, 5,000-digit ints, too deep
+        raise StalePlanError(f"{path}: not a plan file ({str(e)[:200] or 'nested too deep'})"
+                             ) from None
     if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION or "saved" not in doc:
         raise StalePlanError(f"{path}: not a saved plan of format_version {FORMAT_VERSION}")
     if doc.get("checksum") != _checksum({k: v for k, v in doc.items() if k != "checksum"}):

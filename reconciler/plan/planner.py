@@ -41,7 +41,13 @@ def select(workspace: Workspace, targets: Iterable[str]) -> list[Spec]:
         for s in hits:
             chosen[s.ref] = s
     if unknown:
-        raise PlanError(f"--target: no spec with key {', '.join(map(repr, unknown))}")
+        from reconciler.source.problems import suggest
+
+        keys = sorted({s.key for s in workspace.specs})
+        raise PlanError("--target", [
+            f"--target: no spec with key {t!r}{suggest(t.partition(':')[2] or t, keys)}"
+            for t in unknown
+        ])
     queue = list(chosen.values())
     while queue:
         for ref in queue.pop().depends_on:
@@ -82,6 +88,7 @@ async def build_plan(
 
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
+    _refuse_dangling_ids(provider, workspace, specs, by_id)
     known = _known(provider, workspace, matchings, live)
     changes: list[Change] = []
     for k in kinds:
@@ -113,6 +120,19 @@ async def build_plan(
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     return plan
+
+
+def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[Spec],
+                        live: Mapping[str, Mapping[int | str, LiveObject]]) -> None:
+    """A PlanError with every raw live id in the specs that names nothing, at its line."""
+    from reconciler.spec.locate import locate
+
+    problems = [
+        f"{locate(workspace.loaded.root, spec.path, path)}: {message}"
+        for spec in specs for path, message in provider.dangling_ids(spec, live)
+    ]
+    if problems:
+        raise PlanError(problems[0], problems)
 
 
 def desired_payload(

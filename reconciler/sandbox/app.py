@@ -9,6 +9,7 @@ a lifespan hook, because the ASGI transport never runs lifespan events.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from reconciler import __version__
 from reconciler.sandbox import admin, audiences, campaigns, push
 from reconciler.sandbox.faults import FaultMiddleware, Faults
 from reconciler.sandbox.protocol import EXCEPTION_HANDLERS
+from reconciler.sandbox.state import unusable
 from reconciler.sandbox.store import Store
 
 DEFAULT_APPS: tuple[tuple[int, str], ...] = ((1, "demo-app"),)
@@ -85,7 +87,21 @@ def stream_db_path(db_path: Path) -> Path:
 
 
 class _SandboxTransport(httpx.ASGITransport):
-    """ASGI transport that closes the sandbox database when the client closes."""
+    """ASGI transport that closes the sandbox database when the client closes.
+
+    A database that opened but turns out damaged or foreign mid-run (a missing
+    column, a corrupt page) is the same one error line as at open.
+    """
+
+    def __init__(self, app: FastAPI, db_path: Path) -> None:
+        super().__init__(app=app)
+        self.db_path = db_path
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except sqlite3.Error as e:
+            raise unusable(self.db_path, e) from None
 
     async def aclose(self) -> None:
         self.app.state.store.close()  # type: ignore[attr-defined]
@@ -98,4 +114,8 @@ def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncB
     port is opened, and the credentials are the defaults (`sandbox`/`sandbox`).
     Closing the client closes the database.
     """
-    return _SandboxTransport(app=create_app(db_path, apps=[(org_id, app_id)]))
+    try:
+        app = create_app(db_path, apps=[(org_id, app_id)])
+    except sqlite3.Error as e:
+        raise unusable(db_path, e) from None
+    return _SandboxTransport(app, db_path)

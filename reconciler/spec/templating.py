@@ -13,7 +13,7 @@ import difflib
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -145,19 +145,28 @@ _PLAIN_VALUE = (str, int, float)
 _RAW_OR_EXPR = re.compile(
     r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})|\{\{(.*?)\}\}", re.DOTALL
 )
-_NAME_FIRST = re.compile(r"\s*-?\s*[A-Za-z_]")  # `{{ receiver.name }}`, not `{{ 'x' * 9 }}`
+_NAME_FIRST = re.compile(r"\s*-?\s*([A-Za-z_]\w*)")  # `{{ receiver.name }}`, not `{{ 'x' * 9 }}`
 _OURS = re.compile(r"(?<![\w.])(vars|env)(?![\w])")
 _MISSING_ATTR = re.compile(r"has no attribute '([^']*)'")
 _UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
 
 
 class Renderer:
-    """Renders strings with context `vars` and `env`; caches compiled templates."""
+    """Renders strings with context `vars` and `env`; caches compiled templates.
+
+    `platform_names` gives the root names of the platform's own template variables
+    (`Provider.template_names`); it is called only when a template has an expression
+    that is not ours, so most runs never import the provider. `run_seconds` is the
+    whole run's template time budget, on top of each value's own.
+    """
 
     def __init__(self, variables: Mapping[str, Any], env_name: str,
+                 platform_names: Callable[[], frozenset[str]] = frozenset,
                  run_seconds: float = MAX_RUN_SECONDS):
         self.vars = dict(variables)
         self.env_name = env_name
+        self._platform_names = platform_names
+        self._names: frozenset[str] | None = None
         self._run_seconds = run_seconds
         self._left = run_seconds  # of the run's template time budget
         self._jinja: Any = None
@@ -175,7 +184,7 @@ class Renderer:
         fast = self._simple(source)
         if fast is not None:
             return fast
-        source = protect_foreign(source)
+        source = protect_foreign(source, self._passthrough)
         from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
         from jinja2.exceptions import SecurityError
 
@@ -264,25 +273,52 @@ class Renderer:
                     f"({tip}env {self.env_name!r} defines vars: {known})")
         m = _UNDEFINED_NAME.search(message)
         if m:
-            return (f"undefined template variable {m.group(1)!r} "
-                    "(templates see only 'vars' and 'env')")
+            name = m.group(1)
+            platform = sorted(self._passthrough())
+            choices = [f"vars.{v}" for v in self.vars] + ["env"] + platform
+            hint = difflib.get_close_matches(f"vars.{name}" if name in self.vars else name,
+                                             choices, n=1, cutoff=0.6)
+            if not hint:
+                hint = difflib.get_close_matches(name, list(self.vars), n=1)
+                hint = [f"vars.{hint[0]}"] if hint else []
+            tip = f"did you mean {hint[0]}? " if hint else ""
+            seen = ", ".join(["'vars'", "'env'", *(f"'{n}'" for n in platform)])
+            return f"undefined template variable {name!r} ({tip}templates see {seen})"
         return f"undefined template variable: {message}"
 
+    def _passthrough(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(self._platform_names())
+        return self._names
 
-def protect_foreign(source: str) -> str:
-    """Wrap every `{{ name… }}` that names neither `vars` nor `env` in `{% raw %}`.
 
-    Platforms have template languages of their own (Stream renders
-    `{{ receiver.name }}` per recipient), so spec-time rendering resolves only
-    our context and hands any other expression to the platform verbatim,
-    without users writing `{% raw %}`. Existing raw blocks are left alone.
+def platform_names(loaded: Any) -> Callable[[], frozenset[str]]:
+    """The template names of the env's platform (`Provider.template_names`), looked up
+    on first use: the provider module is imported only for a foreign expression."""
+    def names() -> frozenset[str]:
+        from reconciler.provider import provider_class
+
+        return provider_class(loaded.env.provider).template_names
+
+    return names
+
+
+def protect_foreign(source: str, platform_names: Callable[[], frozenset[str]]) -> str:
+    """Wrap every `{{ name… }}` whose first name is the platform's in `{% raw %}`.
+
+    Platforms may have template languages of their own (Stream renders
+    `{{ receiver.name }}` per recipient), so spec-time rendering hands those
+    expressions to the platform verbatim, without users writing `{% raw %}`.
+    An expression naming `vars` or `env`, or any other name, is Jinja's to
+    render (an unknown name is then an error). Existing raw blocks are left alone.
     """
     def wrap(m: re.Match[str]) -> str:
         if m.group(1) is not None:
             return m.group(0)
         expr = _strip_strings(m.group(2))
-        if not _NAME_FIRST.match(expr) or _OURS.search(expr):
-            return m.group(0)  # ours, or a literal expression: Jinja decides (and limits)
+        first = _NAME_FIRST.match(expr)
+        if not first or _OURS.search(expr) or first.group(1) not in platform_names():
+            return m.group(0)  # ours, a literal, or unknown: Jinja decides (and limits)
         return "{% raw %}" + m.group(0) + "{% endraw %}"
 
     return _RAW_OR_EXPR.sub(wrap, source)
