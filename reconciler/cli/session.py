@@ -61,7 +61,7 @@ async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[P
         api_url, env.org_id, env.app_id, auth=credentials(loaded), caller=caller,
         timeout=env.timeout, transport=transport, env_name=loaded.env_name,
     )
-    provider = LocalyticsProvider(client)
+    provider = LocalyticsProvider(client, audience_key=env.audience_key)
     try:
         yield provider
     finally:

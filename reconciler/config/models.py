@@ -72,6 +72,12 @@ class EnvConfig(_Strict):
         default_factory=list,
         description="Customer ids (strings) that send-test sends to when --to is not given.",
     )
+    audience_key: Literal["audience", "audiences"] = Field(
+        "audience",
+        description="Localytics: the key of `audiences.target_rules` that saved audiences are "
+        "written under: `audience` (the OpenAPI) or `audiences` (the vendor's campaign script). "
+        "Both are read either way.",
+    )
     cache: bool = Field(
         False,
         description="Reuse live campaign details from .reconciler/cache/ while their "

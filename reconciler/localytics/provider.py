@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.config import EnvConfig, SafetyConfig
-from reconciler.errors import TransportError
+from reconciler.errors import ApiError, TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
 from reconciler.localytics.normalize import (
+    AUDIENCE_KEYS,
     SERVER_FIELDS,
     comparable_audience,
     comparable_campaign,
+    saved_audiences,
 )
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.spec.workspace import Spec
@@ -30,8 +32,14 @@ class LocalyticsProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
 
-    def __init__(self, client: LocalyticsClient):
+    def __init__(self, client: LocalyticsClient, audience_key: str = "audience"):
+        """`audience_key`: under which key of `target_rules` saved audiences are written
+        (the env's choice; the OpenAPI says `audience`, the vendor's script `audiences`).
+        Both are read whatever it is."""
+        if audience_key not in AUDIENCE_KEYS:
+            raise ValueError(f"audience_key must be one of {AUDIENCE_KEYS}, not {audience_key!r}")
         self.client = client
+        self.audience_key = audience_key
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -71,8 +79,11 @@ class LocalyticsProvider(Provider):
         records on the page after the last (a `total_records` that lies low)
         fail loudly instead. Pages 1 and 2 are fetched together, so checking
         the page after the last costs no extra round trip on small listings.
+        The page after the last may answer 404 (as the OpenAPI documents) or an
+        empty page; a 404 inside the listing leaves the counts short and fails.
         """
-        first, second = await asyncio.gather(fetch(1), fetch(2))
+        first_page, fetch = fetch, _past_last_is_empty(fetch)  # page 1 is never past the last
+        first, second = await asyncio.gather(first_page(1), fetch(2))
         total, rows = _page(first)
         pages = max(1, math.ceil(total / len(rows))) if rows else 1
         if pages > MAX_PAGES:
@@ -82,8 +93,9 @@ class LocalyticsProvider(Provider):
             )
         later = [second, *await asyncio.gather(*(fetch(p) for p in range(3, pages + 2)))]
         for page in later[:pages - 1]:
-            rows.extend(_page(page)[1])
-        beyond = len(_page(later[pages - 1])[1])
+            rows.extend(_page(page)[1] if page is not None else [])  # a 404 within: counts differ
+        past = later[pages - 1]
+        beyond = len(_page(past)[1]) if past is not None else 0
         ids = [r["id"] for r in rows]
         if len(set(ids)) != len(ids) or len(rows) != total or beyond:
             extra = f", {beyond} more past the last page" if beyond else ""
@@ -119,9 +131,10 @@ class LocalyticsProvider(Provider):
         if spec.kind == CAMPAIGN:
             rules = (body.get("audiences") or {}).get("target_rules") or {}
             if isinstance(rules.get("audience"), list):
-                rules["audience"] = [
+                refs = rules.pop("audience")
+                rules[self.audience_key] = [
                     ids.get(f"{AUDIENCE}:{a}", f"<{AUDIENCE}:{a}>") if isinstance(a, str) else a
-                    for a in rules["audience"]
+                    for a in refs
                 ]
             creatives = body.get("creatives")
             if isinstance(creatives, list) and len(creatives) == 1:
@@ -139,13 +152,19 @@ class LocalyticsProvider(Provider):
     def is_live(self, live: LiveObject) -> bool:
         return live.kind == CAMPAIGN and live.status == "active"
 
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The campaign as a draft: written and verified before `activate` PUTs it active."""
+        if kind != CAMPAIGN or payload.get("status") != "active":
+            return None
+        return {**copy.deepcopy(dict(payload)), "status": "draft"}
+
     def reach(
         self, payload: Mapping[str, Any], audiences: Mapping[int, LiveObject]
     ) -> dict[str, Any] | None:
         target = payload.get("audiences") or {}
         if target.get("campaign_type") == "everyone":
             return {"everyone": True}
-        ids = (target.get("target_rules") or {}).get("audience")
+        ids = saved_audiences(target.get("target_rules"))
         if target.get("campaign_type") != "saved_audience" or not isinstance(ids, list):
             return None
         counts = [audiences[i].reach for i in ids if isinstance(i, int) and i in audiences]
@@ -191,13 +210,28 @@ class LocalyticsProvider(Provider):
 
     def _campaign(self, raw: Any, what: str = "campaign read") -> LiveObject:
         raw = _record(raw, CAMPAIGN, what)
-        target = (raw.get("audiences") or {}).get("target_rules") or {}
-        targets = tuple(a for a in target.get("audience") or () if isinstance(a, int))
+        target = (raw.get("audiences") or {}).get("target_rules")
+        targets = tuple(a for a in saved_audiences(target) or () if isinstance(a, int))
         return LiveObject(
             kind=CAMPAIGN, id=int(raw["id"]), name=str(raw.get("name", "")),
             updated_at=raw.get("updated_at"), body=comparable_campaign(raw), raw=raw,
             targets=targets, status=raw.get("status"),
         )
+
+
+def _past_last_is_empty(fetch: Any) -> Any:
+    """`fetch`, with a 404 answered as None: the OpenAPI documents 404 for a page past
+    the last. Whether None was past the last or within is judged by the counts."""
+
+    async def fetched(page: int) -> dict[str, Any] | None:
+        try:
+            return await fetch(page)
+        except ApiError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    return fetched
 
 
 def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:

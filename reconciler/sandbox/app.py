@@ -50,6 +50,7 @@ def create_app(
     app.state.credentials = (api_key, api_secret)
     app.state.stats = admin.RequestStats()
     app.state.rejected = {}
+    app.state.answers = admin.default_answers()
     app.state.push_limiter = push.RateLimiter()
     routers = [m.router for m in (campaigns, audiences, push, admin)]
     for router in routers:

@@ -84,6 +84,8 @@ def _check_audiences(
     if kind == "new_audience":
         check_audience_definition(p, rules, "audiences.target_rules")
         return []
+    if "audiences" in rules and "audience" not in rules:
+        rules["audience"] = rules.pop("audiences")  # the vendor script's plural, kept as one
     ids = p.items(rules, "audience", "audiences.target_rules", required=True, nonempty=True)
     if not ids:
         return []
