@@ -17,10 +17,13 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.spec.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,23 @@ class Provider(ABC):
         checks across objects, such as the daily push cap).
         """
         return {}
+
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        """The rows of `reconciler doctor`: this platform's assumptions, checked live.
+
+        Read-only unless `write`, which may create a draft probe that reaches
+        nobody (named by `reconciler.doctor.probe_name`), read it back and
+        delete it. A check's `choices` record documented forms the account
+        uses; the provider is opened with them next time. Optional: a
+        provider with no checks returns none, and doctor then reports nothing
+        to check.
+        """
+        return []
+
+    def plan_notes(self) -> list[str]:
+        """Lines the plan shows about how this env is read or written, e.g. a doctor
+        finding in use. Optional."""
+        return []
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -105,6 +105,7 @@ async def build_plan(
         target_args=workspace.loaded.cli_args(),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
+    plan.notes = provider.plan_notes()
     return plan
 
 

@@ -73,6 +73,7 @@ def _tail(plan: Plan) -> str:
         lines.append("")
     for r in plan.refusals:
         lines.append(f"> [!CAUTION]\n> apply will refuse: {md(r)}\n")
+    lines += [f"<sub>note: {md(n)}</sub>\n" for n in plan.notes]
     if plan.unmanaged:
         lines.append(f"<sub>{len(plan.unmanaged)} unmanaged live object(s) are not touched.</sub>")
     lines.append(f"\n<sub>{md(summary_line(plan))}</sub>\n")

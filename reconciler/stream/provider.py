@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.calls import send_once
 from reconciler.errors import ReconcilerError
@@ -21,6 +21,9 @@ from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
 from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
+
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
 
 SEGMENT, CAMPAIGN = "segment", "campaign"
 REPLACED_BY = ("type", "all_users", "all_sender_channels")  # not updatable in place
@@ -144,6 +147,11 @@ class StreamProvider(Provider):
             return self._campaign(raw) if raw.get("status") != "draft" else None
 
         return await send_once(start, started, START_ATTEMPTS)
+
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.stream.doctor import stream_checks
+
+        return await stream_checks(self, write)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
