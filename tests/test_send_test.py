@@ -181,7 +181,18 @@ BAD_INPUT = {
                         "env 'test' has no push_api_url"),
     "no credentials": (("send-test", "spring"), {"LOCALYTICS_API_KEY": ""},
                        "needs credentials"),
+    "empty alert body": (("send-test", "quiet"), {},
+                         "campaign 'quiet' creative A has no push_message: the Push API "
+                         "refuses a push with an empty alert body"),
 }
+
+
+def quiet() -> dict[str, Any]:
+    """A campaign whose only creative has a title and no message: valid for the
+    Campaigns API, but its alert body would be empty."""
+    doc = campaign("Quiet")
+    del doc["creatives"][0]["build_attributes"]["push_message"]
+    return doc
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
@@ -194,6 +205,7 @@ def test_bad_input_is_one_error_line_and_no_call(case: str, repo: Repo, sandbox_
     repo.env_extra = {k: v for k, v in repo.env_extra.items() if v is not None}
     repo.write_config()
     repo.put("audience", "buyers", audience("Buyers"))
+    repo.put("campaign", "quiet", quiet())
     calls = push_calls(sandbox_server)
     run = cli(repo, *args, env=env)
     assert run.code == 1
