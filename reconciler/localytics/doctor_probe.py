@@ -38,7 +38,7 @@ async def probe_checks(provider: LocalyticsProvider, audience_id: int | None) ->
                                {"audience_key": "audience"})]
     second = await _probe(provider, audience_id, "audiences")
     plural = second.ids_kept(audience_id)
-    checks.append(second.deleted)
+    checks += [second.created, second.fields, second.deleted]
     said = (f"written under audience: {'kept' if stuck else 'dropped'}, answered under "
             f"{answered or 'no key'}; written under audiences: "
             f"{'kept' if plural else 'dropped'}")
