@@ -41,7 +41,7 @@ def server(tmp_path_factory):
 @pytest.fixture
 def bare(server, repo_on):
     """The module's server with default knobs, and a repo on a fresh, empty app of it."""
-    server.answers(audience_key="audience", past_last_page="404")
+    server.answers(audience_key="audience", past_last_page="404", unknown_keys="reject")
     return server, repo_on(server)
 
 
@@ -68,7 +68,7 @@ def test_documented_forms_all_hold_and_write_leaves_no_probe(served) -> None:
     assert set(got.values()) == {"yes"}, run.stdout
     for check in ("credentials", "campaign_paging", "past_last_page", "search",
                   "answered_audience_key", "probe_create", "probe_fields", "probe_deleted",
-                  "probe_audience_key"):
+                  "probe_audience_key", "probe_unknown_keys"):
         assert got[check] == "yes"
     found = findings(repo)
     assert found["all_held"] is True and found["write"] is True
@@ -117,6 +117,17 @@ def test_reconciler_yaml_beats_the_finding(served) -> None:
     repo.env_extra = {"audience_key": "audience"}
     repo.write_config()
     assert "doctor finding" not in repo.run("plan").stdout
+
+
+def test_an_api_that_echoes_unknown_keys_fails_its_row(bare) -> None:
+    server, repo = bare
+    server.answers(unknown_keys="keep")
+    run = repo.run("doctor", "--write")
+    assert run.code == 1
+    got = rows(run.stdout)
+    assert got["probe_unknown_keys"] == "NO" and got["probe_fields"] == "yes"
+    assert "kept and answered back" in run.stdout
+    assert no_probe_left(repo)
 
 
 def test_empty_page_past_the_last_fails_its_row(bare) -> None:

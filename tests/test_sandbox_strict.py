@@ -56,6 +56,15 @@ def test_unknown_audience_keys_are_422_and_nothing_unknown_is_stored(client) -> 
     assert patch.status_code == 422 and fields(patch) == ["note"]
 
 
+def test_the_keep_knob_makes_an_api_that_echoes_unknown_keys(sandbox_factory) -> None:
+    server = sandbox_factory()
+    server.answers(unknown_keys="keep")
+    with api_client(server, server.new_app()) as c:
+        made = c.post("/push/campaigns", json=campaign_body(colour="red"))
+        assert made.status_code == 201 and made.json()["colour"] == "red"
+        assert c.get(f"/push/campaigns/{made.json()['id']}").json()["colour"] == "red"
+
+
 def test_keys_an_answer_carries_may_be_sent_back(client) -> None:
     """A client that PUTs what GET answered (ids, letters, timestamps) is not refused."""
     made = client.post("/push/campaigns", json=campaign_body()).json()

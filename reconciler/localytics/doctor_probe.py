@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from reconciler.doctor import Check, probe_name, skipped
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ApiError, ReconcilerError
 from reconciler.localytics.doctor import answered_key, not_kept, probe_payload, short
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ KEY_WHAT = "saved audiences written under target_rules.audience (the OpenAPI) ar
 async def probe_checks(provider: LocalyticsProvider, audience_id: int | None) -> list[Check]:
     first = await _probe(provider, audience_id, "audience")
     checks = [first.created, first.fields, first.deleted]
+    if first.back is not None:
+        checks.append(await _unknown_key_probe(provider))
     if audience_id is None:
         return [*checks, skipped("probe_audience_key", KEY_WHAT, "the app has no saved audience")]
     if first.back is None:
@@ -96,3 +98,29 @@ async def _delete(provider: LocalyticsProvider, probe_id: int, name: str, suffix
                      f"{name} ({probe_id}) may be left behind: {short(e)}")
     return Check("probe_deleted" + suffix, what, gone,
                  f"{name} deleted" if gone else f"{name} ({probe_id}) still answers")
+
+
+UNKNOWN_KEY = "reconciler_doctor_undefined"
+
+
+async def _unknown_key_probe(provider: LocalyticsProvider) -> Check:
+    """A draft carrying one key the OpenAPI does not define: refused or dropped is fine;
+    kept and answered back means the API echoes (import then drops such keys, warning)."""
+    what = "a key the API does not define is refused or dropped, never kept"
+    sent = {**probe_payload(probe_name(), None), UNKNOWN_KEY: 1}
+    try:
+        answer = await provider.client.create_campaign(sent)
+    except ApiError as e:
+        if 400 <= e.status < 500:
+            return Check("probe_unknown_keys", what, True, f"refused: {e.status}")
+        raise
+    probe_id = int(answer["id"])
+    try:
+        back = await provider.client.get_campaign(probe_id)
+    finally:
+        deleted = await _delete(provider, probe_id, str(sent["name"]), "_unknown")
+    kept = isinstance(back, dict) and UNKNOWN_KEY in back
+    evidence = ("kept and answered back (an echo)" if kept else "accepted and dropped")
+    if deleted.held is not True:
+        evidence += f"; {deleted.evidence}"
+    return Check("probe_unknown_keys", what, not kept and deleted.held is True, evidence)

@@ -36,15 +36,18 @@ BUILD_STRINGS = (
 
 
 def check_campaign(
-    body: dict[str, Any], live_audiences: Callable[[list[int]], set[int]]
+    body: dict[str, Any], live_audiences: Callable[[list[int]], set[int]], *,
+    known_only: bool = True,
 ) -> tuple[dict[str, Any], list[int]]:
     """Validate a campaign body (422 on any problem); return (params, targeted audience ids).
 
     `live_audiences` answers which of the given ids are existing, not deleted
-    audiences of the app: a campaign may not target anything else.
+    audiences of the app: a campaign may not target anything else. Keys the
+    API does not define are problems unless `known_only` is False (they are
+    then kept as sent).
     """
     p = Problems()
-    for path in unknown_keys(body, "PushCampaignParams"):
+    for path in unknown_keys(body, "PushCampaignParams") if known_only else ():
         p.add(path, UNKNOWN)
     params = {k: copy.deepcopy(v) for k, v in body.items() if k not in SERVER_KEYS}
     p.text(params, "name", "", required=True)

@@ -42,7 +42,8 @@ async def _params(request: Request, org: int, app: str) -> tuple[dict[str, Any],
     body = check_body_object(await read_json(request))
     check_not_rejected(request, app, body.get("name"))
     store = store_of(request)
-    return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids))
+    return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids),
+                          known_only=answer_knob(request, "unknown_keys") == "reject")
 
 
 @router.post(APP + "/push/campaigns")
