@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
     "doctor": "reconciler.cli.doctor:doctor",
+    "init": "reconciler.cli.init:init",
 }
 
 
