@@ -53,6 +53,11 @@ def probe_name() -> str:
     return PROBE_PREFIX + secrets.token_hex(4)
 
 
+def first_line(e: BaseException) -> str:
+    """An error as evidence: its first line, short (messages never carry credentials)."""
+    return str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+
+
 def skipped(check_id: str, assumption: str, why: str) -> Check:
     return Check(check_id, assumption, None, f"not checked: {why}")
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from reconciler.doctor import Check, probe_name, skipped
+from reconciler.doctor import Check, first_line, probe_name, skipped
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.localytics.normalize import AUDIENCE_KEYS
 from reconciler.plan.diff import diff
@@ -51,7 +51,7 @@ async def _credentials(provider: LocalyticsProvider) -> tuple[Check, list[Any] |
     try:
         audiences = await provider.client.list_audiences()
     except ReconcilerError as e:
-        return Check("credentials", what, False, short(e)), None
+        return Check("credentials", what, False, first_line(e)), None
     return Check("credentials", what, True, "GET /audiences answered 200"), audiences
 
 
@@ -70,7 +70,7 @@ async def _paging(provider: LocalyticsProvider) -> tuple[Check, list[dict[str, A
     try:
         rows = await provider._all_pages(provider.client.list_campaigns_page)
     except ReconcilerError as e:
-        return Check("campaign_paging", what, False, short(e)), []
+        return Check("campaign_paging", what, False, first_line(e)), []
     return Check("campaign_paging", what, True, f"{len(rows)} campaigns, counts agree"), rows
 
 
@@ -87,7 +87,7 @@ async def _past_last(provider: LocalyticsProvider, rows: list[dict[str, Any]]) -
         if e.status == 404:
             return Check("past_last_page", what, True, f"page {page} answered 404",
                          {"past_last_page": "404"})
-        return Check("past_last_page", what, False, short(e))
+        return Check("past_last_page", what, False, first_line(e))
     found = data.get("campaigns") if isinstance(data, dict) else None
     if isinstance(found, list) and not found:
         return Check("past_last_page", what, False,
@@ -139,10 +139,6 @@ def answered_key(body: Any) -> str | None:
     if not isinstance(rules, dict):
         return None
     return next((k for k in AUDIENCE_KEYS if isinstance(rules.get(k), list)), None)
-
-
-def short(e: BaseException) -> str:
-    return str(e).splitlines()[0][:300]
 
 
 def probe_payload(name: str, audience_id: int | None, key: str = "audience") -> dict[str, Any]:

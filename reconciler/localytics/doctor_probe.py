@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reconciler.doctor import Check, probe_name, skipped
+from reconciler.doctor import Check, first_line, probe_name, skipped
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.localytics.doctor import answered_key, not_kept, probe_payload, short
+from reconciler.localytics.doctor import answered_key, not_kept, probe_payload
 
 if TYPE_CHECKING:
     from reconciler.localytics.provider import LocalyticsProvider
@@ -71,7 +71,7 @@ async def _probe(provider: LocalyticsProvider, audience_id: int | None, key: str
         answer = await provider.client.create_campaign(sent)
     except ReconcilerError as e:
         missing = "not checked: no probe"
-        return _Probe(Check("probe_create" + suffix, create_what, False, short(e)),
+        return _Probe(Check("probe_create" + suffix, create_what, False, first_line(e)),
                       skipped("probe_fields" + suffix, fields_what, missing),
                       skipped("probe_deleted" + suffix, "the probe is deleted", missing), None)
     probe_id = int(answer["id"])
@@ -95,7 +95,7 @@ async def _delete(provider: LocalyticsProvider, probe_id: int, name: str, suffix
         gone = await provider.client.get_campaign(probe_id) is None
     except ReconcilerError as e:
         return Check("probe_deleted" + suffix, what, False,
-                     f"{name} ({probe_id}) may be left behind: {short(e)}")
+                     f"{name} ({probe_id}) may be left behind: {first_line(e)}")
     return Check("probe_deleted" + suffix, what, gone,
                  f"{name} deleted" if gone else f"{name} ({probe_id}) still answers")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from reconciler.doctor import Check, probe_name, skipped
+from reconciler.doctor import Check, first_line, probe_name, skipped
 from reconciler.errors import ReconcilerError
 from reconciler.plan.diff import diff
 
@@ -29,7 +29,7 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
     try:
         segments = await client.query_segments()
     except ReconcilerError as e:
-        return [Check("credentials", what, False, _short(e)),
+        return [Check("credentials", what, False, first_line(e)),
                 skipped("campaign_listing", "campaign query", "credentials were refused")]
     checks = [Check("credentials", what, True, "segments query answered 200"),
               _shape("segment_listing", "segment query answers", segments, SEGMENT_KEYS)]
@@ -39,7 +39,7 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
                              CAMPAIGN_KEYS))
     except ReconcilerError as e:
         checks.append(Check("campaign_listing", "campaign query answers campaigns", False,
-                            _short(e)))
+                            first_line(e)))
     unknown = probe_name()
     absent = await client.get_segment(unknown)
     checks.append(Check("unknown_id", "an id that does not exist reads as absent (404)",
@@ -83,7 +83,7 @@ async def _create_and_read(provider: StreamProvider, kind: str, payload: dict[st
         made.append((kind, payload["id"]))
         back = await provider.get_live(kind, payload["id"])
     except ReconcilerError as e:
-        return Check(f"probe_{kind}", what, False, _short(e))
+        return Check(f"probe_{kind}", what, False, first_line(e))
     if back is None or back.body is None:
         return Check(f"probe_{kind}", what, False, f"{payload['id']} was not found after create")
     want = provider.comparable(kind, payload)
@@ -102,12 +102,8 @@ async def _remove(provider: StreamProvider, made: list[tuple[str, str]], name: s
             await provider.remove(kind, live_id)
         left = [i for k, i in made if await provider.get_live(k, i) is not None]
     except ReconcilerError as e:
-        return Check("probe_deleted", what, False, f"{name} may be left behind: {_short(e)}")
+        return Check("probe_deleted", what, False, f"{name} may be left behind: {first_line(e)}")
     if not made:
         return skipped("probe_deleted", what, "nothing was created")
     return Check("probe_deleted", what, not left,
                  f"{len(made)} deleted" if not left else f"still there: {', '.join(left)}")
-
-
-def _short(e: BaseException) -> str:
-    return str(e).splitlines()[0][:300]
