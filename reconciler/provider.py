@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.describe import Context
+from reconciler.plan.model import Words
 from reconciler.spec.workspace import Spec
 
 if TYPE_CHECKING:
@@ -198,6 +200,18 @@ class Provider(ABC):
         """Lines the plan shows about how this env is read or written, e.g. a doctor
         finding in use. Optional."""
         return []
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        """The object in a reviewer's words: who gets it, what it says, when, and its goal.
+
+        Optional (a platform without it shows flattened field paths and values).
+        `payload` is a wire payload or a live body; `context` names the objects it
+        refers to (audiences by live id or ref, with their reach). Messages go in
+        whole, never cut: the plan is where a reviewer reads them. The phrases'
+        `paths` say which diff paths they put in words; other changed fields are
+        shown as path and value, so nothing changes unseen.
+        """
+        return ()
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -55,13 +55,22 @@ def test_every_body_fits_a_github_comment(n: int) -> None:
     assert len(failed) < LIMIT
 
 
-def test_a_plan_too_big_even_for_the_renderer_is_cut_with_a_note() -> None:
+def test_thousands_of_go_lives_are_bounded_by_the_renderer_with_a_note() -> None:
     launches = [Change("campaign", f"l{i}", f"Launch {i}" + "!" * 50, Action.CREATE, go_live=True)
                 for i in range(3000)]
     body = comment.plan_body(plan_of(*launches), RUN)
     assert len(body) < LIMIT
     assert body.startswith(marker("production")) and "| 3000 | 0 |" in body
-    assert "cut here to fit" in body and body.rstrip().endswith("</sub>")
+    assert "Left out to fit the comment:" in body and " go-lives" in body
+    assert "cut here to fit" not in body and body.rstrip().endswith("</sub>")
+
+
+def test_the_last_resort_cut_keeps_details_closed() -> None:
+    text = "".join(f"<details><summary>x</summary>\n\n{'y' * 80}\n\n</details>\n"
+                   for _ in range(100))
+    cut = comment.fit(text, 1000)
+    assert len(cut) <= 1000 and "cut here to fit" in cut
+    assert cut.count("<details>") == cut.count("</details>")
 
 
 def test_markers_differ_per_env_and_cannot_close_the_html_comment() -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.describe import Context
 from reconciler.errors import ApiError, TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
 from reconciler.localytics.normalize import (
@@ -19,6 +20,7 @@ from reconciler.localytics.normalize import (
     comparable_campaign,
     saved_audiences,
 )
+from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.spec.workspace import Spec
 
@@ -186,6 +188,12 @@ class LocalyticsProvider(Provider):
 
     def plan_notes(self) -> list[str]:
         return list(self.notes)
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.localytics.words import describe_audience, describe_campaign
+
+        describe = describe_audience if kind == AUDIENCE else describe_campaign
+        return describe(payload, context)
 
     def lint(
         self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StalePlanError
-from reconciler.plan.model import FORMAT_VERSION, Action, Change, FieldChange, Plan, Unmanaged
+from reconciler.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    Change,
+    FieldChange,
+    Phrase,
+    Plan,
+    Unmanaged,
+    Words,
+)
 
 
 def save(plan: Plan, path: Path) -> None:
@@ -28,6 +37,9 @@ def save(plan: Plan, path: Path) -> None:
         "live_bodies": {c.ref: c.live_body for c in plan.changes if c.live_body is not None},
         "refusals": plan.refusals,
         "target_args": list(plan.target_args),
+        "words": {c.ref: [p.to_json() for p in c.words] for c in plan.changes if c.words},
+        "words_before": {c.ref: [p.to_json() for p in c.words_before]
+                         for c in plan.changes if c.words_before},
     }
     doc["checksum"] = _checksum(doc)
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -57,6 +69,8 @@ def load(path: Path) -> Plan:
         )
         change.fingerprint = fingerprints.get(change.ref, "absent")
         change.live_body = saved.get("live_bodies", {}).get(change.ref)
+        change.words = _words(saved.get("words", {}).get(change.ref))
+        change.words_before = _words(saved.get("words_before", {}).get(change.ref))
         changes.append(change)
     plan = Plan(
         env=doc["env"], target=doc["target"], changes=changes,
@@ -66,6 +80,11 @@ def load(path: Path) -> Plan:
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
     )
     return plan
+
+
+def _words(docs: Any) -> Words:
+    """Phrases of a saved plan; files written before the words layer have none."""
+    return tuple(Phrase.from_json(d) for d in docs) if isinstance(docs, list) else ()
 
 
 def _checksum(doc: dict[str, Any]) -> str:

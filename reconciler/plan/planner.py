@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from reconciler.describe import Known
 from reconciler.errors import PlanError
 from reconciler.plan import paths
 from reconciler.plan.cache import LiveCache
@@ -79,10 +80,12 @@ async def build_plan(
 
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
+    known = _known(provider, workspace, matchings, live)
     changes: list[Change] = []
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
-            changes.append(_change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id))
+            changes.append(
+                _change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id, known))
 
     _lint(provider, workspace, specs, changes)
 
@@ -159,6 +162,7 @@ def _change(
     live: LiveObject | None,
     ids: Mapping[str, int | str],
     live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
+    known: Mapping[str, Known],
 ) -> Change:
     payload = desired_payload(provider, spec, live.body if live else None, ids)
     desired = paths.without(provider.comparable(spec.kind, payload), spec.ignore_changes)
@@ -191,7 +195,28 @@ def _change(
             )
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
+    if change.action is not Action.NOOP:  # in words: as planned and, for updates, as live
+        change.words = provider.describe(spec.kind, payload, known)
+        if live is not None:
+            change.words_before = provider.describe(spec.kind, live.body or {}, known)
     return change
+
+
+def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
+           live: Mapping[str, list[LiveObject]]) -> dict[str, Known]:
+    """What describe may name: live objects by id, specs by ref and by the id they get."""
+    key_of = {(obj.kind, obj.id): ref.split(":", 1)[1]
+              for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+    known = {str(o.id): Known(o.kind, key_of.get((o.kind, o.id)), o.name, o.reach)
+             for objs in live.values() for o in objs}
+    for spec in workspace.specs:
+        obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
+        known[spec.ref] = Known(spec.kind, spec.key, spec.name, obj.reach if obj else None,
+                                new=obj is None)
+        pinned = spec.pin_id or provider.default_id(spec)
+        if obj is None and pinned is not None:
+            known[str(pinned)] = known[spec.ref]
+    return known
 
 
 def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],

@@ -2,9 +2,13 @@
 
 Identity: names are not unique on Stream, so every object gets the id
 `rcl-<key>` on create (or the spec's pinned `id`), and a spec matches the
-object of that id. Segments are declarative (a change of `type` or of an
-`all_*` flag deletes and re-creates them); explicit `target_ids` are synced
-with addtargets/deletetargets. Campaigns are replaced by PUT only while
+object of that id. Segments are declarative: a change of `type` or of the
+segment's source (filter, an `all_*` flag, explicit targets) deletes and
+re-creates it, because UpdateSegmentRequest can neither change `type`/`all_*`
+nor remove a filter (a null there means "leave as is"); explicit
+`target_ids` are synced with addtargets/deletetargets. An update sends `name`
+and `description` always, `""` for "none": Stream clears a string sent empty
+and answers it as `""`, while leaving out a field would keep the old value. Campaigns are replaced by PUT only while
 `draft`; a `send:` block starts them once; after that they are immutable.
 """
 
@@ -15,7 +19,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconciler.calls import send_once
+from reconciler.describe import Context
 from reconciler.errors import ReconcilerError
+from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LiveObject, Provider
 from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
@@ -26,7 +32,7 @@ if TYPE_CHECKING:
     from reconciler.doctor import Check
 
 SEGMENT, CAMPAIGN = "segment", "campaign"
-REPLACED_BY = ("type", "all_users", "all_sender_channels")  # not updatable in place
+SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
 START_ATTEMPTS = 3
 
 
@@ -185,6 +191,11 @@ class StreamProvider(Provider):
             return None  # a segment created in this run, or one Stream never sizes
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
 
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.stream.words import describe_campaign, describe_segment
+
+        return (describe_segment if kind == SEGMENT else describe_campaign)(payload, context)
+
     # --- wire → LiveObject -----------------------------------------------
     def _segment(self, raw: Mapping[str, Any], targets: list[str] | None, full: bool = True
                  ) -> LiveObject:
@@ -215,14 +226,19 @@ def _explicit(raw: Mapping[str, Any]) -> bool:
 
 
 def _fixed(body: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(bool(body.get(k)) if k != "type" else body.get(k) for k in REPLACED_BY)
+    """What an update cannot change in place: the type and the source of members."""
+    return (body.get("type"), next((k for k in SOURCES if body.get(k)), "target_ids"))
 
 
 def _segment_wire(payload: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
-    fields = ("id", "type", "name", "description", "filter", "all_users", "all_sender_channels")
-    if not create:
-        fields = ("name", "description", "filter")  # UpdateSegmentRequest
-    return {k: payload[k] for k in fields if payload.get(k) is not None}
+    if create:
+        fields = ("id", "type", "name", "description", "filter", "all_users",
+                  "all_sender_channels")
+        return {k: payload[k] for k in fields if payload.get(k) is not None}
+    body = {k: payload.get(k) or "" for k in ("name", "description")}  # "" clears
+    if payload.get("filter"):  # UpdateSegmentRequest; the source itself never changes here
+        body["filter"] = payload["filter"]
+    return body
 
 
 def _campaign_wire(payload: Mapping[str, Any]) -> dict[str, Any]:
