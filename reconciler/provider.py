@@ -17,12 +17,15 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.plan.model import Words
 from reconciler.spec.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,22 @@ class Provider(ABC):
     async def lease_delete(self, lease_id: int | str) -> None:
         """Remove a lease object for good; one already gone is not an error."""
         raise NotImplementedError
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        """The rows of `reconciler doctor`: this platform's assumptions, checked live.
+
+        Read-only unless `write`, which may create a draft probe that reaches
+        nobody (named by `reconciler.doctor.probe_name`), read it back and
+        delete it. A check's `choices` record documented forms the account
+        uses; the provider is opened with them next time. Optional: a
+        provider with no checks returns none, and doctor then reports nothing
+        to check.
+        """
+        return []
+
+    def plan_notes(self) -> list[str]:
+        """Lines the plan shows about how this env is read or written, e.g. a doctor
+        finding in use. Optional."""
+        return []
 
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         """The object in a reviewer's words: who gets it, what it says, when, and its goal.

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
     "unlock": "reconciler.cli.unlock:unlock",
+    "doctor": "reconciler.cli.doctor:doctor",
     "init": "reconciler.cli.init:init",
 }
 

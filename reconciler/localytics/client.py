@@ -79,6 +79,10 @@ class LocalyticsClient:
     async def archive_campaign(self, campaign_id: int) -> None:
         await self._write("PUT", f"/push/campaigns/{campaign_id}/archive", None)
 
+    async def delete_campaign(self, campaign_id: int) -> None:
+        """DELETE (doctor's probe only: apply archives, which can be undone)."""
+        await self._write("DELETE", f"/push/campaigns/{campaign_id}", None)
+
     # --- audiences -------------------------------------------------------
     async def list_audiences(self) -> list[dict[str, Any]]:
         data = await self._get("/audiences")

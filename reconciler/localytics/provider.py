@@ -7,7 +7,7 @@ import copy
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
@@ -31,6 +31,9 @@ from reconciler.provider import (
 )
 from reconciler.spec.workspace import Spec
 
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
+
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 # At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
 # listing that never ends, not an app, and is refused before any page is fetched.
@@ -48,6 +51,7 @@ LEASE_RULES = {
 class LocalyticsProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
+    notes: tuple[str, ...] = ()  # doctor findings in use (reconciler.localytics.findings)
 
     def __init__(self, client: LocalyticsClient, audience_key: str = "audience"):
         """`audience_key`: under which key of `target_rules` saved audiences are written
@@ -226,6 +230,14 @@ class LocalyticsProvider(Provider):
             "user_count": sum(int(c.get("user_count") or 0) for c in counts if c),
             "has_push": sum(int(c.get("has_push") or 0) for c in counts if c),
         }
+
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.localytics.doctor import localytics_checks
+
+        return await localytics_checks(self, write)
+
+    def plan_notes(self) -> list[str]:
+        return list(self.notes)
 
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         from reconciler.localytics.words import describe_audience, describe_campaign

@@ -127,6 +127,7 @@ class Plan:
     changes: list[Change]
     unmanaged: list[Unmanaged] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # apply refuses these without --force
+    notes: list[str] = field(default_factory=list)  # how the provider reads this env (doctor)
     content_hash: str = ""
     # --config/--env options that select this env again (empty for the default env):
     # hints such as `reconciler send-test KEY` name the exact command with them.

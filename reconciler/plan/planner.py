@@ -119,6 +119,7 @@ async def build_plan(
         scope=tuple(targets),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
+    plan.notes = provider.plan_notes()
     return plan
 
 

@@ -118,6 +118,7 @@ def _head(plan: Plan) -> str:
 
 def _foot(plan: Plan) -> str:
     lines = []
+    lines += [f"<sub>note: {md(n)}</sub>\n" for n in plan.notes]
     if plan.unmanaged:
         lines.append(f"<sub>{len(plan.unmanaged)} unmanaged live object(s) are not touched.</sub>")
     lines.append(f"\n<sub>{md(summary_line(plan))}</sub>\n")

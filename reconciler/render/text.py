@@ -70,6 +70,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         out.print(Text(f"Unmanaged, not touched: {names}{more}", style="dim"))
     for refusal in plan.refusals:
         out.print(Text(f"apply will refuse: {refusal}", style="bold red"))
+    for note in plan.notes:
+        out.print(Text(f"note: {plain(note)}", style="dim"))
     out.print()
     out.print(Text(f"Summary: {summary_line(plan)}", style="bold"))
 

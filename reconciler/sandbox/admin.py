@@ -134,6 +134,9 @@ ANSWER_KNOBS: dict[str, tuple[str, ...]] = {
     "audience_key": ("audience", "audiences"),
     # a listing page past the last: 404 as the OpenAPI documents, or an empty 200
     "past_last_page": ("404", "empty"),
+    # keys the OpenAPI does not define: 422 naming them, or kept and answered back (an
+    # API that echoes; reconciler's import must still drop them with a warning)
+    "unknown_keys": ("reject", "keep"),
 }
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 
 from reconciler import __version__
-from reconciler.sandbox import admin, audiences, campaigns, push
+from reconciler.sandbox import admin, audiences, campaigns, lifecycle, push
 from reconciler.sandbox.faults import FaultMiddleware, Faults
 from reconciler.sandbox.protocol import EXCEPTION_HANDLERS
 from reconciler.sandbox.state import unusable
@@ -54,7 +54,8 @@ def create_app(
     app.state.rejected = {}
     app.state.answers = admin.default_answers()
     app.state.push_limiter = push.RateLimiter()
-    routers = [m.router for m in (campaigns, audiences, push, admin)]
+    app.state.clock_now = None  # the campaign lifecycle is off until a test sets the clock
+    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle)]
     for router in routers:
         app.include_router(router)
 

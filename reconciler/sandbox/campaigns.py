@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from reconciler.sandbox import lifecycle
 from reconciler.sandbox.admin import answer_knob, check_not_rejected
 from reconciler.sandbox.campaign_rules import check_campaign
 from reconciler.sandbox.protocol import (
@@ -41,7 +42,8 @@ async def _params(request: Request, org: int, app: str) -> tuple[dict[str, Any],
     body = check_body_object(await read_json(request))
     check_not_rejected(request, app, body.get("name"))
     store = store_of(request)
-    return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids))
+    return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids),
+                          known_only=answer_knob(request, "unknown_keys") == "reject")
 
 
 @router.post(APP + "/push/campaigns")
@@ -90,6 +92,7 @@ async def replace_campaign(request: Request, org_id: str, app_id: str, campaign_
         raise not_found()
     if found["archived"]:
         raise ApiProblem(422, "Campaign is archived and cannot be edited")
+    lifecycle.check_editable(request, found["body"])
     params, audience_ids = await _params(request, org, app)
     try:
         body = store.replace_campaign(org, app, cid, params, audience_ids)
@@ -107,7 +110,7 @@ async def delete_campaign(request: Request, org_id: str, app_id: str, campaign_i
     if outcome == "missing":
         raise not_found()
     if outcome == "active":
-        raise ApiProblem(403, "Campaign cannot be deleted while it is active")
+        raise ApiProblem(403, "Campaign cannot be deleted. It may be active or have jobs running.")
     return Response(status_code=204)
 
 
@@ -142,7 +145,8 @@ def _listing(request: Request, org: int, app: str, key: str | None) -> dict[str,
     if q.channels is not None and "push" not in q.channels:
         return _past_last(request, q, {"app_id": app, "records_count": 0, "total_records": 0,
                                        "campaigns": []})
-    if key is None and q.sort_by != "name":  # name order is casefolded: done below in Python
+    clocked = lifecycle.clock_of(request) is not None  # statuses computed: filtered in Python
+    if key is None and q.sort_by != "name" and not clocked:  # name order casefolded: in Python
         direction = "DESC" if q.descending else "ASC"
         order = f"created_at {direction}, id {direction}" if q.sort_by or q.descending else "id"
         total, page = store_of(request).campaign_page(
@@ -153,7 +157,8 @@ def _listing(request: Request, org: int, app: str, key: str | None) -> dict[str,
         return _past_last(request, q, {"app_id": app, "records_count": len(page),
                                        "total_records": total,
                                        "campaigns": [_summary(r) for r in page]})
-    rows = store_of(request).campaign_summaries(org, app, archived=q.is_archived)
+    rows = lifecycle.phased(request,
+                            store_of(request).campaign_summaries(org, app, archived=q.is_archived))
     if q.statuses is not None:
         rows = [r for r in rows if r["status"] in q.statuses]
     if q.recurring == 1:

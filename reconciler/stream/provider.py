@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.calls import send_once
 from reconciler.describe import Context
@@ -34,6 +34,9 @@ from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
 from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
+
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
 
 SEGMENT, CAMPAIGN = "segment", "campaign"
 SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
@@ -202,6 +205,10 @@ class StreamProvider(Provider):
         except ApiError as e:
             if e.status != 404:
                 raise
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.stream.doctor import stream_checks
+
+        return await stream_checks(self, write)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
