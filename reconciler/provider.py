@@ -27,6 +27,9 @@ from reconciler.spec.workspace import Spec
 if TYPE_CHECKING:
     from reconciler.doctor import Check
 
+LiveId = int | str
+"""A live object's id: Localytics ids are ints, Stream ids are the strings reconciler chose."""
+
 
 @dataclass(frozen=True)
 class KindInfo:

@@ -25,6 +25,7 @@ from reconciler.provider import (
     KindInfo,
     LeaseObject,
     LintItem,
+    LiveId,
     LiveObject,
     Provider,
     is_lease_name,
@@ -80,11 +81,14 @@ class LocalyticsProvider(Provider):
         fetch = lambda page: self.client.list_campaigns_page(page, archived=True)  # noqa: E731
         return [self._summary(r) for r in await self._all_pages(fetch)]
 
-    async def get_live(self, kind: str, live_id: int) -> LiveObject | None:
+    async def get_live(self, kind: str, live_id: LiveId) -> LiveObject | None:
+        # Localytics ids are ints; one read back from a plan file or argument may be a
+        # digit string, which would compare unequal to every listed id.
+        num = int(live_id)
         if kind == AUDIENCE:
             # GET one audience carries no name: the listing is the whole truth.
-            return next((o for o in await self.list_live(AUDIENCE) if o.id == live_id), None)
-        raw = await self.client.get_campaign(live_id)
+            return next((o for o in await self.list_live(AUDIENCE) if o.id == num), None)
+        raw = await self.client.get_campaign(num)
         return self._campaign(raw) if raw is not None else None
 
     async def find_by_name(self, kind: str, name: str) -> list[LiveObject]:
@@ -135,17 +139,18 @@ class LocalyticsProvider(Provider):
             return self._audience(await self.client.create_audience(dict(payload)), "create")
         return self._campaign(await self.client.create_campaign(dict(payload)), "create")
 
-    async def update(self, kind: str, live_id: int, payload: Mapping[str, Any]) -> LiveObject:
+    async def update(self, kind: str, live_id: LiveId, payload: Mapping[str, Any]) -> LiveObject:
         if kind == AUDIENCE:
-            raw = await self.client.patch_audience(live_id, dict(payload))
+            raw = await self.client.patch_audience(int(live_id), dict(payload))
             return self._audience(raw, "update")
-        return self._campaign(await self.client.replace_campaign(live_id, dict(payload)), "update")
+        return self._campaign(
+            await self.client.replace_campaign(int(live_id), dict(payload)), "update")
 
-    async def remove(self, kind: str, live_id: int) -> None:
+    async def remove(self, kind: str, live_id: LiveId) -> None:
         if kind == AUDIENCE:
-            await self.client.delete_audience(live_id)
+            await self.client.delete_audience(int(live_id))
         else:
-            await self.client.archive_campaign(live_id)
+            await self.client.archive_campaign(int(live_id))
 
     # --- apply lease: an audience no campaign targets; ids grow, so id is the rank
     async def lease_create(self, name: str) -> LeaseObject:
@@ -158,7 +163,7 @@ class LocalyticsProvider(Provider):
         return [LeaseObject(o.id, o.name, (o.id,)) for o in rows
                 if is_lease_name(o.name) and not (o.raw or {}).get("deleted_at")]
 
-    async def lease_delete(self, lease_id: int | str) -> None:
+    async def lease_delete(self, lease_id: LiveId) -> None:
         try:
             await self.client.delete_audience(int(lease_id))
         except ApiError as e:
@@ -182,7 +187,7 @@ class LocalyticsProvider(Provider):
             if isinstance(ref, int) and not isinstance(ref, bool) and ref not in audiences
         ]
 
-    def payload(self, spec: Spec, ids: Mapping[str, int]) -> dict[str, Any]:
+    def payload(self, spec: Spec, ids: Mapping[str, LiveId]) -> dict[str, Any]:
         body = copy.deepcopy(dict(spec.body))
         if spec.kind == CAMPAIGN:
             rules = (body.get("audiences") or {}).get("target_rules") or {}

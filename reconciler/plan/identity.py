@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.provider import LiveObject
+from reconciler.provider import LiveId, LiveObject
 from reconciler.spec.workspace import Spec
 
 
@@ -34,7 +34,7 @@ def match(specs: list[Spec], live: list[LiveObject],
     by_name: dict[str, list[LiveObject]] = defaultdict(list)
     for o in live:
         by_name[o.name].append(o)
-    claimed: dict[int, Spec] = {}
+    claimed: dict[LiveId, Spec] = {}
 
     for spec in (s for s in specs if s.pin_id is not None):
         obj = by_id.get(spec.pin_id)  # type: ignore[arg-type]

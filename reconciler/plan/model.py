@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # provider imports this module, so the alias is for annotations only
+    from reconciler.provider import LiveId
 
 FORMAT_VERSION = "1"
 
@@ -78,7 +81,7 @@ class Change:
     key: str | None  # None for an unmanaged object prune removes
     name: str
     action: Action
-    live_id: int | None = None
+    live_id: LiveId | None = None
     diff: list[FieldChange] = field(default_factory=list)
     go_live: bool = False
     reach: dict[str, Any] | None = None
@@ -113,7 +116,7 @@ class Change:
 @dataclass(frozen=True)
 class Unmanaged:
     kind: str
-    live_id: int
+    live_id: LiveId
     name: str
 
     def to_json(self) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def without(doc: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
             parent = get(out, tokens[:-1])
             if isinstance(parent, dict):
                 parent.pop(tokens[-1], None)
-            elif isinstance(parent, list):
+            elif isinstance(parent, list) and isinstance(tokens[-1], int):
                 parent[tokens[-1]] = None
     return out
 
