@@ -20,6 +20,11 @@ from reconciler.localytics.http import raise_for_status
 
 PAGE_SIZE = 1000
 
+Json = Any
+"""A decoded JSON body as the API sent it, shape unchecked: an object, a list, or None
+for an empty body. The provider checks it (`_record`, `_page`) before trusting a key,
+so a create answered without its object stays an ambiguous outcome rather than a crash."""
+
 
 class LocalyticsClient:
     def __init__(
@@ -56,24 +61,24 @@ class LocalyticsClient:
     # --- campaigns -------------------------------------------------------
     async def list_campaigns_page(
         self, page: int, per_page: int = PAGE_SIZE, *, archived: bool = False
-    ) -> dict[str, Any]:
+    ) -> Json:
         params = {
             "channel": "push", "is_archived": int(archived), "per_page": per_page,
             "page_number": page, "sort_by": "created_at", "sort_order": "asc",
         }
         return await self._get("/campaigns", params)
 
-    async def search_campaigns_page(self, key: str, page: int) -> dict[str, Any]:
+    async def search_campaigns_page(self, key: str, page: int) -> Json:
         params = {"key": key, "channel": "push", "per_page": PAGE_SIZE, "page_number": page}
         return await self._get("/campaigns/search", params)
 
-    async def get_campaign(self, campaign_id: int) -> dict[str, Any] | None:
+    async def get_campaign(self, campaign_id: int) -> Json:
         return await self._get_or_none(f"/push/campaigns/{campaign_id}")
 
-    async def create_campaign(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def create_campaign(self, payload: dict[str, Any]) -> Json:
         return await self._write("POST", "/push/campaigns", payload, idempotent=False)
 
-    async def replace_campaign(self, campaign_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    async def replace_campaign(self, campaign_id: int, payload: dict[str, Any]) -> Json:
         return await self._write("PUT", f"/push/campaigns/{campaign_id}", payload)
 
     async def archive_campaign(self, campaign_id: int) -> None:
@@ -90,13 +95,13 @@ class LocalyticsClient:
             raise TransportError(f"{self.base_url}/audiences: expected a JSON list")
         return data
 
-    async def get_audience(self, audience_id: int) -> dict[str, Any] | None:
+    async def get_audience(self, audience_id: int) -> Json:
         return await self._get_or_none(f"/audiences/{audience_id}")
 
-    async def create_audience(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def create_audience(self, payload: dict[str, Any]) -> Json:
         return await self._write("POST", "/audiences", payload, idempotent=False)
 
-    async def patch_audience(self, audience_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    async def patch_audience(self, audience_id: int, payload: dict[str, Any]) -> Json:
         return await self._write("PATCH", f"/audiences/{audience_id}", payload)
 
     async def delete_audience(self, audience_id: int) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.doctor import Check, first_line, probe_name, skipped
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.localytics.doctor import answered_key, not_kept, probe_payload
+from reconciler.localytics.provider import _record
 
 if TYPE_CHECKING:
     from reconciler.localytics.provider import LocalyticsProvider
@@ -68,13 +69,14 @@ async def _probe(provider: LocalyticsProvider, audience_id: int | None, key: str
     create_what = "a draft campaign can be created (probe, never active, never sent)"
     fields_what = "the API keeps every field of the probe as written"
     try:
-        answer = await provider.client.create_campaign(sent)
+        # checked like any create: a body without an int id fails this check, not doctor
+        probe_id = int(_record(await provider.client.create_campaign(sent), "campaign",
+                               "probe create")["id"])
     except ReconcilerError as e:
         missing = "not checked: no probe"
         return _Probe(Check("probe_create" + suffix, create_what, False, first_line(e)),
                       skipped("probe_fields" + suffix, fields_what, missing),
                       skipped("probe_deleted" + suffix, "the probe is deleted", missing), None)
-    probe_id = int(answer["id"])
     try:
         back = await provider.client.get_campaign(probe_id)
         lost = not_kept(provider, sent, back)
@@ -114,7 +116,7 @@ async def _unknown_key_probe(provider: LocalyticsProvider) -> Check:
         if 400 <= e.status < 500:
             return Check("probe_unknown_keys", what, True, f"refused: {e.status}")
         raise
-    probe_id = int(answer["id"])
+    probe_id = int(_record(answer, "campaign", "probe create")["id"])
     try:
         back = await provider.client.get_campaign(probe_id)
     finally:

@@ -38,7 +38,7 @@ def saved_audiences(target_rules: Any) -> list[Any] | None:
 
 def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     # _strip builds fresh dicts and lists, so the input is never shared or mutated
-    out = _strip({k: payload[k] for k in CAMPAIGN_FIELDS if k in payload})
+    out = _strip_object({k: payload[k] for k in CAMPAIGN_FIELDS if k in payload})
     creatives = out.get("creatives")
     if isinstance(creatives, dict):
         creatives = [creatives]
@@ -70,15 +70,18 @@ def _unfilled(creative: Any) -> Any:
 
 
 def comparable_audience(payload: Mapping[str, Any]) -> dict[str, Any]:
-    return _strip({k: payload[k] for k in AUDIENCE_FIELDS if k in payload})
+    return _strip_object({k: payload[k] for k in AUDIENCE_FIELDS if k in payload})
+
+
+def _strip_object(value: Mapping[str, Any]) -> dict[str, Any]:
+    """`_strip` of one JSON object, typed as the object it stays."""
+    return {k: _strip(v, k) for k, v in value.items() if v is not None and k not in SERVER_FIELDS}
 
 
 def _strip(value: Any, key: str = "") -> Any:
     """Drop server-computed fields and nulls; canonicalize dates."""
     if isinstance(value, dict):
-        return {
-            k: _strip(v, k) for k, v in value.items() if v is not None and k not in SERVER_FIELDS
-        }
+        return _strip_object(value)
     if isinstance(value, list):
         return [_strip(v) for v in value]
     if key in DATE_FIELDS:
