@@ -94,7 +94,7 @@ def _confirm(plan: Plan, auto_approve: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise RefusedError("refusing: no terminal to confirm on; review the plan and pass --auto-approve")
-    out = console(sys.stderr)  # type: ignore[arg-type]
+    out = console(sys.stderr)
     render_plan(plan, out)
     prompt = "Apply these changes?"
     if plan.go_live:

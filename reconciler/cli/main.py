@@ -9,6 +9,7 @@ for `plan --detailed-exitcode`). `--debug` re-raises with the traceback.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from pathlib import Path

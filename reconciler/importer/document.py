@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.importer.escape import escape_template
 from reconciler.plan.paths import render as render_path
+from reconciler.provider import LiveId
 from reconciler.source.shape import list_item, model_for, step
 from reconciler.spec.fmt import reorder
 from reconciler.spec.validate import MODELS, adapter
@@ -64,7 +65,7 @@ def _keep_known(value: Any, tp: Any, at: list[str | int], dropped: list[str]) ->
     return value
 
 
-def link_audiences(plain: dict[str, Any], keys: Mapping[int, str]) -> list[int]:
+def link_audiences(plain: dict[str, Any], keys: Mapping[LiveId, str]) -> list[int]:
     """Replace audience ids by keys where known (in place); the ids left raw."""
     rules = (plain.get("audiences") or {}).get("target_rules") or {}
     refs = rules.get("audience") if isinstance(rules, dict) else None
@@ -87,7 +88,7 @@ def problem(kind: str, plain: Mapping[str, Any]) -> str | None:
     return None
 
 
-def to_yaml(kind: str, plain: Mapping[str, Any], *, audience_names: Mapping[int, str],
+def to_yaml(kind: str, plain: Mapping[str, Any], *, audience_names: Mapping[LiveId, str],
             header: tuple[str, ...] = ()) -> CommentedMap:
     """The canonical round-trip document: model key order, strings escaped, the schema
     modeline and `header` lines on top, raw audience ids commented with their name."""
@@ -105,7 +106,7 @@ def to_yaml(kind: str, plain: Mapping[str, Any], *, audience_names: Mapping[int,
     return doc
 
 
-def comment_text(ref: int, audience_names: Mapping[int, str]) -> str:
+def comment_text(ref: int, audience_names: Mapping[LiveId, str]) -> str:
     name = audience_names.get(ref)
     shown = one_line(name) if name is not None else "unknown audience"
     return f"# {shown} (audience not imported)"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.config import LoadedConfig
+from reconciler.provider import LiveId
 from reconciler.source.yamlio import FileProblem, load_document
 from reconciler.spec.loader import discover
 from reconciler.spec.templating import Renderer, TemplateProblem, platform_names
@@ -23,7 +24,7 @@ class ExistingSpec:
     key: str
     path: Path
     name: str | None
-    pin_id: int | None
+    pin_id: LiveId | None
 
 
 @dataclass
@@ -39,7 +40,7 @@ class ExistingSpecs:
             if s.name is not None:
                 self._by_name.setdefault((s.kind, s.name), s)
 
-    def managing(self, kind: str, live_id: int, name: str) -> ExistingSpec | None:
+    def managing(self, kind: str, live_id: LiveId, name: str) -> ExistingSpec | None:
         """The spec that plans against this live object: pinned to its id, else by name
         (when that spec is not pinned to another object)."""
         pinned = self._by_id.get((kind, live_id))
@@ -72,6 +73,8 @@ def scan(loaded: LoadedConfig) -> ExistingSpecs:
         else:
             name = None
         pin = data.get("id")
-        pin_id = pin if isinstance(pin, int) and not isinstance(pin, bool) else None
+        # Localytics pins are ints, Stream pins the string id: both pin a spec to its object
+        pin_id = pin if (isinstance(pin, int) and not isinstance(pin, bool)
+                         or isinstance(pin, str) and pin) else None
         specs.append(ExistingSpec(f.kind, f.key, f.path, name, pin_id))
     return ExistingSpecs(specs)

@@ -23,7 +23,7 @@ from reconciler.importer.existing import ExistingSpecs, scan
 from reconciler.importer.select import Candidate, Chosen, Selection, choose
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, updated_text, write_atomic
-from reconciler.provider import LiveObject, Provider
+from reconciler.provider import LiveId, LiveObject, Provider
 from reconciler.spec.templating import Renderer, platform_names
 from reconciler.spec.workspace import FOLDERS, KINDS
 
@@ -76,9 +76,9 @@ class Importer:
         self.renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
         self.summary = Summary(dry_run=options.dry_run)
         self.books = {k: SlugBook(loaded.root / FOLDERS[k]) for k in KINDS}
-        self.written_names: dict[str, dict[str, int]] = {k: {} for k in KINDS}
-        self.audience_keys: dict[int, str] = {}
-        self.audience_names: dict[int, str] = {}
+        self.written_names: dict[str, dict[str, LiveId]] = {k: {} for k in KINDS}
+        self.audience_keys: dict[LiveId, str] = {}
+        self.audience_names: dict[LiveId, str] = {}
         self.existing = ExistingSpecs([])
 
     async def run(self, sel: Selection) -> Summary:

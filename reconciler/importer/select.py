@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from reconciler.errors import ReconcilerError
-from reconciler.provider import LiveObject
+from reconciler.provider import LiveId, LiveObject
 
 
 class NothingToImport(ReconcilerError):
@@ -52,7 +52,7 @@ def choose(live: dict[str, list[Candidate]], sel: Selection) -> Chosen:
         raise NothingToImport("--all imports everything; leave out --name and --id, or --all")
     chosen = Chosen()
     found_names: set[str] = set()
-    found_ids: set[int] = set()
+    found_ids: set[LiveId] = set()
     for kind, candidates in live.items():
         chosen.name_counts[kind] = Counter(c.live.name for c in candidates if not c.archived)
         picked: list[Candidate] = []

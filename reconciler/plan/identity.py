@@ -36,8 +36,10 @@ def match(specs: list[Spec], live: list[LiveObject],
         by_name[o.name].append(o)
     claimed: dict[LiveId, Spec] = {}
 
-    for spec in (s for s in specs if s.pin_id is not None):
-        obj = by_id.get(spec.pin_id)  # type: ignore[arg-type]
+    for spec in specs:
+        if spec.pin_id is None:
+            continue
+        obj = by_id.get(spec.pin_id)
         if obj is None:
             result.problems.append((spec.ref,
                 f"{spec.path}: id {spec.pin_id} is not a live {spec.kind} of this app "

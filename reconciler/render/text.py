@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
+from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -34,7 +34,7 @@ STYLES = {
 }
 
 
-def console(file: io.TextIOBase | None = None) -> Console:
+def console(file: TextIO | None = None) -> Console:
     target = file or sys.stdout
     tty = target.isatty()
     color = tty and "NO_COLOR" not in os.environ

@@ -15,11 +15,12 @@ import base64
 import binascii
 import json
 import secrets
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reconciler.sandbox.db import valid_id
@@ -36,13 +37,13 @@ class ApiProblem(Exception):
         status: int,
         error: str,
         details: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(error)
         self.status = status
         self.error = error
         self.details = details
-        self.headers = headers
+        self.headers = dict(headers) if headers is not None else None
 
 
 def problem_response(problem: ApiProblem) -> JSONResponse:
@@ -83,7 +84,9 @@ async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(ApiProblem(500, "Internal server error"))
 
 
-EXCEPTION_HANDLERS = {
+# the type FastAPI's `exception_handlers` takes: keys are exception classes (or statuses)
+Handler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
+EXCEPTION_HANDLERS: dict[int | type[Exception], Handler] = {
     ApiProblem: _on_problem,
     StarletteHTTPException: _on_http_error,
     RequestValidationError: _on_validation_error,
