@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
 from reconciler.calls import send_once
-from reconciler.errors import ReconcilerError
+from reconciler.errors import PartialWrite, ReconcilerError
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
@@ -61,6 +61,9 @@ class Executor:
                 return
             try:
                 result = await self._write(change)
+            except PartialWrite as e:  # what it did (or may have done) must be kept
+                result = Result(change, FAILED, e.live_id or change.live_id, error=str(e),
+                                pin=e.pin, request=e.request)
             except ReconcilerError as e:
                 result = Result(change, FAILED, change.live_id, error=str(e))
         self._finish(result)
@@ -78,7 +81,8 @@ class Executor:
             self.journal.record(
                 kind=c.kind, key=c.key, name=c.name, action=c.action.value,
                 live_id=result.live_id, status=result.status, error=result.error,
-                note=result.note,
+                note=result.note, **({"request": result.request} if result.request else {}),
+                **({"pin": result.pin} if result.pin else {}),
             )
 
     async def _write(self, change: Change) -> Result:
@@ -92,9 +96,9 @@ class Executor:
         payload = desired_payload(self.provider, spec, change.live_body, self.ids)
         if change.action is Action.UPDATE:
             obj = await self.provider.update(kind, change.live_id, payload)  # type: ignore[arg-type]
-            return Result(change, APPLIED, obj.id)
+            return Result(change, APPLIED, obj.id, pin=self.provider.pin(spec, obj))
         obj, note = await self._create(kind, change.name, payload)
-        return Result(change, APPLIED, obj.id, note=note)
+        return Result(change, APPLIED, obj.id, note=note, pin=self.provider.pin(spec, obj))
 
     async def _create(
         self, kind: str, name: str, payload: Mapping[str, object]

@@ -88,7 +88,8 @@ def serve(
             await asyncio.sleep(0.01)
         if server.started:
             click.echo(f"sandbox: serving http://{url_host}:{bound_port}/api/v6 (key {api_key}); "
-                       f"Stream: http://{url_host}:{bound_port}/stream")
+                       f"Stream: http://{url_host}:{bound_port}/stream; "
+                       f"Smartech: http://{url_host}:{bound_port}/smartech")
             click.get_text_stream("stdout").flush()
         await task
 

@@ -65,7 +65,15 @@ def dumps(value: Any) -> str:
 
 
 class Database:
-    """Connection, lock and clock shared by every store operation."""
+    """Connection, lock and clock shared by every store operation.
+
+    A platform's store subclasses it with its own `schema`, `id_floors` and
+    `clock_tables` (the tables whose newest `updated_at` restarts the clock).
+    """
+
+    schema = SCHEMA
+    id_floors = ID_FLOORS
+    clock_tables: tuple[str, ...] = ("audiences", "campaigns")
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,19 +86,19 @@ class Database:
         self._db.execute("PRAGMA synchronous = NORMAL")
         self.clock = Clock()
         with self._write() as db:
-            for statement in SCHEMA.split(";"):
+            for statement in self.schema.split(";"):
                 if statement.strip():
                     db.execute(statement)
             columns = {r[1] for r in db.execute("PRAGMA table_info(pushes)")}
-            if "platforms" not in columns:  # a file from before platforms were recorded
+            if columns and "platforms" not in columns:  # a file from before platforms
                 db.execute("ALTER TABLE pushes ADD COLUMN platforms TEXT")
-            for table, floor in ID_FLOORS.items():
+            for table, floor in self.id_floors.items():
                 db.execute(
                     "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS "
                     "(SELECT 1 FROM sqlite_sequence WHERE name = ?)",
                     (table, floor, table),
                 )
-            for table in ("audiences", "campaigns"):
+            for table in self.clock_tables:
                 row = db.execute(f"SELECT MAX(updated_at) FROM {table}").fetchone()
                 self.clock.observe(row[0])
 

@@ -146,6 +146,10 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
     audience_keys = [f.key for f in files if f.kind == "audience"]
     if platform == "localytics":
         problems += cross_checks(specs, docs, audience_keys)
+    elif platform == "smartech":
+        from reconciler.spec.smartech_checks import smartech_cross_checks
+
+        problems += smartech_cross_checks(specs, docs, audience_keys)
     else:
         problems += stream_cross_checks(specs, docs, audience_keys)
     if problems:
