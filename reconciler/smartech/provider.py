@@ -139,6 +139,8 @@ class SmartechProvider(Provider):
             full = await self.get_live(CAMPAIGN, o.id)
             if full is not None and MANAGED_TAG in ((full.raw or {}).get("tags") or []):
                 out.append(full)
+        if len(out) == 1:  # adopted: finish what create would have done (the go-live)
+            return [await self._email_send(int(out[0].id), payload, created=True)]
         return out
 
     async def lists_app_push(self) -> bool:
