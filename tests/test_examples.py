@@ -16,7 +16,9 @@ from tests.helpers import ROOT, example_repo, run_cli
 
 SPEC_GLOBS = {"campaign": "campaigns/**/*.yaml", "audience": "audiences/**/*.yaml",
               "config": "reconciler.yaml", "segment": "examples/stream/audiences/**/*.yaml",
-              "stream-campaign": "examples/stream/campaigns/**/*.yaml"}
+              "stream-campaign": "examples/stream/campaigns/**/*.yaml",
+              "smartech-audience": "examples/smartech/audiences/**/*.yaml",
+              "smartech-campaign": "examples/smartech/campaigns/**/*.yaml"}
 
 
 def test_examples_validate(tmp_path: Path) -> None:
@@ -94,4 +96,5 @@ def test_schema_out_dir(tmp_path: Path) -> None:
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
         "audience.schema.json", "campaign.schema.json", "config.schema.json",
-        "segment.schema.json", "stream-campaign.schema.json"]
+        "segment.schema.json", "smartech-audience.schema.json", "smartech-campaign.schema.json",
+        "stream-campaign.schema.json"]

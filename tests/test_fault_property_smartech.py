@@ -108,6 +108,7 @@ def run_example(s: dict[str, Any], servers: Servers, figures: collections.Counte
 def test_smartech_applies_under_faults_never_create_or_execute_twice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
+    monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("SMARTECH_API_KEY", "unset")
     servers = Servers(tmp_path)
     figures: collections.Counter[str] = collections.Counter()

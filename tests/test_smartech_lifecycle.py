@@ -21,7 +21,8 @@ def test_example_plans_applies_and_then_shows_no_change(tmp_path: Path) -> None:
     code, out, err = run_cli(["plan"], repo)
     assert code == 0, err
     assert "GOES LIVE campaign winback-push" in out and "3,100 users" in out
-    code, out, err = run_cli(["apply", "--auto-approve", "--format", "json"], repo)
+    code, out, err = run_cli(["apply", "--auto-approve", "--format", "json"], repo,
+                             env={"CI": ""})
     assert code == 0, out + err
     pinned = yaml.safe_load((repo / "campaigns" / "winback-push.yaml").read_text())
     assert isinstance(pinned["id"], int) and pinned["pin"]["executed"] not in (False, "unknown")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-KINDS = ("campaign", "audience", "config", "segment", "stream-campaign")
+KINDS = ("campaign", "audience", "config", "segment", "stream-campaign", "smartech-audience",
+    "smartech-campaign")
 
 
 @click.command()
