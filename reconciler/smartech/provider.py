@@ -18,12 +18,13 @@ person checks the panel.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.calls import send_once
+from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.errors import ApiError, PartialWrite, PlanError, ReconcilerError, TransportError
-from reconciler.provider import KindInfo, LiveObject, Provider
+from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
 from reconciler.spec.smartech import MANAGED_TAG, audience_ref_id
@@ -64,7 +65,7 @@ class SmartechProvider(Provider):
                     "answer, so it may exist: find it in the Smartech panel; if it exists add "
                     "`id: <its id>` to this file, else delete the `pin:` block")
             return None
-        payload = self.payload(spec, {})
+        desired = wire.comparable_campaign(self.payload(spec, {}))
         executed = pin.get("executed", False)
         if executed == "unknown":
             raise PlanError(
@@ -72,11 +73,13 @@ class SmartechProvider(Provider):
                 "answer, so it may have been delivered: check its report in the Smartech "
                 "panel, then set `executed: true` (it went out) or `executed: false` (it did "
                 "not) in the pin block")
-        body: dict[str, Any] = {"campaign": pin.get("digest") or wire.create_digest(payload)}
-        if executed is True:
-            executed = wire.send_digest(payload.get("send")) or "executed"
-        if isinstance(executed, str) and executed:
-            body["send"] = executed
+        created = pin.get("digest") or desired["campaign"]
+        body = ({k: v for k, v in desired.items() if k != "send"}
+                if created == desired["campaign"] else {"campaign": created})
+        if executed is True or (executed and executed == wire.send_digest(desired.get("send"))):
+            body["send"] = desired.get("send") or "executed"
+        elif executed:
+            body["send"] = executed  # another send block went out: shown as its digest
         live = LiveObject(kind=CAMPAIGN, id=int(spec.pin_id), name=spec.name, body=body,
                           status="executed" if "send" in body else "draft")
         self._pinned[live.id] = live
@@ -85,8 +88,10 @@ class SmartechProvider(Provider):
     def pin(self, spec: Spec, live: LiveObject) -> dict[str, Any] | None:
         if not self.identity_in_git(spec) or live.body is None:
             return None
-        return {"id": live.id, "pin": {"digest": live.body["campaign"],
-                                       "executed": live.body.get("send", False)}}
+        sent = live.body.get("send")
+        return {"id": live.id, "pin": {"digest": live.body["campaign"], "executed":
+                                       wire.send_digest(sent) if isinstance(sent, dict)
+                                       else sent or False}}
 
     def immutable(self, live: LiveObject) -> str | None:
         if live.kind == CAMPAIGN and live.status not in (None, "draft"):
@@ -202,7 +207,7 @@ class SmartechProvider(Provider):
             raise PartialWrite(f"campaign {cid} created; execute failed: {e}", live_id=cid,
                                pin={**pin, "pin": {**pin["pin"], "executed": state}},
                                request=wire.push_execute_body(cid, payload)) from None
-        executed = {**body, "send": wire.send_digest(send)}
+        executed = {**body, "send": dict(send)}
         return LiveObject(kind=CAMPAIGN, id=cid, name=draft.name, body=executed,
                           status="executed")
 
@@ -275,6 +280,12 @@ class SmartechProvider(Provider):
         if not ids or any(s is None for s in sizes):
             return None
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
+
+    def lint(self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,
+             safety: SafetyConfig) -> dict[str, list[str]]:
+        from reconciler.smartech.lint import lint
+
+        return lint([i.spec for i in items], every, safety.max_pushes_per_day)
 
     def _email(self, raw: Mapping[str, Any], full: bool = True) -> LiveObject:
         body = wire.comparable_campaign(wire.email_body(raw)) if full else None

@@ -4,10 +4,12 @@ The payload a provider builds is channel-neutral: the spec's fields, the
 managed tag added, and `send` kept as written (audience keys) beside
 `send_audience`, the same audiences resolved to ("list", 12) pairs.
 
-Comparable forms: email compares fields (v4 get reads them back); app push
-cannot be read back, so it compares digests: `campaign` over what create
-sends, `send` over the send block as written. Git holds the live side of
-those digests (the spec's `pin:` block, written by apply).
+Comparable forms: email compares fields (v4 get reads them back). App push
+cannot be read back: its comparable form is the create fields, the send block
+as written, and `campaign`, a digest of what create sends. Git holds the live
+side as digests (the spec's `pin:` block, written by apply): where a digest
+matches the spec, the spec's own fields stand for the live ones; where it
+does not, the plan shows the digest that changed.
 
 ASSUMED bodies (not visible in the docs): execute's `list_ids`/`segment_ids`,
 `frequency_capping` (bool) and `personalization`; v4's `audience_details.
@@ -49,10 +51,12 @@ def audience_ids(pairs: list[Any]) -> list[str]:
 def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A payload's comparable form (a live object's body is built the same way)."""
     if payload.get("channel") == "apn":
-        out: dict[str, Any] = {"campaign": create_digest(payload)}
-        sent = send_digest(payload.get("send"))
-        if sent:
-            out["send"] = sent
+        out: dict[str, Any] = {k: copy.deepcopy(payload[k]) for k in CREATE_FIELDS
+                               if payload.get(k) is not None}
+        out["template_id"] = str(out.get("template_id"))
+        out["campaign"] = create_digest(payload)
+        if payload.get("send"):
+            out["send"] = copy.deepcopy(dict(payload["send"]))  # as written: keys, not ids
         return out
     out = {k: copy.deepcopy(payload[k]) for k in EMAIL_FIELDS if payload.get(k) is not None}
     out["template_id"] = str(out.get("template_id"))
