@@ -43,7 +43,10 @@ class SmartechRepo(Repo):
     def write_config(self) -> None:
         env = {"provider": "smartech", "api_url": self.base, "vars": {"store_name": "Acme"},
                **self.env_extra}
-        self._dump(self.root / "reconciler.yaml", {"default_env": "test", "envs": {"test": env}})
+        doc: dict[str, Any] = {"default_env": "test", "envs": {"test": env}}
+        if self.safety:
+            doc["safety"] = self.safety
+        self._dump(self.root / "reconciler.yaml", doc)
 
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
         return super().run(*args, env={"SMARTECH_API_KEY": self.key, **(env or {})},

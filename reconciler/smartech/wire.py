@@ -25,6 +25,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.spec.smartech import MANAGED_TAG
+
 CREATE_FIELDS = ("channel", "name", "app_ids", "template_id", "tags")
 EMAIL_FIELDS = ("channel", "name", "template_id", "tags", "sender_details", "subject_line",
                 "preheader")
@@ -60,7 +62,8 @@ def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
         return out
     out = {k: copy.deepcopy(payload[k]) for k in EMAIL_FIELDS if payload.get(k) is not None}
     out["template_id"] = str(out.get("template_id"))
-    out["tags"] = sorted(out.get("tags") or [])
+    # the managed tag marks what reconciler created; an adopted draft may lack it
+    out["tags"] = sorted(t for t in out.get("tags") or [] if t != MANAGED_TAG)
     if payload.get("send"):
         out["audience"] = audience_ids(payload.get("send_audience") or [])
         out["send"] = True
