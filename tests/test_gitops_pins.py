@@ -95,3 +95,25 @@ def test_ci_apply_refuses_a_second_create_while_its_pin_pr_is_open(
     run = repo.run("apply", "--auto-approve", env={"CI": "true", "PATH": path})
     assert run.code == 1 and "#9" in run.stderr and "merge it first" in run.stderr
     assert repo.campaigns() == []
+
+
+def test_pin_pr_command_proposes_uncommitted_pins(checkout: Path, tmp_path: Path) -> None:
+    (checkout / "reconciler.yaml").write_text(
+        "envs:\n  prod:\n    provider: smartech\n    api_url: sandbox\n")
+    (checkout / "campaigns" / "p.yaml").write_text(
+        "channel: apn\nname: p\napp_ids: [a]\ntemplate_id: '1'\nid: 44\n"
+        "pin: {digest: \"ab\", executed: false}\n")
+    (checkout / "campaigns" / "q.yaml").unlink()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(f"#!{sys.executable}\nimport sys\n"
+                                "print('[]' if sys.argv[1:3] == ['pr', 'list'] else "
+                                "'https://github.com/acme/c/pull/3')\n")
+    (bin_dir / "gh").chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RECONCILER_NO_CACHE": "1"}
+    run = subprocess.run([sys.executable, "-m", "reconciler", "gitops", "pin-pr"], cwd=checkout,
+                         env={**os.environ, **env}, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "pins of p proposed in pull request #3" in run.stdout
+    git(checkout, "fetch", "-q", "origin")
+    assert "id: 44" in git(checkout, "show", f"origin/{branch('prod')}:campaigns/p.yaml")

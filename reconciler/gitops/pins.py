@@ -118,3 +118,14 @@ def refuse_pending(env: str, creating: list[str], runner: Runner) -> None:
         raise RefusedError(
             f"refusing: {', '.join(again)} already created; the id waits in pin pull request "
             f"#{pr.number} ({pr.url}): merge it first, nothing was changed")
+
+
+def working_tree_pins(root: Path, specs: list[Any], git: Git = run_git
+                      ) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """Pins written into spec files but not committed: {key: (path, {id, pin})}.
+
+    For `reconciler gitops pin-pr`, when apply's own proposal could not be made.
+    """
+    changed = set(git(["diff", "--name-only", "--relative", "HEAD", "--", "."], root).split())
+    return {s.key: (s.path, {"id": s.pin_id, "pin": dict(s.pin_state)}) for s in specs
+            if s.pin_state is not None and s.pin_id is not None and s.path in changed}
