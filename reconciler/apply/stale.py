@@ -38,6 +38,8 @@ def check_target(plan: Plan, workspace: Workspace) -> None:
 async def check_fresh(plan: Plan, provider: Provider, workspace: Workspace | None = None
                       ) -> None:
     work = [c for c in plan.changes if c.action is not Action.NOOP]
+    for spec in workspace.specs if workspace else ():
+        provider.git_live(spec)  # objects only git knows must be readable below
     listed = {}
     if any(c.action.removes for c in work):
         kinds = sorted({c.kind for c in work if c.action.removes})

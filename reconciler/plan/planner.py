@@ -64,10 +64,7 @@ async def build_plan(
     kinds = [k.name for k in provider.kinds]
 
     progress("listing live objects")
-    listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
-    live = dict(zip(kinds, listed, strict=True))
-    for k in kinds:  # objects the API cannot list: their identity is pinned in git
-        live[k] = live[k] + [o for s in workspace.of_kind(k) if (o := provider.git_live(s))]
+    live = await _list_live(provider, workspace, kinds)
     # Identity over every spec, so a --target plan still knows what is managed.
     matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id,
                           missing_ok=provider.read_only(k)) for k in kinds}
@@ -111,6 +108,16 @@ async def build_plan(
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     return plan
+
+
+async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str]
+                     ) -> dict[str, list[LiveObject]]:
+    """Every kind's listing, plus the objects the API cannot list (identity in git)."""
+    listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
+    live = dict(zip(kinds, listed, strict=True))
+    for k in kinds:
+        live[k] = live[k] + [o for s in workspace.of_kind(k) if (o := provider.git_live(s))]
+    return live
 
 
 def desired_payload(

@@ -143,6 +143,11 @@ def _v4_routes(route: Callable[..., Callable[[Handler], Handler]], store: Smarte
                                          "campaign_name": row["name"]}]},
                   "Campaign created successfully")
 
+    _v4_write_routes(route, store)
+
+
+def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: SmartechStore
+                     ) -> None:
     @route("/v4/campaign/update", "v4-update", "api-key")
     async def update(key: str, b: dict[str, Any]) -> JSONResponse:
         items = b.get("campaign_details")
