@@ -58,3 +58,19 @@ def test_dropped_push_create_is_never_retried_and_refused_until_pinned(
     repo.put("campaign", "push", doc)
     assert repo.plan("--detailed-exitcode").code == 0
     assert len(repo.campaigns()) == 1 and len(repo.executions()) == 1
+
+
+def test_dropped_create_of_a_replacement_unpins_the_old_draft(smartech_repo: SmartechRepo
+                                                              ) -> None:
+    repo = smartech_repo
+    repo.put("campaign", "push", push_campaign("Push"))
+    assert repo.apply().code == 0
+    doc = yaml.safe_load(repo.text("campaign", "push"))
+    repo.put("campaign", "push", {**doc, "template_id": "777"})
+    repo.knobs(drop={"create": 1})
+    assert repo.apply().code == 1
+    after = yaml.safe_load(repo.text("campaign", "push"))
+    assert "id" not in after and after["pin"] == {"created": "unknown"}
+    refused = repo.plan()
+    assert refused.code == 1 and "add `id: <its id>`" in refused.stderr
+    assert len(repo.campaigns()) == 2 and repo.executions() == []

@@ -133,11 +133,7 @@ class SmartechProvider(Provider):
 
     async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
         if payload.get("channel") == "apn":
-            raise PartialWrite(
-                f"app push create of {payload['name']!r} got no answer and cannot be looked "
-                "up (no list API): not retried; the request is journaled and the spec is "
-                "refused until you pin its id or confirm it does not exist",
-                pin={"pin": {"created": "unknown"}}, request=wire.push_create_body(payload))
+            raise _unanswered_create(payload)
         found = await self.find_by_name(kind, str(payload["name"]))
         out = []
         for o in found:
@@ -167,7 +163,12 @@ class SmartechProvider(Provider):
         if kind == AUDIENCE:
             raise ReconcilerError("audiences are panel lists and segments: never created")
         if payload["channel"] == "apn":
-            cid = await self.client.create_push(wire.push_create_body(payload))
+            try:
+                cid = await self.client.create_push(wire.push_create_body(payload))
+            except (ApiError, TransportError) as e:
+                if e.ambiguous:  # nothing to look it up by: never sent again
+                    raise _unanswered_create(payload, e) from None
+                raise
             return await self._push_send(cid, payload)
         cid = await self.client.create_campaign(wire.email_item(payload))
         return await self._email_send(cid, payload, created=True)
@@ -293,6 +294,17 @@ class SmartechProvider(Provider):
                           name=str(raw.get("campaign_name") or ""),
                           updated_at=raw.get("updated_at"), body=body, raw=raw,
                           status=str(raw.get("campaign_state") or "draft"))
+
+
+def _unanswered_create(payload: Mapping[str, Any], cause: Exception | None = None
+                       ) -> PartialWrite:
+    why = f" ({cause})" if cause else ""
+    return PartialWrite(
+        f"app push create of {payload['name']!r} got no answer{why} and cannot be looked "
+        "up (no list API): not retried; the request is journaled and the spec is refused "
+        "until you pin its id or confirm it does not exist",
+        # a replaced draft's old id no longer stands for the spec
+        pin={"id": None, "pin": {"created": "unknown"}}, request=wire.push_create_body(payload))
 
 
 def _audience(audience_type: str, raw: Mapping[str, Any]) -> LiveObject:

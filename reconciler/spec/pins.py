@@ -24,7 +24,7 @@ NOTE = "written by reconciler apply: the API cannot find this campaign again"
 
 
 def pinned_text(text: str, values: Mapping[str, Any], where: str = "") -> str:
-    """`text` with the top-level `values` set (new keys at the end)."""
+    """`text` with the top-level `values` set (new keys at the end; None removes a key)."""
     try:
         doc = parse_rt(text, where)
     except FileProblem as e:
@@ -32,6 +32,9 @@ def pinned_text(text: str, values: Mapping[str, Any], where: str = "") -> str:
     if not isinstance(doc, CommentedMap):
         raise ReconcilerError(f"{where}: not a mapping; cannot write the pin")
     for key, value in values.items():
+        if value is None:  # e.g. an id that no longer stands for the campaign
+            doc.pop(key, None)
+            continue
         if isinstance(value, Mapping):
             # quoted: a hex digest of digits only must not read back as a number
             block = CommentedMap({k: DoubleQuotedScalarString(v) if isinstance(v, str) else v
@@ -39,7 +42,7 @@ def pinned_text(text: str, values: Mapping[str, Any], where: str = "") -> str:
             block.fa.set_flow_style()
             value = block
         doc[key] = value
-    if "id" in values:
+    if values.get("id") is not None:
         doc.yaml_add_eol_comment(NOTE, "id")
     return dump(doc)
 
