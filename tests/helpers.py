@@ -10,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID_SPECS = Path(__file__).resolve().parent / "invalid_specs"
+# The tests' own copy of the example repo: the specs at the root are a user's to replace.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def run_cli(args: list[str], cwd: Path | str, env: dict[str, str] | None = None,
@@ -43,8 +45,6 @@ def make_repo(dst: Path, *overlays: Path) -> Path:
 
 
 def example_repo(dst: Path) -> Path:
-    """A copy of the example repo at the project root (reconciler.yaml, audiences/, campaigns/)."""
-    shutil.copy2(ROOT / "reconciler.yaml", dst / "reconciler.yaml")
-    for folder in ("audiences", "campaigns"):
-        shutil.copytree(ROOT / folder, dst / folder)
+    """A copy of the tests' example repo (tests/fixtures/example), never the root's specs."""
+    copy_tree(FIXTURES / "example", dst)
     return dst

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.spec.fmt import format_text
-from tests.helpers import ROOT, example_repo, make_repo, run_cli
+from tests.helpers import FIXTURES, example_repo, make_repo, run_cli
 
 MESSY = """\
 # yaml-language-server: $schema=../schemas/campaign.schema.json
@@ -70,7 +70,7 @@ def test_canonical_order_and_indentation() -> None:
 
 
 def test_examples_are_formatted() -> None:
-    code, out, err = run_cli(["fmt", "--check"], ROOT)
+    code, out, err = run_cli(["fmt", "--check"], FIXTURES / "example")
     assert (code, out, err) == (0, "", "")
 
 

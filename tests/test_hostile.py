@@ -2,7 +2,7 @@
 and PR comments, and saved plans tampered with or aimed at another app.
 
 Together with tests/invalid_specs (the corpus), test_templating, test_render and
-test_gitops this is the hostile-input suite the README counts. Cases that need
+test_gitops this is the hostile-input suite docs/security.md counts. Cases that need
 no live API run in-process or against the embedded sandbox; live names with
 escape sequences are planted on the served sandbox.
 """

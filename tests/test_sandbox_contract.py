@@ -7,7 +7,7 @@ documented 2xx status with a body that validates against the documented
 schema; then, where documented, that 401 comes without credentials, 404 for
 an unknown id and 422 for an invalid body.
 
-Three adaptations to the document, recorded in the README: the sandbox
+Three adaptations to the document, recorded in docs/apis.md: the sandbox
 answers `creatives` as a list of the documented creative object (§2 of
 DESIGN.md); OpenAPI 3.0 `nullable` is read as "or null"; a `oneOf` of
 operator enums that overlap (`is one of` is a string, number and date

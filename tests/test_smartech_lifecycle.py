@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.sandbox.smartech_store import SmartechStore
-from tests.helpers import ROOT, run_cli
+from tests.helpers import FIXTURES, run_cli
 from tests.smartech_repo import SmartechRepo, email_campaign, push_campaign
 
 NEWSLETTER, BETA, LAPSED = 11, 12, 13  # the sandbox panel's demo ids (lists 11, 12; segment 13)
@@ -17,7 +17,7 @@ NEWSLETTER, BETA, LAPSED = 11, 12, 13  # the sandbox panel's demo ids (lists 11,
 
 def test_example_plans_applies_and_then_shows_no_change(tmp_path: Path) -> None:
     repo = tmp_path / "smartech"
-    shutil.copytree(ROOT / "examples" / "smartech", repo)
+    shutil.copytree(FIXTURES / "smartech", repo)  # the tests' copy of examples/smartech
     code, out, err = run_cli(["plan"], repo)
     assert code == 0, err
     assert "GOES LIVE campaign winback-push" in out and "3,100 users" in out

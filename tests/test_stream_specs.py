@@ -9,7 +9,7 @@ import pytest
 from reconciler.config import load_config
 from reconciler.errors import SpecErrors
 from reconciler.spec import load_workspace
-from tests.helpers import ROOT, run_cli
+from tests.helpers import FIXTURES, run_cli
 
 CONFIG = "default_env: s\nenvs:\n  s: {provider: stream, api_url: sandbox, vars: {app: Acme}}\n"
 
@@ -88,10 +88,10 @@ def test_localytics_envs_keep_their_models(tmp_path: Path) -> None:
 
 
 def test_the_example_validates_and_schemas_exist() -> None:
-    code, out, err = run_cli(["validate", "--config", "examples/stream/reconciler.yaml"], ROOT)
+    code, out, err = run_cli(["validate", "--config", "stream/reconciler.yaml"], FIXTURES)
     assert (code, err) == (0, "")
     assert out == "valid: 3 segments, 2 campaigns (env stream-demo)\n"
-    code, out, _ = run_cli(["schema", "--kind", "stream-campaign"], ROOT)
+    code, out, _ = run_cli(["schema", "--kind", "stream-campaign"], FIXTURES)
     assert code == 0 and '"send"' in out and '"maxItems": 25' in out
 
 
@@ -99,7 +99,7 @@ def test_the_example_plans_and_applies_in_process(tmp_path: Path) -> None:
     import json
     import shutil
 
-    shutil.copytree(ROOT / "examples" / "stream", tmp_path / "ex")
+    shutil.copytree(FIXTURES / "stream", tmp_path / "ex")
     args = ["--config", "ex/reconciler.yaml", "--env", "stream-demo"]
     code, out, err = run_cli(["plan", *args, "--format", "json"], tmp_path)
     assert code == 0, err

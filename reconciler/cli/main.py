@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "import": "reconciler.cli.importing:import_cmd",
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
+    "init": "reconciler.cli.init:init",
 }
 
 

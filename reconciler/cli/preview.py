@@ -23,7 +23,7 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
     """Draw KEY's creatives on an iOS lock screen and an Android shade; print the file written.
 
     Text is cut where the device would cut it (grapheme clusters, with an
-    ellipsis); the figures are in the README. Needs no API access.
+    ellipsis); the figures are in docs/previews.md. Needs no API access.
     """
     from reconciler.cli.workflow import load
     from reconciler.preview.render import PreviewError, html_page, png, svg

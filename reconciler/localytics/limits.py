@@ -2,7 +2,7 @@
 
 These are approximations: the real cut depends on the device's width, font
 size and the glyphs themselves. The figures are the ones push vendors publish
-for a typical phone in portrait (see README "See your campaigns" for sources),
+for a typical phone in portrait (see docs/previews.md for sources),
 measured here in grapheme clusters so an emoji or a letter with combining
 marks counts once and is never cut in half.
 """

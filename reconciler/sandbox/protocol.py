@@ -2,8 +2,8 @@
 
 Error bodies, basic auth, the app in the path, ids in the path and request
 bodies are handled here once, so each router only states what its endpoint
-does. Decisions where the OpenAPI is silent (see README "Where the API is
-silent"): errors are `{"error": "<one line>", "details": [...]}`, malformed
+does. Decisions where the OpenAPI is silent (see docs/apis.md, "Where the API
+is silent"): errors are `{"error": "<one line>", "details": [...]}`, malformed
 JSON is 422 (the only client-error status the Campaigns API documents),
 unknown ids are 404 whatever their form, bodies over 1 MB are 413 and a
 non-JSON content type on a write is 415.

@@ -4,7 +4,7 @@ The spec's `build_attributes` are the Campaigns API's names; the Push API
 knows an alert (title, subtitle, body), iOS options (sound, category,
 mutable_content) and a free `extra` dict per platform that the app receives
 with the push. Fields with no Push API equivalent are listed in `UNMAPPED`
-and named in the README.
+and named in docs/send-test.md.
 """
 
 from __future__ import annotations

@@ -1,0 +1,23 @@
+"""`reconciler init`: scaffold a new campaign repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--provider", type=click.Choice(["localytics", "stream"]), default="localytics",
+              show_default=True, help="The platform of the first env.")
+@click.option("--action", "action_text", metavar="OWNER/REPO@SHA", default=None,
+              help="The reconciler Action the workflows pin (default: this install's commit).")
+def init(directory: Path, provider: str, action_text: str | None) -> None:
+    """Create reconciler.yaml, one audience, one campaign, workflows, pre-commit and schemas."""
+    from reconciler.scaffold.create import default_action, parse_action, write_repo
+
+    action = parse_action(action_text) if action_text else default_action()
+    written = write_repo(directory, provider, action)
+    click.echo(f"created a {provider} campaign repo in {directory} ({len(written)} files)")
+    click.echo(f"next: cd {directory} && reconciler validate && reconciler plan")

@@ -1,0 +1,118 @@
+"""Write a new campaign repository from the files shipped in `scaffold/files/`.
+
+A team gets its own repo (config with a sandbox env, one audience, one campaign,
+the GitHub workflows, pre-commit, editor schemas) instead of forking the tool's,
+whose tests and examples are not theirs. Every target path is checked before the
+first write, so a refusal leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from reconciler.errors import RefusedError
+
+PROVIDERS = ("localytics", "stream")
+# Where the Action and the pre-commit hooks are published: `--action` overrides it.
+ACTION_REPO = "reconciler-dev/reconciler"
+_SHA = re.compile(r"[0-9a-f]{40}")
+_ACTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+@[0-9a-f]{40}")
+# Schemas written for editors, by provider (file name = kind).
+SCHEMA_KINDS = {"localytics": ("config", "audience", "campaign"),
+                "stream": ("config", "segment", "stream-campaign")}
+
+
+@dataclass(frozen=True)
+class Action:
+    """The Action (and pre-commit hook repo) the new repo's files pin, by commit SHA."""
+
+    repo: str
+    sha: str
+
+    @property
+    def uses(self) -> str:
+        return f"{self.repo}@{self.sha}"
+
+
+def parse_action(text: str) -> Action:
+    """`owner/repo@<40-hex sha>`: a tag or branch is refused, as a moved tag would run other code."""
+    if not _ACTION.fullmatch(text):
+        raise RefusedError(f"--action {text!r}: expected owner/repo@<40-hex commit sha>")
+    repo, sha = text.split("@")
+    return Action(repo, sha)
+
+
+def own_commit() -> str | None:
+    """The commit of the checkout this tool runs from, when it runs from one."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    sha = out.stdout.strip()
+    return sha if out.returncode == 0 and _SHA.fullmatch(sha) else None
+
+
+def default_action() -> Action:
+    sha = own_commit()
+    if sha is None:
+        raise RefusedError("cannot tell which commit to pin the Action to; "
+                           "pass --action owner/reconciler@<commit sha>")
+    return Action(ACTION_REPO, sha)
+
+
+def plan_files(provider: str, action: Action) -> dict[str, str]:
+    """Every file of the new repo: relative path -> text."""
+    from reconciler.spec.schema import schema_text
+
+    root = resources.files("reconciler.scaffold") / "files"
+    files = dict(_tree(root / provider, ""))
+    files[".gitignore"] = (root / "common" / "gitignore").read_text(encoding="utf-8")
+    files[".pre-commit-config.yaml"] = _pin(
+        (root / "common" / "pre-commit-config.yaml").read_text(encoding="utf-8"), action)
+    for name, text in _tree(root / "workflows", ".github/workflows/"):
+        files[name] = _pin(text, action)
+    for kind in SCHEMA_KINDS[provider]:
+        files[f"schemas/{kind}.schema.json"] = schema_text(kind)
+    return files
+
+
+def _tree(folder: Traversable, prefix: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for item in sorted(folder.iterdir(), key=lambda t: t.name):
+        if item.is_dir():
+            out.extend(_tree(item, f"{prefix}{item.name}/"))
+        elif item.name.endswith((".yaml", ".yml")):
+            out.append((f"{prefix}{item.name}", item.read_text(encoding="utf-8")))
+    return out
+
+
+def _pin(text: str, action: Action) -> str:
+    """The tool's own workflows use the Action in place (`uses: ./`); a user's pins it."""
+    text = re.sub(r"uses: \./(\s)", lambda m: f"uses: {action.uses}{m.group(1)}", text)
+    return (text.replace("@ACTION_URL@", f"https://github.com/{action.repo}")
+            .replace("@ACTION_REF@", action.sha))
+
+
+def write_repo(target: Path, provider: str, action: Action) -> list[str]:
+    """Write the files under `target`; refuse, writing nothing, if any already exists."""
+    if provider not in PROVIDERS:
+        raise RefusedError(f"--provider {provider!r}: expected one of {', '.join(PROVIDERS)}")
+    if target.exists() and not target.is_dir():
+        raise RefusedError(f"{target} exists and is not a folder")
+    files = plan_files(provider, action)
+    clash = sorted(p for p in files if (target / p).exists() or (target / p).is_symlink())
+    if clash:
+        raise RefusedError(f"{target / clash[0]} already exists; init writes only into a "
+                           "new or empty repository (nothing was written)")
+    for rel, text in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return sorted(files)

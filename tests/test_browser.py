@@ -1,0 +1,102 @@
+"""The HTML outputs in a real browser: Debian's headless Chromium, driven by chromedriver.
+
+`preview --out x.html` must show the push text, `calendar --format html` the days over
+the cap, both with no console errors. Screenshots land in the test's tmp folder, or in
+$RECONCILER_SCREENSHOTS when set (how docs/*-browser.png are refreshed).
+Outside CI a machine without chromium skips; in CI (CI set) a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import example_repo, run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium and chromium-driver (.ci/run installs them)")
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install ...)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1280,1400"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_page(driver: object, page: Path, shot: str, tmp: Path) -> tuple[str, list[str]]:
+    """Load `page`, keep a screenshot, and return (visible text, console errors)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(page.as_uri())  # type: ignore[attr-defined]
+    text = driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+    folder = Path(os.environ.get("RECONCILER_SCREENSHOTS") or tmp)
+    folder.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(folder / shot))  # type: ignore[attr-defined]
+    errors = [e["message"] for e in driver.get_log("browser")  # type: ignore[attr-defined]
+              if e["level"] == "SEVERE"]
+    return text, errors
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example repo with a cap of one push a day, so the calendar has days over it."""
+    root = example_repo(tmp_path_factory.mktemp("browser"))
+    config = root / "reconciler.yaml"
+    config.write_text(config.read_text().replace("max_pushes_per_day: 3",
+                                                 "max_pushes_per_day: 1"))
+    return root
+
+
+def test_preview_html_shows_the_push_text(browser: object, repo: Path) -> None:
+    code, _, err = run_cli(["preview", "feature-launch", "--out", "launch.html"], repo)
+    assert code == 0, err
+    text, errors = open_page(browser, repo / "launch.html", "preview-browser.png", repo)
+    assert errors == []
+    for line in ("New: wishlists", "Save it for later",
+                 "Tap the heart on any item to keep it for later"):
+        assert line in text
+    assert "Preview: Wishlist feature launch" in browser.title  # type: ignore[attr-defined]
+
+
+def test_calendar_html_flags_the_days_over_the_cap(browser: object, repo: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    code, out, err = run_cli(["calendar", "--drafts", "--start", "2027-01-01", "--days", "40"],
+                             repo)
+    assert code == 0, err
+    over_lines = [line for line in out.splitlines() if line.startswith("  2027-")]
+    assert len(over_lines) == 6, out
+    code, page, err = run_cli(["calendar", "--drafts", "--start", "2027-01-01", "--days", "40",
+                               "--format", "html"], repo)
+    assert code == 0, err
+    (repo / "calendar.html").write_text(page)
+    text, errors = open_page(browser, repo / "calendar.html", "calendar-browser.png", repo)
+    assert errors == []
+    flagged = browser.find_elements(By.CSS_SELECTOR, "rect.over")  # type: ignore[attr-defined]
+    assert flagged and all(r.is_displayed() for r in flagged)
+    days = sorted({r.get_attribute("data-day") for r in flagged})
+    assert "Over the cap" in text
+    for day in days:
+        assert day in text
+    assert len(over_lines) == len(flagged)

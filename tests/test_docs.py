@@ -1,0 +1,82 @@
+"""The docs site builds with --strict, the README stays short, and no link dangles.
+
+`mkdocs build --strict` (with the `validation:` settings in mkdocs.yml) fails on
+a relative link or anchor that does not resolve and on a page left out of the
+nav; the README is read on GitHub, outside MkDocs, so its relative links are
+checked here. The CLI reference is generated from the click commands, so the
+built page must hold every command `reconciler` has.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli.main import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+README_MAX_BYTES = 20 * 1024
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+OUTSIDE = ("../shared", "DESIGN §", "DESIGN.md", "@v1", "rev: v1")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict",
+         "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def test_site_builds_strict_with_every_page(site: Path) -> None:
+    pages = sorted(p.relative_to(ROOT / "docs") for p in (ROOT / "docs").rglob("*.md"))
+    for page in pages:
+        html = site / page.with_suffix("") / "index.html"
+        if page.name == "index.md":
+            html = site / page.parent / "index.html"
+        assert html.is_file(), f"{page} was not built"
+
+
+def test_cli_reference_is_generated_for_every_command(site: Path) -> None:
+    html = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        assert f'id="reconciler-{name}"' in html, f"no generated reference for {name}"
+    assert "--detailed-exitcode" in html  # options come from the click command itself
+
+
+def test_readme_is_at_most_20_kb() -> None:
+    assert README.stat().st_size <= README_MAX_BYTES, README.stat().st_size
+
+
+def test_readme_relative_links_point_at_files() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = [t for t in LINK.findall(text) if not re.match(r"[a-z]+:", t)]
+    assert targets, "the README links into docs/"
+    missing = [t for t in targets
+               if not t.startswith("#") and not (ROOT / t.split("#")[0]).exists()]
+    assert missing == []
+
+
+def test_readme_and_docs_point_only_inside_the_repository() -> None:
+    files = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+    found = [(f.relative_to(ROOT).as_posix(), s) for f in files
+             for s in OUTSIDE if s in f.read_text(encoding="utf-8")]
+    assert found == []
+
+
+def test_readme_gives_the_ci_command_and_venv_activation() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    text = README.read_text(encoding="utf-8")
+    assert ci in text
+    assert ". .venv/bin/activate" in text
