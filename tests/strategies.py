@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 
@@ -295,3 +296,38 @@ def live_campaign(draw: st.DrawFn, name: str, audience_ids: list[int]) -> dict[s
                 {"dimension_name": "Price", "operator": "is_one_of", "value": ["10", "20"]}]}
         body["conversion_event"] = event
     return body
+
+
+# --- arbitrary JSON and one-value mutations of valid bodies (the sandbox fuzz tests) ---------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=12,
+)
+
+
+def value_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON value (dict keys and list indexes), the root included."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += value_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += value_paths(item, (*prefix, i))
+    return found
+
+
+def swap(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of `value` with the value at `path` replaced by `new`."""
+    if not path:
+        return new
+    value = copy.deepcopy(value)
+    target = value
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return value

@@ -8,7 +8,6 @@ arbitrary JSON documents outright.
 from __future__ import annotations
 
 import asyncio
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -19,36 +18,7 @@ from hypothesis import strategies as st
 
 from reconciler.sandbox import create_app
 from tests.sandbox_helpers import BEHAVIOR_RULES, audience_body, campaign_body
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=4),
-    max_leaves=12,
-)
-
-
-def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found += _paths(item, (*prefix, i))
-    return found
-
-
-def _swap(value: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return new
-    value = copy.deepcopy(value)
-    target = value
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = new
-    return value
+from tests.strategies import JSON, swap, value_paths
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +60,8 @@ SAMPLES = {
 def test_mutated_bodies_never_crash(app, data) -> None:
     path = data.draw(st.sampled_from(sorted(SAMPLES)))
     sample = SAMPLES[path]
-    where = data.draw(st.sampled_from(_paths(sample)))
-    body = _swap(sample, where, data.draw(JSON))
+    where = data.draw(st.sampled_from(value_paths(sample)))
+    body = swap(sample, where, data.draw(JSON))
     assert _post(app, path, body) in (201, 202, 400, 422, 429)
 
 

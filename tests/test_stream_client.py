@@ -19,7 +19,7 @@ from reconciler.stream.provider import StreamProvider
 def client(tmp_path: Path, secret: str = SANDBOX_SECRET) -> tuple[StreamClient, Caller]:
     caller = Caller(concurrency=4, backoff_initial=0.01)
     return StreamClient("http://sandbox.invalid", api_key="k", api_secret=secret, caller=caller,
-                        transport=inprocess_transport(tmp_path / "s.json")), caller
+                        transport=inprocess_transport(tmp_path / "s.db")), caller
 
 
 def test_queries_follow_the_cursor_to_the_end(tmp_path: Path) -> None:

@@ -146,3 +146,32 @@ def test_same_names_are_not_identity_even_for_saved_plans(stream_repo: StreamRep
     applied = repo.run("apply", str(saved), "--auto-approve", "--format", "json")
     assert applied.code == 0, applied.stderr
     assert repo.apply().json["summary"]["applied"] == 0
+
+
+def test_removing_a_description_and_switching_filter_to_targets_stick(
+        stream_repo: StreamRepo) -> None:
+    """An update used to send only fields with values: removals reported "applied", changed
+    nothing, and every later plan showed the same update."""
+    repo = stream_repo
+    norway = {"country": {"$eq": "NO"}}
+    repo.put("segment", "vip", segment("VIP", filter=norway, description="Big spenders"))
+    assert repo.apply().code == 0
+
+    repo.put("segment", "vip", segment("VIP", filter=norway))  # description removed
+    change = repo.plan().json["changes"][0]
+    assert change["action"] == "update" and change["warnings"] == []
+    assert repo.apply().code == 0
+    with repo.stream() as api:
+        live = api.get("/segments/rcl-vip").json()["segment"]
+    assert live["description"] == "" and live["filter"] == norway
+    assert repo.plan("--detailed-exitcode").code == 0
+
+    repo.put("segment", "vip", segment("VIP", target_ids=["u1", "u2"]))  # filter -> targets
+    change = repo.plan().json["changes"][0]
+    assert any(w.startswith("replace:") for w in change["warnings"])
+    assert repo.apply().code == 0
+    with repo.stream() as api:
+        live = api.get("/segments/rcl-vip").json()["segment"]
+        rows = api.post("/segments/rcl-vip/targets/query", json={}).json()["targets"]
+    assert live["filter"] is None and [r["target_id"] for r in rows] == ["u1", "u2"]
+    assert repo.plan("--detailed-exitcode").code == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,16 @@ def sandbox() -> None:
 @click.option("--seed", default=None, type=int, help="Seed of the fault RNG (reproducible runs).")
 @click.option("--app", "apps", multiple=True, callback=_app_pair, metavar="ORG:APP",
               help="Register an app (repeatable); 1:demo-app is always registered.")
+@click.option("--stream-port", default=None, type=click.IntRange(0, 65535),
+              help="Also serve the Stream sandbox at the root of this port, as Stream's "
+                   "own host does (0 picks a free one); /stream stays on --port.")
 def serve(
     host: str, port: int, db_path: Path, api_key: str, api_secret: str, latency_ms: int,
     error_rate: float, drop_rate: float, rate_limit: int, seed: int | None,
-    apps: list[tuple[int, str]],
+    apps: list[tuple[int, str]], stream_port: int | None,
 ) -> None:
-    """Serve the sandbox API: /api/v6/... (Campaigns & Audiences) and /v2/push/{app_id}."""
+    """Serve the sandbox API: /api/v6/... (Campaigns & Audiences), /v2/push/{app_id} and
+    Stream's Campaign API under /stream (and at the root of --stream-port)."""
     import uvicorn
 
     from reconciler.sandbox.app import DEFAULT_APPS, create_app
@@ -75,28 +80,42 @@ def serve(
         )
     except (OSError, sqlite3.Error) as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
-    sock = _bind(host, port)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            server_header=False, timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
-    bound_host, bound_port = sock.getsockname()[:2]
-    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    sockets = [_bind(host, port)]
+    servers = [_server(uvicorn, app)]
+    if stream_port is not None:  # the same Stream app (store, knobs) as under /stream
+        sockets.append(_bind(host, stream_port))
+        servers.append(_server(uvicorn, app.state.stream_app))
+    urls = [_url(s) for s in sockets]
+    stream_url = urls[1] if len(urls) > 1 else f"{urls[0]}/stream"
 
     async def run() -> None:
-        task = asyncio.ensure_future(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
+        tasks = [asyncio.ensure_future(srv.serve(sockets=[sock]))
+                 for srv, sock in zip(servers, sockets, strict=True)]
+        while not all(s.started for s in servers) and not any(t.done() for t in tasks):
             await asyncio.sleep(0.01)
-        if server.started:
-            click.echo(f"sandbox: serving http://{url_host}:{bound_port}/api/v6 (key {api_key}); "
-                       f"Stream: http://{url_host}:{bound_port}/stream; "
-                       f"Smartech: http://{url_host}:{bound_port}/smartech")
-            click.get_text_stream("stdout").flush()
-        await task
+        if all(s.started for s in servers):
+            click.echo(f"sandbox: serving {urls[0]}/api/v6 (key {api_key}); "
+                       f"Stream: {stream_url}; Smartech: {urls[0]}/smartech")
+            sys.stdout.flush()  # click.echo wrote there; the launcher waits for this line
+        await asyncio.gather(*tasks)
 
     # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make.
-    loop_factory = getattr(config, "get_loop_factory", lambda: None)()
+    get_loop_factory = getattr(servers[0].config, "get_loop_factory", None)
+    loop_factory = get_loop_factory() if callable(get_loop_factory) else None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         runner.run(run())
+
+
+def _server(uvicorn: Any, app: Any) -> Any:
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            server_header=False, timeout_graceful_shutdown=3)
+    return uvicorn.Server(config)
+
+
+def _url(sock: socket.socket) -> str:
+    bound_host, bound_port = sock.getsockname()[:2]
+    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return f"http://{url_host}:{bound_port}"
 
 
 def _bind(host: str, port: int) -> socket.socket:

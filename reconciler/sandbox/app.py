@@ -67,8 +67,8 @@ def create_app(
     # Stream Chat's Campaign API under /stream (its own auth, errors and knobs).
     from reconciler.sandbox.stream import create_stream_app
 
-    stream_file = Path(db_path).with_name(Path(db_path).stem + "-stream.json")
-    app.mount("/stream", create_stream_app(stream_file))
+    app.state.stream_app = create_stream_app(stream_db_path(Path(db_path)))
+    app.mount("/stream", app.state.stream_app)
 
     # Netcore Smartech's campaign APIs under /smartech (its own store, same fault knobs).
     from reconciler.sandbox.smartech import create_smartech_app
@@ -82,6 +82,11 @@ def create_app(
     routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
     app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
     return app
+
+
+def stream_db_path(db_path: Path) -> Path:
+    """The Stream sandbox's SQLite file beside the Localytics one (`sandbox-stream.db`)."""
+    return db_path.with_name(db_path.stem + "-stream.db")
 
 
 class _SandboxTransport(httpx.ASGITransport):

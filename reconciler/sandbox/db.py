@@ -64,18 +64,14 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class Database:
-    """Connection, lock and clock shared by every store operation.
+class SqliteFile:
+    """One SQLite file: one connection, one lock, WAL, immediate write transactions.
 
-    A platform's store subclasses it with its own `schema`, `id_floors` and
-    `clock_tables` (the tables whose newest `updated_at` restarts the clock).
+    Both sandboxes (Localytics' `Database`, Stream's store) keep their state this
+    way, so parallel requests and several processes over one file never tear a write.
     """
 
-    schema = SCHEMA
-    id_floors = ID_FLOORS
-    clock_tables: tuple[str, ...] = ("audiences", "campaigns")
-
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
@@ -84,23 +80,10 @@ class Database:
         self._db.execute("PRAGMA busy_timeout = 10000")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
-        self.clock = Clock()
         with self._write() as db:
-            for statement in self.schema.split(";"):
+            for statement in schema.split(";"):
                 if statement.strip():
                     db.execute(statement)
-            columns = {r[1] for r in db.execute("PRAGMA table_info(pushes)")}
-            if columns and "platforms" not in columns:  # a file from before platforms
-                db.execute("ALTER TABLE pushes ADD COLUMN platforms TEXT")
-            for table, floor in self.id_floors.items():
-                db.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS "
-                    "(SELECT 1 FROM sqlite_sequence WHERE name = ?)",
-                    (table, floor, table),
-                )
-            for table in self.clock_tables:
-                row = db.execute(f"SELECT MAX(updated_at) FROM {table}").fetchone()
-                self.clock.observe(row[0])
 
     def close(self) -> None:
         """Close the connection (the in-process transport does so when its client closes)."""
@@ -122,3 +105,24 @@ class Database:
     def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
+
+
+class Database(SqliteFile):
+    """Connection, lock and clock shared by every store operation."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, SCHEMA)
+        self.clock = Clock()
+        with self._write() as db:
+            columns = {r[1] for r in db.execute("PRAGMA table_info(pushes)")}
+            if "platforms" not in columns:  # a file from before platforms were recorded
+                db.execute("ALTER TABLE pushes ADD COLUMN platforms TEXT")
+            for table, floor in ID_FLOORS.items():
+                db.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS "
+                    "(SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+                    (table, floor, table),
+                )
+            for table in ("audiences", "campaigns"):
+                row = db.execute(f"SELECT MAX(updated_at) FROM {table}").fetchone()
+                self.clock.observe(row[0])

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 START_TIMEOUT = 30.0
-FLAGS = ("latency_ms", "error_rate", "drop_rate", "rate_limit", "seed", "api_key", "api_secret")
+FLAGS = ("latency_ms", "error_rate", "drop_rate", "rate_limit", "seed", "api_key", "api_secret",
+         "stream_port")
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ServedProcess:
 
     api_url: str
     process: subprocess.Popen[bytes] = field(repr=False)
+    stream_url: str = ""  # `…/stream` on the main port, or the root of --stream-port
 
     @property
     def base_url(self) -> str:
@@ -78,4 +80,6 @@ def start_served(db: Path, **flags: Any) -> ServedProcess:
         served.stop()
         errors = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"sandbox did not start: {text!r}\n{errors}")
-    return ServedProcess(api_url=text.split("serving ", 1)[1].split()[0], process=proc)
+    stream_url = text.split("Stream: ", 1)[1].split()[0] if "Stream: " in text else ""
+    return ServedProcess(api_url=text.split("serving ", 1)[1].split()[0], process=proc,
+                         stream_url=stream_url)

@@ -1,6 +1,6 @@
 """SQLite persistence of the Smartech sandbox: accounts, audiences, campaigns, executions.
 
-Same pattern as the Localytics store (one `Database`: one connection, one
+Same pattern as the Localytics store (one `SqliteFile`: one connection, one
 lock, immediate transactions). An account is an API key: each key is its own
 clean slate, and a new one gets the demo lists and segments a panel would
 have (the API cannot create them). Every execute/schedule is recorded in
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.computed import iso_ms
-from reconciler.sandbox.db import Database, dumps
+from reconciler.sandbox.computed import Clock, iso_ms
+from reconciler.sandbox.db import SqliteFile, dumps
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sm_accounts (api_key TEXT PRIMARY KEY, created_at TEXT NOT NULL);
@@ -43,10 +44,16 @@ DEMO_AUDIENCES = (
 )
 
 
-class SmartechStore(Database):
-    schema = SCHEMA
-    id_floors = {"sm_campaigns": 10000}
-    clock_tables = ("sm_campaigns",)
+class SmartechStore(SqliteFile):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, SCHEMA)
+        self.clock = Clock()
+        with self._write() as db:  # campaign ids from 10001, as Netcore's sample shows
+            db.execute("INSERT INTO sqlite_sequence (name, seq) SELECT 'sm_campaigns', 10000 "
+                       "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = "
+                       "'sm_campaigns')")
+            row = db.execute("SELECT MAX(updated_at) FROM sm_campaigns").fetchone()
+            self.clock.observe(row[0])
 
     def account(self, api_key: str) -> None:
         """Open an account on first use, with the demo panel audiences."""

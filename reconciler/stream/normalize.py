@@ -1,8 +1,9 @@
 """Make a Stream payload and a live Stream object comparable (DESIGN §4).
 
 Both sides pass through the same functions: server fields (ids, timestamps,
-status, stats, size, sender, users) are dropped, `false` flags equal absent
-ones (Stream answers defaults), a campaign's `segments[]` objects become
+status, stats, size, sender, users) are dropped, `false` flags and `""`
+strings equal absent ones (Stream answers its defaults: an unset `name`,
+`description` or `sender_mode` comes back `""`), a campaign's `segments[]` objects become
 `segment_ids`, and a campaign past `draft` carries `send: true`, which the
 spec's `send:` block also becomes. `at`/`stop_at` are the one-shot
 parameters of `start`, not state: they are not compared once sent.
@@ -27,7 +28,8 @@ SENT = frozenset({"scheduled", "in_progress", "completed", "stopped"})
 
 
 def comparable_segment(payload: Mapping[str, Any]) -> dict[str, Any]:
-    out = _clean({k: copy.deepcopy(payload[k]) for k in SEGMENT_FIELDS if k in payload})
+    out: dict[str, Any] = _clean({k: copy.deepcopy(payload[k]) for k in SEGMENT_FIELDS
+                                  if k in payload})
     if isinstance(out.get("target_ids"), list):
         out["target_ids"] = sorted(set(out["target_ids"]))  # a set: Stream keeps no order
     return out
@@ -37,18 +39,18 @@ def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     body = dict(payload)
     if "segment_ids" not in body and isinstance(body.get("segments"), list):
         body["segment_ids"] = [s.get("id") for s in body["segments"] if isinstance(s, dict)]
-    out = _clean({k: copy.deepcopy(body[k]) for k in CAMPAIGN_FIELDS if k in body})
+    out: dict[str, Any] = _clean({k: copy.deepcopy(body[k]) for k in CAMPAIGN_FIELDS if k in body})
     if payload.get("send") or payload.get("status") in SENT:
         out["send"] = True
     return out
 
 
 def _clean(value: Any, key: str = "") -> Any:
-    """Drop nulls, false flags and empty containers the server may add or omit."""
+    """Drop nulls, `""`, false flags and empty containers the server may add or omit."""
     if isinstance(value, dict):
         cleaned = {k: _clean(v, k) for k, v in value.items()}
         return {k: v for k, v in cleaned.items()
-                if v is not None and v != {} and v != [] and not (k in FLAGS and v is False)}
+                if v is not None and v != "" and v != {} and v != [] and not (k in FLAGS and v is False)}
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value

@@ -2,9 +2,13 @@
 
 Identity: names are not unique on Stream, so every object gets the id
 `rcl-<key>` on create (or the spec's pinned `id`), and a spec matches the
-object of that id. Segments are declarative (a change of `type` or of an
-`all_*` flag deletes and re-creates them); explicit `target_ids` are synced
-with addtargets/deletetargets. Campaigns are replaced by PUT only while
+object of that id. Segments are declarative: a change of `type` or of the
+segment's source (filter, an `all_*` flag, explicit targets) deletes and
+re-creates it, because UpdateSegmentRequest can neither change `type`/`all_*`
+nor remove a filter (a null there means "leave as is"); explicit
+`target_ids` are synced with addtargets/deletetargets. An update sends `name`
+and `description` always, `""` for "none": Stream clears a string sent empty
+and answers it as `""`, while leaving out a field would keep the old value. Campaigns are replaced by PUT only while
 `draft`; a `send:` block starts them once; after that they are immutable.
 """
 
@@ -23,7 +27,7 @@ from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
 
 SEGMENT, CAMPAIGN = "segment", "campaign"
-REPLACED_BY = ("type", "all_users", "all_sender_channels")  # not updatable in place
+SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
 START_ATTEMPTS = 3
 
 
@@ -207,14 +211,19 @@ def _explicit(raw: Mapping[str, Any]) -> bool:
 
 
 def _fixed(body: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(bool(body.get(k)) if k != "type" else body.get(k) for k in REPLACED_BY)
+    """What an update cannot change in place: the type and the source of members."""
+    return (body.get("type"), next((k for k in SOURCES if body.get(k)), "target_ids"))
 
 
 def _segment_wire(payload: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
-    fields = ("id", "type", "name", "description", "filter", "all_users", "all_sender_channels")
-    if not create:
-        fields = ("name", "description", "filter")  # UpdateSegmentRequest
-    return {k: payload[k] for k in fields if payload.get(k) is not None}
+    if create:
+        fields = ("id", "type", "name", "description", "filter", "all_users",
+                  "all_sender_channels")
+        return {k: payload[k] for k in fields if payload.get(k) is not None}
+    body = {k: payload.get(k) or "" for k in ("name", "description")}  # "" clears
+    if payload.get("filter"):  # UpdateSegmentRequest; the source itself never changes here
+        body["filter"] = payload["filter"]
+    return body
 
 
 def _campaign_wire(payload: Mapping[str, Any]) -> dict[str, Any]:

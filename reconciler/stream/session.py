@@ -39,7 +39,7 @@ async def open_stream(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Str
         from reconciler.sandbox.stream import inprocess_transport
 
         loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "stream-sandbox.json")
+        transport = inprocess_transport(loaded.state_dir / "stream-sandbox.db")
         api_url = "http://sandbox.invalid"
     client = StreamClient(api_url, api_key=key, api_secret=secret, caller=caller,
                           timeout=env.timeout, transport=transport, env_name=loaded.env_name)
