@@ -16,6 +16,7 @@ and shows a traceback only under `--debug`.
     ├── PartialWrite         a write did part of its work (created, then execute failed) or
     │                        cannot tell whether it happened; carries what to pin in git
     ├── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
+    ├── JournalError         the apply journal cannot be written (writes stop; carries results)
     ├── SendTestError        send-test refused its input before any call (key, creative, recipients)
     └── GitHubError          the GitHub CLI failed (gitops commands in workflows)
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class ReconcilerError(Exception):
@@ -158,6 +160,15 @@ class PartialWrite(ReconcilerError):
 
 class RefusedError(ReconcilerError):
     pass
+
+
+class JournalError(ReconcilerError):
+    """The journal could not be written: no new write was started after that, and
+    `results` holds what the run did, for the report."""
+
+    def __init__(self, message: str, results: list[Any] | None = None):
+        super().__init__(message)
+        self.results = results or []
 
 
 class SendTestError(ReconcilerError):

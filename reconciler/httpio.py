@@ -29,3 +29,38 @@ async def send(http: httpx.AsyncClient, method: str, url: str, *, where: str,
 def short(exc: Exception) -> str:
     """An exception as one line of at most 200 characters."""
     return (str(exc) or type(exc).__name__).splitlines()[0][:200]
+
+
+MAX_JSON_DEPTH = 64  # API objects are a handful of levels deep; code that walks them recurses
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The response body as JSON, or None when it is none we can use: not JSON, not UTF-8,
+    an integer past Python's 4,300-digit limit, or nested deeper than MAX_JSON_DEPTH
+    (which would end in a RecursionError wherever the answer is walked)."""
+    try:
+        data = response.json()
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
+        return None
+    return None if too_deep(data, MAX_JSON_DEPTH) else data
+
+
+def too_deep(data: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels (walked without recursion)."""
+    stack = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return False
+
+
+def not_json(where: str, status: int) -> TransportError:
+    """The error for a success answer whose body `json_or_none` could not use."""
+    return TransportError(f"{where}: {status} response is not JSON we can read (malformed, "
+                          f"nested deeper than {MAX_JSON_DEPTH} levels, or a number too long)")

@@ -17,10 +17,15 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.describe import Context
+from reconciler.plan.model import Words
 from reconciler.spec.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,26 @@ def fingerprint(body: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+# Apply leases (reconciler.apply.lease) are reserved draft objects whose name starts
+# with this marker: providers hide them from list_live, so they are never planned,
+# pruned or imported, and specs may not use names that start with it.
+LEASE_MARKER = "reconciler-lease"
+
+
+def is_lease_name(name: str) -> bool:
+    return name.startswith(LEASE_MARKER)
+
+
+@dataclass(frozen=True)
+class LeaseObject:
+    """A lease as the platform holds it: its id, its name (which carries holder and
+    expiry) and its rank, the platform's order of creation (lower: created earlier)."""
+
+    id: int | str
+    name: str
+    rank: tuple[Any, ...]
+
+
 @dataclass(frozen=True)
 class LintItem:
     """A spec the plan creates or updates, and whether that makes it go live."""
@@ -77,6 +102,11 @@ class Provider(ABC):
     kinds: tuple[KindInfo, ...]
     # Keys the server computes at any depth (ids, timestamps, counts): never a user's.
     server_fields: frozenset[str] = frozenset()
+    # Root names of the platform's own template language (Stream fills `{{ receiver.name }}`
+    # per recipient). Spec rendering hands a `{{ … }}` starting with one of these to the
+    # platform verbatim; any other name that is not `vars` or `env` is a validate error,
+    # since a platform without such variables would show the braces to users.
+    template_names: frozenset[str] = frozenset()
     reach_kind: str = "audience"  # the kind whose live counts give a campaign's reach
 
     def kind(self, name: str) -> KindInfo:
@@ -102,6 +132,17 @@ class Provider(ABC):
     def removable(self, live: LiveObject) -> bool:
         """Whether prune may remove `live` at all (a sent message cannot be unsent)."""
         return True
+
+    def dangling_ids(self, spec: Spec, live: Mapping[str, Mapping[int | str, LiveObject]]
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Live ids written in `spec` (not keys) that name no live object, as
+        (path in the spec, message) pairs; the planner refuses the plan, located.
+
+        `live` maps each kind to its live objects by id. A raw id is the user's
+        promise that the object exists; only the live state can check it, and
+        sending a dangling id would fail in apply, or target nobody.
+        """
+        return []
 
     async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
         """What an ambiguous create of `payload` may have made, looked up before a retry.
@@ -138,6 +179,41 @@ class Provider(ABC):
         """Top-level values apply writes into `spec`'s file after writing `live` (its id and
         what git must remember), or None where identity does not live in git."""
         return None
+    # --- verify after write, two-phase go-live (DESIGN §6) ---------------
+    async def stored(
+        self, kind: str, written: LiveObject, sent: Mapping[str, Any]
+    ) -> LiveObject | None:
+        """The object as the API now keeps it, to verify a write against `sent`.
+
+        `sent` is the comparable form of what was written. Default: the write's
+        own answer when its body carries every top-level field that was sent,
+        else a GET: an answer that omits a field proves nothing about whether
+        it was kept. A platform whose write takes several calls (Stream: create,
+        then add targets) reads the object back instead. None: it is gone.
+        """
+        body = written.body
+        if body is not None and set(sent) <= set(body):
+            return written
+        return await self.get_live(kind, written.id)
+
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """`payload` as an object that reaches nobody yet, or None (no such form).
+
+        A change that goes live is written this way first (Localytics: status
+        draft; Stream: created without starting), read back and verified, and
+        only then activated: a campaign whose audience the API did not keep is
+        never live, not even for a moment. None writes it in one step, still
+        verified after; a platform that can go live should implement this.
+        """
+        return None
+
+    async def activate(
+        self, kind: str, draft: LiveObject, payload: Mapping[str, Any]
+    ) -> LiveObject:
+        """Make the verified draft `draft` live as `payload` says (Localytics: PUT with
+        status active; Stream: start). Called only after `held_back`'s form was
+        written and verified; the framework verifies the answer again."""
+        return await self.update(kind, draft.id, payload)
 
     # --- reads -----------------------------------------------------------
     @abstractmethod
@@ -211,5 +287,68 @@ class Provider(ABC):
         """
         return {}
 
+    # --- apply lease (one apply per app, anywhere) -------------------------
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        """Create a reserved object named `name` that never reaches users (a draft).
+
+        Returns None when the platform itself refuses it because a lease exists
+        (an atomic lock by a fixed id). Ranks must grow with creation order, so
+        that contenders agree which lease came first.
+        """
+        raise NotImplementedError
+
+    async def lease_list(self) -> list[LeaseObject]:
+        """Every lease object on the app (names starting with LEASE_MARKER)."""
+        raise NotImplementedError
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        """Remove a lease object for good; one already gone is not an error."""
+        raise NotImplementedError
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        """The rows of `reconciler doctor`: this platform's assumptions, checked live.
+
+        Read-only unless `write`, which may create a draft probe that reaches
+        nobody (named by `reconciler.doctor.probe_name`), read it back and
+        delete it. A check's `choices` record documented forms the account
+        uses; the provider is opened with them next time. Optional: a
+        provider with no checks returns none, and doctor then reports nothing
+        to check.
+        """
+        return []
+
+    def plan_notes(self) -> list[str]:
+        """Lines the plan shows about how this env is read or written, e.g. a doctor
+        finding in use. Optional."""
+        return []
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        """The object in a reviewer's words: who gets it, what it says, when, and its goal.
+
+        Optional (a platform without it shows flattened field paths and values).
+        `payload` is a wire payload or a live body; `context` names the objects it
+        refers to (audiences by live id or ref, with their reach). Messages go in
+        whole, never cut: the plan is where a reviewer reads them. The phrases'
+        `paths` say which diff paths they put in words; other changed fields are
+        shown as path and value, so nothing changes unseen.
+        """
+        return ()
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+# Platform name (an env's `provider:`) → its Provider class, imported only when asked for.
+PROVIDER_CLASSES: dict[str, str] = {
+    "localytics": "reconciler.localytics.provider:LocalyticsProvider",
+    "stream": "reconciler.stream.provider:StreamProvider",
+}
+
+
+def provider_class(platform: str) -> type[Provider]:
+    """The Provider class of `platform`, for class-level facts (`template_names`) without
+    opening a client."""
+    import importlib
+
+    module, attr = PROVIDER_CLASSES[platform].split(":")
+    cls: type[Provider] = getattr(importlib.import_module(module), attr)
+    return cls

@@ -2,8 +2,10 @@
 
 Three campaigns (A, B, C) exist; the server answers listings, searches, reads
 and creates, except that `mode` makes it misbehave: malformed JSON, HTML
-pages, empty bodies, repeated or endless pages, a `total_records` that lies,
-answers slower than any sane timeout, or connections reset mid-request.
+pages, empty bodies, repeated or endless pages, a `total_records` that lies, 404
+past the last page (as documented) or within, answers slower than any sane
+timeout, connections reset mid-request, JSON nested 100,000 deep or with an
+integer of 5,000 digits.
 `failures` limits how many requests misbehave (then it answers correctly),
 to test safe retries. A daemon thread serves it; `stop()` ends it.
 """
@@ -14,6 +16,7 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +36,22 @@ def campaign_body(cid: int, name: str) -> dict[str, Any]:
                        "build_attributes": {"push_title": "Sale", "push_message": "Hello 0"}}],
         "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z",
     }
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A test server that does not print a traceback when the client hung up first.
+
+    The `slow` and `reset` modes make the client give up before the answer is
+    written, so the write fails with BrokenPipeError/ConnectionResetError. That is
+    the point of those tests, not a failure; socketserver would print it to stderr
+    from the server thread, after pytest stopped capturing (under xdist it reaches
+    the terminal of a passing run). Any other error is still printed.
+    """
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class MisbehavingAPI:
@@ -66,7 +85,7 @@ class MisbehavingAPI:
                 except OSError:
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -105,6 +124,13 @@ class MisbehavingAPI:
             return self.send(h, 200, HTML, "text/html")
         if mode == "empty_200":
             return self.send(h, 200, b"", "application/json")
+        if mode == "deep_json":  # 100,000 levels: a RecursionError wherever it is parsed
+            return self.send(h, 200, b'{"campaigns": ' + b"[" * 100_000 + b"]" * 100_000
+                             + b', "total_records": 1}', "application/json")
+        if mode == "huge_int":  # past Python's 4,300-digit int conversion limit
+            return self.send(h, 200, b'{"records_count": 1, "total_records": 1, "campaigns": '
+                             b'[{"id": ' + b"7" * 5000 + b', "name": "A", "status": "draft"}]}',
+                             "application/json")
         if mode == "malformed_json":
             return self.send(h, 200, b'{"campaigns": [{"id": 1, "na', "application/json")
         if method == "POST" and path == "/push/campaigns":
@@ -138,12 +164,15 @@ class MisbehavingAPI:
             total = 10**7
         if mode == "total_low":
             total = max(0, total - 1)
-        if mode == "total_high":
+        if mode in ("total_high", "total_high_404"):
             total += 5
         if mode == "bad_id":
             chunk = [dict(chunk[0], id="abc")] + chunk[1:] if chunk else chunk
         if mode == "campaigns_not_list":
             return self.json(h, {"campaigns": "none", "total_records": 0})
+        past_last = page > 1 and not chunk
+        if (mode in ("past_last_404", "total_high_404") and past_last) or (mode == "within_404" and page == 2):
+            return self.json(h, {"error": "Not Found"}, 404)
         self.json(h, {"records_count": len(chunk), "total_records": total, "campaigns": chunk})
 
     def create(self, h: BaseHTTPRequestHandler, payload: dict[str, Any], mode: str) -> None:

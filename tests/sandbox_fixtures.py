@@ -66,6 +66,10 @@ class ServedSandbox:
         """Messages the Push API accepted for this app, oldest first."""
         return self._admin("GET", "/pushes", params={"app_id": app_id})
 
+    def answers(self, **knobs: str) -> dict:
+        """Set answer knobs for the whole server (`audience_key`, `past_last_page`)."""
+        return self._admin("POST", "/answers", json=knobs)
+
     def stop(self) -> None:
         """Stop the server process and close the admin client."""
         if self._client is not None:

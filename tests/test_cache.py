@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.spec.cache import user_cache_dir
 from tests.repo import Repo, campaign
 
 
@@ -44,7 +45,7 @@ def test_corrupt_or_foreign_cache_is_ignored_with_a_warning(repo: Repo) -> None:
     repo.put("campaign", "a", campaign("A"))
     assert repo.apply().code == 0
     assert repo.plan("--cache").code == 0
-    [cache_file] = (repo.root / ".reconciler" / "cache").glob("live-*.json")
+    [cache_file] = user_cache_dir(repo.root).glob("live-*.json")
     cache_file.write_text("{not json")
     run = repo.plan("--cache", "--detailed-exitcode")
     assert run.code == 0 and "ignoring live cache" in run.stderr
@@ -60,4 +61,4 @@ def test_env_setting_turns_the_cache_on(repo: Repo) -> None:
     repo.put("campaign", "a", campaign("A"))
     assert repo.apply().code == 0
     assert repo.plan().code == 0
-    assert list((repo.root / ".reconciler" / "cache").glob("live-*.json"))
+    assert list(user_cache_dir(repo.root).glob("live-*.json"))

@@ -55,13 +55,22 @@ def test_every_body_fits_a_github_comment(n: int) -> None:
     assert len(failed) < LIMIT
 
 
-def test_a_plan_too_big_even_for_the_renderer_is_cut_with_a_note() -> None:
+def test_thousands_of_go_lives_are_bounded_by_the_renderer_with_a_note() -> None:
     launches = [Change("campaign", f"l{i}", f"Launch {i}" + "!" * 50, Action.CREATE, go_live=True)
                 for i in range(3000)]
     body = comment.plan_body(plan_of(*launches), RUN)
     assert len(body) < LIMIT
     assert body.startswith(marker("production")) and "| 3000 | 0 |" in body
-    assert "cut here to fit" in body and body.rstrip().endswith("</sub>")
+    assert "Left out to fit the comment:" in body and " go-lives" in body
+    assert "cut here to fit" not in body and body.rstrip().endswith("</sub>")
+
+
+def test_the_last_resort_cut_keeps_details_closed() -> None:
+    text = "".join(f"<details><summary>x</summary>\n\n{'y' * 80}\n\n</details>\n"
+                   for _ in range(100))
+    cut = comment.fit(text, 1000)
+    assert len(cut) <= 1000 and "cut here to fit" in cut
+    assert cut.count("<details>") == cut.count("</details>")
 
 
 def test_markers_differ_per_env_and_cannot_close_the_html_comment() -> None:
@@ -177,32 +186,79 @@ def test_label_sync_does_nothing_when_labels_already_match() -> None:
 
 # --- drift issue ----------------------------------------------------------
 
-def issues_answer(*titles: tuple[int, str]) -> str:
-    return json.dumps([{"number": n, "title": t} for n, t in titles])
+BOT_AUTHOR = {"login": "app/github-actions", "is_bot": True}
+HUMAN = {"login": "mallory", "is_bot": False}
 
 
-def test_drift_opens_one_issue_by_exact_title() -> None:
-    gh = FakeGh({"issue list": issues_answer((3, "Drift detected: production-eu")),
-                 "issue create": "https://github.com/acme/c/issues/9\n"})
-    action = issue.sync("production", True, "body.md", gh)
+class FakeGhBodies(FakeGh):
+    """Also keeps the text of every --body-file at the moment gh was called."""
+
+    def __init__(self, answers: dict[str, str]):
+        super().__init__(answers)
+        self.bodies: list[str] = []
+
+    def __call__(self, args: list[str]) -> str:
+        if "--body-file" in args:
+            self.bodies.append(Path(args[args.index("--body-file") + 1]).read_text())
+        return super().__call__(args)
+
+
+def issues_answer(*issues: tuple[int, str, str, dict]) -> str:
+    return json.dumps([{"number": n, "title": t, "body": b, "author": a}
+                       for n, t, b, a in issues])
+
+
+def marked(env: str, text: str = "plan") -> str:
+    return f"{issue.drift_marker(env)}\n{text}"
+
+
+@pytest.fixture
+def body(tmp_path: Path) -> str:
+    path = tmp_path / "body.md"
+    path.write_text("the plan\n")
+    return str(path)
+
+
+def test_a_decoy_issue_with_the_title_is_never_the_drift_issue(body: str) -> None:
+    gh = FakeGhBodies({
+        "issue list": issues_answer(
+            (1, "Drift detected: production", marked("production"), HUMAN),  # decoy, copied marker
+            (2, "Drift detected: production", "pay here", BOT_AUTHOR),  # bot, no marker
+            (3, "Drift detected: production-eu", marked("production-eu"), BOT_AUTHOR)),
+        "issue create": "https://github.com/acme/c/issues/9\n"})
+    action = issue.sync("production", True, body, gh)
     assert action == issue.IssueAction("created", 9)
-    assert gh.calls[1] == ["issue", "create", "--title", "Drift detected: production",
-                           "--body-file", "body.md"]
+    assert gh.calls[1][:4] == ["issue", "create", "--title", "Drift detected: production"]
+    assert gh.bodies == [marked("production", "the plan\n")]
+    assert issue.sync("production", False, body, gh).verb == "none"  # decoys stay open
 
 
-def test_drift_updates_the_open_issue_and_no_drift_closes_it() -> None:
-    answer = issues_answer((4, "Drift detected: production"), (2, "Drift detected: production"))
-    gh = FakeGh({"issue list": answer})
-    assert issue.sync("production", True, "b.md", gh) == issue.IssueAction("updated", 2)
-    assert gh.calls[-1] == ["issue", "edit", "2", "--body-file", "b.md"]
-    assert issue.sync("production", False, "b.md", gh) == issue.IssueAction("closed", 2)
+def test_drift_updates_the_bots_marked_issue_and_no_drift_closes_it(body: str) -> None:
+    answer = issues_answer((4, "Renamed by someone", marked("production"), BOT_AUTHOR),
+                           (2, "Drift detected: production", marked("production"), BOT_AUTHOR))
+    gh = FakeGhBodies({"issue list": answer})
+    assert issue.sync("production", True, body, gh) == issue.IssueAction("updated", 2)
+    assert gh.calls[-1][:3] == ["issue", "edit", "2"]
+    assert gh.bodies[-1].splitlines()[0] == issue.drift_marker("production")
+    assert issue.sync("production", False, body, gh) == issue.IssueAction("closed", 2)
     assert gh.calls[-1][:3] == ["issue", "close", "2"]
 
 
-def test_no_drift_and_no_issue_does_nothing() -> None:
+def test_no_drift_and_no_issue_does_nothing(body: str) -> None:
     gh = FakeGh({"issue list": "[]"})
-    assert issue.sync("production", False, "b.md", gh).verb == "none"
+    assert issue.sync("production", False, body, gh).verb == "none"
     assert len(gh.calls) == 1
+
+
+@pytest.mark.parametrize(("author", "bot"), [
+    ({"login": "app/github-actions", "is_bot": True}, True),
+    ({"login": "github-actions[bot]", "is_bot": True}, True),
+    ({"login": "github-actions", "is_bot": False}, False),  # a user may take the name
+    ({"login": "app/other-bot", "is_bot": True}, False),
+    (None, False),
+])
+def test_only_the_workflow_bot_writes_drift_issues(author: object, bot: bool) -> None:
+    assert issue.is_bot(author) is bot
 
 
 # --- annotations ----------------------------------------------------------

@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
 
 
-def workflow_run(name: str, job: str, index: int = -1) -> str:
-    """The `run:` script of one step of one of .github/workflows/, as GitHub would run it."""
+def workflow_run(name: str, job: str, step_id: str | None = None) -> str:
+    """The `run:` script of one step (by id, else the last) of a workflow, as GitHub runs it."""
     path = ROOT / ".github" / "workflows" / f"{name}.yml"
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))["jobs"][job]["steps"][index]["run"]
+    steps = YAML(typ="safe").load(path.read_text(encoding="utf-8"))["jobs"][job]["steps"]
+    return next(s for s in steps if s.get("id") == step_id)["run"] if step_id else steps[-1]["run"]
 BIN = Path(sys.executable).parent
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 ENV = "test"  # the env tests/repo.py writes
@@ -53,11 +54,21 @@ with open(os.environ["FAKE_GH_LOG"], "a") as log:
     log.write(json.dumps(args) + "\\n")
 state = os.environ["FAKE_GH_STATE"]
 issues = json.load(open(state)) if os.path.exists(state) else []
+bot = {{"login": "app/github-actions", "is_bot": True}}
 if args[:2] == ["issue", "list"]:
     print(json.dumps([i for i in issues if i["state"] == "open"]))
 elif args[:2] == ["issue", "create"]:
-    issues.append({{"number": 11, "title": args[args.index("--title") + 1], "state": "open"}})
+    body = open(args[args.index("--body-file") + 1]).read()
+    issues.append({{"number": 11, "title": args[args.index("--title") + 1], "state": "open",
+                    "body": body, "author": bot}})
     print("https://github.com/acme/campaigns/issues/11")
+elif args[:2] == ["issue", "edit"]:
+    body = open(args[args.index("--body-file") + 1]).read()
+    issues = [dict(i, body=body) if str(i["number"]) == args[2] else i for i in issues]
+elif args[0] == "api" and args[1].endswith("/git/ref/heads/main"):
+    print(json.dumps({{"object": {{"sha": os.environ["FAKE_GH_MAIN"]}}}}))
+elif args[0] == "api" and "/environments/" in args[1]:
+    print(json.dumps({{"protection_rules": [{{"type": "required_reviewers"}}]}}))
 elif args[:2] == ["issue", "close"]:
     issues = [dict(i, state="closed") if str(i["number"]) == args[2] else i for i in issues]
 elif args[:2] == ["pr", "view"]:
@@ -102,16 +113,21 @@ class Runner:
             "LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret,
             "GITHUB_STEP_SUMMARY": str(self.summary), "FAKE_GH_LOG": str(self.gh_log),
             "FAKE_GH_STATE": str(tmp / "gh_state.json"), "NO_COLOR": "1",
+            "FAKE_GH_MAIN": COMMIT, "GITHUB_REPOSITORY": "acme/campaigns",
+            "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": COMMIT,
         })
         self.output_file = tmp / "github_output"
 
     def action(self, step_id: str, fork: bool = False, **env: str) -> Step:
         """Run the `run:` script of one action.yml step with its `env:` as GitHub sets it."""
         step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == step_id)
-        inputs = {"INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml",
-                  "FORK": "true" if fork else "false", "COMMIT": COMMIT, "NO_COLOR": "1"}
+        inputs = {"INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml", "INPUT_BRANCH": "main",
+                  "RECONCILER_TRUSTED_CONFIG": "", "GH_TOKEN": "token",
+                  "FORK": "true" if fork else "false", "COMMIT": COMMIT, "NO_COLOR": "1",
+                  "LOCALYTICS_API_KEY": self.repo.api_key,
+                  "LOCALYTICS_API_SECRET": self.repo.api_secret, "STREAM_API_SECRET": ""}
         assert set(step["env"]) <= set(inputs), "a new input the test does not set"
-        return self.script(step["run"], **inputs, **env)
+        return self.script(step["run"], **{**inputs, **env})
 
     def script(self, run: str, **env: str) -> Step:
         """A `run:` script under GitHub's `bash -eo pipefail`, with its $GITHUB_OUTPUT read back."""
@@ -160,9 +176,13 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     repo.put("campaign", "launch", campaign("Feature launch", status="active"))
 
     # the envs jobs: plan.yml plans every env, apply.yml and drift.yml the live ones
-    for name in ("plan", "apply", "drift"):
-        envs = runner.script(workflow_run(name, "envs"))
-        assert envs.code == 0 and json.loads(envs.outputs["envs"]) == [ENV], envs.log
+    envs = runner.script(workflow_run("plan", "envs", "envs"), CONFIG="reconciler.yaml")
+    assert envs.code == 0 and json.loads(envs.outputs["envs"]) == [ENV], envs.log
+    for name in ("apply", "drift"):
+        envs = runner.script(workflow_run(name, "envs", "envs"))
+        assert envs.code == 0, envs.log
+        (row,) = json.loads(envs.outputs["matrix"])
+        assert row["env"] == ENV and row["github_environment"] == ENV, row
 
     # plan.yml: validate, plan (exit 2 = changes, not a failure), comment body, artifact files
     plan = runner.action("plan")
@@ -195,7 +215,9 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     report = json.loads(read(runner, "apply.json"))
     assert report["summary"] == {"applied": 3, "failed": 0, "skipped": 0}
     assert "### reconciler apply: `test`" in runner.summary.read_text()
-    assert len(read(runner, "journal.jsonl").splitlines()) == 3
+    entries = [json.loads(line) for line in read(runner, "journal.jsonl").splitlines()]
+    # three results, and the go-live's verified draft journaled before it was activated
+    assert sorted(e["status"] for e in entries) == ["applied", "applied", "applied", "draft"]
 
     # the next plan: no changes, exit 0, the comment says so and the label follows
     again = runner.action("plan")
@@ -219,9 +241,12 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     repo.put("campaign", "winback", campaign("Win them back", ["lapsed"], message="Come back"))
     (created,) = drift()
     assert created[:4] == ["issue", "create", "--title", "Drift detected: test"]
+    state = json.loads((runner.gh_log.parent / "gh_state.json").read_text())
+    assert state[0]["body"].startswith("<!-- reconciler:drift env=test -->\n")
     (updated,) = drift()
     assert updated[:3] == ["issue", "edit", "11"]
     assert runner.action("apply").code == 0
+    assert [c[0] for c in runner.gh_calls()] == ["api", "api"]  # head of main, environment
     (closed,) = drift()
     assert closed[:3] == ["issue", "close", "11"]
 
@@ -248,6 +273,16 @@ def test_a_failing_api_gives_a_comment_not_a_stack_trace(runner: Runner) -> None
     body = read(runner, "comment.md")
     assert "the plan failed" in body and "error:" in body
     assert SECRET not in body + step.log and "Traceback" not in body + step.log
+
+
+def test_an_old_run_of_apply_writes_nothing(runner: Runner) -> None:
+    runner.repo.put("campaign", "ok", campaign("Fine"))
+    step = runner.action("apply", FAKE_GH_MAIN="f" * 40)
+    assert step.code == 1, step.log
+    assert f"error: this run is for commit {COMMIT[:12]}, but main is now at ffffffffffff" \
+        in step.log
+    assert not (runner.repo.root / "reconciler-out" / ENV / "apply.json").exists()
+    assert runner.repo.live_campaigns() == []
 
 
 def test_a_fork_gets_a_notice_and_runs_nothing(runner: Runner) -> None:

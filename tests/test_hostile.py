@@ -23,6 +23,8 @@ from reconciler.spec import load_workspace
 from reconciler.spec.confusables import fold
 from reconciler.spec.templating import Renderer, TemplateProblem
 from tests.helpers import make_repo, run_cli
+from tests.markdown_view import fold as fold_space
+from tests.markdown_view import page
 from tests.repo import Repo, campaign
 
 NO_CACHE = {"RECONCILER_NO_CACHE": "1", "NO_COLOR": "1"}
@@ -53,9 +55,22 @@ FOREIGN = [
 ]
 
 
+def _first_name(source: str) -> str:
+    return source[3:].split(".")[0].split("(")[0].split(" ")[0].strip()
+
+
 @pytest.mark.parametrize("source", FOREIGN)
 def test_foreign_expressions_pass_through_unevaluated(source: str) -> None:
-    assert renderer().render(source) == source
+    """Names a platform declares (`Provider.template_names`) are handed over as written."""
+    declared = frozenset({_first_name(source)})
+    assert Renderer({"store_name": "Acme"}, "sandbox", lambda: declared).render(source) == source
+
+
+@pytest.mark.parametrize("source", FOREIGN)
+def test_undeclared_foreign_expressions_are_refused(source: str) -> None:
+    """Without the declaration Jinja sees them: undefined or forbidden, never evaluated."""
+    with pytest.raises(TemplateProblem):
+        renderer().render(source)
 
 
 # What Jinja does evaluate (our context, literals, statements) is sandboxed.
@@ -298,7 +313,10 @@ def test_markdown_and_html_in_campaign_text_render_literally(
     monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
     plan = asyncio.run(compute_plan(repo / "reconciler.yaml", None, ()))
     body = render_markdown(plan).split("\n", 1)[1]  # after the marker comment
-    assert "&#60;" in body or "&#91;" in body or "&#45;" in body or "&#64;" in body
+    seen, tags = page(body)
+    assert fold_space(text) in seen  # a reader sees the text as written, whole
+    assert not {"script", "a", "img", "h1", "!--"} & set(tags)
+    assert tags.count("table") == 1 + 2  # the summary and the two raw field tables only
     for bad in ("<script", "](", "<!--", "-->", "</details></td>", "<h1>", "```\nfenced",
                 "@everyone", "| col |"):
         assert bad not in body, bad

@@ -176,12 +176,17 @@ def test_archived_campaigns_skipped_unless_asked(repo: Repo) -> None:
                                            "noop": ["campaign:current"]}
 
 
-def test_unknown_live_fields_are_dropped_with_a_warning(repo: Repo) -> None:
+def test_unknown_live_fields_are_dropped_with_a_warning(repo: Repo, sandbox_server) -> None:
+    """An API that answers keys it does not document (the sandbox's `keep` knob)."""
     body = campaign("Tagged")
     body["tags"] = ["spring"]
     body["creatives"][0]["build_attributes"]["x_badge"] = 3
-    with repo.api() as api:
-        _post(api, "/push/campaigns", body)
+    sandbox_server.answers(unknown_keys="keep")  # server-wide: back to reject at once
+    try:
+        with repo.api() as api:
+            _post(api, "/push/campaigns", body)
+    finally:
+        sandbox_server.answers(unknown_keys="reject")
     run = repo.run("import", "--all")
     assert run.code == 0, run.stderr
     assert "warning: campaigns/tagged.yaml: live field tags of campaign" in run.stderr

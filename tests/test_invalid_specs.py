@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.spec.cache import user_cache_dir
 from tests.helpers import INVALID_SPECS, make_repo, run_cli
 
 CASES = sorted(p.name for p in INVALID_SPECS.iterdir() if p.is_dir() and p.name != "_base")
@@ -57,7 +58,7 @@ def test_errors_are_the_same_with_the_parse_cache(tmp_path: Path) -> None:
     )
     first = run_cli(["validate"], repo)
     second = run_cli(["validate"], repo)  # the valid files now come from the cache
-    assert (repo / ".reconciler" / "cache" / "specs.json").is_file()
+    assert (user_cache_dir(repo) / "specs.json").is_file()
     assert first == second
     assert "campaigns/spring-sale.yaml:2:1: status: invalid value 'drafty'" in first[2]
 

@@ -33,6 +33,8 @@ from tests.repo import Repo, campaign
 # mode → words the one-line error must contain
 BROKEN = {
     "malformed_json": "not JSON",
+    "deep_json": "not JSON we can read",
+    "huge_int": "not JSON we can read",
     "html_500": "500",
     "html_200": "not JSON",
     "empty_200": "empty response body",
@@ -90,6 +92,23 @@ def test_a_well_behaved_server_gives_the_one_right_plan(api: MisbehavingAPI,
     assert creates(asyncio.run(plan_of(make_repo(tmp_path, api).root))) == ["D"]
 
 
+@pytest.mark.parametrize("page_size", [2, 1000])
+def test_404_past_the_last_page_ends_the_listing(page_size: int, api: MisbehavingAPI,
+                                                 tmp_path: Path) -> None:
+    """The OpenAPI documents 404 for a page past the last: the listing is complete."""
+    api.mode, api.page_size = "past_last_404", page_size
+    assert creates(asyncio.run(plan_of(make_repo(tmp_path, api).root))) == ["D"]
+
+
+@pytest.mark.parametrize("mode", ["within_404", "total_high_404"])
+def test_404_inside_the_listing_still_fails(mode: str, api: MisbehavingAPI,
+                                            tmp_path: Path) -> None:
+    """A 404 where the counts say a page exists is a listing cut short, not its end."""
+    api.mode, api.page_size = mode, 2
+    with pytest.raises(ReconcilerError, match="inconsistent"):
+        asyncio.run(plan_of(make_repo(tmp_path, api).root))
+
+
 @pytest.mark.parametrize("mode", sorted(BROKEN))
 def test_persistent_misbehaviour_fails_with_one_clear_line(
     mode: str, api: MisbehavingAPI, tmp_path: Path
@@ -141,7 +160,8 @@ def test_a_create_answered_without_its_object_is_adopted_not_repeated(
     assert sorted(c["name"] for c in api.campaigns.values()) == ["A", "B", "C", "D"]
 
 
-@pytest.mark.parametrize("mode", ["total_low", "repeat_page", "campaign_not_object", "bad_id"])
+@pytest.mark.parametrize("mode", ["total_low", "repeat_page", "campaign_not_object", "bad_id",
+                                  "deep_json", "huge_int"])
 def test_the_cli_prints_one_line_and_exits_1(mode: str, api: MisbehavingAPI,
                                              tmp_path: Path) -> None:
     api.mode = mode

@@ -49,7 +49,8 @@ def test_dates_are_answered_as_utc_instants(client) -> None:
     body = campaign_body(schedule={"recurring": {
         "begin_date": "2026-12-01T10:00:00+01:00", "end_date": "2027-01-01",
         "intervals": [{"interval": "weekly", "day_of_week": "monday"}, {"interval": "every day"}],
-        "frequency_attributes": [{"name": "messages_per_days", "count": 1, "days": 7}],
+        "frequency_attributes": [{"name": "messages_per_days", "count": 1, "days": 7,
+                                  "messages_atleast_days_apart": 1}],
     }})
     recurring = client.post("/push/campaigns", json=body).json()["schedule"]["recurring"]
     assert recurring["begin_date"] == "2026-12-01T09:00:00.000Z"

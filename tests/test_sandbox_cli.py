@@ -55,5 +55,6 @@ def test_unusable_db_is_one_error_line(tmp_path) -> None:
         capture_output=True, text=True, timeout=30,
     )
     assert done.returncode == 1
-    assert done.stderr.strip() == f"error: {db}: cannot open the sandbox database: " \
-                                  "file is not a database"
+    assert done.stderr.strip() == (
+        f"error: {db}: the sandbox's data is damaged or not the sandbox's (file is not a "
+        "database); give another --db FILE, or delete this one")

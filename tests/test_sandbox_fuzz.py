@@ -44,7 +44,8 @@ SAMPLES = {
                    {"percent": 50, "build_attributes": {"push_title": "b"}}],
         schedule={"recurring": {"begin_date": "2026-12-01", "intervals": [
             {"interval": "weekly", "day_of_week": "monday"}],
-            "frequency_attributes": [{"name": "messages_per_days", "count": 1, "days": 2}]}},
+            "frequency_attributes": [{"name": "messages_per_days", "count": 1, "days": 2,
+                                      "messages_atleast_days_apart": 0}]}},
         audiences={"campaign_type": "new_audience", "target_rules": BEHAVIOR_RULES},
     ),
     "/api/v6/orgs/1/apps/demo-app/audiences": audience_body(rules=BEHAVIOR_RULES),

@@ -40,8 +40,10 @@ def test_pagination(client) -> None:
     page = client.get("/campaigns", params={"per_page": 2, "page_number": 3}).json()
     assert page["records_count"] == 1 and page["total_records"] == 5
     assert [c["name"] for c in page["campaigns"]] == ["c4"]
-    empty = client.get("/campaigns", params={"per_page": 2, "page_number": 9}).json()
-    assert empty["campaigns"] == [] and empty["total_records"] == 5
+    past = client.get("/campaigns", params={"per_page": 2, "page_number": 4})
+    assert past.status_code == 404  # as the OpenAPI documents for a page past the last
+    search = client.get("/campaigns/search", params={"key": "c", "page_number": 2})
+    assert search.status_code == 404
     capped = client.get("/campaigns", params={"per_page": 5000})
     assert capped.status_code == 200 and capped.json()["records_count"] == 5
 
@@ -79,3 +81,24 @@ def test_search_by_substring_or_id(client) -> None:
     assert client.get("/campaigns/search", params={"key": "%"}).json()["campaigns"] == []
     assert client.get("/campaigns/search").status_code == 422
     assert spring["id"]
+
+
+def test_page_past_the_last_as_an_empty_page(sandbox_factory) -> None:
+    """The `past_last_page: empty` knob: the empty 200 some accounts answer instead."""
+    served = sandbox_factory()
+    app = served.new_app()
+    with api_client(served, app) as client:
+        assert client.get("/campaigns", params={"page_number": 1}).json()["campaigns"] == []
+        assert client.get("/campaigns", params={"page_number": 2}).status_code == 404
+        assert served.answers(past_last_page="empty")["past_last_page"] == "empty"
+        empty = client.get("/campaigns", params={"page_number": 2})
+        assert empty.status_code == 200 and empty.json()["campaigns"] == []
+
+
+def test_unknown_answer_knob_is_refused(sandbox_server) -> None:
+    import httpx
+
+    bad = httpx.post(sandbox_server.base_url + "/_sandbox/answers",
+                     json={"audience_key": "audiencez", "colour": "red"})
+    assert bad.status_code == 422
+    assert [d["field"] for d in bad.json()["details"]] == ["audience_key", "colour"]

@@ -181,7 +181,18 @@ BAD_INPUT = {
                         "env 'test' has no push_api_url"),
     "no credentials": (("send-test", "spring"), {"LOCALYTICS_API_KEY": ""},
                        "needs credentials"),
+    "empty alert body": (("send-test", "quiet"), {},
+                         "campaign 'quiet' creative A has no push_message: the Push API "
+                         "refuses a push with an empty alert body"),
 }
+
+
+def quiet() -> dict[str, Any]:
+    """A campaign whose only creative has a title and no message: valid for the
+    Campaigns API, but its alert body would be empty."""
+    doc = campaign("Quiet")
+    del doc["creatives"][0]["build_attributes"]["push_message"]
+    return doc
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
@@ -194,6 +205,7 @@ def test_bad_input_is_one_error_line_and_no_call(case: str, repo: Repo, sandbox_
     repo.env_extra = {k: v for k, v in repo.env_extra.items() if v is not None}
     repo.write_config()
     repo.put("audience", "buyers", audience("Buyers"))
+    repo.put("campaign", "quiet", quiet())
     calls = push_calls(sandbox_server)
     run = cli(repo, *args, env=env)
     assert run.code == 1
@@ -226,11 +238,13 @@ def test_embedded_sandbox_and_sandbox_sent(tmp_path: Path, sandbox_server, cli) 
     assert sorted(p["target"] for p in remote) == ["alice", "bob"]
 
 
-def test_plan_of_a_go_live_names_send_test_with_its_env(repo: Repo, cli, tmp_path: Path) -> None:
+def test_plan_of_a_go_live_names_send_test_with_its_env(repo: Repo, cli, tmp_path: Path,
+                                                        sandbox_server) -> None:
     repo.env_extra = {"test_recipients": ["alice"]}
     repo.write_config()
     config = (repo.root / "reconciler.yaml").read_text()
     staging = config.split("envs:\n", 1)[1].replace("  test:", "  staging:", 1)
+    staging = staging.replace(repo.app_id, sandbox_server.new_app().app_id)  # one env per app
     (repo.root / "reconciler.yaml").write_text(config + staging)
     repo.put("campaign", "sale", campaign("Sale", status="active"))
 

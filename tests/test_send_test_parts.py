@@ -6,9 +6,10 @@ import asyncio
 import inspect
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from reconciler.sendtest.content import content_of, select
 from reconciler.sendtest.ledger import Ledger, Sent, batch_request_id, message_id
 from reconciler.sendtest.run import SendJob, send_tests
 from reconciler.spec import Spec
+from tests.misbehaving_api import QuietHTTPServer
 
 customer_ids = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() == s and s)
 
@@ -37,7 +39,8 @@ def message(to: Any = "u1") -> CustomerMessage:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(customer_ids, min_size=1, max_size=5), st.text(max_size=30))
+@given(st.lists(customer_ids, min_size=1, max_size=5),
+       st.text(max_size=30).filter(lambda t: t.strip() != ""))
 def test_every_batch_built_is_customer_id(recipients: list[str], body: str) -> None:
     batch = CustomerIdBatch(
         request_id="r", campaign_key="rcl-test-x",
@@ -46,6 +49,12 @@ def test_every_batch_built_is_customer_id(recipients: list[str], body: str) -> N
     wire = batch.to_json()
     assert wire["target_type"] == "customer_id"
     assert [m["target"] for m in wire["messages"]] == recipients
+
+
+@pytest.mark.parametrize("body", ["", "  \n"])
+def test_no_push_with_an_empty_alert_body(body: str) -> None:
+    with pytest.raises(ValueError, match="non-empty alert body"):
+        CustomerMessage(customer_id="u1", alert=Alert(body=body))
 
 
 @pytest.mark.parametrize("target", [None, 4242, {"profile": {"criteria": []}}, ["a", "b"], "",
@@ -65,7 +74,7 @@ def test_target_type_is_not_a_parameter_and_the_client_takes_only_batches() -> N
     asyncio.run(client.aclose())
 
 
-@pytest.mark.parametrize("key", ["", "has space", "x" * 256])
+@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "a/b", "café"])
 def test_campaign_key_rules_of_the_api(key: str) -> None:
     with pytest.raises(ValueError, match="campaign_key"):
         CustomerIdBatch(request_id="r", campaign_key=key, messages=(message(),))
@@ -73,7 +82,10 @@ def test_campaign_key_rules_of_the_api(key: str) -> None:
 
 def test_campaign_key_of_a_nested_key_with_blanks() -> None:
     job = SendJob("e", "a", "promos/big  sale", (), ())
-    assert job.campaign_key == "rcl-test-promos/big_sale"
+    assert job.campaign_key.startswith("rcl-test-promos.big__sale-")
+    assert re.fullmatch(r"[A-Za-z0-9_.-]+", job.campaign_key)
+    assert SendJob("e", "a", "promos/big_sale", (), ()).campaign_key != job.campaign_key
+    assert SendJob("e", "a", "spring", (), ()).campaign_key == "rcl-test-spring"
 
 
 def test_content_mapping() -> None:
@@ -152,7 +164,7 @@ class _Duplicate(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def duplicate_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Duplicate)
+    server = QuietHTTPServer(("127.0.0.1", 0), _Duplicate)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

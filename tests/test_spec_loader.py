@@ -9,6 +9,7 @@ import pytest
 from reconciler.config import load_config
 from reconciler.errors import ConfigErrors, SpecErrors
 from reconciler.spec import Spec, Workspace, load_workspace
+from reconciler.spec.cache import user_cache_dir
 from tests.helpers import make_repo
 
 CAMPAIGN = """\
@@ -149,7 +150,8 @@ def test_duplicate_pinned_ids(repo: Path) -> None:
 
 def test_parse_cache_keeps_unrendered_data(repo: Path) -> None:
     load(repo)
-    assert "{{ vars.store_name }}" in (repo / ".reconciler/cache/specs.json").read_text()
+    assert not (repo / ".reconciler/cache").exists()  # never inside the work tree
+    assert "{{ vars.store_name }}" in (user_cache_dir(repo) / "specs.json").read_text()
     config = repo / "reconciler.yaml"
     config.write_text(config.read_text().replace("Test Store", "Other Store"))
     body = load(repo).get("campaign:spring-sale").body
@@ -158,9 +160,9 @@ def test_parse_cache_keeps_unrendered_data(repo: Path) -> None:
 
 def test_corrupt_parse_cache_is_ignored(repo: Path) -> None:
     load(repo)
-    (repo / ".reconciler/cache/specs.json").write_text("{not json")
+    (user_cache_dir(repo) / "specs.json").write_text("{not json")
     assert len(load(repo).specs) == 2
-    assert (repo / ".reconciler/cache/specs.json").read_text().startswith('{"version"')
+    assert (user_cache_dir(repo) / "specs.json").read_text().startswith('{"version"')
 
 
 def test_config_errors_point_at_the_line(repo: Path) -> None:
@@ -170,7 +172,8 @@ def test_config_errors_point_at_the_line(repo: Path) -> None:
     with pytest.raises(ConfigErrors) as info:
         load_config(repo / "reconciler.yaml")
     assert info.value.lines() == [
-        "error: reconciler.yaml:4:5: envs.sandbox.api_url: must be 'sandbox' or an http(s):// URL",
+        "error: reconciler.yaml:4:5: envs.sandbox.api_url: must be 'sandbox' or an https:// URL, "
+        "e.g. https://dashboard.localytics.com/api/v6",
         "error: reconciler.yaml:7:5: envs.sandbox.concurrency: must be greater than or equal "
         "to 1 (got 0)",
     ]

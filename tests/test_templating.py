@@ -39,15 +39,41 @@ def renderer() -> Renderer:
     ("{{ '{{' }} braces", "{{ braces"),
     ("a { single brace }", "a { single brace }"),
     ("line\n", "line\n"),
-    # names other than vars/env belong to the platform (Stream renders them per recipient)
-    ("Hi {{ receiver.name }}, from {{ vars.store_name }}", "Hi {{ receiver.name }}, from Acme Store"),
-    ("{{sender.id}}-{{ channel.id | lower }}", "{{sender.id}}-{{ channel.id | lower }}"),
-    ("{{ store_name }}", "{{ store_name }}"),
-    ("{% raw %}{{ a }}{% endraw %} {{ b.c }}", "{{ a }} {{ b.c }}"),
-    ("{{ x ~ 'vars' }}", "{{ x ~ 'vars' }}"),
+    ("{% raw %}{{ a }}{% endraw %}", "{{ a }}"),
 ])
 def test_renders(renderer: Renderer, source: str, rendered: str) -> None:
     assert renderer.render(source) == rendered
+
+
+STREAM_NAMES = frozenset({"receiver", "sender"})
+
+
+@pytest.mark.parametrize(("source", "rendered"), [
+    # the names a platform declares belong to it (Stream renders them per recipient)
+    ("Hi {{ receiver.name }}, from {{ vars.store_name }}", "Hi {{ receiver.name }}, from Acme Store"),
+    ("{{sender.id}}-{{ receiver.id | lower }}", "{{sender.id}}-{{ receiver.id | lower }}"),
+    ("{% raw %}{{ a }}{% endraw %} {{ sender.c }}", "{{ a }} {{ sender.c }}"),
+    ("{{ receiver ~ 'vars' }}", "{{ receiver ~ 'vars' }}"),
+])
+def test_platform_names_pass_through(source: str, rendered: str) -> None:
+    assert Renderer(VARS, "sandbox", lambda: STREAM_NAMES).render(source) == rendered
+
+
+@pytest.mark.parametrize(("names", "source", "message"), [
+    # Localytics has no template variables of its own: braces would reach users
+    (frozenset(), "{{ store_name }}", "undefined template variable 'store_name' (did you mean "
+                                      "vars.store_name? templates see 'vars', 'env')"),
+    (frozenset(), "{{ receiver.name }}", "undefined template variable 'receiver' "
+                                         "(templates see 'vars', 'env')"),
+    (STREAM_NAMES, "{{ reciever.name }}", "undefined template variable 'reciever' (did you mean "
+                                          "receiver? templates see 'vars', 'env', 'receiver', "
+                                          "'sender')"),
+    (STREAM_NAMES, "{{ channel.id }}", "undefined template variable 'channel'"),
+])
+def test_undeclared_names_are_errors(names: frozenset[str], source: str, message: str) -> None:
+    with pytest.raises(TemplateProblem) as info:
+        Renderer(VARS, "sandbox", lambda: names).render(source)
+    assert str(info.value).startswith(message)
 
 
 def test_fast_path_agrees_with_jinja(renderer: Renderer) -> None:
@@ -131,8 +157,12 @@ def test_rendered_value_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyP
     pad=st.sampled_from(["", " ", "  "]),
 )
 def test_platform_variables_pass_through_verbatim(names: list[str], text: str, pad: str) -> None:
-    """Any `{{ name.path }}` that is not ours reaches the platform exactly as written."""
+    """Any `{{ name.path }}` whose first name the platform declares reaches it exactly as
+    written; without the declaration the same text is an error, never literal braces."""
     assume(names[0] not in ("vars", "env") and not any(n in ("vars", "env") for n in names))
     source = f"{text}{{{{{pad}{'.'.join(names)}{pad}}}}}{text} {{{{ vars.store_name }}}}"
     expected = f"{text}{{{{{pad}{'.'.join(names)}{pad}}}}}{text} Acme Store"
-    assert Renderer(VARS, "sandbox").render(source) == expected
+    declared = frozenset({names[0]})
+    assert Renderer(VARS, "sandbox", lambda: declared).render(source) == expected
+    with pytest.raises(TemplateProblem, match="undefined template variable"):
+        Renderer(VARS, "sandbox").render(source)

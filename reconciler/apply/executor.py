@@ -9,6 +9,11 @@ dependency failed is skipped; everything independent continues.
 The API has no idempotency key, so a create that fails ambiguously (timeout,
 dropped connection, 5xx) is never simply sent again: the object is looked up
 first (by name, or by the id the provider chose) and adopted if it exists.
+
+Every write is verified (verify.py): a field the API did not keep fails the
+change. A change that goes live is two-phase: written held back (a draft),
+verified, and only then activated and verified again, so a campaign whose
+targeting did not stick never reaches anyone.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
+from reconciler.apply.verify import NotKept, verify_write
 from reconciler.calls import send_once
 from reconciler.errors import PartialWrite, ReconcilerError
 from reconciler.plan.model import Action, Change, Plan
@@ -56,7 +62,7 @@ class Executor:
                                 error=f"depends on {', '.join(blocked)}, which did not apply"))
             return
         async with self._slots:  # checked only once a slot is free: a stop cuts the queue
-            if self.stop.is_set():
+            if self.stop.is_set() or self.journal.failed:
                 self._finish(Result(change, SKIPPED, change.live_id, error=CANCELLED))
                 return
             try:
@@ -64,6 +70,8 @@ class Executor:
             except PartialWrite as e:  # what it did (or may have done) must be kept
                 result = Result(change, FAILED, e.live_id or change.live_id, error=str(e),
                                 pin=e.pin, request=e.request)
+            except NotKept as e:
+                result = Result(change, FAILED, e.live_id or change.live_id, error=str(e))
             except ReconcilerError as e:
                 result = Result(change, FAILED, change.live_id, error=str(e))
         self._finish(result)
@@ -94,11 +102,29 @@ class Executor:
         if spec is None:
             raise ReconcilerError(f"{change.ref}: spec not found")
         payload = desired_payload(self.provider, spec, change.live_body, self.ids)
+        draft = self.provider.held_back(kind, payload) if change.go_live else None
+        obj, note = await self._put(change, draft if draft is not None else payload)
+        if draft is None:
+            obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
+            return Result(change, APPLIED, obj.id, note=note, pin=self.provider.pin(spec, obj))
+        obj = await verify_write(self.provider, kind, obj, draft, spec.ignore_changes,
+                                 after="; left as a draft, not activated")
+        self.journal.record(  # a write of its own: a run killed now still tells of the draft
+            kind=kind, key=change.key, name=change.name, action=change.action.value,
+            live_id=obj.id, status="draft", error=None, note="verified as a draft; activating",
+        )
+        obj = await self.provider.activate(kind, obj, payload)
+        obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
+        return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated",
+                      pin=self.provider.pin(spec, obj))
+
+    async def _put(
+        self, change: Change, payload: Mapping[str, object]
+    ) -> tuple[LiveObject, str | None]:
+        """The create or update itself; the written object and a note for the report."""
         if change.action is Action.UPDATE:
-            obj = await self.provider.update(kind, change.live_id, payload)  # type: ignore[arg-type]
-            return Result(change, APPLIED, obj.id, pin=self.provider.pin(spec, obj))
-        obj, note = await self._create(kind, change.name, payload)
-        return Result(change, APPLIED, obj.id, note=note, pin=self.provider.pin(spec, obj))
+            return await self.provider.update(change.kind, change.live_id, payload), None  # type: ignore[arg-type]
+        return await self._create(change.kind, change.name, payload)
 
     async def _create(
         self, kind: str, name: str, payload: Mapping[str, object]

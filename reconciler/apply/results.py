@@ -14,7 +14,7 @@ APPLIED, FAILED, SKIPPED = "applied", "failed", "skipped"
 class Result:
     change: Change
     status: str
-    live_id: int | None = None
+    live_id: int | str | None = None  # Localytics: int; Stream: the string id
     error: str | None = None
     note: str | None = None  # e.g. "adopted after an ambiguous failure"
     # Values to write into the spec file where identity lives in git (id, pin block).

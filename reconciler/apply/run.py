@@ -14,6 +14,7 @@ from reconciler.apply.executor import Executor
 from reconciler.apply.gates import check_go_live, check_safety
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import Result
+from reconciler.errors import JournalError
 from reconciler.plan.model import Plan
 from reconciler.provider import Provider
 from reconciler.spec.workspace import Workspace
@@ -35,7 +36,11 @@ async def execute_plan(
     concurrency: int,
     stop: asyncio.Event | None = None,
 ) -> list[Result]:
-    """Run the plan's writes, journaling each; `stop` set = start no new write."""
+    """Run the plan's writes, journaling each; `stop` set = start no new write.
+
+    JournalError (with the results) when the journal failed part way: the
+    writes already started finish, no new one starts.
+    """
     journal = Journal(journal_path, workspace.loaded.env_name)
     try:
         executor = Executor(provider, workspace, journal, concurrency=concurrency)
@@ -44,7 +49,9 @@ async def execute_plan(
         results = await executor.run(plan)
     finally:
         journal.close()
-    write_pins(results, workspace)
+    write_pins(results, workspace)  # before a journal failure is raised: ids are kept
+    if journal.failed:
+        raise JournalError(journal.failed, results)
     return results
 
 

@@ -1,20 +1,25 @@
-"""Refuse a saved plan that no longer describes the world (DESIGN §6).
+"""A saved plan is a proposal: apply re-derives it and refuses unless it is the same.
 
-Before any write, every object the plan touches is read again: an update's
-or removal's object must still have the fingerprint it had at plan time, a
-create's name must still be free, and the spec files must hash the same.
-The same plan applied twice fails here, because its own writes changed
-what it recorded.
+`apply FILE` never trusts what the file says. It checks the file is for this
+env and these spec files, then plans afresh from the specs and live state and
+compares the two, change by change: action, kind, key, live id, the field
+diff, go-live, and the live object's fingerprint at plan time. Any
+difference refuses with zero writes (DESIGN §6). The gates (prune,
+prune_match, protect, allow_go_live, thresholds) run on the fresh plan only,
+and the fresh plan is what is executed, so a forged file (the checksum is a
+keyless hash anyone can recompute; it only catches accidental edits) can at
+most be refused. The same plan applied twice fails here, because its own
+writes changed what it recorded.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
+from typing import Any
 
 from reconciler.errors import StalePlanError
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action, Change, Plan
-from reconciler.provider import Provider
 from reconciler.spec.workspace import Workspace
 
 
@@ -35,45 +40,53 @@ def check_target(plan: Plan, workspace: Workspace) -> None:
         )
 
 
-async def check_fresh(plan: Plan, provider: Provider, workspace: Workspace | None = None
-                      ) -> None:
-    work = [c for c in plan.changes if c.action is not Action.NOOP]
-    for spec in workspace.specs if workspace else ():
-        provider.git_live(spec)  # objects only git knows must be readable below
-    listed = {}
-    if any(c.action.removes for c in work):
-        kinds = sorted({c.kind for c in work if c.action.removes})
-        found = await asyncio.gather(*(provider.list_live(k) for k in kinds))
-        listed = {k: {o.id for o in objs} for k, objs in zip(kinds, found, strict=True)}
-    problems = await asyncio.gather(*(_problem(c, provider, listed, workspace) for c in work))
-    stale = [p for p in problems if p]
-    if stale:
-        more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
-        raise StalePlanError(f"plan is stale, nothing applied: {stale[0]}{more}; plan again")
+def check_same(saved: Plan, fresh: Plan) -> None:
+    """StalePlanError naming the first difference between the file's changes and a fresh
+    plan's; nothing when every change is the same."""
+    theirs = {c.ref: c for c in saved.changes}
+    ours = {c.ref: c for c in fresh.changes}
+    problems = [p for ref in [*theirs, *(r for r in ours if r not in theirs)]
+                if (p := _difference(theirs.get(ref), ours.get(ref)))]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StalePlanError(
+            f"plan is stale, nothing applied: {problems[0]}{more}; plan again"
+        )
 
 
-async def _problem(change: Change, provider: Provider, listed: dict[str, set[int | str]],
-                   workspace: Workspace | None) -> str | None:
-    what = f"{change.kind} {change.key or change.live_id} ({change.name!r})"
-    if change.action is Action.CREATE:
-        spec = workspace.get(change.ref) if workspace else None
-        own = provider.default_id(spec) if spec else None
-        if own is not None:  # identity by the id the provider gives, not by name
-            created = await provider.get_live(change.kind, own)
-            return f"{what} now exists live (id {own})" if created else None
-        found = await provider.find_by_name(change.kind, change.name)
-        if found:
-            return f"{what} now exists live (id {found[0].id})"
-        return None
-    if change.action.removes:
-        if change.live_id not in listed.get(change.kind, set()):
-            return f"{what} is already gone"
-        return None
-    live = await provider.get_live(change.kind, change.live_id)  # type: ignore[arg-type]
-    if live is None:
+def _what(change: Change) -> str:
+    return f"{change.kind} {change.key or change.live_id} ({change.name!r})"
+
+
+def _difference(saved: Change | None, fresh: Change | None) -> str | None:
+    if saved is None:
+        assert fresh is not None
+        if fresh.action is Action.NOOP:
+            return None
+        return f"a fresh plan would also {fresh.action.value} {_what(fresh)}"
+    what = _what(saved)
+    if fresh is None:
+        if saved.action.removes:
+            return f"{what} is already gone, or prune would not remove it"
+        return f"{what} is not in a fresh plan"
+    if saved.action is Action.CREATE and fresh.action is not Action.CREATE:
+        return f"{what} now exists live (id {fresh.live_id})"
+    if saved.live_id is not None and fresh.action is Action.CREATE:
         return f"{what} was deleted since the plan"
-    if live.fingerprint != change.fingerprint:
-        moved = diff(change.live_body or {}, dict(live.body or {}))
+    if saved.fingerprint not in ("listed", fresh.fingerprint) and fresh.live_body is not None:
+        moved = diff(saved.live_body or {}, fresh.live_body)
         fields = ", ".join(d.path for d in moved[:5]) or "its content"
         return f"{what} changed since the plan ({fields})"
+    if _shape(saved) != _shape(fresh):
+        return (f"{what}: the file says {saved.action.value}"
+                f"{' (goes live)' if saved.go_live else ''}, a fresh plan says "
+                f"{fresh.action.value}{' (goes live)' if fresh.go_live else ''}"
+                f"{' with another diff' if saved.action is fresh.action else ''}")
     return None
+
+
+def _shape(change: Change) -> tuple[Any, ...]:
+    """What a change does: equal shapes are the same write."""
+    diff_json = json.loads(json.dumps([d.to_json() for d in change.diff], default=str))
+    return (change.kind, change.key, change.action, change.live_id, change.go_live,
+            diff_json, list(change.depends_on))

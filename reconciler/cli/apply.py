@@ -20,8 +20,11 @@ from reconciler.cli.options import target_options
               show_default=True, help="Report format.")
 @click.option("--journal", "journal_path", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Journal file (default .reconciler/journal.jsonl).")
+@click.option("--lease-wait", type=click.FloatRange(0, 3600), default=0, show_default=True,
+              metavar="SECONDS",
+              help="Wait this long for another apply of the same app to release its lease.")
 def apply(config_path: Path, env_name: str | None, plan_file: Path | None, auto_approve: bool,
-          force: bool, fmt: str, journal_path: Path | None) -> int:
+          force: bool, fmt: str, journal_path: Path | None, lease_wait: float) -> int:
     """Plan (or read PLAN_FILE), check it is safe, then apply it in dependency order."""
     from reconciler.cli.applying import run_apply
 
@@ -31,5 +34,5 @@ def apply(config_path: Path, env_name: str | None, plan_file: Path | None, auto_
         check_writable(journal_path, config_path, "--journal")
     return asyncio.run(run_apply(
         config_path, env_name, plan_file, auto_approve=auto_approve, force=force, fmt=fmt,
-        journal_path=journal_path,
+        journal_path=journal_path, lease_wait=lease_wait,
     ))

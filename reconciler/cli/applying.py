@@ -10,53 +10,74 @@ from pathlib import Path
 
 import click
 
+from reconciler.apply.journal import Journal
+from reconciler.apply.lease import default_holder, hold_lease
 from reconciler.apply.lock import apply_lock
 from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
-from reconciler.apply.stale import check_fresh, check_target
+from reconciler.apply.stale import check_same, check_target
 from reconciler.calls import Caller
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.cli.workflow import load
-from reconciler.errors import RefusedError
+from reconciler.config import LoadedConfig
+from reconciler.errors import JournalError, RefusedError
 from reconciler.plan import planfile
 from reconciler.plan.model import Action, Plan
 from reconciler.plan.planner import build_plan
 from reconciler.provider import Provider
 from reconciler.render.json import dumps
 from reconciler.render.report import render_report, report_markdown
+from reconciler.render.safe import plain
 from reconciler.render.text import console, render_plan
+from reconciler.render.words import label
 from reconciler.spec.workspace import Workspace
 
 
 async def run_apply(
     config_path: Path, env_name: str | None, plan_file: Path | None, *,
     auto_approve: bool, force: bool, fmt: str, journal_path: Path | None,
+    lease_wait: float = 0.0,
 ) -> int:
-    loaded, workspace = load(config_path, env_name)
+    """Lock, lease, plan afresh (equal to PLAN_FILE's when given), gate, confirm, execute.
+
+    The lease is taken before planning: a plan made while another apply writes
+    would propose creating what that apply is creating.
+    """
+    loaded, workspace = load(config_path, env_name, use_cache=False)
+    check_apply_from(loaded)
     saved = planfile.load(plan_file) if plan_file else None
     if saved is not None:
         check_target(saved, workspace)
+    journal_path = journal_path or loaded.state_dir / "journal.jsonl"
+    Journal(journal_path, loaded.env_name).close()  # unwritable: refuse before any write
     caller = Caller(concurrency=loaded.env.concurrency)
     with apply_lock(loaded.state_dir):
-        async with open_provider(loaded, caller) as provider:
+        async with open_provider(loaded, caller) as provider, hold_lease(
+            provider, default_holder(), wait=lease_wait, warn=_warn,
+        ):
+            async with progress() as report:
+                plan = await build_plan(workspace, provider, progress=report,
+                                        targets=saved.scope if saved else ())
             if saved is not None:
-                await check_fresh(saved, provider, workspace)
-                plan = saved
-            else:
-                async with progress() as report:
-                    plan = await build_plan(workspace, provider, progress=report)
+                check_same(saved, plan)  # the file proposes; the fresh plan decides
             check_gates(plan, workspace, force=force)
             if not plan.has_changes:
                 return _report([], fmt, loaded.env_name)
             _confirm(plan, auto_approve)
             git_pinned = _git_pinned(plan, workspace, provider)
             stop = asyncio.Event()
-            with _stop_on_signals(stop):
-                results = await execute_plan(
-                    plan, workspace, provider, stop=stop, concurrency=caller.concurrency,
-                    journal_path=journal_path or loaded.state_dir / "journal.jsonl",
-                )
+            try:
+                with _stop_on_signals(stop):
+                    results = await execute_plan(
+                        plan, workspace, provider, stop=stop, concurrency=caller.concurrency,
+                        journal_path=journal_path,
+                    )
+            except JournalError as e:
+                _report(e.results, fmt, loaded.env_name)
+                if git_pinned is not None:
+                    _propose_pins(e.results, workspace)
+                raise
     code = _report(results, fmt, loaded.env_name)
     if git_pinned is not None:
         _propose_pins(results, workspace)
@@ -86,6 +107,19 @@ def _propose_pins(results: list[Result], workspace: Workspace) -> None:
     if pins:
         pr = propose(workspace.loaded.env_name, workspace.loaded.root, pins, run_gh)
         click.echo(f"pins proposed in pull request #{pr.number} {pr.url}", err=True)
+
+
+def check_apply_from(loaded: LoadedConfig) -> None:
+    """`apply_from: ci`: this env is applied by the CI workflow only, never from a laptop."""
+    if loaded.env.apply_from == "ci" and not os.environ.get("CI"):
+        raise RefusedError(
+            f"refusing: env {loaded.env_name!r} sets apply_from: ci and this is not a CI run "
+            "(CI is not set); apply it through the workflow"
+        )
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(message + "\n")
 
 
 def _confirm(plan: Plan, auto_approve: bool) -> None:
@@ -123,6 +157,9 @@ def _report(results: list[Result], fmt: str, env_name: str) -> int:
         sys.stdout.write(dumps(report_json(results)))
     else:
         render_report(results, console())
+        for r in results:  # whole, on one line each: a table cell wraps what matters most
+            if r.status == FAILED:
+                sys.stderr.write(plain(f"failed: {label(r.change)}: {r.error}") + "\n")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as f:

@@ -35,6 +35,10 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
     from reconciler.cli.workflow import load
     from reconciler.preview.render import PreviewError, png
 
+    if out is not None:
+        from reconciler.cli.outpaths import check_writable
+
+        check_writable(out, config_path, "--out")
     loaded, workspace = load(config_path, env_name)
     if loaded.env.provider == "smartech":
         from reconciler.smartech.lint import sendings

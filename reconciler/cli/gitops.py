@@ -52,6 +52,9 @@ def comment(env_name: str, config_path: Path, fork: bool, validate_exit: int | N
     if out is None:
         click.echo(body, nl=False)
     else:
+        from reconciler.cli.outpaths import check_writable
+
+        check_writable(out, config_path, "--out")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(body, encoding="utf-8")
 
@@ -102,15 +105,59 @@ def drift_issue(env_name: str, exit_code: int, body_file: Path) -> None:
 @target_options
 @click.option("--remote-only", is_flag=True,
               help="Leave out envs on the embedded sandbox (nothing to apply or drift there).")
-def envs(config_path: Path, env_name: str | None, remote_only: bool) -> None:
+@click.option("--matrix", is_flag=True,
+              help="Objects {env, target, github_environment} instead of names: `target` names "
+              "the app an env writes to (one concurrency group per app).")
+@click.option("--comment-on-error", type=FILE, default=None,
+              help="When reconciler.yaml is invalid, write a pull-request comment saying why "
+              "here (then fail as usual).")
+def envs(config_path: Path, env_name: str | None, remote_only: bool, matrix: bool,
+         comment_on_error: Path | None) -> None:
     """The env names of reconciler.yaml as a JSON list (a workflow matrix); --env checks one."""
     from reconciler.config import load_config
+    from reconciler.errors import ReconcilerError
 
-    loaded = load_config(config_path, env_name)
+    try:
+        loaded = load_config(config_path, env_name)
+    except ReconcilerError as e:
+        if comment_on_error is not None:
+            _config_comment(e, comment_on_error)
+        raise
     names = [loaded.env_name] if env_name else list(loaded.config.envs)
     if remote_only:
         names = [n for n in names if not loaded.config.envs[n].is_sandbox]
-    click.echo(json.dumps(names))
+    if not matrix:
+        click.echo(json.dumps(names))
+        return
+    from reconciler.config.trust import target_key
+    from reconciler.gitops.guard import github_environment
+
+    rows = [{"env": n, "target": target_key(loaded.config.envs[n]),
+             "github_environment": github_environment(n, loaded.config.envs[n]).name}
+            for n in names]
+    click.echo(json.dumps(rows))
+
+
+@gitops.command("check-apply")
+@target_options
+@click.option("--branch", default="main", show_default=True,
+              help="The only branch apply may run from; the run's commit must be its head.")
+@click.option("--repo", envvar="GITHUB_REPOSITORY", required=True, help="owner/name.")
+@click.option("--ref", envvar="GITHUB_REF", default="", help="The run's ref (GITHUB_REF).")
+@click.option("--sha", envvar="GITHUB_SHA", required=True, help="The run's commit (GITHUB_SHA).")
+def check_apply(config_path: Path, env_name: str | None, branch: str, repo: str, ref: str,
+                sha: str) -> None:
+    """Refuse (one line, exit 1) unless this CI run may apply: the run's commit is the head
+    of --branch now, and the env's GitHub environment exists with protection rules."""
+    from reconciler.config import load_config
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.guard import check_environment, check_head, github_environment
+
+    loaded = load_config(config_path, env_name)
+    head = check_head(repo, branch, ref, sha, run_gh)
+    found = check_environment(repo, github_environment(loaded.env_name, loaded.env), run_gh)
+    click.echo(f"{branch} is at {head[:12]}, this run's commit")
+    click.echo(found)
 
 
 @gitops.command("pin-pr")
@@ -159,6 +206,17 @@ def _default_env(config_path: Path) -> str:
         return load_config(config_path).env_name
     except ReconcilerError:
         return "default"
+
+
+def _config_comment(error: Exception, out: Path) -> None:
+    from reconciler.errors import ReconcilerError
+    from reconciler.gitops.comment import RunInfo, failure_body
+
+    lines = error.lines() if isinstance(error, ReconcilerError) else [str(error)]
+    body = failure_body("reconciler.yaml", "config", "\n".join(lines),
+                        RunInfo(os.environ.get("GITHUB_SHA", ""), _run_url()))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
 
 
 def _run_url() -> str:

@@ -9,12 +9,15 @@ for `plan --detailed-exitcode`). `--debug` re-raises with the traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.render.safe import plain
 
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",
@@ -28,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "import": "reconciler.cli.importing:import_cmd",
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
+    "unlock": "reconciler.cli.unlock:unlock",
+    "doctor": "reconciler.cli.doctor:doctor",
     "init": "reconciler.cli.init:init",
 }
 
@@ -51,11 +56,20 @@ def _importable(target: str) -> bool:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 @click.option("--debug", is_flag=True, help="Show tracebacks and HTTP debug logs.")
+@click.option("--trusted-config", metavar="FILE", default=None,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="A reconciler.yaml you trust (the base branch's): each env's URLs and "
+              "org/app must equal it, else no request is made. Env: RECONCILER_TRUSTED_CONFIG.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, trusted_config: Path | None) -> None:
     """Campaign-as-code: validate, plan and apply Localytics campaigns and audiences."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if trusted_config is not None:
+        # load_config reads it from the environment, so every command honours it alike.
+        from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE
+
+        os.environ[TRUSTED_CONFIG_VARIABLE] = str(trusted_config)
     if debug:
         _debug_logging()
 
@@ -82,13 +96,16 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as e:
         if debug:
             raise
-        from reconciler.render.safe import plain
-
-        for line in e.lines():
-            click.echo(plain(line), err=True)  # messages may quote API text
+        for line in e.lines():  # messages may quote API text or file names: one line each
+            click.echo(plain(line).replace("\n", "?"), err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)
+        sys.exit(1)
+    except click.UsageError as e:
+        from reconciler.cli.usage import usage_line
+
+        click.echo(plain(usage_line(e)), err=True)
         sys.exit(1)
     except click.ClickException as e:
         e.show()

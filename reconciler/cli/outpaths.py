@@ -1,4 +1,4 @@
-"""Where a command may write a file the user names (`plan --out`, `apply --journal`).
+"""Where a command may write a file the user names (every `--out`, `--out-dir`, `--journal`).
 
 The path is the user's own: anywhere they can write, outside the repo too.
 Except the repo's own inputs: a plan written into audiences/ or campaigns/

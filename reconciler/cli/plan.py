@@ -21,7 +21,7 @@ from reconciler.cli.options import target_options
 @click.option("--target", "targets", multiple=True, metavar="KEY",
               help="Plan only these specs (and the audiences they use). Repeatable.")
 @click.option("--cache", "use_cache", is_flag=True,
-              help="Reuse unchanged live details from .reconciler/cache/ (faster re-plans).")
+              help="Reuse unchanged live details from the user cache (faster re-plans; off in CI).")
 def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
          detailed_exitcode: bool, targets: tuple[str, ...], use_cache: bool) -> int:
     """Show what apply would change, object by object and field by field."""

@@ -25,9 +25,12 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
     Text is cut where the device would cut it (grapheme clusters, with an
     ellipsis); the figures are in docs/previews.md. Needs no API access.
     """
+    from reconciler.cli.outpaths import check_writable
     from reconciler.cli.workflow import load
     from reconciler.preview.render import PreviewError, html_page, png, svg
 
+    if out is not None:
+        check_writable(out, config_path, "--out")
     loaded, workspace = load(config_path, env_name)
     spec = workspace.get(key if key.startswith("campaign:") else f"campaign:{key}")
     if spec is None:

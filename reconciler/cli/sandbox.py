@@ -1,4 +1,4 @@
-"""`reconciler sandbox serve`: the sandbox API over HTTP on a local port.
+"""`reconciler sandbox serve | sent | reset`: the sandbox API over HTTP, its pushes, a fresh start.
 
 fastapi and uvicorn are imported inside the command so `reconciler --help`
 and every other command stay fast. The port is bound before uvicorn
@@ -18,7 +18,14 @@ from typing import Any
 
 import click
 
+from reconciler.cli.options import target_options
 from reconciler.errors import ConfigError
+from reconciler.sandbox.state import SANDBOX_FILES, reset_files, unusable
+
+
+def embedded_db(config_path: Path) -> Path:
+    """The embedded sandbox's database: `.reconciler/sandbox.db` beside the config."""
+    return config_path.parent / ".reconciler" / SANDBOX_FILES[0]
 
 
 def _app_pair(
@@ -40,11 +47,12 @@ def sandbox() -> None:
 
 
 @sandbox.command()
+@target_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8400, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port (0 picks a free one).")
-@click.option("--db", "db_path", default=Path(".reconciler/sandbox.db"), show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="SQLite file.")
+@click.option("--db", "db_path", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="SQLite file (default: .reconciler/sandbox.db beside the config).")
 @click.option("--api-key", default="sandbox", show_default=True, help="Basic-auth user.")
 @click.option("--api-secret", default="sandbox", help="Basic-auth password (default sandbox).")
 @click.option("--latency-ms", default=0, type=click.IntRange(0), help="Delay every API response.")
@@ -61,7 +69,7 @@ def sandbox() -> None:
               help="Also serve the Stream sandbox at the root of this port, as Stream's "
                    "own host does (0 picks a free one); /stream stays on --port.")
 def serve(
-    host: str, port: int, db_path: Path, api_key: str, api_secret: str, latency_ms: int,
+    config_path: Path, env_name: str | None, host: str, port: int, db_path: Path, api_key: str, api_secret: str, latency_ms: int,
     error_rate: float, drop_rate: float, rate_limit: int, seed: int | None,
     apps: list[tuple[int, str]], stream_port: int | None,
 ) -> None:
@@ -72,13 +80,17 @@ def serve(
     from reconciler.sandbox.app import DEFAULT_APPS, create_app
     from reconciler.sandbox.faults import Faults
 
+    embedded = db_path is None
+    db_path = db_path or embedded_db(config_path)
     try:
         app = create_app(
             db_path, api_key=api_key, api_secret=api_secret, apps=[*DEFAULT_APPS, *apps],
             faults=Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
                           rate_limit=rate_limit, seed=seed),
         )
-    except (OSError, sqlite3.Error) as e:
+    except sqlite3.Error as e:
+        raise unusable(db_path, e, embedded) from None
+    except OSError as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
     sockets = [_bind(host, port)]
     servers = [_server(uvicorn, app)]
@@ -133,23 +145,26 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 @sandbox.command()
-@click.option("--db", "db_path", default=Path(".reconciler/sandbox.db"), show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False),
-              help="SQLite file of the sandbox (the embedded one by default).")
+@target_options
+@click.option("--db", "db_path", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="SQLite file of the sandbox (default: the embedded one beside the config).")
 @click.option("--url", default=None, metavar="URL",
               help="Ask a served sandbox instead, e.g. http://127.0.0.1:8400.")
 @click.option("--app", "app_id", default=None, metavar="APP", help="Only this app's pushes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the pushes as JSON.")
-def sent(db_path: Path, url: str | None, app_id: str | None, as_json: bool) -> None:
+def sent(config_path: Path, env_name: str | None, db_path: Path | None, url: str | None,
+         app_id: str | None, as_json: bool) -> None:
     """Show what a device would have received: the pushes the sandbox accepted."""
     from reconciler.render.json import dumps
     from reconciler.render.pushes import render_pushes
 
-    pushes = _served_pushes(url, app_id) if url else _stored_pushes(db_path, app_id)
+    stored = db_path or embedded_db(config_path)
+    pushes = (_served_pushes(url, app_id) if url
+              else _stored_pushes(stored, app_id, embedded=db_path is None))
     click.echo(dumps(pushes) if as_json else render_pushes(pushes), nl=False)
 
 
-def _stored_pushes(db_path: Path, app_id: str | None) -> list[dict[str, Any]]:
+def _stored_pushes(db_path: Path, app_id: str | None, embedded: bool) -> list[dict[str, Any]]:
     from reconciler.sandbox.store import Store
 
     if not db_path.is_file():
@@ -158,9 +173,11 @@ def _stored_pushes(db_path: Path, app_id: str | None) -> list[dict[str, Any]]:
     try:
         store = Store(db_path)
     except sqlite3.Error as e:
-        raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
+        raise unusable(db_path, e, embedded) from None
     try:
         return store.pushes(app_id)
+    except sqlite3.Error as e:
+        raise unusable(db_path, e, embedded) from None
     finally:
         store.close()
 
@@ -179,3 +196,19 @@ def _served_pushes(url: str, app_id: str | None) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         raise ConfigError(f"{base}/_sandbox/pushes: expected a JSON list")
     return data
+
+
+@sandbox.command()
+@target_options
+def reset(config_path: Path, env_name: str | None) -> None:
+    """Start the embedded sandbox afresh: delete its files in .reconciler/ beside the config.
+
+    Every object in the embedded sandbox is gone afterwards; the apply journal, the
+    send-test record and the caches stay. A served sandbox (`--db`) is not touched.
+    """
+    state_dir = embedded_db(config_path).parent
+    removed = reset_files(state_dir)
+    if removed:
+        click.echo(f"sandbox reset: removed {', '.join(str(p) for p in removed)}")
+    else:
+        click.echo(f"sandbox reset: nothing to remove (no sandbox files in {state_dir})")

@@ -6,24 +6,34 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import target_options
+
 KINDS = ("campaign", "audience", "config", "segment", "stream-campaign", "smartech-audience",
-    "smartech-campaign")
+         "smartech-campaign")
 
 
 @click.command()
+@target_options
 @click.option("--kind", type=click.Choice(KINDS), default="campaign", show_default=True,
               help="Which file the schema describes.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write every schema as DIR/<kind>.schema.json instead of printing one.")
-def schema(kind: str, out_dir: Path | None) -> None:
-    """Print the JSON Schema (Draft 2020-12) generated from the spec models."""
+def schema(config_path: Path, env_name: str | None, kind: str, out_dir: Path | None) -> None:
+    """Print the JSON Schema (Draft 2020-12) generated from the spec models.
+
+    The schemas are the same for every env; `--config` only tells where the
+    repository is, so `--out-dir` never writes over it or into its spec folders.
+    """
+    from reconciler.cli.outpaths import check_writable
     from reconciler.spec.schema import schema_text
 
     if out_dir is None:
         click.echo(schema_text(kind), nl=False)
         return
+    targets = [out_dir / f"{k}.schema.json" for k in KINDS]
+    for target in targets:  # all checked before the first write
+        check_writable(target, config_path, "--out-dir")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for k in KINDS:
-        target = out_dir / f"{k}.schema.json"
+    for k, target in zip(KINDS, targets, strict=True):
         target.write_text(schema_text(k), encoding="utf-8")
         click.echo(f"wrote {target}")

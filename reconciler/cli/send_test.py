@@ -42,7 +42,7 @@ def send_test(key: str, config_path: Path, env_name: str | None, creatives: tupl
 
     loaded = load_config(config_path, env_name)
     push_api_url(loaded)
-    workspace = load_workspace(loaded)
+    workspace = load_workspace(loaded, use_cache=False)  # it sends: read the files, no cache
     spec = _campaign(workspace, key)
     job = SendJob(
         env=loaded.env_name, app_id=loaded.env.app_id, key=spec.key,

@@ -68,7 +68,11 @@ async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[P
         api_url, env.org_id, env.app_id, auth=credentials(loaded), caller=caller,
         timeout=env.timeout, transport=transport, env_name=loaded.env_name,
     )
-    provider = LocalyticsProvider(client)
+    from reconciler.localytics.findings import audience_key
+
+    key, notes = audience_key(loaded)
+    provider = LocalyticsProvider(client, audience_key=key)
+    provider.notes = notes
     try:
         yield provider
     finally:

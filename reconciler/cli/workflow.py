@@ -16,9 +16,11 @@ from reconciler.spec import load_workspace
 from reconciler.spec.workspace import Workspace
 
 
-def load(config_path: Path, env_name: str | None) -> tuple[LoadedConfig, Workspace]:
+def load(config_path: Path, env_name: str | None, *, use_cache: bool = True
+         ) -> tuple[LoadedConfig, Workspace]:
+    """Config and specs; `use_cache=False` (apply) parses every spec file afresh."""
     loaded = load_config(config_path, env_name)
-    return loaded, load_workspace(loaded)
+    return loaded, load_workspace(loaded, use_cache=use_cache)
 
 
 async def compute_plan(
@@ -30,7 +32,7 @@ async def compute_plan(
     if use_cache or loaded.env.cache:
         target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
                   "app_id": loaded.env.app_id}
-        cache = LiveCache.for_target(loaded.state_dir, target, warn=_warn)
+        cache = LiveCache.for_target(loaded.root, target, warn=_warn)
     async with open_provider(loaded, caller) as provider, progress() as report:
         plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
     if cache is not None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.config.models import Config, EnvConfig
-from reconciler.errors import ConfigError, ConfigErrors, Location, relpath
+from reconciler.config.urls import check_env_name
+from reconciler.errors import ConfigError, ConfigErrors, Location, SpecProblem, relpath
 from reconciler.source.problems import problems_from, suggest
-from reconciler.source.yamlio import FileProblem, load_document
+from reconciler.source.yamlio import Document, FileProblem, load_document
 
 DEFAULT_CONFIG = "reconciler.yaml"  # the --config default of every command (cli/options.py)
 
@@ -53,11 +54,63 @@ class LoadedConfig:
         return self.root / ".reconciler"
 
 
+def target_identity(env: EnvConfig) -> tuple[object, ...]:
+    """What names the live app an env writes to: two envs with one identity would race
+    (and prune each other's objects), whatever their URLs or names."""
+    if env.provider == "stream":
+        return ("stream", "sandbox") if env.is_sandbox else ("stream", env.api_key)
+    return ("localytics", env.is_sandbox, env.org_id, env.app_id)
+
+
+def _describe(env: EnvConfig) -> str:
+    if env.provider == "stream":
+        return f"Stream key {env.api_key or 'sandbox'!r}"
+    return f"org {env.org_id} app {env.app_id!r}"
+
+
+def _refuse_shared_targets(config: Config, doc: Document) -> None:
+    """One env per live app: ConfigError naming both envs of a shared target."""
+    seen: dict[tuple[object, ...], str] = {}
+    for name, env in config.envs.items():
+        first = seen.setdefault(target_identity(env), name)
+        if first != name:
+            raise ConfigError(
+                f"{doc.location(('envs', name))}: envs {first!r} and {name!r} both target "
+                f"{_describe(env)}; give each app one env (two envs on one app race and "
+                "undo each other)"
+            )
+
+
 def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
     """Parse and validate reconciler.yaml; select `env_name` or `default_env`.
 
     Problems are reported as `path:line:col: message`, all at once.
     """
+    config, doc = _parse_document(path)
+    _refuse_shared_targets(config, doc)
+    if config.default_env is not None and config.default_env not in config.envs:
+        where = doc.location(("default_env",))
+        hint = suggest(config.default_env, list(config.envs))
+        raise ConfigError(f"{where}: default_env {config.default_env!r} is not one of envs "
+                          f"({', '.join(sorted(config.envs))}){hint}")
+    state = path.parent / ".reconciler"
+    if state.exists() and not state.is_dir():
+        raise ConfigError(f"{relpath(state, Path.cwd())}: is a file, but reconciler keeps its "
+                          "state in a folder of that name (sandbox, journal, caches); move "
+                          "the file away")
+    single = next(iter(config.envs)) if len(config.envs) == 1 else None
+    name = env_name or config.default_env or single
+    if name is None:
+        raise ConfigError(f"{Location(doc.path, 1, 1)}: no --env given and no default_env set")
+    if name not in config.envs:
+        known = ", ".join(sorted(config.envs))
+        raise ConfigError(f"{doc.path}: unknown env {name!r} (known: {known})"
+                          f"{suggest(name, list(config.envs))}")
+    _check_trusted(config, name, doc)
+    return LoadedConfig(path=path, config=config, env_name=name)
+
+
+def _parse_document(path: Path) -> tuple[Config, Document]:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found (use --config FILE)")
     shown = relpath(path, Path.cwd())
@@ -65,21 +118,47 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
         doc = load_document(path.read_bytes(), shown)
     except FileProblem as e:
         raise ConfigErrors([e.problem]) from None
+    _check_env_names(doc)
     try:
         config = Config.model_validate(doc.data)
     except ValidationError as e:
         raise ConfigErrors(problems_from(e, doc, Config)) from None
-    if config.default_env is not None and config.default_env not in config.envs:
-        where = doc.location(("default_env",))
-        hint = suggest(config.default_env, list(config.envs))
-        raise ConfigError(f"{where}: default_env {config.default_env!r} is not one of envs "
-                          f"({', '.join(sorted(config.envs))}){hint}")
-    single = next(iter(config.envs)) if len(config.envs) == 1 else None
-    name = env_name or config.default_env or single
-    if name is None:
-        raise ConfigError(f"{Location(shown, 1, 1)}: no --env given and no default_env set")
-    if name not in config.envs:
-        known = ", ".join(sorted(config.envs))
-        raise ConfigError(f"{shown}: unknown env {name!r} (known: {known})"
-                          f"{suggest(name, list(config.envs))}")
-    return LoadedConfig(path=path, config=config, env_name=name)
+    return config, doc
+
+
+def _parse(path: Path) -> Config:
+    return _parse_document(path)[0]
+
+
+def _check_env_names(doc: Document) -> None:
+    """Refuse unsafe env names before pydantic, whose messages would quote the raw key
+    (a newline in it would start a second output line)."""
+    envs = doc.data.get("envs") if isinstance(doc.data, dict) else None
+    if not isinstance(envs, dict):
+        return
+    problems = []
+    for name in envs:
+        try:
+            check_env_name(str(name))
+        except ValueError as e:
+            problems.append(SpecProblem(doc.location(("envs", name)), str(e)))
+    if problems:
+        raise ConfigErrors(problems)
+
+
+def _check_trusted(config: Config, env_name: str, doc: Document) -> None:
+    """With a trusted config set (reconciler.config.trust), the env must target what it says."""
+    from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE, check_trusted, trusted_path
+
+    trusted_file = trusted_path()
+    if trusted_file is None:
+        return
+    if not trusted_file.is_file():
+        raise ConfigError(f"{trusted_file}: trusted config not found "
+                          f"({TRUSTED_CONFIG_VARIABLE} or --trusted-config)")
+    trusted = _parse(trusted_file)
+
+    def where(field: str | None) -> Location:
+        return doc.location(("envs", env_name) + ((field,) if field else ()))
+
+    check_trusted(config, env_name, trusted, relpath(trusted_file, Path.cwd()), where)

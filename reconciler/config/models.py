@@ -14,6 +14,8 @@ from pydantic import (
     model_validator,
 )
 
+from reconciler.config.urls import check_env_name, check_url
+
 SANDBOX = "sandbox"
 
 # A customer id: a non-empty string without surrounding blanks (a number in YAML
@@ -29,6 +31,24 @@ CustomerId = Annotated[StrictStr, AfterValidator(_customer_id)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+EnvName = Annotated[str, AfterValidator(check_env_name)]
+
+
+class GitHubEnvironment(_Strict):
+    """The GitHub environment apply.yml runs this env's apply in (where its secrets and
+    required reviewers live). Named here, not derived from the env's key, so renaming
+    an env cannot quietly move its apply into a new, unprotected GitHub environment."""
+
+    name: str = Field(
+        min_length=1, max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$",
+        description="GitHub environment name (Settings → Environments).",
+    )
+    require_protection: bool = Field(
+        True, description="Apply in CI refuses unless the GitHub environment has protection "
+        "rules (required reviewers, wait timer or branch policy). false opts out explicitly.",
+    )
 
 
 class EnvConfig(_Strict):
@@ -47,7 +67,8 @@ class EnvConfig(_Strict):
     push_api_url: str | None = Field(
         None, description="Transactional Push API base URL (send-test)."
     )
-    org_id: int = Field(0, description="Localytics organization id (required for localytics).")
+    org_id: int = Field(0, ge=0, le=2**63 - 1,  # an integer JSON, URLs and SQLite all hold
+                        description="Localytics organization id (required for localytics).")
     app_id: str = Field("", description="Localytics app key (required for localytics).")
     api_key: str | None = Field(
         None, description="Stream API key (provider stream; public, the secret comes from "
@@ -73,10 +94,24 @@ class EnvConfig(_Strict):
         default_factory=list,
         description="Customer ids (strings) that send-test sends to when --to is not given.",
     )
+    apply_from: Literal["anywhere", "ci"] = Field(
+        "anywhere", description="`ci`: apply refuses unless the env var CI is set (a laptop "
+        "cannot apply this env; the CI workflow can)."
+    )
+    github_environment: GitHubEnvironment | None = Field(
+        None, description="GitHub environment of apply.yml for this env; default: one named "
+        "like the env, which must have protection rules.",
+    )
+    audience_key: Literal["audience", "audiences"] = Field(
+        "audience",
+        description="Localytics: the key of `audiences.target_rules` that saved audiences are "
+        "written under: `audience` (the OpenAPI) or `audiences` (the vendor's campaign script). "
+        "Both are read either way.",
+    )
     cache: bool = Field(
         False,
-        description="Reuse live campaign details from .reconciler/cache/ while their "
-        "updated_at is unchanged (plan only; apply always reads live).",
+        description="Reuse live campaign details from the user cache while their "
+        "updated_at is unchanged (plan only, never in CI; apply always reads live).",
     )
 
     @model_validator(mode="before")
@@ -114,26 +149,14 @@ class EnvConfig(_Strict):
     @field_validator("api_url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if v != SANDBOX and not v.startswith(("http://", "https://")):
-            raise ValueError("must be 'sandbox' or an http(s):// URL")
-        if "@" in v.split("://", 1)[-1].split("/", 1)[0]:
-            raise ValueError(
-                "must not hold credentials; set LOCALYTICS_API_KEY and LOCALYTICS_API_SECRET"
-            )
-        return v.rstrip("/")
+        if v == SANDBOX:
+            return v
+        return check_url(v, "https://dashboard.localytics.com/api/v6", sandbox_ok=True)
 
     @field_validator("push_api_url")
     @classmethod
     def _push_url(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s):// URL, e.g. https://messaging.localytics.com")
-        if "@" in v.split("://", 1)[-1].split("/", 1)[0]:
-            raise ValueError(
-                "must not hold credentials; set LOCALYTICS_API_KEY and LOCALYTICS_API_SECRET"
-            )
-        return v.rstrip("/")
+        return None if v is None else check_url(v, "https://messaging.localytics.com")
 
 
 class SafetyConfig(_Strict):
@@ -154,7 +177,9 @@ class Config(_Strict):
     """The whole reconciler.yaml."""
 
     default_env: str | None = Field(None, description="Env used when --env is not given.")
-    envs: dict[str, EnvConfig] = Field(min_length=1, description="Named targets.")
+    envs: dict[EnvName, EnvConfig] = Field(
+        min_length=1, description="Named targets (names: lowercase letters, digits, - and _)."
+    )
     safety: SafetyConfig = Field(
         default_factory=SafetyConfig, description="Thresholds that make apply refuse."
     )

@@ -77,6 +77,9 @@ STAGES = {
                  "`reconciler validate` found these problems; fix them and push again:"),
     "plan": ("the plan failed",
              "`reconciler plan` stopped with this error; nothing was planned:"),
+    "config": ("reconciler.yaml is invalid",
+               "The pull request's `reconciler.yaml` could not be read, so no env was "
+               "planned; fix it and push again:"),
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from reconciler.config import LoadedConfig
 from reconciler.source.yamlio import FileProblem, load_document
 from reconciler.spec.loader import discover
-from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.spec.templating import Renderer, TemplateProblem, platform_names
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class ExistingSpecs:
 
 def scan(loaded: LoadedConfig) -> ExistingSpecs:
     files, _ = discover(loaded.root, warn=lambda _line: None)
-    renderer = Renderer(loaded.env.vars, loaded.env_name)
+    renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
     specs: list[ExistingSpec] = []
     for f in files:
         try:

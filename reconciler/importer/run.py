@@ -24,7 +24,7 @@ from reconciler.importer.select import Candidate, Chosen, Selection, choose
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, updated_text, write_atomic
 from reconciler.provider import LiveObject, Provider
-from reconciler.spec.templating import Renderer
+from reconciler.spec.templating import Renderer, platform_names
 from reconciler.spec.workspace import FOLDERS, KINDS
 
 BATCH = 50
@@ -73,7 +73,7 @@ class Importer:
         self.provider = provider
         self.options = options
         self.echo, self.warn, self.progress = echo, warn, progress
-        self.renderer = Renderer(loaded.env.vars, loaded.env_name)
+        self.renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
         self.summary = Summary(dry_run=options.dry_run)
         self.books = {k: SlugBook(loaded.root / FOLDERS[k]) for k in KINDS}
         self.written_names: dict[str, dict[str, int]] = {k: {} for k in KINDS}

@@ -15,8 +15,8 @@ import httpx
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, TransportError
-from reconciler.httpio import send
-from reconciler.localytics.http import json_or_none, raise_for_status
+from reconciler.httpio import json_or_none, not_json, send
+from reconciler.localytics.http import raise_for_status
 
 PAGE_SIZE = 1000
 
@@ -78,6 +78,10 @@ class LocalyticsClient:
 
     async def archive_campaign(self, campaign_id: int) -> None:
         await self._write("PUT", f"/push/campaigns/{campaign_id}/archive", None)
+
+    async def delete_campaign(self, campaign_id: int) -> None:
+        """DELETE (doctor's probe only: apply archives, which can be undone)."""
+        await self._write("DELETE", f"/push/campaigns/{campaign_id}", None)
 
     # --- audiences -------------------------------------------------------
     async def list_audiences(self) -> list[dict[str, Any]]:
@@ -146,5 +150,5 @@ class LocalyticsClient:
             return None
         data = json_or_none(response)
         if data is None:
-            raise TransportError(f"{where}: {status} response is not JSON")
+            raise not_json(where, status)
         return data

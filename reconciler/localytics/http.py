@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import httpx
 
 from reconciler.errors import ApiError, AuthError
+from reconciler.httpio import json_or_none
 
 
 def raise_for_status(where: str, response: httpx.Response, env_name: str = "") -> None:
@@ -26,13 +24,6 @@ def raise_for_status(where: str, response: httpx.Response, env_name: str = "") -
             status=status, body=json_or_none(response),
             retry_after=retry_after(response),
         )
-
-
-def json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
 
 
 def error_text(response: httpx.Response) -> str:

@@ -4,6 +4,13 @@ Both sides pass through the same functions, so anything the server adds or
 rewrites must be undone here or an applied object would plan as a change
 forever: server-computed fields are dropped, defaults the server fills in are
 filled on both sides, dates become instants, one creative equals a list of one.
+
+Every documented form reads the same (docs/apis.md lists the sources): saved
+audiences under `target_rules.audience` (the OpenAPI) or `.audiences` (the
+vendor's own campaign script) compare as `audience`; creatives as an object
+or a list; dates date-only, with offsets or milliseconds; the empty values a
+server fills into a creative (`push_title: ""`, `key_values: []`, `percent: 0`
+on a lone creative) equal their absence.
 """
 
 from __future__ import annotations
@@ -16,6 +23,17 @@ CAMPAIGN_FIELDS = ("name", "status", "goal", "conversion_event", "audiences", "s
 AUDIENCE_FIELDS = ("name", "target_rules")
 DATE_FIELDS = frozenset({"begin_date", "end_date", "fallback_time"})
 SERVER_FIELDS = frozenset({"id", "letter", "interval_start", "created_at", "updated_at"})
+AUDIENCE_KEYS = ("audience", "audiences")  # the OpenAPI's, the vendor script's
+
+
+def saved_audiences(target_rules: Any) -> list[Any] | None:
+    """The saved-audience ids of `target_rules`, under either documented key."""
+    if not isinstance(target_rules, Mapping):
+        return None
+    for key in AUDIENCE_KEYS:
+        if isinstance(target_rules.get(key), list):
+            return list(target_rules[key])
+    return None
 
 
 def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -25,12 +43,29 @@ def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(creatives, dict):
         creatives = [creatives]
     if isinstance(creatives, list):
+        creatives = [_unfilled(c) for c in creatives]
         if len(creatives) == 1 and isinstance(creatives[0], dict):
+            if creatives[0].get("percent") == 0:
+                del creatives[0]["percent"]  # a lone creative gets everyone whatever it says
             creatives[0].setdefault("percent", 100)
         out["creatives"] = creatives
     audiences = out.get("audiences")
     if isinstance(audiences, dict):
         audiences.setdefault("control_group_percent", 0)
+        rules = audiences.get("target_rules")
+        if isinstance(rules, dict) and "audience" not in rules and "audiences" in rules:
+            rules["audience"] = rules.pop("audiences")
+    return out
+
+
+def _unfilled(creative: Any) -> Any:
+    """A creative without the empty strings and lists a server fills in for absent keys."""
+    if not isinstance(creative, dict):
+        return creative
+    out = {k: v for k, v in creative.items() if v != "" and v != []}
+    build = out.get("build_attributes")
+    if isinstance(build, dict):
+        out["build_attributes"] = {k: v for k, v in build.items() if v != "" and v != []}
     return out
 
 

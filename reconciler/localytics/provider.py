@@ -5,33 +5,62 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
-from reconciler.errors import TransportError
+from reconciler.describe import Context
+from reconciler.errors import ApiError, TransportError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
 from reconciler.localytics.normalize import (
+    AUDIENCE_KEYS,
     SERVER_FIELDS,
     comparable_audience,
     comparable_campaign,
+    saved_audiences,
 )
-from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
+from reconciler.plan.model import Words
+from reconciler.provider import (
+    KindInfo,
+    LeaseObject,
+    LintItem,
+    LiveObject,
+    Provider,
+    is_lease_name,
+)
 from reconciler.spec.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 # At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
 # listing that never ends, not an app, and is refused before any page is fetched.
 MAX_PAGES = 1000
+# The lease audience's definition: an event no app sends, so it never holds anyone.
+LEASE_RULES = {
+    "targeting_type": "customer_id",
+    "behavior": {"days": 1, "behavior_rule_operator": "and", "rules": [{
+        "rule_type": "event", "event_name": "reconciler apply lease", "count": 1,
+        "count_operator": "atleast", "conditions": {"operator": "and", "filters": []},
+    }]},
+}
 
 
 class LocalyticsProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
+    notes: tuple[str, ...] = ()  # doctor findings in use (reconciler.localytics.findings)
 
-    def __init__(self, client: LocalyticsClient):
+    def __init__(self, client: LocalyticsClient, audience_key: str = "audience"):
+        """`audience_key`: under which key of `target_rules` saved audiences are written
+        (the env's choice; the OpenAPI says `audience`, the vendor's script `audiences`).
+        Both are read whatever it is."""
+        if audience_key not in AUDIENCE_KEYS:
+            raise ValueError(f"audience_key must be one of {AUDIENCE_KEYS}, not {audience_key!r}")
         self.client = client
+        self.audience_key = audience_key
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -41,7 +70,8 @@ class LocalyticsProvider(Provider):
         if kind == AUDIENCE:
             rows = await self.client.list_audiences()
             live = [self._audience(r) for r in rows]
-            return [o for o in live if not (o.raw or {}).get("deleted_at")]
+            return [o for o in live
+                    if not (o.raw or {}).get("deleted_at") and not is_lease_name(o.name)]
         return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
@@ -71,8 +101,11 @@ class LocalyticsProvider(Provider):
         records on the page after the last (a `total_records` that lies low)
         fail loudly instead. Pages 1 and 2 are fetched together, so checking
         the page after the last costs no extra round trip on small listings.
+        The page after the last may answer 404 (as the OpenAPI documents) or an
+        empty page; a 404 inside the listing leaves the counts short and fails.
         """
-        first, second = await asyncio.gather(fetch(1), fetch(2))
+        first_page, fetch = fetch, _past_last_is_empty(fetch)  # page 1 is never past the last
+        first, second = await asyncio.gather(first_page(1), fetch(2))
         total, rows = _page(first)
         pages = max(1, math.ceil(total / len(rows))) if rows else 1
         if pages > MAX_PAGES:
@@ -82,8 +115,9 @@ class LocalyticsProvider(Provider):
             )
         later = [second, *await asyncio.gather(*(fetch(p) for p in range(3, pages + 2)))]
         for page in later[:pages - 1]:
-            rows.extend(_page(page)[1])
-        beyond = len(_page(later[pages - 1])[1])
+            rows.extend(_page(page)[1] if page is not None else [])  # a 404 within: counts differ
+        past = later[pages - 1]
+        beyond = len(_page(past)[1]) if past is not None else 0
         ids = [r["id"] for r in rows]
         if len(set(ids)) != len(ids) or len(rows) != total or beyond:
             extra = f", {beyond} more past the last page" if beyond else ""
@@ -113,15 +147,50 @@ class LocalyticsProvider(Provider):
         else:
             await self.client.archive_campaign(live_id)
 
+    # --- apply lease: an audience no campaign targets; ids grow, so id is the rank
+    async def lease_create(self, name: str) -> LeaseObject:
+        raw = self._audience(await self.client.create_audience(
+            {"name": name, "target_rules": LEASE_RULES}), "create")
+        return LeaseObject(raw.id, raw.name, (raw.id,))
+
+    async def lease_list(self) -> list[LeaseObject]:
+        rows = [self._audience(r) for r in await self.client.list_audiences()]
+        return [LeaseObject(o.id, o.name, (o.id,)) for o in rows
+                if is_lease_name(o.name) and not (o.raw or {}).get("deleted_at")]
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        try:
+            await self.client.delete_audience(int(lease_id))
+        except ApiError as e:
+            if e.status != 404:
+                raise
+
     # --- translation -----------------------------------------------------
+    def dangling_ids(self, spec: Spec, live: Mapping[str, Mapping[int | str, LiveObject]]
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Raw audience ids in a campaign's target_rules that no live audience has."""
+        if spec.kind != CAMPAIGN:
+            return []
+        rules = (spec.body.get("audiences") or {}).get("target_rules") or {}
+        refs = rules.get("audience") if isinstance(rules, dict) else None
+        audiences = live.get(AUDIENCE, {})
+        return [
+            (("audiences", "target_rules", "audience", i),
+             f"audience id {ref} is not a live audience of this app (deleted, or another "
+             "app's?); name an audience file's key, or a live id")
+            for i, ref in enumerate(refs if isinstance(refs, list) else [])
+            if isinstance(ref, int) and not isinstance(ref, bool) and ref not in audiences
+        ]
+
     def payload(self, spec: Spec, ids: Mapping[str, int]) -> dict[str, Any]:
         body = copy.deepcopy(dict(spec.body))
         if spec.kind == CAMPAIGN:
             rules = (body.get("audiences") or {}).get("target_rules") or {}
             if isinstance(rules.get("audience"), list):
-                rules["audience"] = [
+                refs = rules.pop("audience")
+                rules[self.audience_key] = [
                     ids.get(f"{AUDIENCE}:{a}", f"<{AUDIENCE}:{a}>") if isinstance(a, str) else a
-                    for a in rules["audience"]
+                    for a in refs
                 ]
             creatives = body.get("creatives")
             if isinstance(creatives, list) and len(creatives) == 1:
@@ -139,13 +208,19 @@ class LocalyticsProvider(Provider):
     def is_live(self, live: LiveObject) -> bool:
         return live.kind == CAMPAIGN and live.status == "active"
 
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The campaign as a draft: written and verified before `activate` PUTs it active."""
+        if kind != CAMPAIGN or payload.get("status") != "active":
+            return None
+        return {**copy.deepcopy(dict(payload)), "status": "draft"}
+
     def reach(
         self, payload: Mapping[str, Any], audiences: Mapping[int, LiveObject]
     ) -> dict[str, Any] | None:
         target = payload.get("audiences") or {}
         if target.get("campaign_type") == "everyone":
             return {"everyone": True}
-        ids = (target.get("target_rules") or {}).get("audience")
+        ids = saved_audiences(target.get("target_rules"))
         if target.get("campaign_type") != "saved_audience" or not isinstance(ids, list):
             return None
         counts = [audiences[i].reach for i in ids if isinstance(i, int) and i in audiences]
@@ -155,6 +230,20 @@ class LocalyticsProvider(Provider):
             "user_count": sum(int(c.get("user_count") or 0) for c in counts if c),
             "has_push": sum(int(c.get("has_push") or 0) for c in counts if c),
         }
+
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.localytics.doctor import localytics_checks
+
+        return await localytics_checks(self, write)
+
+    def plan_notes(self) -> list[str]:
+        return list(self.notes)
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.localytics.words import describe_audience, describe_campaign
+
+        describe = describe_audience if kind == AUDIENCE else describe_campaign
+        return describe(payload, context)
 
     def lint(
         self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,
@@ -191,13 +280,31 @@ class LocalyticsProvider(Provider):
 
     def _campaign(self, raw: Any, what: str = "campaign read") -> LiveObject:
         raw = _record(raw, CAMPAIGN, what)
-        target = (raw.get("audiences") or {}).get("target_rules") or {}
-        targets = tuple(a for a in target.get("audience") or () if isinstance(a, int))
+        target = (raw.get("audiences") or {}).get("target_rules")
+        targets = tuple(a for a in saved_audiences(target) or () if isinstance(a, int))
         return LiveObject(
             kind=CAMPAIGN, id=int(raw["id"]), name=str(raw.get("name", "")),
             updated_at=raw.get("updated_at"), body=comparable_campaign(raw), raw=raw,
             targets=targets, status=raw.get("status"),
         )
+
+
+Page = Callable[[int], Awaitable[Any]]
+
+
+def _past_last_is_empty(fetch: Page) -> Page:
+    """`fetch`, with a 404 answered as None: the OpenAPI documents 404 for a page past
+    the last. Whether None was past the last or within is judged by the counts."""
+
+    async def fetched(page: int) -> Any:
+        try:
+            return await fetch(page)
+        except ApiError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    return fetched
 
 
 def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:

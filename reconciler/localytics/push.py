@@ -14,6 +14,7 @@ second, and one batch may carry many messages, each with its own labels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ CUSTOMER_ID = "customer_id"
 CUSTOMER_ID_RATE = (1000, 1.0)  # batches per second, as documented
 MAX_MESSAGES_PER_BATCH = 500  # the API names no cap; keep each request modest
 LABEL_KEYS = frozenset(f"label{i}" for i in range(1, 11))
+# The Push docs' `^[\w\-.]+$`, read as ASCII: a campaign key any account accepts.
+CAMPAIGN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class CustomerMessage:
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not self.alert.body.strip():
+            raise ValueError("a push needs a non-empty alert body")
         # A list, an int (audience id), a dict (profile) or None (broadcast) is refused here.
         if not isinstance(self.customer_id, str) or not self.customer_id.strip():
             raise ValueError(f"a test push goes to one customer id string, "
@@ -101,10 +106,8 @@ class CustomerIdBatch:
             raise ValueError("a batch holds only customer id messages")
         if not self.request_id or len(self.request_id) > 255:
             raise ValueError("request_id must be 1 to 255 characters")
-        if not self.campaign_key or len(self.campaign_key) > 255 or any(
-            ch.isspace() for ch in self.campaign_key
-        ):
-            raise ValueError("campaign_key must be 1 to 255 characters without whitespace")
+        if not CAMPAIGN_KEY.fullmatch(self.campaign_key) or len(self.campaign_key) > 255:
+            raise ValueError("campaign_key must be 1 to 255 characters of A-Z a-z 0-9 _ . -")
         _labels(self.labels, "batch")
 
     def to_json(self) -> dict[str, Any]:

@@ -3,10 +3,13 @@
 A no-change re-plan of a large app spends almost all its requests reading
 details it read last time. With `plan --cache` (or `cache: true` in the env),
 an object whose `updated_at` in the listing equals the cached one is taken
-from `.reconciler/cache/` instead of being read again.
+from the user cache folder (`$XDG_CACHE_HOME/reconciler/<repo hash>/`, outside
+the work tree, so nothing committed can feed it) instead of being read again.
 
 Correctness first: the cache is only ever a shortcut for the planner. Apply
-never uses it (its stale check always reads live), an object without
+never uses it (it plans from live reads), nor does any run with `CI` set (a
+plan comment must show live state), the scope pins target and tool version,
+an object without
 `updated_at` is always read, and a corrupt or foreign cache file is ignored
 with a warning, never trusted.
 """
@@ -19,8 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reconciler import __version__
 from reconciler.plan.planfile import atomic_write
 from reconciler.provider import LiveObject
+from reconciler.spec.cache import caches_allowed, user_cache_dir
 
 FORMAT = "reconciler-live-cache/1"
 Warn = Callable[[str], None]
@@ -36,9 +41,13 @@ class LiveCache:
         self._load(warn)
 
     @classmethod
-    def for_target(cls, state_dir: Path, target: dict[str, Any], warn: Warn) -> LiveCache:
-        digest = hashlib.sha256(json.dumps(target, sort_keys=True).encode()).hexdigest()[:16]
-        return cls(state_dir / "cache" / f"live-{digest}.json", target, warn)
+    def for_target(cls, root: Path, target: dict[str, Any], warn: Warn) -> LiveCache | None:
+        """The cache of `target` for the repo at `root`; None where caches are not allowed."""
+        if not caches_allowed():
+            return None
+        scope = {**target, "tool": __version__}
+        digest = hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()[:16]
+        return cls(user_cache_dir(root) / f"live-{digest}.json", scope, warn)
 
     def _load(self, warn: Warn) -> None:
         if not self.path.exists():

@@ -36,6 +36,42 @@ class FieldChange:
         return {"path": self.path, "before": self.before, "after": self.after}
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """One sentence about an object in the domain's words: who, what, when, goal.
+
+    Providers write them (`Provider.describe`); the text and markdown renderers
+    print them, so both say the same thing. `parts` alternate our words and the
+    user's text (even indices ours, odd ones theirs: names, messages, events),
+    so a renderer can escape and set off user text without parsing anything.
+    `label` pairs the before and after phrase of an update ("message A");
+    `paths` are the diff paths the phrase puts in words; `block` marks prose
+    (a message) that is shown whole as a quote, never cut.
+    """
+
+    label: str
+    parts: tuple[str, ...]
+    topic: str = "other"  # who | what | when | goal | name | other
+    paths: tuple[str, ...] = ()
+    block: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "parts": list(self.parts), "topic": self.topic,
+                "paths": list(self.paths), "block": self.block}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Phrase:
+        return cls(str(doc["label"]), tuple(map(str, doc["parts"])), str(doc.get("topic", "other")),
+                   tuple(map(str, doc.get("paths", ()))), bool(doc.get("block", False)))
+
+
+Words = tuple[Phrase, ...]
+
+
 @dataclass
 class Change:
     kind: str
@@ -50,6 +86,10 @@ class Change:
     warnings: list[str] = field(default_factory=list)
     fingerprint: str = "absent"  # live body hash at plan time; "absent" for creates
     live_body: dict[str, Any] | None = field(default=None, repr=False)  # saved plans only
+    # The object in words (not in the §8 JSON; saved plans keep them): as planned, and
+    # as it is live (updates), so renderers show each changed field before → after.
+    words: Words = field(default=(), repr=False)
+    words_before: Words = field(default=(), repr=False)
 
     @property
     def ref(self) -> str:
@@ -87,10 +127,12 @@ class Plan:
     changes: list[Change]
     unmanaged: list[Unmanaged] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # apply refuses these without --force
+    notes: list[str] = field(default_factory=list)  # how the provider reads this env (doctor)
     content_hash: str = ""
     # --config/--env options that select this env again (empty for the default env):
     # hints such as `reconciler send-test KEY` name the exact command with them.
     target_args: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()  # the --target keys the plan was limited to (none: all)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -3,7 +3,9 @@
 The file is the §8 document plus a `saved` block: the specs' content hash
 and, per change, the live object's fingerprint and body at plan time, so
 apply can refuse a stale plan and say what changed. A checksum over the
-whole document detects hand edits. Written atomically: a crash leaves the
+whole document detects accidental hand edits; it is a keyless hash, so it
+is no security boundary: apply re-derives the plan and executes only what a
+fresh plan agrees with (reconciler.apply.stale). Written atomically: a crash leaves the
 old file or the new one, never half of one.
 """
 
@@ -17,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StalePlanError
-from reconciler.plan.model import FORMAT_VERSION, Action, Change, FieldChange, Plan, Unmanaged
+from reconciler.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    Change,
+    FieldChange,
+    Phrase,
+    Plan,
+    Unmanaged,
+    Words,
+)
 
 
 def save(plan: Plan, path: Path) -> None:
@@ -28,6 +39,10 @@ def save(plan: Plan, path: Path) -> None:
         "live_bodies": {c.ref: c.live_body for c in plan.changes if c.live_body is not None},
         "refusals": plan.refusals,
         "target_args": list(plan.target_args),
+        "scope": list(plan.scope),
+        "words": {c.ref: [p.to_json() for p in c.words] for c in plan.changes if c.words},
+        "words_before": {c.ref: [p.to_json() for p in c.words_before]
+                         for c in plan.changes if c.words_before},
     }
     doc["checksum"] = _checksum(doc)
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -39,8 +54,9 @@ def load(path: Path) -> Plan:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StalePlanError(f"{path}: plan file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise StalePlanError(f"{path}: not a plan file ({e})") from None
+    except (ValueError, RecursionError) as e:  # not JSON, not UTF-8, 5,000-digit ints, too deep
+        raise StalePlanError(f"{path}: not a plan file ({str(e)[:200] or 'nested too deep'})"
+                             ) from None
     if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION or "saved" not in doc:
         raise StalePlanError(f"{path}: not a saved plan of format_version {FORMAT_VERSION}")
     if doc.get("checksum") != _checksum({k: v for k, v in doc.items() if k != "checksum"}):
@@ -57,6 +73,8 @@ def load(path: Path) -> Plan:
         )
         change.fingerprint = fingerprints.get(change.ref, "absent")
         change.live_body = saved.get("live_bodies", {}).get(change.ref)
+        change.words = _words(saved.get("words", {}).get(change.ref))
+        change.words_before = _words(saved.get("words_before", {}).get(change.ref))
         changes.append(change)
     plan = Plan(
         env=doc["env"], target=doc["target"], changes=changes,
@@ -64,8 +82,14 @@ def load(path: Path) -> Plan:
         refusals=list(saved.get("refusals", [])), content_hash=saved["content_hash"],
         # older files lack it: naming the env is never wrong
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
+        scope=tuple(str(t) for t in saved.get("scope", ())),
     )
     return plan
+
+
+def _words(docs: Any) -> Words:
+    """Phrases of a saved plan; files written before the words layer have none."""
+    return tuple(Phrase.from_json(d) for d in docs) if isinstance(docs, list) else ()
 
 
 def _checksum(doc: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from reconciler.describe import Known
 from reconciler.errors import PlanError
 from reconciler.plan import paths
 from reconciler.plan.cache import LiveCache
@@ -20,6 +21,7 @@ from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Unmanaged
 from reconciler.provider import LintItem, LiveObject, Provider
+from reconciler.spec.confusables import fold, live_lookalike
 from reconciler.spec.workspace import Spec, Workspace
 
 Progress = Callable[[str], None]
@@ -39,7 +41,13 @@ def select(workspace: Workspace, targets: Iterable[str]) -> list[Spec]:
         for s in hits:
             chosen[s.ref] = s
     if unknown:
-        raise PlanError(f"--target: no spec with key {', '.join(map(repr, unknown))}")
+        from reconciler.source.problems import suggest
+
+        keys = sorted({s.key for s in workspace.specs})
+        raise PlanError("--target", [
+            f"--target: no spec with key {t!r}{suggest(t.partition(':')[2] or t, keys)}"
+            for t in unknown
+        ])
     queue = list(chosen.values())
     while queue:
         for ref in queue.pop().depends_on:
@@ -59,8 +67,9 @@ async def build_plan(
     cache: LiveCache | None = None,
 ) -> Plan:
     env = workspace.loaded.env
+    targets = tuple(targets)
     specs = select(workspace, targets)
-    scoped = bool(list(targets))
+    scoped = bool(targets)
     kinds = [k.name for k in provider.kinds]
 
     progress("listing live objects")
@@ -81,12 +90,16 @@ async def build_plan(
 
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
+    _refuse_dangling_ids(provider, workspace, specs, by_id)
+    known = _known(provider, workspace, matchings, live)
     changes: list[Change] = []
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
-            changes.append(_change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id))
+            changes.append(
+                _change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id, known))
 
     _lint(provider, workspace, specs, changes)
+    _lookalikes(changes, matchings)
 
     removals: list[Change] = []
     unmanaged: list[Unmanaged] = []
@@ -105,8 +118,10 @@ async def build_plan(
         unmanaged=unmanaged,
         content_hash=workspace.content_hash,
         target_args=workspace.loaded.cli_args(),
+        scope=tuple(targets),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
+    plan.notes = provider.plan_notes()
     return plan
 
 
@@ -118,6 +133,17 @@ async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str]
     for k in kinds:
         live[k] = live[k] + [o for s in workspace.of_kind(k) if (o := provider.git_live(s))]
     return live
+def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[Spec],
+                        live: Mapping[str, Mapping[int | str, LiveObject]]) -> None:
+    """A PlanError with every raw live id in the specs that names nothing, at its line."""
+    from reconciler.spec.locate import locate
+
+    problems = [
+        f"{locate(workspace.loaded.root, spec.path, path)}: {message}"
+        for spec in specs for path, message in provider.dangling_ids(spec, live)
+    ]
+    if problems:
+        raise PlanError(problems[0], problems)
 
 
 def desired_payload(
@@ -170,6 +196,7 @@ def _change(
     live: LiveObject | None,
     ids: Mapping[str, int | str],
     live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
+    known: Mapping[str, Known],
 ) -> Change:
     if provider.read_only(spec.kind):
         return _reference(spec, live)
@@ -204,6 +231,10 @@ def _change(
             )
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
+    if change.action is not Action.NOOP:  # in words: as planned and, for updates, as live
+        change.words = provider.describe(spec.kind, payload, known)
+        if live is not None:
+            change.words_before = provider.describe(spec.kind, live.body or {}, known)
     return change
 
 
@@ -221,6 +252,21 @@ def _reference(spec: Spec, live: LiveObject | None) -> Change:
         raise PlanError(_missing_reference(spec))
     return Change(kind=spec.kind, key=spec.key, name=live.name, action=Action.NOOP,
                   live_id=live.id, fingerprint=live.fingerprint, reach=dict(live.reach or {}) or None)
+def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
+           live: Mapping[str, list[LiveObject]]) -> dict[str, Known]:
+    """What describe may name: live objects by id, specs by ref and by the id they get."""
+    key_of = {(obj.kind, obj.id): ref.split(":", 1)[1]
+              for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+    known = {str(o.id): Known(o.kind, key_of.get((o.kind, o.id)), o.name, o.reach)
+             for objs in live.values() for o in objs}
+    for spec in workspace.specs:
+        obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
+        known[spec.ref] = Known(spec.kind, spec.key, spec.name, obj.reach if obj else None,
+                                new=obj is None)
+        pinned = spec.pin_id or provider.default_id(spec)
+        if obj is None and pinned is not None:
+            known[str(pinned)] = known[spec.ref]
+    return known
 
 
 def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],
@@ -238,6 +284,20 @@ def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],
     found = provider.lint(items, workspace.specs, loaded.env, loaded.config.safety)
     for change in changes:
         change.warnings.extend(found.get(change.ref, ()))
+
+
+def _lookalikes(changes: list[Change], matchings: Mapping[str, Matching]) -> None:
+    """Warn where an unmanaged live name looks like a spec's (case, blanks, zero-width or
+    Cyrillic/Greek letters): two objects users cannot tell apart, both maybe sending."""
+    folded: dict[tuple[str, str], list[LiveObject]] = {}
+    for kind, m in matchings.items():
+        for obj in m.unmanaged:
+            folded.setdefault((kind, fold(obj.name)), []).append(obj)
+    for change in changes:
+        for obj in folded.get((change.kind, fold(change.name)), ()):
+            warning = live_lookalike(change.name, obj.name, obj.id, change.kind)
+            if warning:
+                change.warnings.append(warning)
 
 
 async def _prune(

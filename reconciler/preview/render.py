@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from reconciler.errors import ReconcilerError
-from reconciler.preview.layout import WIDTH, lay_out
+from reconciler.preview.layout import WIDTH, creatives, lay_out, letter
 from reconciler.render.safe import plain
 
 
@@ -56,7 +56,9 @@ def svg(body: Mapping[str, Any], app_name: str, which: str = "all", caption: str
     """
     rows = lay_out(body, app_name, which)
     if not rows:
-        raise PreviewError(f"no creative {which!r} in this campaign")
+        have = [letter(i) for i in range(len(creatives(body)))]
+        raise PreviewError(f"no creative {which!r} in this campaign; it has "
+                           f"{', '.join(have) or 'none'} (or use --creative all)")
     height = rows[-1].y + rows[-1].height + 10
     template = environment().get_template("preview.svg.j2")
     return template.render(rows=rows, width=WIDTH, height=height, caption=caption,

@@ -1,13 +1,32 @@
-"""Make text from the API safe to show: no control characters, no markup injection."""
+"""Make text from the API safe to show: no control characters, no markup injection.
+
+Markdown escaping touches only what markdown, HTML and GitHub give meaning to,
+so a comment's raw text stays readable in job summaries, Slack previews and
+terminals, and its size stays close to its content:
+
+- backslash escapes for the inline markup characters `\\ ` * [ ] | ~ $`, and for
+  `_` except inside a word (`push_message` stays as it is: it cannot open
+  emphasis there), and for the paren of `](`;
+- `&lt;` `&gt;` for angle brackets (no HTML, no comments, no autolinks), `&amp;`
+  only where an `&` would start a character reference, and `&#64;` for `@`
+  (no @mentions);
+- at the start of a quoted line, the characters that would open a heading, a
+  list, a quote or a setext underline (`md_line`).
+
+`-`, `:`, `.`, `#` inside a line and all letters pass through unchanged.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-!|~&\"'$:@]")
+_INLINE = re.compile(r"\]\(|[\\`*\[\]|~$<>@]|&(?=#?[A-Za-z0-9]+;)|_")
+_LINE_START = re.compile(r"^(\s*)(?:([#+=\-])|(\d+)([.)]))")
+_REPLACE = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "@": "&#64;", "](": "\\]\\("}
 
 
 def plain(text: Any) -> str:
@@ -15,14 +34,47 @@ def plain(text: Any) -> str:
     return _CONTROL.sub("?", str(text))
 
 
-def md(text: Any) -> str:
-    """One line that renders literally in markdown AND inside HTML blocks.
+def _inline(m: re.Match[str]) -> str:
+    ch = m.group()
+    if ch == "_":
+        s, i = m.string, m.start()
+        if 0 < i < len(s) - 1 and s[i - 1].isalnum() and s[i + 1].isalnum():
+            return ch  # inside a word: no emphasis can start or end here
+        return "\\_"
+    return _REPLACE.get(ch, "\\" + ch)
 
-    Special characters become numeric character references (`&#60;`), which
-    GitHub decodes in both contexts, whereas backslash escapes are ignored
-    inside `<summary>` and tables: API text never becomes markup, links or HTML.
+
+def md(text: Any) -> str:
+    """One line of text that renders literally in markdown (paragraphs, lists, table cells)."""
+    return _INLINE.sub(_inline, plain(text).replace("\r", "").replace("\n", " "))
+
+
+def md_line(text: Any) -> str:
+    """One line of a quoted text block: `md`, and nothing at its start opens a block."""
+    out = _INLINE.sub(_inline, plain(text).replace("\r", "")).lstrip()
+    m = _LINE_START.match(out)
+    if m and m.group(2):
+        return "\\" + out
+    if m and m.group(3):
+        return f"{m.group(3)}\\{m.group(4)}{out[m.end():]}"
+    return out
+
+
+def html_text(text: Any) -> str:
+    """Text inside an HTML block (`<summary>`), where markdown is not read at all."""
+    return html.escape(plain(text).replace("\n", " "), quote=False).replace("@", "&#64;")
+
+
+def code(text: Any) -> str:
+    """An inline code span of any text: the fence outgrows every backtick run in it.
+
+    Not for table cells, where `|` ends the cell even inside code (use `md` there).
     """
-    return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", plain(text).replace("\n", " "))
+    body = plain(text).replace("\n", " ")
+    longest = max((len(r) for r in re.findall(r"`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") or not body.strip() else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def value(v: Any, limit: int = 120) -> str:

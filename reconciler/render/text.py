@@ -9,15 +9,20 @@ import sys
 from rich.console import Console
 from rich.text import Text
 
-from reconciler.plan.model import Action, Change, Plan
-from reconciler.render.safe import plain, value
+from reconciler.plan.model import Action, Change, Phrase, Plan
+from reconciler.render.safe import plain
 from reconciler.render.words import (
     SIGNS,
     VERBS,
+    Line,
+    card,
+    changed,
     label,
+    leaf_text,
     reach_text,
     send_test_hint,
     summary_line,
+    summary_words,
 )
 
 STYLES = {
@@ -43,10 +48,12 @@ def render_plan(plan: Plan, out: Console) -> None:
     out.print(Text(f"Plan for env {plain(plan.env)} (app {plain(t['app_id'])}{org})",
                    style="bold"))
     for change in plan.go_live:
-        out.print(Text.assemble(
-            ("GOES LIVE ", "bold red"),
-            f"{label(change)} {plain(change.name)!r}: {reach_text(change.reach)}",
-        ))
+        facts, _ = summary_words(change)
+        reach = "" if facts else f": {reach_text(change.reach)}"  # the who phrase has the reach
+        out.print(Text.assemble(("GOES LIVE ", "bold red"),
+                                f"{label(change)} {plain(change.name)!r}{reach}"))
+        for p in facts:
+            out.print(Text(f"  {p.label}: {phrase_text(p)}"))
         hint = send_test_hint(change, plan)
         if hint:
             out.print(Text(f"  see it on a phone first: {plain(hint)}", style="dim"))
@@ -63,19 +70,10 @@ def render_plan(plan: Plan, out: Console) -> None:
         out.print(Text(f"Unmanaged, not touched: {names}{more}", style="dim"))
     for refusal in plan.refusals:
         out.print(Text(f"apply will refuse: {refusal}", style="bold red"))
+    for note in plan.notes:
+        out.print(Text(f"note: {plain(note)}", style="dim"))
     out.print()
     out.print(Text(f"Summary: {summary_line(plan)}", style="bold"))
-
-
-def _messages(change: Change, out: Console) -> None:
-    """For a new campaign, what its recipients will read."""
-    creatives = next((d.after for d in change.diff if d.path == "creatives"), None)
-    for i, creative in enumerate(creatives if isinstance(creatives, list) else []):
-        attrs = creative.get("build_attributes", {}) if isinstance(creative, dict) else {}
-        title = attrs.get("push_title")
-        text = " / ".join(value(x) for x in (title, attrs.get("push_message")) if x is not None)
-        share = f" ({creative['percent']}%)" if "percent" in creative else ""
-        out.print(Text(f"      creative {chr(65 + i)}{share}: {text}"))
 
 
 def _change(change: Change, out: Console) -> None:
@@ -85,10 +83,31 @@ def _change(change: Change, out: Console) -> None:
         (f"{SIGNS[change.action]} {VERBS[change.action]:<8} ", style),
         f"{label(change)}{live} {plain(change.name)!r}",
     ))
-    if change.action is Action.CREATE:
-        _messages(change, out)
-    else:
-        for d in change.diff:
-            out.print(Text(f"      {plain(d.path)}: {value(d.before)} → {value(d.after)}"))
+    lines = card(change) if change.action is Action.CREATE else changed(change)
+    for line in lines:
+        out.print(Text(_line(line, change.action is Action.CREATE)))
     for w in change.warnings:
         out.print(Text(f"      warning: {plain(w)}", style="yellow"))
+
+
+def _line(line: Line, create: bool) -> str:
+    """One line of words (the markdown says the same), continuation lines indented."""
+    if line.path:
+        new = _quoted(line.new)
+        text = f"{line.path}: {new}" if create else f"{line.path}: {_quoted(line.old)} → {new}"
+    elif create:
+        text = f"{line.label}: {phrase_text(line.after)}"
+    else:
+        text = f"{line.label}: {phrase_text(line.before)} → {phrase_text(line.after)}"
+    return "      " + plain(text).replace("\n", "\n        ")
+
+
+def _quoted(v: object) -> str:
+    return repr(v) if isinstance(v, str) else leaf_text(v)
+
+
+def phrase_text(phrase: Phrase | None) -> str:
+    """Our words as they are, their text in quotes."""
+    if phrase is None:
+        return "(none)"
+    return "".join(p if i % 2 == 0 else f"'{p}'" for i, p in enumerate(phrase.parts) if p)

@@ -126,6 +126,52 @@ async def reject_names(request: Request) -> JSONResponse:
     return JSONResponse({"app_id": body["app_id"], "names": sorted(map(str, names))})
 
 
+# How the sandbox answers where the API's documents disagree or leave a choice
+# (docs/apis.md): each knob's first value is the default.
+ANSWER_KNOBS: dict[str, tuple[str, ...]] = {
+    # key of target_rules that saved audiences are answered under: the OpenAPI's
+    # `audience`, or the `audiences` of Localytics' own campaign script
+    "audience_key": ("audience", "audiences"),
+    # a listing page past the last: 404 as the OpenAPI documents, or an empty 200
+    "past_last_page": ("404", "empty"),
+    # keys the OpenAPI does not define: 422 naming them, or kept and answered back (an
+    # API that echoes; reconciler's import must still drop them with a warning)
+    "unknown_keys": ("reject", "keep"),
+}
+
+
+def default_answers() -> dict[str, str]:
+    return {name: choices[0] for name, choices in ANSWER_KNOBS.items()}
+
+
+@router.post("/answers")
+async def set_answers(request: Request) -> JSONResponse:
+    """Set answer knobs (see ANSWER_KNOBS): `{"audience_key": "audiences"}` → the knobs now.
+
+    Knobs hold for the whole server; knobs not named keep their value.
+    """
+    body = check_body_object(await read_json(request))
+    details = [{"field": k, "message": f"must be one of: {', '.join(ANSWER_KNOBS[k])}"
+                if k in ANSWER_KNOBS else f"unknown knob; known: {', '.join(ANSWER_KNOBS)}"}
+               for k, v in body.items() if k not in ANSWER_KNOBS or v not in ANSWER_KNOBS[k]]
+    if details:
+        raise ApiProblem(422, f"Invalid input parameters: {details[0]['field']}: "
+                         f"{details[0]['message']}", details)
+    request.app.state.answers.update(body)
+    return JSONResponse(dict(request.app.state.answers))
+
+
+@router.get("/answers")
+async def get_answers(request: Request) -> JSONResponse:
+    return JSONResponse(dict(request.app.state.answers))
+
+
+def answer_knob(request: Request, name: str) -> str:
+    """The current value of an answer knob (its default when the app never set one)."""
+    answers = getattr(request.app.state, "answers", None) or {}
+    return str(answers.get(name, ANSWER_KNOBS[name][0]))
+
+
 def check_not_rejected(request: Request, app_id: str, name: object) -> None:
     if name in request.app.state.rejected.get(app_id, ()):
         raise ApiProblem(422, f"Invalid input parameters: name {name!r} is refused by a "

@@ -9,6 +9,7 @@ a lifespan hook, because the ASGI transport never runs lifespan events.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 
 from reconciler import __version__
-from reconciler.sandbox import admin, audiences, campaigns, push
+from reconciler.sandbox import admin, audiences, campaigns, lifecycle, push
 from reconciler.sandbox.faults import FaultMiddleware, Faults
 from reconciler.sandbox.protocol import EXCEPTION_HANDLERS
+from reconciler.sandbox.state import unusable
 from reconciler.sandbox.store import Store
 
 DEFAULT_APPS: tuple[tuple[int, str], ...] = ((1, "demo-app"),)
@@ -50,8 +52,10 @@ def create_app(
     app.state.credentials = (api_key, api_secret)
     app.state.stats = admin.RequestStats()
     app.state.rejected = {}
+    app.state.answers = admin.default_answers()
     app.state.push_limiter = push.RateLimiter()
-    routers = [m.router for m in (campaigns, audiences, push, admin)]
+    app.state.clock_now = None  # the campaign lifecycle is off until a test sets the clock
+    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle)]
     for router in routers:
         app.include_router(router)
 
@@ -90,7 +94,21 @@ def stream_db_path(db_path: Path) -> Path:
 
 
 class _SandboxTransport(httpx.ASGITransport):
-    """ASGI transport that closes the sandbox database when the client closes."""
+    """ASGI transport that closes the sandbox database when the client closes.
+
+    A database that opened but turns out damaged or foreign mid-run (a missing
+    column, a corrupt page) is the same one error line as at open.
+    """
+
+    def __init__(self, app: FastAPI, db_path: Path) -> None:
+        super().__init__(app=app)
+        self.db_path = db_path
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except sqlite3.Error as e:
+            raise unusable(self.db_path, e) from None
 
     async def aclose(self) -> None:
         self.app.state.store.close()  # type: ignore[attr-defined]
@@ -103,4 +121,8 @@ def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncB
     port is opened, and the credentials are the defaults (`sandbox`/`sandbox`).
     Closing the client closes the database.
     """
-    return _SandboxTransport(app=create_app(db_path, apps=[(org_id, app_id)]))
+    try:
+        app = create_app(db_path, apps=[(org_id, app_id)])
+    except sqlite3.Error as e:
+        raise unusable(db_path, e) from None
+    return _SandboxTransport(app, db_path)

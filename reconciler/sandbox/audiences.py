@@ -13,8 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.admin import check_not_rejected
+from reconciler.sandbox.admin import answer_knob, check_not_rejected
 from reconciler.sandbox.computed import iso_seconds, parse_iso
+from reconciler.sandbox.known_keys import check_known
 from reconciler.sandbox.protocol import (
     ApiProblem,
     app_scope,
@@ -68,6 +69,8 @@ def _live(request: Request, org: int, app: str, audience_id: str) -> dict[str, A
 async def create_audience(request: Request, org_id: str, app_id: str) -> JSONResponse:
     org, app = app_scope(request, org_id, app_id)
     body = check_body_object(await read_json(request))
+    if answer_knob(request, "unknown_keys") == "reject":
+        check_known(body, "AudienceParams")
     check_not_rejected(request, app, body.get("name"))
     name, rules = _check(body, partial=False)
     audience = store_of(request).create_audience(org, app, name or "", rules)
@@ -108,6 +111,8 @@ async def patch_audience(request: Request, org_id: str, app_id: str, audience_id
     org, app = app_scope(request, org_id, app_id)
     audience = _live(request, org, app, audience_id)
     body = check_body_object(await read_json(request))
+    if answer_knob(request, "unknown_keys") == "reject":
+        check_known(body, "AudienceParams")
     check_not_rejected(request, app, body.get("name"))
     name, rules = _check(body, partial=True)
     updated = store_of(request).update_audience(org, app, audience["id"], name=name, rules=rules)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.sandbox.computed import MAX_CREATIVES, normalize_date, parse_api_date
+from reconciler.sandbox.known_keys import UNKNOWN, unknown_keys
 from reconciler.sandbox.validation import (
     Problems,
     at,
@@ -35,14 +36,19 @@ BUILD_STRINGS = (
 
 
 def check_campaign(
-    body: dict[str, Any], live_audiences: Callable[[list[int]], set[int]]
+    body: dict[str, Any], live_audiences: Callable[[list[int]], set[int]], *,
+    known_only: bool = True,
 ) -> tuple[dict[str, Any], list[int]]:
     """Validate a campaign body (422 on any problem); return (params, targeted audience ids).
 
     `live_audiences` answers which of the given ids are existing, not deleted
-    audiences of the app: a campaign may not target anything else.
+    audiences of the app: a campaign may not target anything else. Keys the
+    API does not define are problems unless `known_only` is False (they are
+    then kept as sent).
     """
     p = Problems()
+    for path in unknown_keys(body, "PushCampaignParams") if known_only else ():
+        p.add(path, UNKNOWN)
     params = {k: copy.deepcopy(v) for k, v in body.items() if k not in SERVER_KEYS}
     p.text(params, "name", "", required=True)
     p.choice(params, "status", "", ("active", "draft"), required=True)
@@ -84,6 +90,8 @@ def _check_audiences(
     if kind == "new_audience":
         check_audience_definition(p, rules, "audiences.target_rules")
         return []
+    if "audiences" in rules and "audience" not in rules:
+        rules["audience"] = rules.pop("audiences")  # the vendor script's plural, kept as one
     ids = p.items(rules, "audience", "audiences.target_rules", required=True, nonempty=True)
     if not ids:
         return []
@@ -164,8 +172,9 @@ def _check_frequency(p: Problems, body: dict[str, Any], path: str) -> None:
         name = p.choice(item, "name", item_path, ("messages_per_days", "total_message_ever"),
                         required=True)
         p.integer(item, "count", item_path, required=True, minimum=1)
-        p.integer(item, "days", item_path, required=name == "messages_per_days", minimum=1)
-        p.integer(item, "messages_atleast_days_apart", item_path, minimum=0)
+        per_days = name == "messages_per_days"  # both "Required only when name = messages_per_days"
+        p.integer(item, "days", item_path, required=per_days, minimum=1)
+        p.integer(item, "messages_atleast_days_apart", item_path, required=per_days, minimum=0)
 
 
 def _check_creatives(p: Problems, value: Any) -> Any:

@@ -3,7 +3,10 @@
 Paths and statuses are the OpenAPI's: POST 201, GET/PUT 200, DELETE 204 (403
 while active), PUT …/archive 200. Archived campaigns leave the listing
 (`is_archived=1` shows them) and cannot be edited (PUT → 422). The listing is
-id-ascending unless `sort_by` says otherwise, so pages are stable.
+id-ascending unless `sort_by` says otherwise, so pages are stable. A page past
+the last answers 404 (the `past_last_page` knob of /_sandbox/answers makes it
+an empty 200); saved audiences are written under `target_rules.audience` or
+`.audiences` and answered under the key the `audience_key` knob says.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.admin import check_not_rejected
+from reconciler.sandbox import lifecycle
+from reconciler.sandbox.admin import answer_knob, check_not_rejected
 from reconciler.sandbox.campaign_rules import check_campaign
 from reconciler.sandbox.protocol import (
     ApiProblem,
@@ -38,7 +42,8 @@ async def _params(request: Request, org: int, app: str) -> tuple[dict[str, Any],
     body = check_body_object(await read_json(request))
     check_not_rejected(request, app, body.get("name"))
     store = store_of(request)
-    return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids))
+    return check_campaign(body, lambda ids: store.live_audience_ids(org, app, ids),
+                          known_only=answer_knob(request, "unknown_keys") == "reject")
 
 
 @router.post(APP + "/push/campaigns")
@@ -49,7 +54,18 @@ async def create_campaign(request: Request, org_id: str, app_id: str) -> JSONRes
         body = store_of(request).create_campaign(org, app, params, audience_ids)
     except MissingAudiences as e:
         raise _gone(e) from None
-    return JSONResponse(body, status_code=201)
+    return JSONResponse(_answer(request, body), status_code=201)
+
+
+def _answer(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A campaign as answered: saved audiences under the key the `audience_key` knob says."""
+    rules = (body.get("audiences") or {}).get("target_rules")
+    key = answer_knob(request, "audience_key")
+    if key == "audience" or not isinstance(rules, dict) or "audience" not in rules:
+        return body
+    audiences = {**body["audiences"], "target_rules": {
+        (key if k == "audience" else k): v for k, v in rules.items()}}
+    return {**body, "audiences": audiences}
 
 
 def _gone(e: MissingAudiences) -> ApiProblem:
@@ -63,7 +79,7 @@ async def get_campaign(request: Request, org_id: str, app_id: str, campaign_id: 
     found = store_of(request).get_campaign(org, app, parse_id(campaign_id) or 0)
     if found is None:
         raise not_found()
-    return JSONResponse(found["body"])
+    return JSONResponse(_answer(request, found["body"]))
 
 
 @router.put(APP + "/push/campaigns/{campaign_id}")
@@ -76,6 +92,7 @@ async def replace_campaign(request: Request, org_id: str, app_id: str, campaign_
         raise not_found()
     if found["archived"]:
         raise ApiProblem(422, "Campaign is archived and cannot be edited")
+    lifecycle.check_editable(request, found["body"])
     params, audience_ids = await _params(request, org, app)
     try:
         body = store.replace_campaign(org, app, cid, params, audience_ids)
@@ -83,7 +100,7 @@ async def replace_campaign(request: Request, org_id: str, app_id: str, campaign_
         raise _gone(e) from None
     if body is None:  # deleted between the two steps
         raise not_found()
-    return JSONResponse(body)
+    return JSONResponse(_answer(request, body))
 
 
 @router.delete(APP + "/push/campaigns/{campaign_id}")
@@ -93,7 +110,7 @@ async def delete_campaign(request: Request, org_id: str, app_id: str, campaign_i
     if outcome == "missing":
         raise not_found()
     if outcome == "active":
-        raise ApiProblem(403, "Campaign cannot be deleted while it is active")
+        raise ApiProblem(403, "Campaign cannot be deleted. It may be active or have jobs running.")
     return Response(status_code=204)
 
 
@@ -103,7 +120,7 @@ async def archive_campaign(request: Request, org_id: str, app_id: str, campaign_
     body = store_of(request).archive_campaign(org, app, parse_id(campaign_id) or 0)
     if body is None:
         raise not_found()
-    return JSONResponse(body)
+    return JSONResponse(_answer(request, body))
 
 
 @router.get(APP + "/campaigns")
@@ -126,8 +143,10 @@ def _listing(request: Request, org: int, app: str, key: str | None) -> dict[str,
     """Filter, search, sort and page one app's campaigns into a ListCampaignResponse."""
     q = _ListQuery(request)
     if q.channels is not None and "push" not in q.channels:
-        return {"app_id": app, "records_count": 0, "total_records": 0, "campaigns": []}
-    if key is None and q.sort_by != "name":  # name order is casefolded: done below in Python
+        return _past_last(request, q, {"app_id": app, "records_count": 0, "total_records": 0,
+                                       "campaigns": []})
+    clocked = lifecycle.clock_of(request) is not None  # statuses computed: filtered in Python
+    if key is None and q.sort_by != "name" and not clocked:  # name order casefolded: in Python
         direction = "DESC" if q.descending else "ASC"
         order = f"created_at {direction}, id {direction}" if q.sort_by or q.descending else "id"
         total, page = store_of(request).campaign_page(
@@ -135,9 +154,11 @@ def _listing(request: Request, org: int, app: str, key: str | None) -> dict[str,
             recurring={1: True, 2: False}.get(q.recurring), order=order,
             limit=q.per_page, offset=(q.page_number - 1) * q.per_page,
         )
-        return {"app_id": app, "records_count": len(page), "total_records": total,
-                "campaigns": [_summary(r) for r in page]}
-    rows = store_of(request).campaign_summaries(org, app, archived=q.is_archived)
+        return _past_last(request, q, {"app_id": app, "records_count": len(page),
+                                       "total_records": total,
+                                       "campaigns": [_summary(r) for r in page]})
+    rows = lifecycle.phased(request,
+                            store_of(request).campaign_summaries(org, app, archived=q.is_archived))
     if q.statuses is not None:
         rows = [r for r in rows if r["status"] in q.statuses]
     if q.recurring == 1:
@@ -154,12 +175,21 @@ def _listing(request: Request, org: int, app: str, key: str | None) -> dict[str,
         rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=q.descending)
     start = (q.page_number - 1) * q.per_page
     page = rows[start:start + q.per_page]
-    return {
+    return _past_last(request, q, {
         "app_id": app,
         "records_count": len(page),
         "total_records": len(rows),
         "campaigns": [_summary(r) for r in page],
-    }
+    })
+
+
+def _past_last(request: Request, q: _ListQuery, listing: dict[str, Any]) -> dict[str, Any]:
+    """A page past the last (page 1 never is): 404 as the OpenAPI documents, or
+    the empty page itself when the `past_last_page` knob says `empty`."""
+    if q.page_number > 1 and not listing["campaigns"] \
+            and answer_knob(request, "past_last_page") == "404":
+        raise not_found("Not Found: no such page")
+    return listing
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:

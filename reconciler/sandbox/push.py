@@ -3,8 +3,10 @@
 Validation follows the BatchRequest schema of the Push OpenAPI (no unknown
 keys, target shape per target_type, one message for audience_id, profile and
 broadcast, labels `label1`..`label10` with string values, nested and flat
-labels never mixed on one message): 400 `{"error": …}` for a malformed batch,
-422 when the body is not JSON at all. A request_id repeated within 24 h is
+labels never mixed on one message) and the push docs' prose: `campaign_key`
+matches `^[\\w\\-.]+$` or is null ("no key"), an alert body is not empty, a
+subtitle comes only with a title, customer ids are not empty. 400
+`{"error": …}` for a malformed batch, 422 when the body is not JSON at all. A request_id repeated within 24 h is
 400 for audience_id, profile and broadcast batches; the OpenAPI scopes that
 rule to non-customer_id target types, so customer_id repeats are accepted (a
 client that must not send twice has to remember what it sent). Rate limits
@@ -48,6 +50,7 @@ PLATFORM_KEYS: dict[str, dict[str, type]] = {
             "requireInteraction": bool, "silent": bool, "tag": str},
 }
 ALERT_KEYS = ("body", "title", "subtitle")
+CAMPAIGN_KEY = re.compile(r"[\w\-.]+", re.ASCII)  # the push docs' ^[\w\-.]+$
 
 
 class RateLimiter:
@@ -87,15 +90,20 @@ def _check_labels(p: Problems, labels: Any, path: str) -> None:
 
 
 def _check_alert(p: Problems, alert: Any, path: str) -> None:
+    """A non-empty body (the push docs); a subtitle only under a title."""
     if isinstance(alert, str):
+        if not alert.strip():
+            p.add(path, "must not be empty")
         return
     if not isinstance(alert, dict):
         p.add(path, "must be a string or an object with body")
         return
     _unknown_keys(p, alert, ALERT_KEYS, path)
-    p.field(alert, "body", path, str, required=True)
+    p.text(alert, "body", path, required=True)
     for key in ("title", "subtitle"):
         p.field(alert, key, path, str)
+    if alert.get("subtitle") and not (isinstance(alert.get("title"), str) and alert["title"]):
+        p.add(at(path, "subtitle"), "needs a title")
 
 
 def _check_target(p: Problems, target_type: str, message: dict[str, Any], path: str) -> None:
@@ -107,10 +115,10 @@ def _check_target(p: Problems, target_type: str, message: dict[str, Any], path: 
     elif target is None:
         p.add(where, "is required")
     elif target_type == "customer_id":
-        ok = isinstance(target, str) or (
-            isinstance(target, list) and target and all(isinstance(t, str) for t in target))
+        ids = [target] if isinstance(target, str) else target
+        ok = isinstance(ids, list) and ids and all(isinstance(t, str) and t.strip() for t in ids)
         if not ok:
-            p.add(where, "must be a customer id or a non-empty list of customer ids")
+            p.add(where, "must be a non-empty customer id or a non-empty list of them")
     elif target_type == "audience_id":
         if not isinstance(target, int) or isinstance(target, bool):
             p.add(where, "must be an audience id (integer)")
@@ -148,12 +156,14 @@ def check_batch(body: Any) -> list[dict[str, Any]]:
     _unknown_keys(p, body, BATCH_KEYS, "")
     target_type = p.choice(body, "target_type", "", TARGET_TYPES, required=True)
     for key in ("request_id", "campaign_key"):
+        if key == "campaign_key" and key in body and body[key] is None:
+            continue  # null is "no key", as the push docs tell callers to send it
         value = p.field(body, key, "", str)
         if value is not None and len(value) > 255:
             p.add(key, "at most 255 characters")
     campaign_key = body.get("campaign_key")
-    if isinstance(campaign_key, str) and re.search(r"\s", campaign_key):
-        p.add("campaign_key", "must not contain whitespace")
+    if isinstance(campaign_key, str) and not CAMPAIGN_KEY.fullmatch(campaign_key):
+        p.add("campaign_key", "must match ^[\\w\\-.]+$ (letters, digits, _ - .)")
     for key in ("all_devices", "test"):
         p.field(body, key, "", bool)
     if "labels" in body:

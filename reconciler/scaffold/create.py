@@ -95,8 +95,9 @@ def _tree(folder: Traversable, prefix: str) -> list[tuple[str, str]]:
 
 
 def _pin(text: str, action: Action) -> str:
-    """The tool's own workflows use the Action in place (`uses: ./`); a user's pins it."""
-    text = re.sub(r"uses: \./(\s)", lambda m: f"uses: {action.uses}{m.group(1)}", text)
+    """The tool's own workflows use the Action in place (`uses: ./`, or `./base`, the base
+    branch's copy on a pull request); a user's pins it by SHA, which no pull request moves."""
+    text = re.sub(r"uses: \./(?:base)?(\s)", lambda m: f"uses: {action.uses}{m.group(1)}", text)
     return (text.replace("@ACTION_URL@", f"https://github.com/{action.repo}")
             .replace("@ACTION_REF@", action.sha))
 

@@ -68,7 +68,13 @@ def select(spec: Spec, wanted: tuple[str, ...]) -> list[Content]:
             picked.append(w)
     if not picked:
         picked = letters
-    return [content_of(letter, creatives[ord(letter) - 65]) for letter in picked]
+    contents = [content_of(letter, creatives[ord(letter) - 65]) for letter in picked]
+    for c in contents:
+        if not c.alert.body.strip():
+            raise SendTestError(
+                f"campaign {spec.key!r} creative {c.letter} has no push_message: the Push API "
+                "refuses a push with an empty alert body")
+    return contents
 
 
 def content_of(letter: str, creative: Mapping[str, Any]) -> Content:

@@ -73,16 +73,18 @@ class Ledger:
 
     def _load(self) -> None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return
         except OSError as e:
             raise ConfigError(f"{self.path}: cannot read the send-test record: "
                               f"{e.strerror}") from None
-        for line in text.splitlines():
-            try:
-                entry = Sent(**json.loads(line))
-            except (json.JSONDecodeError, TypeError):
+        for line in raw.splitlines():
+            try:  # bytes per line: one damaged line (not UTF-8, torn) costs only itself
+                entry = Sent(**json.loads(line.decode("utf-8")))
+                if not isinstance(entry.id, str) or not isinstance(entry.day, str):
+                    raise TypeError("not a ledger line")
+            except (ValueError, TypeError, RecursionError):
                 self._stale = True  # an unreadable line is dropped on the next write
                 continue
             if entry.day == self.day:

@@ -9,6 +9,7 @@ batch the API refuses as a duplicate request_id counts as already sent.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -49,8 +50,17 @@ class SendJob:
 
     @property
     def campaign_key(self) -> str:
-        """`rcl-test-<key>`: attributable to reconciler tests, no whitespace, ≤ 255."""
-        return ("rcl-test-" + re.sub(r"\s+", "_", self.key))[:255]
+        """`rcl-test-<key>`, attributable to reconciler tests, in the Push API's documented
+        alphabet `[A-Za-z0-9_.-]` (`^[\\w\\-.]+$`), ≤ 255 characters.
+
+        A key already in that alphabet is used as it is; any other (a nested
+        `promos/big sale`) is spelled with `.` for `/` and `_` for the rest, plus
+        a hash of the key itself, so two campaigns never share a test key.
+        """
+        slug = re.sub(r"[^A-Za-z0-9_.-]", "_", self.key.replace("/", "."))
+        if slug != self.key:
+            slug = slug[:200] + "-" + hashlib.sha256(self.key.encode()).hexdigest()[:8]
+        return ("rcl-test-" + slug)[:255]
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,13 @@ def label(path: list[str | int] | tuple[str | int, ...]) -> str:
 
 def describe(v: Any) -> str:
     kind = {bool: "boolean", int: "integer", float: "number", str: "string",
-            list: "list", dict: "mapping", type(None): "null"}.get(type(v), type(v).__name__)
+            list: "list", dict: "mapping"}.get(type(v), type(v).__name__)
+    if v is None:
+        return "nothing (an empty value)"
     if isinstance(v, dict | list):
         return f"a {kind}"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**20:
+        return f"{kind} with {len(str(abs(v))):,} digits"
     text = repr(v)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -133,6 +137,8 @@ def _message(e: Any, loc: list[str | int], path: list[str | int], rest: list[str
         hint = suggest(got, expected) if isinstance(got, str) else ""
         return (f"{here}: invalid value {got!r}; expected one of "
                 f"{', '.join(expected)}{hint}")
+    if kind in _TYPE_NAMES and e.get("input") is None:
+        return f"{here}: is empty; expected {_TYPE_NAMES[kind]}"
     if kind in _TYPE_NAMES:
         return f"{here}: expected {_TYPE_NAMES[kind]}, got {describe(e.get('input'))}"
     if kind == "too_short" and "min_length" in ctx:
@@ -141,5 +147,7 @@ def _message(e: Any, loc: list[str | int], path: list[str | int], rest: list[str
     msg = str(e["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
     got = e.get("input")
     if isinstance(got, int | float) and not isinstance(got, bool):
-        msg += f" (got {got})"
+        big = isinstance(got, int) and abs(got) >= 10**20
+        shown = f"a number with {len(str(abs(got))):,} digits" if big else f"{got}"
+        msg += f" (got {shown})"
     return f"{here}: {msg}" if here else msg

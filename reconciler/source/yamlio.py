@@ -131,6 +131,16 @@ def marked_problem(e: Any, path: str) -> SpecProblem:
         line, col = seen.line + 1, seen.column + 1
         return SpecProblem(Location(path, line, col),
                            "invalid YAML: a second document ('---'); one spec per file")
+    if context.startswith("while parsing a block") and seen is not None and at is not None:
+        # An indentation slip: the faulty line is where the parser stopped, not where
+        # the mapping or list it broke began.
+        what = "list item or key" if "collection" in context else "key"
+        return SpecProblem(Location(path, seen.line + 1, seen.column + 1),
+                           f"invalid YAML: bad indentation: this line lines up with no "
+                           f"{what} above it ({problem})")
+    if problem == "mapping values are not allowed in this context":
+        problem = ("a ': ' here is not allowed (a key indented too far, or a value with "
+                   "': ' that needs quotes)")
     line, col = (at.line + 1, at.column + 1) if at is not None else (1, 1)
     text = f"{context}: {problem}" if context and problem else context or problem
     if seen is not None and at is not seen and (seen.line, seen.column) != (at.line, at.column):
@@ -239,10 +249,12 @@ class _Builder:
         cls = type(node)
         if cls is _yaml.ScalarNode:
             v = node.value
-            if not node.style:
-                v = resolve_plain(v)
-            elif node.tag == _CORE + "int" or node.tag == _CORE + "float":
-                v = resolve_plain(v)
+            try:
+                if not node.style or node.tag in (_CORE + "int", _CORE + "float"):
+                    v = resolve_plain(v)
+            except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
+                raise self._fail(node, f"number with {len(v):,} digits is too long for "
+                                       "any field") from None
             if self.templates is not None and type(v) is str and "{" in v:
                 self.templates.append(tuple(self.stack))
             return v

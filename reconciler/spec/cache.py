@@ -1,27 +1,49 @@
-"""A parse cache in .reconciler/cache/: file content hash → parsed data + template paths.
+"""A parse cache in the user's cache folder: file bytes (+ context) → parsed data.
 
 Parsing is most of what `validate` does; unchanged files are not parsed again.
-The cache is JSON (never pickle: a committed cache file must not run code),
-holds data *before* Jinja rendering (vars may change), is rewritten only when
-something changed, and is ignored when it is unreadable, of another version,
-or disabled with RECONCILER_NO_CACHE=1. Problems are never cached: a file with
-a problem is parsed again on every run.
+No cache is trusted over the files (issue 16): the cache lives outside the
+work tree (`$XDG_CACHE_HOME/reconciler/<repo hash>/` or `~/.cache/reconciler/…`),
+so nothing committed to the repository can feed it; it is never used by
+`apply` nor when the env var `CI` is set, so production runs read the YAML
+only; and an entry's key hashes the tool version, the file's bytes and the
+env and vars the specs are rendered with, so a hit can only ever stand for
+what parsing those same bytes gives. The cache is JSON (never pickle), is
+rewritten only when something changed, and is ignored when unreadable, of
+another version, or disabled with RECONCILER_NO_CACHE=1. Problems are never
+cached: a file with a problem is parsed again on every run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-CACHE_VERSION = 1
+from reconciler import __version__
+
+CACHE_VERSION = 2
 FILE_NAME = "specs.json"
 
 
+def user_cache_dir(root: Path) -> Path:
+    """This repository's folder in the user cache (outside any work tree)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    repo = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
+    return Path(base) / "reconciler" / repo
+
+
+def caches_allowed() -> bool:
+    """Whether this run may use a cache at all: never in CI, never when turned off."""
+    return not (os.environ.get("CI") or os.environ.get("RECONCILER_NO_CACHE"))
+
+
 class ParseCache:
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, context: str = ""):
         self.path = path
+        self._salt = f"{__version__}\0{CACHE_VERSION}\0{context}\0".encode()
         self.entries: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         self.dirty = False
@@ -35,10 +57,17 @@ class ParseCache:
             self.entries = {}
 
     @classmethod
-    def in_state_dir(cls, state_dir: Path) -> ParseCache:
-        if os.environ.get("RECONCILER_NO_CACHE"):
-            return cls(None)
-        return cls(state_dir / "cache" / FILE_NAME)
+    def for_repo(cls, root: Path, env_name: str, variables: Mapping[str, Any],
+                 enabled: bool = True) -> ParseCache:
+        """The repo's cache in the user cache folder; a disabled one when not allowed."""
+        context = json.dumps([env_name, variables], sort_keys=True, default=repr)
+        if not (enabled and caches_allowed()):
+            return cls(None, context)
+        return cls(user_cache_dir(root) / FILE_NAME, context)
+
+    def key(self, raw: bytes) -> str:
+        """The entry key of a file: its bytes, salted with version and render context."""
+        return hashlib.sha256(self._salt + raw).hexdigest()
 
     def get(self, digest: str) -> tuple[Any, list[Any]] | None:
         entry = self.entries.get(digest)
@@ -57,9 +86,35 @@ class ParseCache:
             return
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp.write_text(json.dumps({"version": CACHE_VERSION, "entries": self.used}),
                            encoding="utf-8")
             os.replace(tmp, self.path)
         except (OSError, ValueError):
             tmp.unlink(missing_ok=True)
+
+
+def refuse_tracked_state(root: Path) -> None:
+    """ConfigError when git tracks a file under .reconciler/ (a committed cache, journal or
+    sandbox would be state nobody reviewed). Outside a git repo, or without git, a no-op."""
+    import subprocess
+
+    from reconciler.errors import ConfigError
+
+    if not (root / ".reconciler").exists():
+        return
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--", ".reconciler"],
+            capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return
+    tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
+    if proc.returncode == 0 and tracked:
+        more = f" (and {len(tracked) - 1} more)" if len(tracked) > 1 else ""
+        raise ConfigError(
+            f"{ascii(tracked[0])[1:-1]}{more} is tracked by git: .reconciler/ holds local "
+            "state that must never come from the repository; run `git rm -r --cached "
+            ".reconciler` and keep it in .gitignore"
+        )

@@ -33,6 +33,16 @@ def fold(name: str) -> str:
     return " ".join(text.translate(_HOMOGLYPHS).split())
 
 
+def live_lookalike(spec_name: str, live_name: str, live_id: object, kind: str) -> str | None:
+    """A plan warning when a live object's name looks like a spec's but is not the same
+    (identity is by exact name, so apply would make a parallel object beside it)."""
+    if live_name == spec_name or fold(live_name) != fold(spec_name):
+        return None
+    return (f"live {kind} {live_id} is named {ascii(live_name)}, which looks the same as "
+            f"{ascii(spec_name)} but is another name; if it is this object, pin it with "
+            f"`id: {live_id}` in the spec")
+
+
 def lookalikes(specs: Iterable[Spec]) -> list[str]:
     """One warning line per spec whose name looks like another spec's of the same kind."""
     first: dict[tuple[str, str], Spec] = {}

@@ -20,7 +20,7 @@ from reconciler.config.models import Config
 from reconciler.errors import SpecErrors, SpecProblem, relpath
 from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
-from reconciler.source.yamlio import FileProblem, decode
+from reconciler.source.yamlio import FileProblem, decode, load_document
 from reconciler.spec.validate import MODELS
 from reconciler.spec.workspace import FOLDERS
 
@@ -126,9 +126,50 @@ def _last_slot(node: CommentedMap | CommentedSeq) -> tuple[Any, Any, int]:
 
 def format_file(path: Path, rel: str, tp: Any = None, platform: str = "localytics"
                 ) -> tuple[str, str]:
-    """(current text, canonical text) of a file."""
-    text = decode(path.read_bytes(), rel)
-    return text, format_text(text, rel, tp, platform)
+    """(current text, canonical text) of a file; FileProblem when formatting would change
+    what any value means (checked by reading both texts as validate does)."""
+    raw = path.read_bytes()
+    text = decode(raw, rel)
+    canonical = format_text(text, rel, tp, platform)
+    if canonical != text:
+        same_meaning(raw, canonical, rel)
+    return text, canonical
+
+
+def same_meaning(raw: bytes, canonical: str, rel: str) -> None:
+    """Raise FileProblem at the first value whose meaning the canonical text changes."""
+    before = load_document(raw, rel)
+    after = load_document(canonical.encode("utf-8"), rel)
+    where = _first_difference(before.data, after.data, ())
+    if where is not None:
+        raise FileProblem(SpecProblem(
+            before.location(where),
+            "fmt left this file as is: rewriting it would change this value "
+            "(write it as a plain string instead of a tagged one)",
+        ))
+
+
+def _first_difference(a: Any, b: Any, path: tuple[str | int, ...]
+                      ) -> tuple[str | int, ...] | None:
+    if type(a) is not type(b):
+        return path
+    if isinstance(a, dict):
+        if list(a) != list(b) and sorted(a) != sorted(b):
+            return path
+        for k in a:
+            found = _first_difference(a[k], b[k], (*path, k))
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_difference(x, y, (*path, i))
+            if found is not None:
+                return found
+        return None
+    return None if a == b else path
 
 def default_paths(root: Path) -> list[Path]:
     from reconciler.spec.loader import discover
@@ -154,6 +195,11 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
     Files that do not parse are left alone and reported together as SpecErrors.
     """
     root = config_path.parent
+    if not paths and not config_path.is_file():
+        from reconciler.errors import ConfigError
+
+        raise ConfigError(f"{config_path}: config file not found; fmt formats a repository's "
+                          "config and spec files (run it in one, or give --config FILE or PATHs)")
     config = [config_path] if config_path.is_file() else []
     targets = _expand(paths) if paths else config + default_paths(root)
     changed: list[str] = []

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +25,9 @@ from reconciler.source.yamlio import (
     load_document,
     too_big,
 )
-from reconciler.spec.cache import ParseCache
+from reconciler.spec.cache import ParseCache, refuse_tracked_state
 from reconciler.spec.render import render_paths
-from reconciler.spec.templating import Renderer
+from reconciler.spec.templating import Renderer, platform_names
 from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
 
 SPEC_SUFFIX = ".yaml"
@@ -61,7 +63,10 @@ def discover(root: Path, warn: Callable[[str], None] = _stderr
         for rel in _walk(root, folder, real_root, problems):
             if not rel.endswith(SPEC_SUFFIX):
                 tip = " (rename it to .yaml)" if rel.endswith(".yml") else ""
-                warn(f"warning: {rel}: ignored, spec files end in .yaml{tip}")
+                warn(f"warning: {shown_name(rel)}: ignored, spec files end in .yaml{tip}")
+                continue
+            if not safe_name(rel):
+                problems.append(SpecProblem(Location(shown_name(rel), 1, 1), UNSAFE_NAME))
                 continue
             path = os.path.join(root, rel)
             if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
@@ -73,7 +78,41 @@ def discover(root: Path, warn: Callable[[str], None] = _stderr
             key = rel[len(folder) + 1: -len(SPEC_SUFFIX)]
             files.append(SpecFile(kind, key, rel, Path(path)))
     files.sort(key=lambda f: f.rel)
-    return files, problems
+    return files, problems + _same_keys(files)
+
+
+# Letters and digits of any script, `_`, then also `.` and `-`: no blanks, control,
+# format (zero-width, bidi) or combining characters (a decomposed NFD name), so a
+# key prints safely on a terminal or a workflow log line.
+_SAFE_SEGMENT = re.compile(r"\w[\w.-]*")
+UNSAFE_NAME = ("file name not allowed: spec file and folder names use letters, digits, "
+               "'_', '.' and '-' only (starting with a letter or digit); rename it")
+
+
+def safe_name(rel: str) -> bool:
+    """Whether every segment of a spec path is made of safe characters."""
+    return all(_SAFE_SEGMENT.fullmatch(part) for part in rel.split("/"))
+
+
+def shown_name(rel: str) -> str:
+    """A file name as it can be printed: anything outside printable ASCII escaped."""
+    return rel if rel.isascii() and rel.isprintable() else rel.encode(
+        "unicode_escape").decode("ascii")
+
+
+def _same_keys(files: list[SpecFile]) -> list[SpecProblem]:
+    """Keys of one kind that differ only by case or Unicode form: one file on macOS and
+    Windows checkouts, two on Linux, so which spec is meant depends on the machine."""
+    first: dict[tuple[str, str], SpecFile] = {}
+    problems = []
+    for f in files:
+        folded = unicodedata.normalize("NFKC", f.key).casefold()
+        other = first.setdefault((f.kind, folded), f)
+        if other is not f:
+            problems.append(SpecProblem(Location(f.rel, 1, 1), (
+                f"key {f.key!r} differs from {other.rel} only by case or Unicode form; "
+                "rename one of them")))
+    return problems
 
 
 def _inside(real: str, real_root: str) -> bool:
@@ -115,19 +154,25 @@ def _walk(root: Path, folder: str, real_root: str, problems: list[SpecProblem]
         stack.extend(reversed(subdirs))
 
 
-def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) -> Workspace:
-    """Validate and render every spec; raise SpecErrors with every problem of every file."""
+def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, *,
+                   use_cache: bool = True) -> Workspace:
+    """Validate and render every spec; raise SpecErrors with every problem of every file.
+
+    `use_cache=False` (apply) parses every file: no cache is trusted over the files.
+    """
     from reconciler.spec.validate import spec_kind, validate_document
 
     platform = loaded.env.provider
     root = loaded.root
+    refuse_tracked_state(root)
     files, problems = discover(root, warn)
-    renderer = Renderer(loaded.env.vars, loaded.env_name)
+    renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
     digest = hashlib.sha256()
     digest.update(b"reconciler.yaml\0" + loaded.path.read_bytes() + b"\0")
-    cache = ParseCache.in_state_dir(loaded.state_dir)
+    cache = ParseCache.for_repo(root, loaded.env_name, loaded.env.vars, enabled=use_cache)
     specs: list[Spec] = []
     docs: dict[str, Document] = {}
+    campaigns: list[Document] = []
     for f in files:
         raw = _read(f, problems)
         if raw is None:
@@ -139,19 +184,24 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr) 
         doc.data = render_paths(doc, renderer, problems)
         spec, found = validate_document(f.kind, f.key, doc, platform)
         problems += found
+        if f.kind == "campaign":
+            campaigns.append(doc)
         if spec is not None:
             specs.append(spec)
             docs[spec.ref] = doc
     cache.save()
     audience_keys = [f.key for f in files if f.kind == "audience"]
+    # Reference checks read every parsed campaign, valid or not: a file with a field
+    # error shows its unknown audience keys in the same run.
+    problems += unknown_references(campaigns, audience_keys, platform)
     if platform == "localytics":
-        problems += cross_checks(specs, docs, audience_keys)
+        problems += cross_checks(specs, docs)
     elif platform == "smartech":
         from reconciler.spec.smartech_checks import smartech_cross_checks
 
         problems += smartech_cross_checks(specs, docs, audience_keys)
     else:
-        problems += stream_cross_checks(specs, docs, audience_keys)
+        problems += stream_cross_checks(specs, docs)
     if problems:
         raise SpecErrors(shown_from_cwd(problems, root))
     order = [spec_kind(platform, k) for k in KINDS]
@@ -196,7 +246,7 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
            ) -> Document | None:
     """The file's Document (from the cache when its bytes are known), its template paths
     stored in `doc.templates`; None after recording a problem."""
-    key = hashlib.sha256(raw).hexdigest()
+    key = cache.key(raw)
     hit = cache.get(key)
     if hit is not None:
         data, templates = hit
@@ -214,12 +264,15 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
     return doc
 
 
-def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: list[str]
-                 ) -> list[SpecProblem]:
-    """Duplicate names and pinned ids within a kind; campaign audience keys that do not exist."""
-    from reconciler.source.problems import suggest
+def cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
+    """Duplicate names and pinned ids within a kind; names reserved for apply leases."""
+    from reconciler.provider import LEASE_MARKER, is_lease_name
 
-    problems: list[SpecProblem] = []
+    problems: list[SpecProblem] = [
+        SpecProblem(docs[s.ref].location(("name",)),
+                    f"names starting with {LEASE_MARKER!r} are reserved for apply leases")
+        for s in specs if is_lease_name(s.name)
+    ]
     for kind in KINDS:
         for field, show in (("name", repr), ("id", str)):
             first: dict[Any, Spec] = {}
@@ -236,41 +289,46 @@ def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: li
                         ))
                 else:
                     first[value] = s
+    return problems
+
+
+def unknown_references(campaigns: list[Document], audience_keys: list[str], platform: str
+                       ) -> list[SpecProblem]:
+    """Audience (Localytics) or segment (Stream) keys in campaign files that have no file.
+
+    Reads the rendered data, not a validated spec, so it works on files with other errors.
+    """
+    from reconciler.source.problems import suggest
+
     known = set(audience_keys)
-    for s in specs:
-        if s.kind != "campaign":
-            continue
-        refs = s.body.get("audiences", {}).get("target_rules", {}).get("audience", [])
+    field: tuple[str, ...]
+    word, field = "audience", ("audiences", "target_rules", "audience")
+    if platform == "stream":
+        word, field = "segment", ("segments",)
+    problems: list[SpecProblem] = []
+    for doc in campaigns:
+        refs: Any = doc.data
+        for step in field:
+            refs = refs.get(step) if isinstance(refs, dict) else None
         for i, ref in enumerate(refs if isinstance(refs, list) else []):
             if isinstance(ref, str) and ref not in known:
-                path = ("audiences", "target_rules", "audience", i)
                 problems.append(SpecProblem(
-                    docs[s.ref].location(path),
-                    f"unknown audience key {ref!r}: no file audiences/{ref}.yaml"
+                    doc.location((*field, i)),
+                    f"unknown {word} key {ref!r}: no file audiences/{ref}.yaml"
                     f"{suggest(ref, sorted(known))}",
                 ))
     return problems
 
 
-def stream_cross_checks(specs: list[Spec], docs: dict[str, Document], segment_keys: list[str]
-                        ) -> list[SpecProblem]:
-    """Campaign segment keys that have no file; two specs claiming one Stream id."""
-    from reconciler.source.problems import suggest
+def stream_cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
+    """Two specs claiming one Stream id."""
     from reconciler.spec.stream import stream_id
 
     problems: list[SpecProblem] = []
-    known = set(segment_keys)
     seen: dict[tuple[str, Any], Spec] = {}
     for s in specs:
         other = seen.setdefault((s.kind, s.pin_id or stream_id(s.key)), s)
         if other is not s:
             problems.append(SpecProblem(docs[s.ref].location(("id",)),
                                         f"{s.kind} id {s.pin_id or stream_id(s.key)} is also used by {other.path}"))
-        for i, ref in enumerate(s.body.get("segments") or ()):
-            if ref not in known:
-                problems.append(SpecProblem(
-                    docs[s.ref].location(("segments", i)),
-                    f"unknown segment key {ref!r}: no file audiences/{ref}.yaml"
-                    f"{suggest(ref, sorted(known))}",
-                ))
     return problems

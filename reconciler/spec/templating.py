@@ -1,8 +1,10 @@
 """Jinja2 rendering of string values, after YAML parsing (so positions stay true).
 
-Sandboxed, strict about undefined names, bounded in output size and in the
-numbers a template may multiply, format or call with, so a slip cannot
-render gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
+Sandboxed and immutable (a template cannot change `vars` or anything else it
+sees, so one spec's template cannot change another's output, whatever the
+file order), strict about undefined names, bounded in output size, in time
+per value and per run, and in the numbers a template may multiply, format or
+call with, so a slip cannot render gigabytes or spin the CPU. Strings without `{{`, `{%` or `{#` never touch Jinja.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import difflib
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
 MAX_SECONDS = 2.0  # CPU budget of one value: nested loops that output nothing end here
+MAX_RUN_SECONDS = 20.0  # budget of every template of one run (many values each just under)
 # Globals a spec template may use. Jinja's cycler, joiner, namespace and lipsum are
 # left out: specs need none of them, and namespace() is the one way a loop can
 # accumulate (doubling a string 40 times is a terabyte before any output cap).
@@ -64,9 +67,9 @@ def _sandbox() -> Any:
 
     from jinja2 import StrictUndefined
     from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    class _Env(SandboxedEnvironment):
+    class _Env(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%"})
 
         def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
@@ -142,18 +145,30 @@ _PLAIN_VALUE = (str, int, float)
 _RAW_OR_EXPR = re.compile(
     r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})|\{\{(.*?)\}\}", re.DOTALL
 )
-_NAME_FIRST = re.compile(r"\s*-?\s*[A-Za-z_]")  # `{{ receiver.name }}`, not `{{ 'x' * 9 }}`
+_NAME_FIRST = re.compile(r"\s*-?\s*([A-Za-z_]\w*)")  # `{{ receiver.name }}`, not `{{ 'x' * 9 }}`
 _OURS = re.compile(r"(?<![\w.])(vars|env)(?![\w])")
 _MISSING_ATTR = re.compile(r"has no attribute '([^']*)'")
 _UNDEFINED_NAME = re.compile(r"'([^']*)' is undefined")
 
 
 class Renderer:
-    """Renders strings with context `vars` and `env`; caches compiled templates."""
+    """Renders strings with context `vars` and `env`; caches compiled templates.
 
-    def __init__(self, variables: Mapping[str, Any], env_name: str):
+    `platform_names` gives the root names of the platform's own template variables
+    (`Provider.template_names`); it is called only when a template has an expression
+    that is not ours, so most runs never import the provider. `run_seconds` is the
+    whole run's template time budget, on top of each value's own.
+    """
+
+    def __init__(self, variables: Mapping[str, Any], env_name: str,
+                 platform_names: Callable[[], frozenset[str]] = frozenset,
+                 run_seconds: float = MAX_RUN_SECONDS):
         self.vars = dict(variables)
         self.env_name = env_name
+        self._platform_names = platform_names
+        self._names: frozenset[str] | None = None
+        self._run_seconds = run_seconds
+        self._left = run_seconds  # of the run's template time budget
         self._jinja: Any = None
         self._cache: dict[str, Any] = {}
         self._context = {"vars": self.vars, "env": env_name}
@@ -169,7 +184,7 @@ class Renderer:
         fast = self._simple(source)
         if fast is not None:
             return fast
-        source = protect_foreign(source)
+        source = protect_foreign(source, self._passthrough)
         from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
         from jinja2.exceptions import SecurityError
 
@@ -182,10 +197,14 @@ class Renderer:
             except TemplateSyntaxError as e:
                 raise TemplateProblem(f"template syntax error: {e.message}") from None
             self._cache[source] = template
+        if self._left <= 0:
+            raise TemplateProblem(self._run_spent())
         parts: list[str] = []
         size = 0
+        started = time.monotonic()
+        budget = min(MAX_SECONDS, self._left)
         try:
-            with _deadline(MAX_SECONDS):
+            with _deadline(budget):
                 for chunk in template.generate(self._context):
                     size += len(chunk)
                     if size > MAX_RENDERED:
@@ -194,6 +213,8 @@ class Renderer:
                         )
                     parts.append(chunk)
         except _TooSlow:
+            if budget < MAX_SECONDS:
+                raise TemplateProblem(self._run_spent()) from None
             raise TemplateProblem(
                 f"template runs longer than {MAX_SECONDS:g} s (a loop too large?)"
             ) from None
@@ -208,7 +229,13 @@ class Renderer:
             raise TemplateProblem(f"template error: {e}") from None
         except (ArithmeticError, TypeError, ValueError, OverflowError, MemoryError) as e:
             raise TemplateProblem(f"template error: {e}") from None
+        finally:
+            self._left -= time.monotonic() - started
         return "".join(parts)
+
+    def _run_spent(self) -> str:
+        return (f"templates of this run took more than their {self._run_seconds:g} s budget "
+                "in all (loops too large?)")
 
     def _simple(self, source: str) -> str | None:
         """Plain substitution for `{{ vars.x }}` / `{{ env }}`; None when Jinja must decide."""
@@ -246,25 +273,52 @@ class Renderer:
                     f"({tip}env {self.env_name!r} defines vars: {known})")
         m = _UNDEFINED_NAME.search(message)
         if m:
-            return (f"undefined template variable {m.group(1)!r} "
-                    "(templates see only 'vars' and 'env')")
+            name = m.group(1)
+            platform = sorted(self._passthrough())
+            choices = [f"vars.{v}" for v in self.vars] + ["env"] + platform
+            hint = difflib.get_close_matches(f"vars.{name}" if name in self.vars else name,
+                                             choices, n=1, cutoff=0.6)
+            if not hint:
+                hint = difflib.get_close_matches(name, list(self.vars), n=1)
+                hint = [f"vars.{hint[0]}"] if hint else []
+            tip = f"did you mean {hint[0]}? " if hint else ""
+            seen = ", ".join(["'vars'", "'env'", *(f"'{n}'" for n in platform)])
+            return f"undefined template variable {name!r} ({tip}templates see {seen})"
         return f"undefined template variable: {message}"
 
+    def _passthrough(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(self._platform_names())
+        return self._names
 
-def protect_foreign(source: str) -> str:
-    """Wrap every `{{ name… }}` that names neither `vars` nor `env` in `{% raw %}`.
 
-    Platforms have template languages of their own (Stream renders
-    `{{ receiver.name }}` per recipient), so spec-time rendering resolves only
-    our context and hands any other expression to the platform verbatim,
-    without users writing `{% raw %}`. Existing raw blocks are left alone.
+def platform_names(loaded: Any) -> Callable[[], frozenset[str]]:
+    """The template names of the env's platform (`Provider.template_names`), looked up
+    on first use: the provider module is imported only for a foreign expression."""
+    def names() -> frozenset[str]:
+        from reconciler.provider import provider_class
+
+        return provider_class(loaded.env.provider).template_names
+
+    return names
+
+
+def protect_foreign(source: str, platform_names: Callable[[], frozenset[str]]) -> str:
+    """Wrap every `{{ name… }}` whose first name is the platform's in `{% raw %}`.
+
+    Platforms may have template languages of their own (Stream renders
+    `{{ receiver.name }}` per recipient), so spec-time rendering hands those
+    expressions to the platform verbatim, without users writing `{% raw %}`.
+    An expression naming `vars` or `env`, or any other name, is Jinja's to
+    render (an unknown name is then an error). Existing raw blocks are left alone.
     """
     def wrap(m: re.Match[str]) -> str:
         if m.group(1) is not None:
             return m.group(0)
         expr = _strip_strings(m.group(2))
-        if not _NAME_FIRST.match(expr) or _OURS.search(expr):
-            return m.group(0)  # ours, or a literal expression: Jinja decides (and limits)
+        first = _NAME_FIRST.match(expr)
+        if not first or _OURS.search(expr) or first.group(1) not in platform_names():
+            return m.group(0)  # ours, a literal, or unknown: Jinja decides (and limits)
         return "{% raw %}" + m.group(0) + "{% endraw %}"
 
     return _RAW_OR_EXPR.sub(wrap, source)

@@ -10,7 +10,6 @@ and the public `api_key` as a query parameter. The secret is never printed.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -21,7 +20,7 @@ import jwt
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
-from reconciler.httpio import send
+from reconciler.httpio import json_or_none, not_json, send
 
 PAGE_LIMIT = 100  # query campaigns / segments: documented maximum
 TARGETS_PAGE = 10_000  # query targets: documented maximum
@@ -206,7 +205,7 @@ class StreamClient:
                 retry_after=_reset_wait(response) if status == 429 else None, body=data,
             )
         if data is None:
-            raise TransportError(f"{where}: {status} response is not JSON")
+            raise not_json(where, status)
         return data
 
 
@@ -244,7 +243,4 @@ def _q(value: str) -> str:
 
 
 def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json() if response.content else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
+    return json_or_none(response) if response.content else {}

@@ -16,23 +16,38 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.calls import send_once
-from reconciler.errors import ReconcilerError
-from reconciler.provider import KindInfo, LiveObject, Provider
+from reconciler.describe import Context
+from reconciler.errors import ApiError, ReconcilerError
+from reconciler.plan.model import Words
+from reconciler.provider import (
+    LEASE_MARKER,
+    KindInfo,
+    LeaseObject,
+    LiveObject,
+    Provider,
+    is_lease_name,
+)
 from reconciler.spec.stream import stream_id
 from reconciler.spec.workspace import Spec
 from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
 
+if TYPE_CHECKING:
+    from reconciler.doctor import Check
+
 SEGMENT, CAMPAIGN = "segment", "campaign"
 SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
 START_ATTEMPTS = 3
+LEASE_ID = LEASE_MARKER  # not rcl-<key>: no spec's default id can take it
 
 
 class StreamProvider(Provider):
     kinds = (KindInfo(SEGMENT, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
+    # Stream's message and channel templates: `{{ receiver.name }}`, `{{ sender.id }}`
+    template_names = frozenset({"receiver", "sender"})
     reach_kind = SEGMENT
 
     def __init__(self, client: StreamClient):
@@ -58,10 +73,30 @@ class StreamProvider(Provider):
     def removable(self, live: LiveObject) -> bool:
         return not (live.kind == CAMPAIGN and live.status in SENT)
 
+    # --- verify after write, two-phase start -----------------------------
+    async def stored(self, kind: str, written: LiveObject, sent: Mapping[str, Any]
+                     ) -> LiveObject | None:
+        """Always read back: a segment write is several calls (targets are synced after
+        the create or update answered), so no single answer shows what is kept."""
+        return await self.get_live(kind, written.id)
+
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The campaign without its `send` block: created or replaced as a draft,
+        verified, and only then started by `activate`."""
+        if kind != CAMPAIGN or not isinstance(payload.get("send"), Mapping):
+            return None
+        return {k: v for k, v in payload.items() if k != "send"}
+
+    async def activate(self, kind: str, draft: LiveObject, payload: Mapping[str, Any]
+                       ) -> LiveObject:
+        """Start the verified draft once (see `_start`)."""
+        return await self._start(str(draft.id), payload["send"])
+
     # --- reads -----------------------------------------------------------
     async def list_live(self, kind: str) -> list[LiveObject]:
         if kind == SEGMENT:
-            return [self._segment(r, None, full=False) for r in await self.client.query_segments()]
+            return [self._segment(r, None, full=False) for r in await self.client.query_segments()
+                    if not _is_lease(r)]
         return [self._campaign(r) for r in await self.client.query_campaigns()]
 
     async def get_live(self, kind: str, live_id: int | str) -> LiveObject | None:
@@ -149,6 +184,32 @@ class StreamProvider(Provider):
 
         return await send_once(start, started, START_ATTEMPTS)
 
+    # --- apply lease: a target-less segment of one fixed id (Stream ids are the
+    # client's, so a second create of that id is refused: the create is the lock)
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        try:
+            await self.client.create_segment({"id": LEASE_ID, "type": "user", "name": name})
+        except ApiError:
+            if await self.client.get_segment(LEASE_ID) is not None:
+                return None  # held (or just taken by a contender)
+            raise
+        return LeaseObject(LEASE_ID, name, (0,))
+
+    async def lease_list(self) -> list[LeaseObject]:
+        raw = await self.client.get_segment(LEASE_ID)
+        return [LeaseObject(LEASE_ID, str(raw.get("name") or ""), (0,))] if raw else []
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        try:
+            await self.client.delete_segment(str(lease_id))
+        except ApiError as e:
+            if e.status != 404:
+                raise
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.stream.doctor import stream_checks
+
+        return await stream_checks(self, write)
+
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
         body = copy.deepcopy(dict(spec.body))
@@ -181,6 +242,11 @@ class StreamProvider(Provider):
             return None  # a segment created in this run, or one Stream never sizes
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
 
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.stream.words import describe_campaign, describe_segment
+
+        return (describe_segment if kind == SEGMENT else describe_campaign)(payload, context)
+
     # --- wire → LiveObject -----------------------------------------------
     def _segment(self, raw: Mapping[str, Any], targets: list[str] | None, full: bool = True
                  ) -> LiveObject:
@@ -203,6 +269,10 @@ class StreamProvider(Provider):
             updated_at=raw.get("updated_at"), body=body, raw=raw,
             targets=tuple(body.get("segment_ids") or ()), status=raw.get("status"),
         )
+
+
+def _is_lease(raw: Mapping[str, Any]) -> bool:
+    return raw.get("id") == LEASE_ID or is_lease_name(str(raw.get("name") or ""))
 
 
 def _explicit(raw: Mapping[str, Any]) -> bool:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from reconciler.sandbox.state import unusable
 from reconciler.sandbox.stream import SANDBOX_SECRET, campaigns, knobs, segments
 from reconciler.sandbox.stream.protocol import (
     StreamError,
@@ -80,7 +82,18 @@ async def _serve(request: Request, route: Route, store: StreamStore, limits: kno
 
 
 class _Transport(httpx.ASGITransport):
-    """ASGI transport that closes the store when its client closes."""
+    """ASGI transport that closes the store when its client closes; a damaged or foreign
+    database found mid-run is the same one error line as at open."""
+
+    def __init__(self, app: Any, path: Path) -> None:
+        super().__init__(app=app)
+        self.path = path
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except sqlite3.Error as e:
+            raise unusable(self.path, e) from None
 
     async def aclose(self) -> None:
         self.app.state.stream_store.close()  # type: ignore[attr-defined]
@@ -89,4 +102,8 @@ class _Transport(httpx.ASGITransport):
 def inprocess_transport(path: Path, api_secret: str = SANDBOX_SECRET
                         ) -> httpx.AsyncBaseTransport:
     """An httpx transport to a Stream sandbox over the SQLite file `path`, without a socket."""
-    return _Transport(app=create_stream_app(path, api_secret=api_secret))
+    try:
+        app = create_stream_app(path, api_secret=api_secret)
+    except sqlite3.Error as e:
+        raise unusable(path, e) from None
+    return _Transport(app, path)

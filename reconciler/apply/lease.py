@@ -1,0 +1,243 @@
+"""One apply per app, anywhere: a lease held in the platform itself.
+
+The local file lock (apply/lock.py) only serializes applies of one working
+copy. Two clones, a laptop and CI, or two envs pointed at one app would each
+plan "missing" and each create. So before planning, apply takes a lease
+held in the platform: a reserved draft object (never active, started or
+sent) named `reconciler-lease <token> <holder> <pid> <since> <until>`.
+
+Algorithm (platform-free; providers only create, list and delete):
+1. create our lease object, with a fresh random token;
+2. list every lease; expired ones are deleted (their holder crashed);
+3. among the unexpired, the lowest rank (the platform's creation order, e.g.
+   an auto-increment id) wins. A tie for lowest loses for everyone, so two
+   contenders can never both win; the loser deletes its own object and is
+   refused with one line naming the holder and its age, or waits and retries
+   while `wait` seconds allow.
+A platform whose ids are chosen by the client (Stream) uses a fixed id
+instead: its create refuses a second lease, which is itself the lock.
+The lease is released (deleted) when apply ends, also on failure. One left by
+a killed run expires after TTL, is cleared with `reconciler unlock`, or, when
+its holder is ours (same user, host and CI run) and its process is gone
+(kill -9 on this machine), is treated as expired at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import os
+import random
+import re
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from reconciler.calls import send_once
+from reconciler.errors import ApiError, ReconcilerError, RefusedError, TransportError
+from reconciler.provider import LEASE_MARKER, LeaseObject, Provider
+
+TTL = timedelta(hours=1)
+RETRY_SECONDS = 2.0
+CREATE_ATTEMPTS = 4
+_NAME = re.compile(
+    rf"{re.escape(LEASE_MARKER)} (?P<token>[0-9a-f]{{8,32}}) (?P<holder>\S{{1,48}}) "
+    r"(?P<pid>\d{1,10}) (?P<since>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (?P<until>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$"
+)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@:+-]")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A parsed lease object."""
+
+    id: int | str
+    token: str
+    holder: str
+    pid: int
+    since: datetime
+    until: datetime
+    rank: tuple[object, ...]
+
+    def expired(self, now: datetime, holder: str = "") -> bool:
+        """Past its expiry, or held by `holder` (us) in a process that no longer runs."""
+        return self.until <= now or (self.holder == holder and not _running(self.pid))
+
+    def describe(self, now: datetime) -> str:
+        return (f"{self.holder} (pid {self.pid}), started {_age(now - self.since)} ago, expires in "
+                f"{_age(self.until - now)} (lease object id {self.id})")
+
+
+class LeaseHeld(RefusedError):
+    """Another apply holds the app's lease."""
+
+    def __init__(self, message: str, holder: Lease | None):
+        super().__init__(message)
+        self.holder = holder
+
+
+def default_holder() -> str:
+    """Who is applying, as it shows in the lease: user@host, and the CI run when there is one."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    holder = f"{user}@{socket.gethostname()}"  # the pid goes in the name on its own
+    run = os.environ.get("GITHUB_RUN_ID")
+    if run:
+        holder += f":run-{run}"
+    return _UNSAFE.sub("_", holder)[:48] or "unknown"
+
+
+def lease_name(token: str, holder: str, since: datetime, until: datetime,
+               pid: int | None = None) -> str:
+    safe = _UNSAFE.sub("_", holder)[:48] or "unknown"
+    pid = os.getpid() if pid is None else pid
+    return f"{LEASE_MARKER} {token} {safe} {pid} {_iso(since)} {_iso(until)}"
+
+
+def parse(obj: LeaseObject) -> Lease | None:
+    """The lease an object's name describes; None for a name in another format."""
+    m = _NAME.match(obj.name)
+    if m is None:
+        return None
+    return Lease(obj.id, m["token"], m["holder"], int(m["pid"]), _parse_iso(m["since"]),
+                 _parse_iso(m["until"]), obj.rank)
+
+
+@asynccontextmanager
+async def hold_lease(
+    provider: Provider, holder: str, *, wait: float = 0.0, ttl: timedelta = TTL,
+    warn: Callable[[str], None] = lambda _m: None,
+) -> AsyncIterator[Lease | None]:
+    """Hold the app's lease for the body; yields None on a platform without leases."""
+    try:
+        lease = await acquire(provider, holder, wait=wait, ttl=ttl)
+    except NotImplementedError:
+        yield None
+        return
+    try:
+        yield lease
+    finally:
+        try:
+            await provider.lease_delete(lease.id)
+        except ReconcilerError as e:
+            warn(f"warning: could not release the apply lease (object id {lease.id}): {e}; "
+                 f"it expires by itself at {_iso(lease.until)}")
+
+
+async def acquire(provider: Provider, holder: str, *, wait: float = 0.0, ttl: timedelta = TTL
+                  ) -> Lease:
+    """Our lease, or LeaseHeld once `wait` seconds have passed without getting it."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return await _attempt(provider, holder, ttl)
+        except LeaseHeld:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            await asyncio.sleep(min(left, RETRY_SECONDS * random.uniform(0.5, 1.5)))
+
+
+async def _attempt(provider: Provider, holder: str, ttl: timedelta) -> Lease:
+    now = datetime.now(UTC).replace(microsecond=0)
+    token = secrets.token_hex(4)
+    name = lease_name(token, holder, now, now + ttl)
+    created = await _create(provider, name, token)
+    live = await _unexpired(provider, now, holder)
+    if created is None and not live:  # the fixed-id lease had expired: cleared, try again
+        created = await _create(provider, name, token)
+        live = await _unexpired(provider, now, holder)
+    mine = next((lease for lease in live if lease.token == token), None)
+    if mine is not None:
+        first = min(lease.rank for lease in live)
+        rivals = [lease for lease in live if lease.rank == first and lease.token != token]
+        if mine.rank == first and not rivals:
+            return mine
+    if created is not None:
+        await provider.lease_delete(created.id)
+    others = sorted((lease for lease in live if lease.token != token), key=lambda le: le.rank)
+    if not others:
+        raise LeaseHeld("refusing: could not take the apply lease of this app (another "
+                        "apply was taking it at the same moment); try again", None)
+    raise LeaseHeld(
+        f"refusing: another apply holds the lease of this app: {others[0].describe(now)}; "
+        "wait for it to finish (or if that run died, run `reconciler unlock`)", others[0])
+
+
+async def _create(provider: Provider, name: str, token: str) -> LeaseObject | None:
+    """Create our lease once, even across ambiguous failures (calls.send_once looks for our
+    token before sending again); when it still fails, remove whatever it may have made,
+    so a lost answer cannot leave a lease that blocks every apply until it expires."""
+    async def ours() -> LeaseObject | None:
+        for obj in await provider.lease_list():
+            lease = parse(obj)
+            if lease is not None and lease.token == token:
+                return obj
+        return None
+
+    try:
+        return await send_once(lambda: provider.lease_create(name), ours, CREATE_ATTEMPTS)
+    except (ApiError, TransportError):
+        with contextlib.suppress(ApiError, TransportError):
+            left = await ours()
+            if left is not None:
+                await provider.lease_delete(left.id)
+        raise
+
+
+async def _unexpired(provider: Provider, now: datetime, holder: str) -> list[Lease]:
+    """Every unexpired lease; expired ones are deleted on the way (their holder died)."""
+    unexpired = []
+    for obj in await provider.lease_list():
+        lease = parse(obj)
+        if lease is None:
+            continue  # not ours to judge (another format): never deleted, never winning
+        if lease.expired(now, holder):
+            await provider.lease_delete(lease.id)
+        else:
+            unexpired.append(lease)
+    return unexpired
+
+
+async def clear_leases(provider: Provider) -> list[Lease | LeaseObject]:
+    """Delete every lease object of the app (`reconciler unlock`); what was deleted."""
+    cleared: list[Lease | LeaseObject] = []
+    for obj in await provider.lease_list():
+        await provider.lease_delete(obj.id)
+        cleared.append(parse(obj) or obj)
+    return cleared
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists on this machine (unsure counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

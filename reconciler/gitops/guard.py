@@ -1,0 +1,83 @@
+"""What apply checks in CI before it may write: the commit, and the GitHub environment.
+
+An apply run must act on the current head of its branch: a re-run of an old
+run would otherwise apply an old commit over newer merges, and a manual
+dispatch from another branch would apply that branch. And it must run inside
+a GitHub environment that has protection rules (required reviewers, a wait
+timer or a branch policy), because a job that names a missing environment
+makes GitHub create it, unprotected, on the spot: renaming an env would
+otherwise move production applies out from behind approval without anyone
+deciding so. Both questions go to the GitHub API through `gh`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from reconciler.config.models import EnvConfig
+from reconciler.errors import GitHubError
+from reconciler.gitops.gh import Runner, gh_json
+
+
+@dataclass(frozen=True)
+class GitHubEnvironment:
+    """The GitHub environment an env's apply runs in, and whether it must be protected."""
+
+    name: str
+    require_protection: bool = True
+
+
+def github_environment(env_name: str, env: EnvConfig) -> GitHubEnvironment:
+    """From `github_environment:` in reconciler.yaml; by default named like the env."""
+    declared = env.github_environment
+    if declared is None:
+        return GitHubEnvironment(env_name)
+    return GitHubEnvironment(declared.name, declared.require_protection)
+
+
+def check_head(repo: str, branch: str, ref: str, sha: str, runner: Runner) -> str:
+    """Refuse unless this run is for `branch` and `sha` is that branch's head right now."""
+    if ref != f"refs/heads/{branch}":
+        raise GitHubError(f"apply runs only on {branch}, not {ref or 'an unknown ref'}: "
+                          f"dispatch the workflow from {branch}")
+    found = gh_json(runner, ["api", f"repos/{repo}/git/ref/heads/{quote(branch, safe='')}"])
+    head = (found or {}).get("object", {}).get("sha", "") if isinstance(found, dict) else ""
+    if not head:
+        raise GitHubError(f"could not read the head of {branch} in {repo}")
+    if head != sha:
+        raise GitHubError(
+            f"this run is for commit {sha[:12]}, but {branch} is now at {head[:12]}: applying "
+            f"it would undo newer merges, so it is refused (the run for {head[:12]} applies "
+            "the current state)")
+    return head
+
+
+def check_environment(repo: str, wanted: GitHubEnvironment, runner: Runner) -> str:
+    """Refuse unless the GitHub environment exists with protection rules (or opts out).
+
+    Returns a one-line description of what was found, for the log.
+    """
+    if not wanted.require_protection:
+        return (f"GitHub environment {wanted.name!r}: protection not required "
+                "(github_environment.require_protection: false)")
+    path = f"repos/{repo}/environments/{quote(wanted.name, safe='')}"
+    try:
+        found = gh_json(runner, ["api", path])
+    except GitHubError as e:
+        if "404" in str(e) or "Not Found" in str(e):
+            found = None
+        else:
+            raise
+    if not isinstance(found, dict):
+        raise GitHubError(f"GitHub environment {wanted.name!r} does not exist in {repo}: "
+                          "create it with required reviewers (Settings → Environments)")
+    rules = [r.get("type", "?") for r in found.get("protection_rules") or []
+             if isinstance(r, dict)]
+    if not rules:
+        raise GitHubError(
+            f"GitHub environment {wanted.name!r} has no protection rules, so apply would run "
+            "without approval: add required reviewers to it (Settings → Environments), name "
+            "the protected one in reconciler.yaml (github_environment: {name: ...}), or opt "
+            "out with github_environment: {name: ..., require_protection: false}")
+    return f"GitHub environment {wanted.name!r}: protected by {', '.join(rules)}"

@@ -1,0 +1,109 @@
+"""`reconciler doctor` rows for Stream Chat.
+
+Read-only: credentials, segment and campaign queries (cursor paging to the
+end), answer shapes, and a 404 for an id that does not exist (identity is
+the id, so an unknown id must read as absent). With `write`: a draft segment
+and a draft campaign on it (never started, so never sent), both named
+`reconciler-doctor-<random>`, are created, read back, compared and deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from reconciler.doctor import Check, first_line, probe_name, skipped
+from reconciler.errors import ReconcilerError
+from reconciler.plan.diff import diff
+
+if TYPE_CHECKING:
+    from reconciler.stream.provider import StreamProvider
+
+SEGMENT_KEYS = ("id", "name", "type")
+CAMPAIGN_KEYS = ("id", "name", "status", "segment_ids", "message_template")
+
+
+async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
+    client = provider.client
+    what = "the env's api key and secret are accepted"
+    try:
+        segments = await client.query_segments()
+    except ReconcilerError as e:
+        return [Check("credentials", what, False, first_line(e)),
+                skipped("campaign_listing", "campaign query", "credentials were refused")]
+    checks = [Check("credentials", what, True, "segments query answered 200"),
+              _shape("segment_listing", "segment query answers", segments, SEGMENT_KEYS)]
+    try:
+        campaigns = await client.query_campaigns()
+        checks.append(_shape("campaign_listing", "campaign query answers", campaigns,
+                             CAMPAIGN_KEYS))
+    except ReconcilerError as e:
+        checks.append(Check("campaign_listing", "campaign query answers campaigns", False,
+                            first_line(e)))
+    unknown = probe_name()
+    absent = await client.get_segment(unknown)
+    checks.append(Check("unknown_id", "an id that does not exist reads as absent (404)",
+                        absent is None, f"GET /segments/{unknown}: "
+                        + ("404" if absent is None else "answered an object")))
+    if write:
+        checks += await _probes(provider)
+    return checks
+
+
+def _shape(check_id: str, what: str, rows: list[Any], keys: tuple[str, ...]) -> Check:
+    assumption = f"{what} {', '.join(keys)} for each record"
+    bad = [r for r in rows if not isinstance(r, Mapping) or any(k not in r for k in keys)]
+    return Check(check_id, assumption, not bad,
+                 f"{len(rows)} read" + (f", {len(bad)} lack a key" if bad else ", all complete"))
+
+
+async def _probes(provider: StreamProvider) -> list[Check]:
+    name = probe_name()
+    segment = {"id": name, "type": "user", "name": name,
+               "filter": {"reconciler_doctor": {"$eq": name}}}
+    campaign = {"id": name, "name": name, "segment_ids": [name], "sender_id": "reconciler-doctor",
+                "message_template": {"text": "reconciler doctor probe (never sent)"}}
+    checks: list[Check] = []
+    made: list[tuple[str, str]] = []
+    try:
+        for kind, payload in (("segment", segment), ("campaign", campaign)):
+            checks.append(await _create_and_read(provider, kind, payload, made))
+            if checks[-1].held is not True:
+                break
+    finally:
+        checks.append(await _remove(provider, made, name))
+    return checks
+
+
+async def _create_and_read(provider: StreamProvider, kind: str, payload: dict[str, Any],
+                           made: list[tuple[str, str]]) -> Check:
+    what = f"a draft {kind} can be created and is read back as written"
+    try:
+        await provider.create(kind, payload)
+        made.append((kind, payload["id"]))
+        back = await provider.get_live(kind, payload["id"])
+    except ReconcilerError as e:
+        return Check(f"probe_{kind}", what, False, first_line(e))
+    if back is None or back.body is None:
+        return Check(f"probe_{kind}", what, False, f"{payload['id']} was not found after create")
+    want = provider.comparable(kind, payload)
+    have = {k: v for k, v in back.body.items() if k in want}
+    lost = [c.path for c in diff(have, want)]
+    status = f", status {back.status}" if kind == "campaign" else ""
+    return Check(f"probe_{kind}", what, not lost,
+                 (f"not kept: {', '.join(lost)}" if lost else
+                  f"kept: {', '.join(sorted(want))}") + status)
+
+
+async def _remove(provider: StreamProvider, made: list[tuple[str, str]], name: str) -> Check:
+    what = "the probes are deleted and gone"
+    try:
+        for kind, live_id in reversed(made):
+            await provider.remove(kind, live_id)
+        left = [i for k, i in made if await provider.get_live(k, i) is not None]
+    except ReconcilerError as e:
+        return Check("probe_deleted", what, False, f"{name} may be left behind: {first_line(e)}")
+    if not made:
+        return skipped("probe_deleted", what, "nothing was created")
+    return Check("probe_deleted", what, not left,
+                 f"{len(made)} deleted" if not left else f"still there: {', '.join(left)}")

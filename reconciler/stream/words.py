@@ -1,0 +1,127 @@
+"""Stream Chat segments and campaigns in a reviewer's words (`Provider.describe`).
+
+Who: the segments by name and size, or the listed users; the sender. What: the
+message text, whole, and the channel a campaign creates. When: `send.at` as a
+date, `now`, or not sent (draft). Filters in words where they are simple
+(`country is NO`); other operators are shown as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.describe import Context, Piece, Their, count, joined, moment, say
+from reconciler.plan.model import Phrase, Words
+from reconciler.stream.normalize import comparable_campaign, comparable_segment
+
+OPERATORS = {"$eq": "is", "$ne": "is not", "$in": "is one of", "$nin": "is none of",
+             "$gt": "is above", "$gte": "is at least", "$lt": "is below", "$lte": "is at most",
+             "$exists": "exists:", "$contains": "contains"}
+LISTED = 10  # listed users named before "and N more"
+
+
+def describe_segment(payload: Mapping[str, Any], context: Context) -> Words:
+    body = comparable_segment(payload)
+    noun = "channels" if body.get("type") == "channel" else "users"
+    pieces: list[Piece]
+    if body.get("all_users"):
+        pieces = ["all users of the app"]
+    elif body.get("all_sender_channels"):
+        pieces = ["every channel of the sender"]
+    elif isinstance(body.get("filter"), Mapping):
+        pieces = [f"{noun} whose ", *_filter(body["filter"])]
+    else:
+        pieces = _listed(body.get("target_ids") or [], noun)
+    out = [say("name", "name", Their(str(body.get("name", ""))), paths=("name",)),
+           say("who", "who", *pieces, paths=("type", "filter", "all_users",
+                                            "all_sender_channels", "target_ids"))]
+    if body.get("description"):
+        out.append(say("description", "other", Their(str(body["description"])),
+                       paths=("description",)))
+    return tuple(out)
+
+
+def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
+    body = comparable_campaign(payload)
+    out = [say("name", "name", Their(str(body.get("name", ""))), paths=("name",)),
+           _who(body, context), _when(payload.get("send"), payload.get("status"))]
+    template = body.get("message_template")
+    text = template.get("text") if isinstance(template, Mapping) else None
+    if text is not None:
+        out.append(say("message", "what", Their(str(text)), paths=("message_template.text",),
+                       block=True))
+    channel = body.get("channel_template")
+    if body.get("create_channels") and isinstance(channel, Mapping):
+        cid: list[Piece] = [", id ", Their(str(channel["id"]))] if channel.get("id") else []
+        out.append(say("channel", "what", "creates a channel per receiver, type ",
+                        Their(str(channel.get("type"))), *cid,
+                        paths=("create_channels", "channel_template")))
+    if body.get("skip_push"):
+        out.append(say("push", "what", "no push notification (skip_push)", paths=("skip_push",)))
+    if body.get("description"):
+        out.append(say("description", "other", Their(str(body["description"])),
+                       paths=("description",)))
+    return tuple(out)
+
+
+def _who(body: Mapping[str, Any], context: Context) -> Phrase:
+    ids = body.get("segment_ids") or []
+    pieces: list[Piece]
+    if body.get("user_ids"):
+        pieces = _listed(body["user_ids"], "users")
+    else:
+        noun = "segment " if len(ids) == 1 else "anyone in the segments "
+        pieces = [noun, *joined([_segment(str(i), context) for i in ids], last=" or ")]
+    if body.get("sender_id"):
+        pieces += [", from ", Their(str(body["sender_id"]))]
+    return say("who", "who", *pieces, paths=("segment_ids", "user_ids", "sender_id"))
+
+
+def _segment(sid: str, context: Context) -> list[Piece]:
+    known = context.get(sid)
+    if known is None:
+        return [Their(sid), " (not managed here)"]
+    size = (known.reach or {}).get("size")
+    facts = [known.key or sid]
+    if size is not None:
+        facts.append(count(int(size), "user"))
+    else:
+        facts.append("created in this run, size known after apply" if known.new
+                     else "size not counted by Stream")
+    return [Their(known.name), f" ({', '.join(facts)})"]
+
+
+def _when(send: Any, status: Any) -> Phrase:
+    pieces: list[Piece]
+    if isinstance(send, Mapping):
+        at = send.get("at")
+        pieces = (["as soon as it is applied"] if at in (None, "now")
+                  else ["at ", moment(at)])
+        if send.get("stop_at"):
+            pieces += [", stops at ", moment(send["stop_at"])]
+    elif send or status not in (None, "draft"):
+        pieces = ["already started" + (f" ({status})" if status else "")]
+    else:
+        pieces = ["not sent: a draft until the spec gets a send: block"]
+    return say("when", "when", *pieces, paths=("send",))
+
+
+def _listed(ids: list[Any], noun: str) -> list[Piece]:
+    shown: list[list[Piece]] = [[Their(str(i))] for i in ids[:LISTED]]
+    more = [f" and {len(ids) - LISTED:,} more"] if len(ids) > LISTED else []
+    return [f"{len(ids):,} listed {noun}: ", *joined(shown, last=", "), *more]
+
+
+def _filter(f: Mapping[str, Any]) -> list[Piece]:
+    """`country is NO and age is at least 18`; an operator we do not know is shown as written."""
+    parts: list[list[Piece]] = []
+    for field, cond in f.items():
+        if isinstance(cond, Mapping) and len(cond) == 1:
+            op, value = next(iter(cond.items()))
+            values = value if isinstance(value, list) else [value]
+            parts.append([Their(str(field)), f" {OPERATORS.get(op, op)} ",
+                          *joined([[Their(str(v))] for v in values], last=", ")])
+        else:
+            parts.append([Their(str(field)), " is ", Their(str(cond))])
+    return joined(parts, last=" and ")
