@@ -13,6 +13,8 @@ and shows a traceback only under `--debug`.
     ├── TransportError       the API could not be reached or timed out
     ├── PlanError            live state forbids a plan (duplicate live names, …)
     ├── StalePlanError       a saved plan no longer matches live or specs
+    ├── PartialWrite         a write did part of its work (created, then execute failed) or
+    │                        cannot tell whether it happened; carries what to pin in git
     ├── RefusedError         apply refused (safety threshold, no TTY, go-live forbidden)
     ├── JournalError         the apply journal cannot be written (writes stop; carries results)
     ├── SendTestError        send-test refused its input before any call (key, creative, recipients)
@@ -137,6 +139,23 @@ class PlanError(ReconcilerError):
 
 class StalePlanError(ReconcilerError):
     pass
+
+
+class PartialWrite(ReconcilerError):
+    """A write whose outcome the applier must record though it failed.
+
+    `live_id`: the object it did create (or None); `pin`: values apply writes into the
+    spec file where identity lives in git (e.g. `{"id": 10001, "pin": {...}}`), so the
+    next run neither loses the object nor repeats the write; `request`: the body sent,
+    journaled when nothing could be looked up (never a secret).
+    """
+
+    def __init__(self, message: str, *, live_id: int | str | None = None,
+                 pin: dict[str, object] | None = None, request: object = None):
+        super().__init__(message)
+        self.live_id = live_id
+        self.pin = pin
+        self.request = request
 
 
 class RefusedError(ReconcilerError):

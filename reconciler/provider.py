@@ -148,9 +148,40 @@ class Provider(ABC):
         return []
 
     async def find_created(self, kind: str, payload: Mapping[str, Any]) -> list[LiveObject]:
-        """What an ambiguous create of `payload` may have made, looked up before a retry."""
+        """What an ambiguous create of `payload` may have made, looked up before a retry.
+
+        A platform that cannot look it up raises `PartialWrite` (with what to pin), so
+        the create is reported failed and never sent again blindly.
+        """
         return await self.find_by_name(kind, str(payload.get("name", "")))
 
+    def read_only(self, kind: str) -> bool:
+        """Whether specs of `kind` only refer to objects owned elsewhere (a panel).
+
+        Plan checks they exist (a missing one is a plan error at the spec's file:line)
+        and never creates, updates, prunes or lists them as unmanaged.
+        """
+        return False
+
+    def git_live(self, spec: Spec) -> LiveObject | None:
+        """The live object a spec stands for when its identity lives in git.
+
+        For objects the API cannot list or read (Smartech app push), the id and what
+        was created are pinned in the spec file by apply; this rebuilds the live side
+        from them. Raises PlanError (file:line) when the file records an unresolved,
+        ambiguous write. None: the spec is matched by the API as usual.
+        """
+        return None
+
+    def identity_in_git(self, spec: Spec) -> bool:
+        """Whether an object created for `spec` must be pinned into its file (and, in CI,
+        proposed as a pin pull request) because the API cannot find it again."""
+        return False
+
+    def pin(self, spec: Spec, live: LiveObject) -> dict[str, Any] | None:
+        """Top-level values apply writes into `spec`'s file after writing `live` (its id and
+        what git must remember), or None where identity does not live in git."""
+        return None
     # --- verify after write, two-phase go-live (DESIGN §6) ---------------
     async def stored(
         self, kind: str, written: LiveObject, sent: Mapping[str, Any]

@@ -37,3 +37,11 @@ def stream_repo(tmp_path: Path, sandbox_server: Any) -> Any:
     from tests.stream_repo import StreamRepo
 
     return StreamRepo(tmp_path / "stream-repo", sandbox_server.base_url + "/stream", 0, "")
+
+
+@pytest.fixture
+def smartech_repo(tmp_path: Path, sandbox_server: Any) -> Any:
+    """A Smartech repo on the session's sandbox (its /smartech APIs), with its own API key."""
+    from tests.smartech_repo import SmartechRepo
+
+    return SmartechRepo(tmp_path / "smartech-repo", sandbox_server.base_url + "/smartech", 0, "")

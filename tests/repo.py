@@ -114,6 +114,7 @@ class Repo:
         full_env.update({"LOCALYTICS_API_KEY": self.api_key,
                          "LOCALYTICS_API_SECRET": self.api_secret, "NO_COLOR": "1"})
         full_env.pop("GITHUB_STEP_SUMMARY", None)
+        full_env.pop("CI", None)  # apply proposes pin pull requests in CI
         full_env.update(env or {})
         proc = subprocess.run(
             [sys.executable, "-m", "reconciler", *args], cwd=self.root, env=full_env,

@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "reconciler"
-PLATFORM_PACKAGES = ("reconciler.localytics", "reconciler.stream", "reconciler.sandbox")
+PLATFORM_PACKAGES = ("reconciler.localytics", "reconciler.stream", "reconciler.smartech",
+                     "reconciler.sandbox")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -35,3 +36,9 @@ def test_the_check_sees_a_platform_import(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("def f():\n    from reconciler.stream import provider\n")
     assert "reconciler.stream.provider" in imported_modules(sample)
+
+
+def test_the_check_sees_a_smartech_import(tmp_path: Path) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text("from reconciler.smartech.provider import SmartechProvider\n")
+    assert any(n.startswith(PLATFORM_PACKAGES) for n in imported_modules(sample))

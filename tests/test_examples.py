@@ -19,7 +19,9 @@ from tests.helpers import FIXTURES, ROOT, example_repo, run_cli
 
 SPEC_GLOBS = {"campaign": "example/campaigns/**/*.yaml", "audience": "example/audiences/**/*.yaml",
               "config": "*/reconciler.yaml", "segment": "stream/audiences/**/*.yaml",
-              "stream-campaign": "stream/campaigns/**/*.yaml"}
+              "stream-campaign": "stream/campaigns/**/*.yaml",
+              "smartech-audience": "smartech/audiences/**/*.yaml",
+              "smartech-campaign": "smartech/campaigns/**/*.yaml"}
 
 
 def test_examples_validate(tmp_path: Path) -> None:
@@ -92,4 +94,5 @@ def test_schema_out_dir(tmp_path: Path) -> None:
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
         "audience.schema.json", "campaign.schema.json", "config.schema.json",
-        "segment.schema.json", "stream-campaign.schema.json"]
+        "segment.schema.json", "smartech-audience.schema.json", "smartech-campaign.schema.json",
+        "stream-campaign.schema.json"]

@@ -98,3 +98,21 @@ def test_no_test_reads_the_root_specs() -> None:
                  for n, line in enumerate(f.read_text().splitlines(), 1)
                  if ROOT_SPECS.search(line) and f.name != "test_init.py"]
     assert offenders == []
+
+
+def test_init_smartech_pins_the_created_id_and_converges(tmp_path: Path) -> None:
+    code, _, err = run_cli(["init", "repo", "--provider", "smartech", "--action", ACTION],
+                           tmp_path)
+    assert code == 0, err
+    repo = tmp_path / "repo"
+    code, out, err = run_cli(["validate"], repo)
+    assert (code, out, err) == (0, "valid: 1 audience, 1 campaign (env sandbox)\n", "")
+    code, out, err = run_cli(["plan", "--format", "json"], repo)
+    assert code == 0 and json.loads(out)["summary"]["create"] == 1, err
+    code, _, err = run_cli(["apply", "--auto-approve"], repo, env={"CI": ""})
+    assert code == 0, err
+    assert yaml.safe_load((repo / "campaigns" / "winback.yaml").read_text())["id"] > 0
+    code, out, err = run_cli(["fmt", "--check"], repo)
+    assert (code, err) == (0, ""), out
+    code, out, err = run_cli(["plan", "--detailed-exitcode"], repo)
+    assert code == 0, out + err

@@ -26,7 +26,7 @@ from reconciler.apply.journal import Journal
 from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
 from reconciler.apply.verify import NotKept, verify_write
 from reconciler.calls import send_once
-from reconciler.errors import ReconcilerError
+from reconciler.errors import PartialWrite, ReconcilerError
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
@@ -67,6 +67,9 @@ class Executor:
                 return
             try:
                 result = await self._write(change)
+            except PartialWrite as e:  # what it did (or may have done) must be kept
+                result = Result(change, FAILED, e.live_id or change.live_id, error=str(e),
+                                pin=e.pin, request=e.request)
             except NotKept as e:
                 result = Result(change, FAILED, e.live_id or change.live_id, error=str(e))
             except ReconcilerError as e:
@@ -86,7 +89,8 @@ class Executor:
             self.journal.record(
                 kind=c.kind, key=c.key, name=c.name, action=c.action.value,
                 live_id=result.live_id, status=result.status, error=result.error,
-                note=result.note,
+                note=result.note, **({"request": result.request} if result.request else {}),
+                **({"pin": result.pin} if result.pin else {}),
             )
 
     async def _write(self, change: Change) -> Result:
@@ -102,7 +106,7 @@ class Executor:
         obj, note = await self._put(change, draft if draft is not None else payload)
         if draft is None:
             obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
-            return Result(change, APPLIED, obj.id, note=note)
+            return Result(change, APPLIED, obj.id, note=note, pin=self.provider.pin(spec, obj))
         obj = await verify_write(self.provider, kind, obj, draft, spec.ignore_changes,
                                  after="; left as a draft, not activated")
         self.journal.record(  # a write of its own: a run killed now still tells of the draft
@@ -111,7 +115,8 @@ class Executor:
         )
         obj = await self.provider.activate(kind, obj, payload)
         obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
-        return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated")
+        return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated",
+                      pin=self.provider.pin(spec, obj))
 
     async def _put(
         self, change: Change, payload: Mapping[str, object]

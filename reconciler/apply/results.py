@@ -17,6 +17,9 @@ class Result:
     live_id: int | str | None = None  # Localytics: int; Stream: the string id
     error: str | None = None
     note: str | None = None  # e.g. "adopted after an ambiguous failure"
+    # Values to write into the spec file where identity lives in git (id, pin block).
+    pin: dict[str, Any] | None = None
+    request: Any = None  # journaled when an ambiguous write could not be looked up
 
     def to_json(self) -> dict[str, Any]:
         c = self.change

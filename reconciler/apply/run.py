@@ -49,6 +49,25 @@ async def execute_plan(
         results = await executor.run(plan)
     finally:
         journal.close()
+    write_pins(results, workspace)  # before a journal failure is raised: ids are kept
     if journal.failed:
         raise JournalError(journal.failed, results)
     return results
+
+
+def write_pins(results: list[Result], workspace: Workspace) -> list[Path]:
+    """Pin what the API cannot find again into the spec files (ids, what was created).
+
+    In CI (`CI` set) the checkout is thrown away, so the pins are written to the files
+    and proposed as a pull request afterwards (`reconciler gitops pin-pr`); locally the
+    edited files are simply the user's working tree.
+    """
+    from reconciler.spec.pins import pin_file
+
+    written = []
+    for r in results:
+        spec = workspace.get(r.change.ref) if r.pin else None
+        if spec is not None and r.pin is not None:
+            pin_file(workspace.loaded.root / spec.path, r.pin)
+            written.append(workspace.loaded.root / spec.path)
+    return written

@@ -76,3 +76,19 @@ def build(sendings: list[Sending], start: date, days: int, cap: int) -> Grid:
                 if s.key not in who:
                     who.append(s.key)
     return grid
+
+
+def cap_warnings(grid: Grid, key: str) -> list[str]:
+    """One warning per audience where campaign `key` is part of a day over the cap."""
+    hits: dict[str, list[tuple[date, int, tuple[str, ...]]]] = {}
+    for o in grid.overloads:
+        if key in o.campaigns:
+            hits.setdefault(o.audience, []).append((o.day, o.count, o.campaigns))
+    out = []
+    for audience, days in hits.items():
+        first, count, keys = days[0]
+        others = sorted({k for _, _, ks in days for k in ks} - {key})
+        more = f" and {len(days) - 1} more day(s)" if len(days) > 1 else ""
+        out.append(f"audience {audience} would get {count} pushes on {first:%Y-%m-%d}{more} "
+                   f"(safety.max_pushes_per_day {grid.cap}), with {', '.join(others)}")
+    return out

@@ -23,13 +23,15 @@ from reconciler.cli.workflow import load
 from reconciler.config import LoadedConfig
 from reconciler.errors import JournalError, RefusedError
 from reconciler.plan import planfile
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Action, Plan
 from reconciler.plan.planner import build_plan
+from reconciler.provider import Provider
 from reconciler.render.json import dumps
 from reconciler.render.report import render_report, report_markdown
 from reconciler.render.safe import plain
 from reconciler.render.text import console, render_plan
 from reconciler.render.words import label
+from reconciler.spec.workspace import Workspace
 
 
 async def run_apply(
@@ -63,6 +65,7 @@ async def run_apply(
             if not plan.has_changes:
                 return _report([], fmt, loaded.env_name)
             _confirm(plan, auto_approve)
+            git_pinned = _git_pinned(plan, workspace, provider)
             stop = asyncio.Event()
             try:
                 with _stop_on_signals(stop):
@@ -72,8 +75,38 @@ async def run_apply(
                     )
             except JournalError as e:
                 _report(e.results, fmt, loaded.env_name)
+                if git_pinned is not None:
+                    _propose_pins(e.results, workspace)
                 raise
-    return _report(results, fmt, loaded.env_name)
+    code = _report(results, fmt, loaded.env_name)
+    if git_pinned is not None:
+        _propose_pins(results, workspace)
+    return code
+
+
+def _git_pinned(plan: Plan, workspace: Workspace, provider: Provider) -> list[str] | None:
+    """In CI, refuse creating specs whose pins wait in an open pin pull request; the keys
+    created whose identity lives in git (None outside CI)."""
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.pins import in_ci, refuse_pending
+
+    if not in_ci():
+        return None
+    keys = [c.key for c in plan.changes if c.key and c.action is not Action.NOOP
+            and (spec := workspace.get(c.ref)) is not None and provider.identity_in_git(spec)]
+    refuse_pending(workspace.loaded.env_name, keys, run_gh)
+    return keys
+
+
+def _propose_pins(results: list[Result], workspace: Workspace) -> None:
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.pins import propose
+
+    pins = {r.change.key: (spec.path, r.pin) for r in results
+            if r.pin and r.change.key and (spec := workspace.get(r.change.ref)) is not None}
+    if pins:
+        pr = propose(workspace.loaded.env_name, workspace.loaded.root, pins, run_gh)
+        click.echo(f"pins proposed in pull request #{pr.number} {pr.url}", err=True)
 
 
 def check_apply_from(loaded: LoadedConfig) -> None:

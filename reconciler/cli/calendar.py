@@ -33,7 +33,6 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
     from reconciler.calendar.draw import heatmap_html, heatmap_svg, text_table
     from reconciler.calendar.grid import build
     from reconciler.cli.workflow import load
-    from reconciler.localytics.sendings import sendings
     from reconciler.preview.render import PreviewError, png
 
     if out is not None:
@@ -41,6 +40,10 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
 
         check_writable(out, config_path, "--out")
     loaded, workspace = load(config_path, env_name)
+    if loaded.env.provider == "smartech":
+        from reconciler.smartech.lint import sendings
+    else:
+        from reconciler.localytics.sendings import sendings
     now = datetime.now(UTC)
     first: date = start.date() if start else now.date()
     if start is not None and first != now.date():

@@ -160,6 +160,29 @@ def check_apply(config_path: Path, env_name: str | None, branch: str, repo: str,
     click.echo(found)
 
 
+@gitops.command("pin-pr")
+@target_options
+def pin_pr(config_path: Path, env_name: str | None) -> None:
+    """Propose the ids apply pinned into spec files as the env's pin pull request.
+
+    apply does this itself in CI; run it by hand when that step failed. Takes the
+    `id:`/`pin:` values of spec files changed since HEAD.
+    """
+    from reconciler.config import load_config
+    from reconciler.gitops.gh import run_gh
+    from reconciler.gitops.pins import propose, working_tree_pins
+    from reconciler.spec import load_workspace
+
+    loaded = load_config(config_path, env_name)
+    workspace = load_workspace(loaded)
+    pins = working_tree_pins(loaded.root, list(workspace.specs))
+    if not pins:
+        click.echo("no uncommitted pins: nothing to propose")
+        return
+    pr = propose(loaded.env_name, loaded.root, pins, run_gh)
+    click.echo(f"pins of {', '.join(sorted(pins))} proposed in pull request #{pr.number} {pr.url}")
+
+
 @gitops.command()
 @click.argument("report", type=FILE)
 def annotate(report: Path) -> None:

@@ -40,6 +40,8 @@ def import_cmd(config_path: Path, env_name: str | None, all_: bool, names: tuple
     from reconciler.importer.select import Selection
 
     loaded = load_config(config_path, env_name)
+    if loaded.env.provider == "smartech":
+        return asyncio.run(_smartech(loaded, names, all_, dry_run))
     selection = Selection(all=all_, names=names, ids=ids, kind=kind,
                           include_archived=include_archived)
     options = Options(update=update, dry_run=dry_run, pin_ids=pin_ids)
@@ -59,3 +61,18 @@ async def _run(loaded: LoadedConfig, selection: Selection, options: Options) -> 
         importer = Importer(loaded, provider, options, echo=click.echo,
                             warn=lambda line: click.echo(line, err=True), progress=report)
         return await importer.run(selection)
+
+
+async def _smartech(loaded: LoadedConfig, names: tuple[str, ...], all_: bool, dry_run: bool
+                    ) -> int:
+    """Smartech adopts email drafts by name (see reconciler.smartech.importing)."""
+    from reconciler.calls import Caller
+    from reconciler.smartech.importing import import_drafts
+    from reconciler.smartech.session import open_smartech
+
+    async with open_smartech(loaded, Caller(concurrency=loaded.env.concurrency)) as provider:
+        written, skipped = await import_drafts(loaded, provider, names=names, every=all_,
+                                               dry_run=dry_run, echo=click.echo)
+    click.echo(f"import: {'would write' if dry_run else 'wrote'} {written} email drafts"
+               + (f"; skipped {skipped}" if skipped else ""))
+    return 0

@@ -107,7 +107,7 @@ def serve(
             await asyncio.sleep(0.01)
         if all(s.started for s in servers):
             click.echo(f"sandbox: serving {urls[0]}/api/v6 (key {api_key}); "
-                       f"Stream: {stream_url}")
+                       f"Stream: {stream_url}; Smartech: {urls[0]}/smartech")
             sys.stdout.flush()  # click.echo wrote there; the launcher waits for this line
         await asyncio.gather(*tasks)
 

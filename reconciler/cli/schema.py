@@ -8,7 +8,8 @@ import click
 
 from reconciler.cli.options import target_options
 
-KINDS = ("campaign", "audience", "config", "segment", "stream-campaign")
+KINDS = ("campaign", "audience", "config", "segment", "stream-campaign", "smartech-audience",
+         "smartech-campaign")
 
 
 @click.command()

@@ -3,7 +3,8 @@
 The one place that chooses a platform, at run time: `api_url: sandbox` gets
 the embedded sandbox through an in-process transport (no socket), anything
 else an HTTP client with LOCALYTICS_API_KEY / LOCALYTICS_API_SECRET;
-`provider: stream` envs are opened by reconciler.stream.session.
+`provider: stream` envs are opened by reconciler.stream.session, `provider:
+smartech` envs by reconciler.smartech.session.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[P
 
         async with open_stream(loaded, caller) as stream:
             yield stream
+        return
+    if loaded.env.provider == "smartech":
+        from reconciler.smartech.session import open_smartech
+
+        async with open_smartech(loaded, caller) as smartech:
+            yield smartech
         return
     from reconciler.localytics.client import LocalyticsClient
     from reconciler.localytics.provider import LocalyticsProvider

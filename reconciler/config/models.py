@@ -54,9 +54,10 @@ class GitHubEnvironment(_Strict):
 class EnvConfig(_Strict):
     """One target: an app of an org on one API endpoint."""
 
-    provider: Literal["localytics", "stream"] = Field(
-        "localytics", description="Platform this env targets: localytics or stream (Stream Chat "
-        "campaigns and segments; secret from STREAM_API_SECRET)."
+    provider: Literal["localytics", "stream", "smartech"] = Field(
+        "localytics", description="Platform this env targets: localytics, stream (Stream Chat "
+        "campaigns and segments; secret from STREAM_API_SECRET) or smartech (Netcore Smartech "
+        "campaigns; key from SMARTECH_API_KEY)."
     )
     api_url: str = Field(
         description="`sandbox` for the embedded sandbox (.reconciler/sandbox.db), "
@@ -119,6 +120,10 @@ class EnvConfig(_Strict):
         """A Stream app is named by its API key; plans show it as the app."""
         if isinstance(data, dict) and data.get("provider") == "stream" and "app_id" not in data:
             return {**data, "app_id": str(data.get("api_key") or SANDBOX)}
+        if isinstance(data, dict) and data.get("provider") == "smartech" and "app_id" not in data:
+            # a Smartech account is named by its region host (the key is a secret)
+            host = str(data.get("api_url") or SANDBOX).split("://", 1)[-1].split("/", 1)[0]
+            return {**data, "app_id": host}
         return data
 
     @model_validator(mode="after")
@@ -128,6 +133,13 @@ class EnvConfig(_Strict):
             raise ValueError("a localytics env needs org_id and app_id")
         if self.provider == "stream" and not self.is_sandbox and not self.api_key:
             raise ValueError("a stream env needs api_key (the secret comes from STREAM_API_SECRET)")
+        if self.provider == "smartech" and self.api_key is not None:
+            raise ValueError("a smartech env takes no api_key: the key is a secret and comes "
+                             "only from SMARTECH_API_KEY")
+        if self.provider == "smartech" and not self.is_sandbox:
+            from reconciler.config.smartech import check_smartech_url
+
+            check_smartech_url(self.api_url)
         return self
 
     @property

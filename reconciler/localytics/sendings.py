@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reconciler.calendar.grid import EVERYONE, Grid, Sending, build
+from reconciler.calendar.grid import EVERYONE, Sending, build, cap_warnings
 from reconciler.localytics.schedule import sends
 from reconciler.spec.workspace import Spec
 
@@ -59,20 +59,5 @@ def over_cap(changed: Iterable[Spec], every: Iterable[Spec], cap: int,
     out: dict[str, list[str]] = {}
     for spec in changed:
         if spec.kind == "campaign" and spec.body.get("status") == "active":
-            out[spec.ref] = _warnings(grid, spec)
+            out[spec.ref] = cap_warnings(grid, spec.key)
     return {k: v for k, v in out.items() if v}
-
-
-def _warnings(grid: Grid, spec: Spec) -> list[str]:
-    hits: dict[str, list[tuple[date, int, tuple[str, ...]]]] = {}
-    for o in grid.overloads:
-        if spec.key in o.campaigns:
-            hits.setdefault(o.audience, []).append((o.day, o.count, o.campaigns))
-    out = []
-    for audience, days in hits.items():
-        first, count, keys = days[0]
-        others = sorted({k for _, _, ks in days for k in ks} - {spec.key})
-        more = f" and {len(days) - 1} more day(s)" if len(days) > 1 else ""
-        out.append(f"audience {audience} would get {count} pushes on {first:%Y-%m-%d}{more} "
-                   f"(safety.max_pushes_per_day {grid.cap}), with {', '.join(others)}")
-    return out

@@ -23,11 +23,14 @@ class Matching:
 
 
 def match(specs: list[Spec], live: list[LiveObject],
-          default_id: Callable[[Spec], Any] = lambda _s: None) -> Matching:
+          default_id: Callable[[Spec], Any] = lambda _s: None,
+          missing_ok: bool = False) -> Matching:
     """Match specs of one kind to live objects of the same kind.
 
     `default_id` gives the id an unpinned spec has by construction (platforms
     whose names are not unique); such a spec matches that id or nothing.
+    `missing_ok`: a pinned id that is not live is left unmatched (read-only kinds
+    report it themselves) instead of being a problem here.
     """
     result = Matching()
     by_id = {o.id: o for o in live}
@@ -40,10 +43,12 @@ def match(specs: list[Spec], live: list[LiveObject],
         if spec.pin_id is None:
             continue
         obj = by_id.get(spec.pin_id)
-        if obj is None:
+        if obj is None and missing_ok:
+            result.pairs[spec.ref] = None
+        elif obj is None:
             result.problems.append((spec.ref,
-                f"{spec.path}: id {spec.pin_id} is not a live {spec.kind} of this app "
-                "(deleted or archived?); remove `id:` to create it anew"
+                f"{spec.at('id') if spec.lines else spec.path}: id {spec.pin_id} is not a live "
+                f"{spec.kind} of this app (deleted or archived?); remove `id:` to create it anew"
             ))
         elif obj.id in claimed:
             result.problems.append(

@@ -73,12 +73,14 @@ async def build_plan(
     kinds = [k.name for k in provider.kinds]
 
     progress("listing live objects")
-    listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
-    live = dict(zip(kinds, listed, strict=True))
+    live = await _list_live(provider, workspace, kinds)
     # Identity over every spec, so a --target plan still knows what is managed.
-    matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id) for k in kinds}
+    matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id,
+                          missing_ok=provider.read_only(k)) for k in kinds}
     selected = {s.ref for s in specs}
     problems = [msg for m in matchings.values() for ref, msg in m.problems if ref in selected]
+    problems += [_missing_reference(s) for s in specs if provider.read_only(s.kind)
+                 and matchings[s.kind].pairs.get(s.ref) is None]
     if problems:
         raise PlanError(problems[0], problems)
 
@@ -104,7 +106,7 @@ async def build_plan(
     if env.prune and not scoped:
         removals = await _prune(provider, workspace, matchings, changes, ids)
     pruned = {(c.kind, c.live_id) for c in removals}
-    for k in kinds:
+    for k in (k for k in kinds if not provider.read_only(k)):  # panel-owned: not ours to list
         unmanaged += [
             Unmanaged(k, o.id, o.name) for o in matchings[k].unmanaged if (k, o.id) not in pruned
         ]
@@ -123,6 +125,14 @@ async def build_plan(
     return plan
 
 
+async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str]
+                     ) -> dict[str, list[LiveObject]]:
+    """Every kind's listing, plus the objects the API cannot list (identity in git)."""
+    listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
+    live = dict(zip(kinds, listed, strict=True))
+    for k in kinds:
+        live[k] = live[k] + [o for s in workspace.of_kind(k) if (o := provider.git_live(s))]
+    return live
 def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[Spec],
                         live: Mapping[str, Mapping[int | str, LiveObject]]) -> None:
     """A PlanError with every raw live id in the specs that names nothing, at its line."""
@@ -188,6 +198,8 @@ def _change(
     live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
     known: Mapping[str, Known],
 ) -> Change:
+    if provider.read_only(spec.kind):
+        return _reference(spec, live)
     payload = desired_payload(provider, spec, live.body if live else None, ids)
     desired = paths.without(provider.comparable(spec.kind, payload), spec.ignore_changes)
     change = Change(
@@ -226,6 +238,20 @@ def _change(
     return change
 
 
+def _missing_reference(spec: Spec) -> str:
+    pinned = spec.pin_id is not None
+    what = f"id {str(spec.pin_id).rsplit(':', 1)[-1]}" if pinned else f"name {spec.name!r}"
+    return (f"{spec.at('id' if pinned else 'name')}: no live {spec.body.get('type', spec.kind)} "
+            f"with {what}: it is owned by the platform's panel and reconciler never creates "
+            "it; fix the reference")
+
+
+def _reference(spec: Spec, live: LiveObject | None) -> Change:
+    """A read-only spec (a panel's list or segment): it must exist; it never changes."""
+    if live is None:
+        raise PlanError(_missing_reference(spec))
+    return Change(kind=spec.kind, key=spec.key, name=live.name, action=Action.NOOP,
+                  live_id=live.id, fingerprint=live.fingerprint, reach=dict(live.reach or {}) or None)
 def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
            live: Mapping[str, list[LiveObject]]) -> dict[str, Known]:
     """What describe may name: live objects by id, specs by ref and by the id they get."""

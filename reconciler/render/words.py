@@ -38,6 +38,8 @@ def reach_text(reach: dict[str, Any] | None) -> str:
         return "reach unknown until applied"
     if reach.get("everyone"):
         return "everyone (all users of the app)"
+    if "has_push" not in reach:  # platforms that count members only (Stream, Smartech)
+        return f"{reach.get('user_count', 0):,} users"
     return f"{reach.get('user_count', 0):,} users, {reach.get('has_push', 0):,} with push enabled"
 
 

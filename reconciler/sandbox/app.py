@@ -74,6 +74,12 @@ def create_app(
     app.state.stream_app = create_stream_app(stream_db_path(Path(db_path)))
     app.mount("/stream", app.state.stream_app)
 
+    # Netcore Smartech's campaign APIs under /smartech (its own store, same fault knobs).
+    from reconciler.sandbox.smartech import create_smartech_app
+
+    smartech_file = Path(db_path).with_name(Path(db_path).stem + "-smartech.db")
+    app.mount("/smartech", create_smartech_app(smartech_file))
+
     # add_middleware wraps outward: stats sees faulted requests too.
     app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)
     routes = [r for router in routers for r in router.routes]

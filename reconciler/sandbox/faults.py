@@ -5,8 +5,8 @@ These knobs let tests and users see what the real API does on a bad day:
 `drop_rate` performs a write and then fails the answer with an HTML 502 (the
 ambiguous create a client must resolve by looking the object up), and
 `rate_limit` answers 429 without Retry-After, as the real API does. One RNG
-seeded by `seed` makes a run reproducible. Only /api/v6 and /v2 are affected;
-/_sandbox/ admin endpoints never are.
+seeded by `seed` makes a run reproducible. Only /api/v6, /v2 and /smartech are
+affected; /_sandbox/ admin endpoints (any prefix) never are.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FAULT_PREFIXES = ("/api/v6/", "/v2/")
+FAULT_PREFIXES = ("/api/v6/", "/v2/", "/smartech/")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ERROR_STATUSES = (500, 502, 503)
 DROPPED_PAGE = (
@@ -105,7 +105,8 @@ class FaultMiddleware:
             return self._rng.random() < rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(FAULT_PREFIXES):
+        if (scope["type"] != "http" or not scope["path"].startswith(FAULT_PREFIXES)
+                or "/_sandbox/" in scope["path"]):
             await self.app(scope, receive, send)
             return
         f = self.faults

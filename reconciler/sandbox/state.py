@@ -11,10 +11,12 @@ from pathlib import Path
 
 from reconciler.errors import ConfigError
 
-# Localytics' SQLite file, then Stream's (embedded, and the one `sandbox serve` keeps
-# beside its database), each with its WAL companions.
+# Localytics' SQLite file, then Stream's and Smartech's (embedded, and the ones
+# `sandbox serve` keeps beside its database), each with its WAL companions.
 SANDBOX_FILES = tuple(f"{name}{suffix}" for name in ("sandbox.db", "stream-sandbox.db",
-                                                     "sandbox-stream.db")
+                                                     "sandbox-stream.db",
+                                                     "smartech-sandbox.db",
+                                                     "sandbox-smartech.db")
                       for suffix in ("", "-wal", "-shm"))
 RESET = "reconciler sandbox reset"
 

@@ -17,14 +17,15 @@ from pathlib import Path
 
 from reconciler.errors import RefusedError
 
-PROVIDERS = ("localytics", "stream")
+PROVIDERS = ("localytics", "stream", "smartech")
 # Where the Action and the pre-commit hooks are published: `--action` overrides it.
 ACTION_REPO = "reconciler-dev/reconciler"
 _SHA = re.compile(r"[0-9a-f]{40}")
 _ACTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+@[0-9a-f]{40}")
 # Schemas written for editors, by provider (file name = kind).
 SCHEMA_KINDS = {"localytics": ("config", "audience", "campaign"),
-                "stream": ("config", "segment", "stream-campaign")}
+                "stream": ("config", "segment", "stream-campaign"),
+                "smartech": ("config", "smartech-audience", "smartech-campaign")}
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 PinId = Annotated[int, Field(gt=0, le=2**63 - 1)]  # ids are 64-bit on every API
 
-RECONCILER_ONLY = ("id", "protect", "ignore_changes")
+RECONCILER_ONLY = ("id", "protect", "ignore_changes", "pin")
 
 
 def pin_field() -> Any:

@@ -25,23 +25,42 @@ from reconciler.spec.validate import MODELS
 from reconciler.spec.workspace import FOLDERS
 
 
-def root_type(rel: str) -> Any:
-    """The model of a file from its path relative to the repo (None: indentation only)."""
+def root_type(rel: str, platform: str = "localytics") -> Any:
+    """The model of a file from its path relative to the repo (None: indentation only).
+
+    Smartech files are ordered by their own models. Stream files keep the Localytics
+    order they were written in (a pre-existing choice, left alone here).
+    """
+    from reconciler.spec.validate import PLATFORM_KINDS
+
     parts = PurePosixPath(rel).parts
     if len(parts) == 1 and parts[0] in ("reconciler.yaml", "reconciler.yml"):
         return Config
     for kind, folder in FOLDERS.items():
         if folder in parts[:-1]:
+            if platform == "smartech":
+                return MODELS[PLATFORM_KINDS[platform][kind][1]]
             return MODELS[kind]
     return None
 
 
-def format_text(text: str, rel: str, tp: Any = None) -> str:
+def _platform(config_path: Path) -> str:
+    """The default env's provider; localytics when the config cannot be read."""
+    from reconciler.config import load_config
+    from reconciler.errors import ReconcilerError
+
+    try:
+        return load_config(config_path).env.provider
+    except ReconcilerError:
+        return "localytics"
+
+
+def format_text(text: str, rel: str, tp: Any = None, platform: str = "localytics") -> str:
     """The canonical form of one YAML file (FileProblem if it does not parse);
-    `tp` is its model, found from the path when not given."""
+    `tp` is its model, found from the path (and platform) when not given."""
     yaml = round_trip_yaml()
     data = parse_rt(text, rel, yaml)
-    tp = tp or root_type(rel)
+    tp = tp or root_type(rel, platform)
     if tp is not None:
         reorder(data, tp)
     out = io.StringIO()
@@ -105,12 +124,13 @@ def _last_slot(node: CommentedMap | CommentedSeq) -> tuple[Any, Any, int]:
     return node, key, 2 if isinstance(node, CommentedMap) else 0
 
 
-def format_file(path: Path, rel: str, tp: Any = None) -> tuple[str, str]:
+def format_file(path: Path, rel: str, tp: Any = None, platform: str = "localytics"
+                ) -> tuple[str, str]:
     """(current text, canonical text) of a file; FileProblem when formatting would change
     what any value means (checked by reading both texts as validate does)."""
     raw = path.read_bytes()
     text = decode(raw, rel)
-    canonical = format_text(text, rel, tp)
+    canonical = format_text(text, rel, tp, platform)
     if canonical != text:
         same_meaning(raw, canonical, rel)
     return text, canonical
@@ -184,11 +204,12 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
     targets = _expand(paths) if paths else config + default_paths(root)
     changed: list[str] = []
     problems: list[SpecProblem] = []
+    platform = _platform(config_path) if config else "localytics"
     for path in targets:
         rel = relpath(path, root)
         try:
             is_config = path.resolve() == config_path.resolve()
-            text, canonical = format_file(path, rel, Config if is_config else None)
+            text, canonical = format_file(path, rel, Config if is_config else None, platform)
         except FileProblem as e:
             problems.append(e.problem)
             continue

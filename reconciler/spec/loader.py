@@ -196,6 +196,10 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     problems += unknown_references(campaigns, audience_keys, platform)
     if platform == "localytics":
         problems += cross_checks(specs, docs)
+    elif platform == "smartech":
+        from reconciler.spec.smartech_checks import smartech_cross_checks
+
+        problems += smartech_cross_checks(specs, docs, audience_keys)
     else:
         problems += stream_cross_checks(specs, docs)
     if problems:

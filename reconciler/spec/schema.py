@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-SCHEMA_KINDS = ("campaign", "audience", "config", "segment", "stream-campaign")
+SCHEMA_KINDS = ("campaign", "audience", "config", "segment", "stream-campaign", "smartech-audience",
+    "smartech-campaign")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 

@@ -13,6 +13,7 @@ from reconciler.source.yamlio import Document
 from reconciler.spec.audience import AudienceSpec
 from reconciler.spec.base import RECONCILER_ONLY, SpecModel
 from reconciler.spec.campaign import CampaignSpec
+from reconciler.spec.smartech import SmartechAudienceSpec, SmartechCampaignSpec
 from reconciler.spec.stream import SegmentSpec, StreamCampaignSpec
 from reconciler.spec.workspace import Spec
 
@@ -21,11 +22,15 @@ MODELS: dict[str, type[SpecModel]] = {
     "campaign": CampaignSpec,
     "segment": SegmentSpec,
     "stream-campaign": StreamCampaignSpec,
+    "smartech-audience": SmartechAudienceSpec,
+    "smartech-campaign": SmartechCampaignSpec,
 }
 # Per platform: spec kind of each folder kind, and the model name in MODELS.
 PLATFORM_KINDS: dict[str, dict[str, tuple[str, str]]] = {
     "localytics": {"audience": ("audience", "audience"), "campaign": ("campaign", "campaign")},
     "stream": {"audience": ("segment", "segment"), "campaign": ("campaign", "stream-campaign")},
+    "smartech": {"audience": ("audience", "smartech-audience"),
+                 "campaign": ("campaign", "smartech-campaign")},
 }
 
 
@@ -54,6 +59,8 @@ def validate_document(kind: str, key: str, doc: Document, platform: str = "local
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
     if platform == "stream":
         return _stream_spec(kind, key, doc, body, model), []
+    if platform == "smartech":
+        return _smartech_spec(kind, key, doc, rendered, model), []
     if kind == "campaign" and isinstance(body.get("creatives"), dict):
         body["creatives"] = [body["creatives"]]
     depends: list[str] = []
@@ -84,3 +91,22 @@ def _stream_spec(kind: str, key: str, doc: Document, body: dict[str, Any], model
         pin_id=model.id,
         protect=model.protect, ignore_changes=tuple(model.ignore_changes), depends_on=depends,
     )
+
+
+def _smartech_spec(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: Any
+                   ) -> Spec:
+    """A Smartech spec. An audience reference is pinned by "list:12" when it gives an id;
+    a campaign depends on the audience keys its send block names."""
+    lines = {str(k): doc.location((k,)).line for k in rendered}
+    if kind == "audience":
+        name = model.name or f"{model.type} #{model.id}"
+        pin = f"{model.type}:{model.id}" if model.id is not None else None
+        return Spec(kind=kind, key=key, path=doc.path, body={"type": model.type, "name": name},
+                    pin_id=pin, lines=lines)
+    body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
+    audience = (body.get("send") or {}).get("audience") or ()
+    depends = tuple(dict.fromkeys(f"audience:{a}" for a in audience if isinstance(a, str)))
+    pin = dict(rendered["pin"]) if isinstance(rendered.get("pin"), dict) else None
+    return Spec(kind=kind, key=key, path=doc.path, body=body, pin_id=model.id,
+                protect=model.protect, ignore_changes=tuple(model.ignore_changes),
+                depends_on=depends, pin_state=pin, lines=lines)

@@ -29,6 +29,14 @@ class Spec:
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()  # refs such as "audience:lapsed-buyers"
+    # Written by apply where identity lives in git (Smartech app push): what was created.
+    pin_state: Mapping[str, Any] | None = None
+    # 1-based line of each top-level field, so plan errors can name file:line.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def at(self, key: str = "") -> str:
+        """`path:line` of a top-level field (or of the file's first line)."""
+        return f"{self.path}:{self.lines.get(key, 1)}"
 
     @property
     def name(self) -> str:

@@ -1,0 +1,131 @@
+"""Pin pull requests: where identity lives in git, CI proposes apply's pins for review.
+
+A CI checkout is thrown away after the job, so ids that apply wrote into spec
+files (Smartech app push: `id:` and `pin:`) would be lost, and the next apply
+would create the campaign again. Instead, one pull request per env, on branch
+`reconciler/pins-<env>`, carries them; it is opened or updated (a new commit on
+its branch, never a force-push). Its body lists the pinned spec keys in a
+hidden marker; while it is open, apply refuses to create any of those specs
+again and names the pull request.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import GitHubError
+from reconciler.gitops.gh import Runner, gh_json
+from reconciler.spec.pins import pin_file
+
+MARKER = re.compile(r"<!-- reconciler-pins: ([^>]*) -->")
+Git = Callable[[list[str], Path], str]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def branch(env: str) -> str:
+    return f"reconciler/pins-{env}"
+
+
+@dataclass(frozen=True)
+class PinPr:
+    number: int
+    url: str
+    keys: frozenset[str]
+
+
+def open_pin_pr(env: str, runner: Runner) -> PinPr | None:
+    """The open pin pull request of `env` (by its exact head branch), or None."""
+    found = gh_json(runner, ["pr", "list", "--head", branch(env), "--state", "open",
+                             "--json", "number,url,body", "--limit", "10"]) or []
+    for pr in sorted(found, key=lambda p: p.get("number", 0)):
+        marker = MARKER.search(pr.get("body") or "")
+        keys = frozenset(k for k in (marker.group(1).split(",") if marker else []) if k)
+        return PinPr(int(pr["number"]), str(pr.get("url") or ""), keys)
+    return None
+
+
+def run_git(args: list[str], cwd: Path) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise GitHubError(f"git {' '.join(args[:2])} failed: {detail}")
+    return proc.stdout
+
+
+def body(env: str, keys: list[str], pins: Mapping[str, Mapping[str, Any]]) -> str:
+    rows = "\n".join(f"| `{k}` | {pins[k].get('id', 'unknown')} |" for k in sorted(pins))
+    return (f"<!-- reconciler-pins: {','.join(sorted(keys))} -->\n"
+            f"## Campaign ids to pin: {env}\n\n"
+            "apply created these campaigns; the platform cannot find them again, so their "
+            "ids live in the spec files. Merge this pull request to keep them. While it is "
+            "open, apply refuses to create these specs again.\n\n"
+            f"| spec | id |\n|---|---|\n{rows}\n")
+
+
+def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any]]],
+            runner: Runner, git: Git = run_git) -> PinPr:
+    """Commit `pins` ({key: (spec path relative to root, values)}) onto the env's pin
+    branch (on top of its open pull request, else of HEAD) and open or update the PR."""
+    existing = open_pin_pr(env, runner)
+    top = Path(git(["rev-parse", "--show-toplevel"], root).strip())
+    base = "HEAD"
+    if existing is not None:
+        git(["fetch", "origin", branch(env)], top)
+        base = "FETCH_HEAD"
+    with tempfile.TemporaryDirectory(prefix="reconciler-pins-") as tmp:
+        work = Path(tmp) / "tree"
+        git(["worktree", "add", "--detach", str(work), base], top)
+        try:
+            inside = root.resolve().relative_to(top.resolve())
+            for _key, (rel, values) in pins.items():
+                pin_file(work / inside / rel, values)
+                git(["add", str(inside / rel)], work)
+            git(["-c", "user.name=reconciler", "-c", "user.email=reconciler@users.noreply",
+                 "commit", "-m", f"Pin campaign ids created by apply ({env})"], work)
+            git(["push", "origin", f"HEAD:refs/heads/{branch(env)}"], work)
+        finally:
+            git(["worktree", "remove", "--force", str(work)], top)
+    keys = sorted(set(existing.keys if existing else ()) | set(pins))
+    text = body(env, keys, {k: v for k, (_p, v) in pins.items()})
+    if existing is None:
+        url = runner(["pr", "create", "--head", branch(env), "--title",
+                      f"Pin campaign ids: {env}", "--body", text]).strip()
+        tail = url.rsplit("/", 1)[-1]
+        return PinPr(int(tail) if tail.isdigit() else 0, url, frozenset(keys))
+    runner(["pr", "edit", str(existing.number), "--body", text])
+    return PinPr(existing.number, existing.url, frozenset(keys))
+
+
+def refuse_pending(env: str, creating: list[str], runner: Runner) -> None:
+    """Refuse creating any spec an open pin pull request already pins (CI only)."""
+    from reconciler.errors import RefusedError
+
+    if not creating:
+        return
+    pr = open_pin_pr(env, runner)
+    again = sorted(set(creating) & set(pr.keys)) if pr else []
+    if pr is not None and again:
+        raise RefusedError(
+            f"refusing: {', '.join(again)} already created; the id waits in pin pull request "
+            f"#{pr.number} ({pr.url}): merge it first, nothing was changed")
+
+
+def working_tree_pins(root: Path, specs: list[Any], git: Git = run_git
+                      ) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """Pins written into spec files but not committed: {key: (path, {id, pin})}.
+
+    For `reconciler gitops pin-pr`, when apply's own proposal could not be made.
+    """
+    changed = set(git(["diff", "--name-only", "--relative", "HEAD", "--", "."], root).split())
+    return {s.key: (s.path, {"id": s.pin_id, "pin": dict(s.pin_state)}) for s in specs
+            if s.pin_state is not None and s.pin_id is not None and s.path in changed}

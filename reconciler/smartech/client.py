@@ -1,0 +1,188 @@
+"""Async HTTP access to Netcore Smartech's campaign APIs: the only code that knows them.
+
+Every call is a POST with a JSON body, sent through the framework's `Caller`.
+Reads (v4 list/get, audience list) are retried freely; creates, executes and
+schedules never blindly (the provider resolves an ambiguous one by reading
+state first). Auth: v4 and audience calls send `api-key: KEY` [EM4]; the
+legacy app-push calls send the raw key as `Authorization` [PUSH]. The key is
+never printed.
+
+ASSUMED (not visible in the docs, see docs/specs/smartech.md): the v4 paths
+`/v4/campaign/{create,update,delete}`; the v4 answer envelope
+`{data: {campaign_details: [...]}, message, statusCode}` for list and create;
+the audience list answer `{data: {audience_details: [{audience_id,
+audience_name, audience_count}]}}`; error bodies `{"status": "error",
+"message": ...}` with a 4xx/5xx; and a 200 whose body says
+`"status": "error"` is an error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from reconciler.calls import Caller
+from reconciler.errors import ApiError, AuthError, TransportError
+from reconciler.httpio import send
+from reconciler.smartech.hosts import Endpoints
+
+PAGE_SIZE = 100  # ASSUMED maximum page_size of v4 list and audience list
+MAX_PAGES = 10_000
+
+
+class SmartechClient:
+    def __init__(self, endpoints: Endpoints, *, api_key: str, caller: Caller,
+                 timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
+                 env_name: str = ""):
+        self.endpoints = endpoints
+        self._http = httpx.AsyncClient(
+            timeout=timeout, transport=transport,
+            headers={"Content-Type": "application/json", "Accept": "application/json",
+                     "User-Agent": "reconciler"},
+            limits=httpx.Limits(max_connections=caller.concurrency,
+                                max_keepalive_connections=caller.concurrency),
+        )
+        self._key = api_key
+        self._caller = caller
+        self._env_name = env_name
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- v4 (email) ------------------------------------------------------
+    async def list_campaigns(self, channel: str) -> list[dict[str, Any]]:
+        """Every campaign of `channel` in the v4 list, page by page."""
+        rows: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES):
+            body = {"channel": [channel], "page_size": PAGE_SIZE, "page_no": page}
+            data = await self._v4("/v4/campaign/list", body, read=True)
+            items = _details(data, "campaign_details")
+            rows += items
+            if len(items) < PAGE_SIZE:
+                return rows
+        raise TransportError("v4 campaign list never ends")
+
+    async def get_campaign(self, channel: str, campaign_id: int) -> dict[str, Any] | None:
+        data = await self._v4("/v4/campaign/get",
+                              {"channel": [channel], "campaign_ids": [campaign_id]}, read=True)
+        found = [c for c in _details(data, "campaign_details")
+                 if c.get("campaign_id") == campaign_id]
+        return found[0] if found else None
+
+    async def create_campaign(self, item: dict[str, Any]) -> int:
+        data = await self._v4("/v4/campaign/create", {"campaign_details": [item]},
+                              idempotent=False)
+        return _new_id(data)
+
+    async def update_campaign(self, item: dict[str, Any], *, schedules: bool) -> None:
+        """An update; one that sets a schedule is the email go-live and never sent blindly."""
+        await self._v4("/v4/campaign/update", {"campaign_details": [item]},
+                       idempotent=not schedules)
+
+    async def delete_campaign(self, channel: str, campaign_id: int) -> None:
+        await self._v4("/v4/campaign/delete",
+                       {"campaign_details": [{"campaign_id": campaign_id, "channel": channel}]})
+
+    async def list_audiences(self, audience_type: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES):
+            body = {"audience_type": audience_type,
+                    "page_details": {"page_no": page, "page_size": PAGE_SIZE},
+                    "sorting_criteria": {"sort_by": "ids", "sort_order": "asc"}}
+            data = await self._post(self.endpoints.audience_list, body, {"api-key": self._key},
+                                    idempotent=True, read=True)
+            items = _details(data, "audience_details")
+            rows += items
+            if len(items) < PAGE_SIZE:
+                return rows
+        raise TransportError("audience list never ends")
+
+    # --- legacy app push -------------------------------------------------
+    async def create_push(self, body: dict[str, Any]) -> int:
+        data = await self._post(self._push("create"), body, {"Authorization": self._key},
+                                idempotent=False)
+        cid = data.get("campaign_id") if isinstance(data, dict) else None
+        if isinstance(cid, str) and cid.isdigit():
+            cid = int(cid)
+        if not isinstance(cid, int):
+            raise TransportError("app push create answered no campaign_id")
+        return cid
+
+    async def execute_push(self, body: dict[str, Any]) -> None:
+        await self._post(self._push("execute"), body, {"Authorization": self._key},
+                         idempotent=False)
+
+    # --- plumbing --------------------------------------------------------
+    def _push(self, step: str) -> str:
+        if self.endpoints.push is None:
+            raise ApiError(f"region {self.endpoints.region} lists no app-push host", status=400)
+        return f"{self.endpoints.push}/{step}"
+
+    async def _v4(self, path: str, body: dict[str, Any], *, idempotent: bool = True,
+                  read: bool = False) -> Any:
+        return await self._post(self.endpoints.v4 + path, body, {"api-key": self._key},
+                                idempotent=idempotent, read=read)
+
+    async def _post(self, url: str, body: dict[str, Any], auth: dict[str, str], *,
+                    idempotent: bool, read: bool = False) -> Any:
+        async def once() -> Any:
+            where = f"POST {url}"
+            response = await send(self._http, "POST", url, where=where, json=body, headers=auth)
+            return self._parse(where, response)
+
+        return await self._caller.send(once, idempotent=idempotent, read=read)
+
+    def _parse(self, where: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        data = _json_or_none(response)
+        if status in (401, 403):
+            env = f" for env {self._env_name!r}" if self._env_name else ""
+            raise AuthError(f"{where}: {status} {_message(data, response)}{env}: check "
+                            "SMARTECH_API_KEY", status=status)
+        if status >= 400:
+            raise ApiError(f"{where}: {status} {_message(data, response)}", status=status,
+                           body=data, retry_after=_retry_after(response))
+        if data is None:
+            raise TransportError(f"{where}: {status} response is not JSON")
+        if isinstance(data, dict) and str(data.get("status", "")).lower() == "error":
+            raise ApiError(f"{where}: {_message(data, response)}", status=422, body=data)
+        return data
+
+
+def _details(data: Any, key: str) -> list[dict[str, Any]]:
+    inner = data.get("data") if isinstance(data, dict) else None
+    items = inner.get(key) if isinstance(inner, dict) else None
+    if not isinstance(items, list):
+        raise TransportError(f"response has no data.{key} list")
+    return [i for i in items if isinstance(i, dict)]
+
+
+def _new_id(data: Any) -> int:
+    inner = data.get("data") if isinstance(data, dict) else None
+    for item in [inner, *(inner.get("campaign_details") or [] if isinstance(inner, dict) else [])]:
+        cid = item.get("campaign_id") if isinstance(item, dict) else None
+        if isinstance(cid, int):
+            return cid
+    raise TransportError("v4 create answered no campaign_id")
+
+
+def _message(data: Any, response: httpx.Response) -> str:
+    text = str(data.get("message") or "") if isinstance(data, dict) else ""
+    text = text or response.reason_phrase or "error"
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:300]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json() if response.content else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
