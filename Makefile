@@ -32,8 +32,9 @@ plan: $(RUN_STAMP)
 	$(BIN)/reconciler validate
 	$(BIN)/reconciler plan
 
-## test: install, then run the test suite (what CI runs)
+## test: install, then type-check (mypy, config in pyproject.toml) and run the test suite (what CI runs)
 test: $(STAMP)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 ## test-slow: the long property and fault runs

@@ -154,7 +154,7 @@ def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: 
         cid = items[0].get("campaign_id") if isinstance(items, list) and items and isinstance(
             items[0], dict) else None
         row = store.get(key, cid) if isinstance(cid, int) else None
-        if row is None or row["channel"] != "email":
+        if row is None or not isinstance(cid, int) or row["channel"] != "email":
             return error(404, "campaign_id not found")
         if row["state"] != "draft":  # ASSUMED: only drafts can be updated
             return error(400, f"campaign {cid} is {row['state']}: only a draft can be updated")
@@ -174,7 +174,7 @@ def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: 
         items = b.get("campaign_details") or [b]
         cid = items[0].get("campaign_id") if isinstance(items[0], dict) else None
         row = store.get(key, cid) if isinstance(cid, int) else None
-        if row is None:
+        if row is None or not isinstance(cid, int):
             return error(404, "campaign_id not found")
         if row["state"] not in ("draft", "suspended"):
             return error(400, f"campaign {cid} is {row['state']}: it cannot be deleted")

@@ -200,7 +200,7 @@ class SmartechProvider(Provider):
         send = payload.get("send")
         if not send:
             return draft
-        pin = {"id": cid, "pin": {"digest": body["campaign"]}}
+        pin: dict[str, Any] = {"id": cid, "pin": {"digest": body["campaign"]}}
         try:
             await self.client.execute_push(wire.push_execute_body(cid, payload))
         except (ApiError, TransportError) as e:

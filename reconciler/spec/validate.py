@@ -106,7 +106,7 @@ def _smartech_spec(kind: str, key: str, doc: Document, rendered: dict[str, Any],
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
     audience = (body.get("send") or {}).get("audience") or ()
     depends = tuple(dict.fromkeys(f"audience:{a}" for a in audience if isinstance(a, str)))
-    pin = dict(rendered["pin"]) if isinstance(rendered.get("pin"), dict) else None
+    state = dict(rendered["pin"]) if isinstance(rendered.get("pin"), dict) else None
     return Spec(kind=kind, key=key, path=doc.path, body=body, pin_id=model.id,
                 protect=model.protect, ignore_changes=tuple(model.ignore_changes),
-                depends_on=depends, pin_state=pin, lines=lines)
+                depends_on=depends, pin_state=state, lines=lines)
