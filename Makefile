@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-test
 
-.PHONY: plan test test-slow bench lint docs clean
+.PHONY: plan test coverage test-slow bench lint docs clean
 
 # uv installs in seconds what pip takes half a minute for (it resolves and unpacks in
 # parallel), so the first `make plan` is quick. It is taken from PATH, else from PyPI
@@ -37,6 +37,11 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
+## coverage: the suite with branch coverage, measured in the CLI and sandbox processes too
+coverage: $(STAMP)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m pytest -n 2 -q --cov --cov-report=term
+
 ## test-slow: the long property and fault runs
 test-slow: $(STAMP)
 	RECONCILER_SLOW=1 $(BIN)/python -m pytest -n 2 -q -m slow
@@ -53,4 +58,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks
 
 clean:
-	rm -rf $(VENV) .reconciler site
+	rm -rf $(VENV) .reconciler site .coverage .coverage.*

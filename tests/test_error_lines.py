@@ -40,7 +40,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("args", "want"), [
     (["valdate"], "error: reconciler: no such command valdate (did you mean validate?); "
-                  "commands: apply, calendar, fmt"),
+                  "commands: apply, calendar, doctor"),
     (["plan", "--confg", "x"], "error: reconciler plan: no such option --confg "
                                "(did you mean --config?)"),
     (["sandbox", "rest"], "error: reconciler sandbox: no such command rest "
