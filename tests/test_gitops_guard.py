@@ -135,12 +135,13 @@ def test_envs_matrix_names_the_target_app_and_github_environment(tmp_path: Path)
         "default_env: sandbox\nenvs:\n  sandbox: {api_url: sandbox, org_id: 1, app_id: demo}\n"
         + config("production").split("\n", 1)[1]
         + "  prod-copy:\n    api_url: https://other.invalid/api/v6\n    org_id: 7\n"
-          "    app_id: live\n    github_environment: {name: Production EU}\n")
+          "    app_id: live-eu\n    github_environment: {name: Production EU}\n")
     code, out, err = run_cli(["gitops", "envs", "--remote-only", "--matrix"], cwd=tmp_path)
     assert code == 0, err
     assert json.loads(out) == [
         {"env": "production", "target": "localytics-live-7", "github_environment": "production"},
-        {"env": "prod-copy", "target": "localytics-live-7", "github_environment": "Production EU"},
+        {"env": "prod-copy", "target": "localytics-live-eu-7",
+         "github_environment": "Production EU"},
     ]
 
 

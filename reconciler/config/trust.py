@@ -24,12 +24,14 @@ TRUSTED_CONFIG_VARIABLE = "RECONCILER_TRUSTED_CONFIG"
 # on: the provider, any URL or host, any id or key. Matched by name so that a platform's
 # new fields (a Smartech region URL, an account id) are covered without a list to update.
 _TARGET_FIELD = re.compile(r"provider|.*_(url|host|id|key|account)")
+# Named like a target but choosing a wire form, not where requests go.
+_FORM_FIELDS = frozenset({"audience_key"})
 
 
 def target_fields(env: EnvConfig) -> dict[str, Any]:
     """The env's target: the fields a pull request may not change while holding secrets."""
     return {name: getattr(env, name) for name in type(env).model_fields
-            if _TARGET_FIELD.fullmatch(name)}
+            if _TARGET_FIELD.fullmatch(name) and name not in _FORM_FIELDS}
 
 
 def target_key(env: EnvConfig) -> str:

@@ -80,6 +80,7 @@ def start_served(db: Path, **flags: Any) -> ServedProcess:
         served.stop()
         errors = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"sandbox did not start: {text!r}\n{errors}")
-    stream_url = text.split("Stream: ", 1)[1].split()[0] if "Stream: " in text else ""
+    stream_url = (text.split("Stream: ", 1)[1].split()[0].rstrip(";")
+                  if "Stream: " in text else "")
     return ServedProcess(api_url=text.split("serving ", 1)[1].split()[0], process=proc,
                          stream_url=stream_url)
