@@ -92,6 +92,36 @@ class LeaseObject:
 
 
 @dataclass(frozen=True)
+class ImportRefs:
+    """What `reconciler import` knows of the objects a live object refers to (a
+    campaign's audiences or segments): the spec key of each one that has a spec file
+    or gets one in this run, and the live name of every live one."""
+
+    keys: Mapping[LiveId, str]
+    names: Mapping[LiveId, str]
+
+
+@dataclass
+class SpecDocument:
+    """A live object as the spec document a user would have written (`reconciler import`).
+
+    `body` holds plain values as the loader sees them after rendering, without the
+    reconciler-only keys (the importer adds `id:` where needed). `dropped` names the
+    live fields (rendered paths) that no spec field holds and that hold more than a
+    server default: they are reported, since a later update through reconciler
+    removes them. `notes` are end-of-line comments by path (what a raw id names),
+    `header` comment lines under the schema line. `problem` says why the object
+    cannot become a spec file in this import; it is reported and nothing is written.
+    """
+
+    body: dict[str, Any]
+    dropped: list[str] = field(default_factory=list)
+    notes: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    header: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class LintItem:
     """A spec the plan creates or updates, and whether that makes it go live."""
 
@@ -217,6 +247,27 @@ class Provider(ABC):
         status active; Stream: start). Called only after `held_back`'s form was
         written and verified; the framework verifies the answer again."""
         return await self.update(kind, draft.id, payload)
+
+    # --- import (live objects -> spec files) -------------------------------
+    def spec_document(self, live: LiveObject, refs: ImportRefs, archived: bool = False
+                      ) -> SpecDocument:
+        """`live` (read with its body) as the spec document `reconciler import` writes,
+        so that the next plan finds nothing to change.
+
+        The platform maps its live form onto its spec model (ids of referenced objects
+        to their keys via `refs`, server state such as a started campaign to the spec
+        field that stands for it); the importer then drops and reports keys the model
+        does not declare, validates, pins `id:` and writes. `archived`: a listing of
+        `list_archived`, imported on request. Optional: a platform without it cannot
+        import through this path.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no spec_document")
+
+    def import_key(self, live: LiveObject) -> str | None:
+        """The file stem under which `live` needs no `id:` pin, because `default_id` of
+        that key is its id (Stream: `k` for the id `rcl-k`), or None: the file is named
+        after the live name (and matched by it)."""
+        return None
 
     # --- reads -----------------------------------------------------------
     @abstractmethod

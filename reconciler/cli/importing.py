@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 @click.option("--all", "all_", is_flag=True, help="Import every live object (of --kind).")
 @click.option("--name", "names", multiple=True, metavar="NAME",
               help="Import the live object with exactly this name. Repeatable.")
-@click.option("--id", "ids", multiple=True, type=int, metavar="N",
-              help="Import the live object with this id. Repeatable.")
-@click.option("--kind", type=click.Choice(["campaign", "audience"]), default=None,
-              help="Only this kind (default: both).")
+@click.option("--id", "ids", multiple=True, metavar="ID",
+              help="Import the live object with this id (Stream: e.g. rcl-welcome). Repeatable.")
+@click.option("--kind", type=click.Choice(["campaign", "audience", "segment"]), default=None,
+              help="Only this kind (default: both); on Stream, audience and segment are one.")
 @click.option("--update", is_flag=True,
               help="Rewrite existing spec files where live differs, keeping comments.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; list what would be written.")
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @click.option("--pin-ids", is_flag=True,
               help="Write `id:` into every new file (default: only where live names repeat).")
 def import_cmd(config_path: Path, env_name: str | None, all_: bool, names: tuple[str, ...],
-               ids: tuple[int, ...], kind: str | None, update: bool, dry_run: bool,
+               ids: tuple[str, ...], kind: str | None, update: bool, dry_run: bool,
                include_archived: bool, pin_ids: bool) -> int:
     """Write live campaigns and audiences as spec files, so the next plan shows no changes."""
     from reconciler.config import load_config
@@ -42,7 +42,8 @@ def import_cmd(config_path: Path, env_name: str | None, all_: bool, names: tuple
     loaded = load_config(config_path, env_name)
     if loaded.env.provider == "smartech":
         return asyncio.run(_smartech(loaded, names, all_, dry_run))
-    selection = Selection(all=all_, names=names, ids=ids, kind=kind,
+    folder_kind = "audience" if kind == "segment" else kind  # the files' folder decides
+    selection = Selection(all=all_, names=names, ids=ids, kind=folder_kind,
                           include_archived=include_archived)
     options = Options(update=update, dry_run=dry_run, pin_ids=pin_ids)
     summary = asyncio.run(_run(loaded, selection, options))

@@ -3,16 +3,15 @@
 Only what the spec models know is kept: the body is walked against the model
 (`reconciler.source.shape`), and a key the model does not declare is dropped
 and reported (the models forbid unknown keys, so keeping it would make the
-file invalid). Server-computed keys never reach here: the provider's
-comparable body has none. Audience ids in a campaign become audience keys
-when that audience has a spec (or gets one in this run), else stay ids with
-a comment naming the audience. Strings are escaped so Jinja rendering gives
-back the exact live text.
+file invalid). What the platform's live form means in spec terms (audience
+ids to keys, a started campaign's `send:`, server defaults) is the
+provider's `spec_document`; this module only knows the spec models. Strings
+are escaped so Jinja rendering gives back the exact live text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +19,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.importer.escape import escape_template
 from reconciler.plan.paths import render as render_path
-from reconciler.provider import LiveId
 from reconciler.source.shape import list_item, model_for, step
 from reconciler.spec.fmt import reorder
 from reconciler.spec.validate import MODELS, adapter
 
 SCHEMA_LINE = "yaml-language-server: $schema=../schemas/{kind}.schema.json"
+
+Verbatim = Callable[[str], bool]
+
+
+def _never(_text: str) -> bool:
+    return False
 
 
 @dataclass
@@ -65,16 +69,6 @@ def _keep_known(value: Any, tp: Any, at: list[str | int], dropped: list[str]) ->
     return value
 
 
-def link_audiences(plain: dict[str, Any], keys: Mapping[LiveId, str]) -> list[int]:
-    """Replace audience ids by keys where known (in place); the ids left raw."""
-    rules = (plain.get("audiences") or {}).get("target_rules") or {}
-    refs = rules.get("audience") if isinstance(rules, dict) else None
-    if not isinstance(refs, list):
-        return []
-    rules["audience"] = [keys.get(r, r) if isinstance(r, int) else r for r in refs]
-    return [r for r in rules["audience"] if isinstance(r, int)]
-
-
 def problem(kind: str, plain: Mapping[str, Any]) -> str | None:
     """The first reason the spec model refuses this document, or None when valid."""
     from pydantic import ValidationError
@@ -88,28 +82,30 @@ def problem(kind: str, plain: Mapping[str, Any]) -> str | None:
     return None
 
 
-def to_yaml(kind: str, plain: Mapping[str, Any], *, audience_names: Mapping[LiveId, str],
-            header: tuple[str, ...] = ()) -> CommentedMap:
-    """The canonical round-trip document: model key order, strings escaped, the schema
-    modeline and `header` lines on top, raw audience ids commented with their name."""
-    doc = node(plain)
+def to_yaml(model: str, plain: Mapping[str, Any], *,
+            notes: Mapping[tuple[str | int, ...], str] | None = None,
+            header: tuple[str, ...] = (), verbatim: Verbatim = _never,
+            fmt_type: Any = None) -> CommentedMap:
+    """The canonical round-trip document: model key order, strings escaped (unless
+    `verbatim` says the text renders to itself), the schema modeline and `header`
+    lines on top, and `notes` as end-of-line comments at their paths.
+
+    `fmt_type` is the type `reconciler fmt` orders this file by, where that is not
+    the model (fmt orders Stream files by the Localytics models): applied last, so
+    fmt finds nothing to move."""
+    doc = node(plain, verbatim)
     assert isinstance(doc, CommentedMap)
-    reorder(doc, MODELS[kind])
-    lines = [SCHEMA_LINE.format(kind=kind), *header]
+    reorder(doc, MODELS[model])
+    if fmt_type is not None:
+        reorder(doc, fmt_type)
+    lines = [SCHEMA_LINE.format(kind=model), *header]
     doc.yaml_set_start_comment("\n".join(lines))
-    refs = ((doc.get("audiences") or {}).get("target_rules") or {})
-    seq = refs.get("audience") if isinstance(refs, CommentedMap) else None
-    if isinstance(seq, CommentedSeq):
-        for i, ref in enumerate(seq):
-            if isinstance(ref, int):
-                seq.yaml_add_eol_comment(comment_text(ref, audience_names), i)
+    for path, text in (notes or {}).items():
+        parent: Any = doc
+        for step_ in path[:-1]:
+            parent = parent[step_]
+        parent.yaml_add_eol_comment(f"# {text}", path[-1])
     return doc
-
-
-def comment_text(ref: int, audience_names: Mapping[LiveId, str]) -> str:
-    name = audience_names.get(ref)
-    shown = one_line(name) if name is not None else "unknown audience"
-    return f"# {shown} (audience not imported)"
 
 
 def one_line(text: str, limit: int = 80) -> str:
@@ -117,23 +113,24 @@ def one_line(text: str, limit: int = 80) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
-def node(value: Any) -> Any:
-    """A plain value as a round-trip node with every string escaped; empty
-    collections in flow style (`[]`, `{}`), the rest in block style."""
+def node(value: Any, verbatim: Verbatim = _never) -> Any:
+    """A plain value as a round-trip node with every string escaped (but those
+    `verbatim` keeps: a platform's own `{{ receiver.name }}` renders to itself);
+    empty collections in flow style (`[]`, `{}`), the rest in block style."""
     if isinstance(value, Mapping):
         m = CommentedMap()
         for k, v in value.items():
-            m[k] = node(v)
+            m[k] = node(v, verbatim)
         if not m:
             m.fa.set_flow_style()
         return m
     if isinstance(value, list):
-        s = CommentedSeq(node(v) for v in value)
+        s = CommentedSeq(node(v, verbatim) for v in value)
         if not s:
             s.fa.set_flow_style()
         return s
     if isinstance(value, str):
-        return escape_template(value)
+        return value if verbatim(value) else escape_template(value)
     return value
 
 
@@ -146,4 +143,16 @@ def without(plain: Mapping[str, Any], path: tuple[str | int, ...]) -> dict[str, 
     for step_ in path[:-1]:
         parent = parent[step_]
     del parent[path[-1]]
+    return out
+
+
+def replaced(plain: Mapping[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """A copy of `plain` with the value at `path` set to `value`."""
+    import copy
+
+    out = copy.deepcopy(dict(plain))
+    parent: Any = out
+    for step_ in path[:-1]:
+        parent = parent[step_]
+    parent[path[-1]] = value
     return out

@@ -6,7 +6,13 @@ does not grow with the size of the app. An object a spec already manages is
 "existing": reported, or merged into its file with `--update`. A live name
 shared by several objects is pinned with `id:` (the plan could not tell them
 apart by name); a second object of one name in the same run is skipped,
-since two specs may not share a name.
+since two specs may not share a name. On platforms where an object's id
+follows from its file's key (Stream: `rcl-<key>`), the file takes that key
+when it can, and an object whose id is not its file's own is pinned.
+
+Kinds: the provider's kinds (Stream: segment, campaign) live in the folder
+kinds' folders (audiences/, campaigns/), validated by the platform's models
+(reconciler.spec.validate.PLATFORM_KINDS).
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from reconciler.importer.existing import ExistingSpecs, scan
 from reconciler.importer.select import Candidate, Chosen, Selection, choose
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, updated_text, write_atomic
-from reconciler.provider import LiveId, LiveObject, Provider
-from reconciler.spec.templating import Renderer, platform_names
-from reconciler.spec.workspace import FOLDERS, KINDS
+from reconciler.provider import ImportRefs, LiveId, LiveObject, Provider
+from reconciler.spec.fmt import root_type
+from reconciler.spec.templating import Renderer, TemplateProblem, platform_names
+from reconciler.spec.validate import PLATFORM_KINDS
+from reconciler.spec.workspace import FOLDERS, Spec
 
 BATCH = 50
 
@@ -41,7 +49,7 @@ class Options:
 
 @dataclass
 class Summary:
-    written: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    written: dict[str, int] = field(default_factory=lambda: {"audience": 0, "campaign": 0})
     updated: int = 0
     unchanged: int = 0
     existed: int = 0
@@ -51,8 +59,7 @@ class Summary:
 
     def line(self) -> str:
         verb = "would write" if self.dry_run else "wrote"
-        parts = [f"{verb} {self.written['audience']} audiences, "
-                 f"{self.written['campaign']} campaigns"]
+        parts = [f"{verb} " + ", ".join(f"{n} {k}s" for k, n in self.written.items())]
         if self.updated:
             parts.append(f"{'would update' if self.dry_run else 'updated'} {self.updated}")
         if self.unchanged:
@@ -74,15 +81,20 @@ class Importer:
         self.options = options
         self.echo, self.warn, self.progress = echo, warn, progress
         self.renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
-        self.summary = Summary(dry_run=options.dry_run)
-        self.books = {k: SlugBook(loaded.root / FOLDERS[k]) for k in KINDS}
-        self.written_names: dict[str, dict[str, LiveId]] = {k: {} for k in KINDS}
+        table = PLATFORM_KINDS[loaded.env.provider]
+        self.kinds = [k.name for k in provider.kinds]  # dependency order
+        self.folder = {spec: folder for folder, (spec, _model) in table.items()}
+        self.model = {spec: model for spec, model in table.values()}
+        self.ref_kind = table["audience"][0]  # what campaigns refer to
+        self.summary = Summary(written=dict.fromkeys(self.kinds, 0), dry_run=options.dry_run)
+        self.books = {k: SlugBook(loaded.root / FOLDERS[self.folder[k]]) for k in self.kinds}
+        self.written_names: dict[str, dict[str, LiveId]] = {k: {} for k in self.kinds}
         self.audience_keys: dict[LiveId, str] = {}
         self.audience_names: dict[LiveId, str] = {}
         self.existing = ExistingSpecs([])
 
     async def run(self, sel: Selection) -> Summary:
-        self.existing = scan(self.loaded)
+        self.existing = scan(self.loaded, self._own_id)
         self.progress("listing live objects")
         live, audiences = await self._list(sel.kind)
         chosen = choose(live, sel)
@@ -93,11 +105,11 @@ class Importer:
             if managed is not None:
                 self.audience_keys[a.id] = managed.key
         placed = {k: [self._place(k, c, chosen) for c in chosen.by_kind.get(k, [])]
-                  for k in KINDS}
-        for p in placed["audience"]:
+                  for k in self.kinds}
+        for p in placed[self.ref_kind]:
             if p is not None:
                 self.audience_keys[p.cand.live.id] = p.key
-        for k in KINDS:
+        for k in self.kinds:
             await self._stream(k, [p for p in placed[k] if p is not None])
         return self.summary
 
@@ -125,11 +137,11 @@ class Importer:
         out: dict[str, list[Candidate]] = {}
         audiences: list[LiveObject] = []
         for info in self.provider.kinds:
-            wanted = kind is None or info.name == kind
-            if not wanted and info.name != "audience":
+            wanted = kind is None or self.folder[info.name] == kind
+            if not wanted and info.name != self.ref_kind:
                 continue
             current = await self.provider.list_live(info.name)
-            if info.name == "audience":
+            if info.name == self.ref_kind:
                 audiences = current
             if wanted:
                 archived = await self.provider.list_archived(info.name)
@@ -140,7 +152,8 @@ class Importer:
     def _place(self, kind: str, cand: Candidate, chosen: Chosen) -> _Placed | None:
         """Decide the file of one object, or report why it gets none."""
         obj = cand.live
-        managed = None if cand.archived else self.existing.managing(kind, obj.id, obj.name)
+        folder = self.folder[kind]
+        managed = None if cand.archived else self.existing.managing(folder, obj.id, obj.name)
         if managed is not None:
             self.books[kind].reserve(managed.key)
             if not self.options.update:
@@ -149,7 +162,7 @@ class Importer:
                           f"({kind} {obj.id}; use --update to rewrite it)")
                 return None
             return _Placed(cand, managed.key, managed.path, update=True)
-        clash = self.existing.named(kind, obj.name)
+        clash = self.existing.named(folder, obj.name)
         if clash is not None or obj.name in self.written_names[kind]:
             where = (_rel(self.loaded.root, clash.path) if clash is not None
                      else f"{kind} {self.written_names[kind][obj.name]}, imported above")
@@ -159,11 +172,20 @@ class Importer:
             self.summary.failed += 1
             return None
         self.written_names[kind][obj.name] = obj.id
-        slug = slugify(obj.name, f"{kind}-{obj.id}")
-        key = self.books[kind].claim(slug)
-        pin = self.options.pin_ids or chosen.name_counts[kind][obj.name] > 1
-        return _Placed(cand, key, self.loaded.root / FOLDERS[kind] / f"{key}.yaml",
+        own = self.provider.import_key(obj)
+        if own is None or not self.books[kind].claim_exact(own):
+            own = None
+        key = own or self.books[kind].claim(slugify(obj.name, f"{kind}-{obj.id}"))
+        default = self._own_id(folder, key)
+        pin = (self.options.pin_ids or default is not None and default != obj.id
+               or default is None and chosen.name_counts[kind][obj.name] > 1)
+        return _Placed(cand, key, self.loaded.root / FOLDERS[folder] / f"{key}.yaml",
                        pin=pin and not cand.archived)
+
+    def _own_id(self, folder: str, key: str) -> LiveId | None:
+        """The id a file of `key` has without `id:` (None: it is matched by name)."""
+        kind = PLATFORM_KINDS[self.loaded.env.provider][folder][0]
+        return self.provider.default_id(Spec(kind=kind, key=key, path="", body={}))
 
     async def _detail(self, p: _Placed) -> LiveObject | None:
         if p.cand.live.body is not None:
@@ -176,37 +198,37 @@ class Importer:
             self.warn(f"warning: {kind} {live.id} {live.name!r} vanished while importing")
             self.summary.failed += 1
             return
-        extra = sorted(k for k in (obj.raw or {}) if k not in obj.body
-                       and k not in self.provider.server_fields and (obj.raw or {})[k] is not None)
-        built = document.known_fields(kind, obj.body, extra)
+        refs = ImportRefs(keys=self.audience_keys, names=self.audience_names)
+        doc = self.provider.spec_document(obj, refs, archived=p.cand.archived)
+        model = self.model[kind]
+        built = document.known_fields(model, doc.body, doc.dropped)
         rel = _rel(self.loaded.root, p.path)
         for path in built.dropped:
             self.warn(f"warning: {rel}: live field {path} of {kind} {live.id} is not a spec "
                       "field; dropped (a later update through reconciler removes it)")
         plain = built.plain
-        if kind == "campaign":
-            document.link_audiences(plain, self.audience_keys)
         if p.pin:
             plain["id"] = live.id
-        reason = document.problem(kind, plain)
+        reason = doc.problem
+        if reason is None:
+            problem = document.problem(model, plain)
+            reason = problem and f"the live object is not a valid spec ({problem})"
         if reason is not None:
-            self.warn(f"warning: {kind} {live.id} {live.name!r} not imported: the live object "
-                      f"is not a valid spec ({reason})")
+            self.warn(f"warning: {kind} {live.id} {live.name!r} not imported: {reason}")
             self.summary.failed += 1
-            if kind == "audience" and not p.update:
+            if kind == self.ref_kind and not p.update:
                 self.audience_keys.pop(live.id, None)  # campaigns keep the raw id
             return
         if p.update:
             self._update(kind, p, plain, rel)
         else:
-            self._write(kind, p, plain, rel)
+            self._write(kind, p, plain, rel, doc.notes, doc.header)
 
-    def _write(self, kind: str, p: _Placed, plain: dict[str, Any], rel: str) -> None:
-        header: tuple[str, ...] = ()
-        if p.cand.archived:
-            header = ("", f"Archived in Localytics (id {p.cand.live.id}); archived campaigns "
-                      "cannot be edited, so the next plan creates it anew.")
-        doc = document.to_yaml(kind, plain, audience_names=self.audience_names, header=header)
+    def _write(self, kind: str, p: _Placed, plain: dict[str, Any], rel: str,
+               notes: dict[tuple[str | int, ...], str], header: tuple[str, ...]) -> None:
+        doc = document.to_yaml(self.model[kind], plain, notes=notes, header=header,
+                               verbatim=self._verbatim,
+                               fmt_type=root_type(rel, self.loaded.env.provider))
         text = new_text(doc)
         self.summary.written[kind] += 1
         if self.options.dry_run:
@@ -223,7 +245,10 @@ class Importer:
         def redundant(path: tuple[str | int, ...]) -> bool:
             return self.provider.comparable(kind, document.without(plain, path)) == base
 
-        new = updated_text(kind, text, rel, plain, self.renderer, redundant)
+        def same(path: tuple[str | int, ...], old: Any) -> bool:
+            return self.provider.comparable(kind, document.replaced(plain, path, old)) == base
+
+        new = updated_text(self.model[kind], text, rel, plain, self.renderer, redundant, same)
         if new is None or new == text:
             self.summary.unchanged += 1
             return
@@ -233,6 +258,15 @@ class Importer:
             return
         write_atomic(p.path, new)
         self.echo(f"updated {rel}")
+
+
+    def _verbatim(self, text: str) -> bool:
+        """Whether `text` renders to itself, so it needs no escaping (Stream's own
+        `{{ receiver.name }}` does; literal braces of ours do not)."""
+        try:
+            return self.renderer.render(text) == text
+        except TemplateProblem:
+            return False
 
 
 @dataclass

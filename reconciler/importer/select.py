@@ -23,7 +23,7 @@ class NothingToImport(ReconcilerError):
 class Selection:
     all: bool = False
     names: tuple[str, ...] = ()
-    ids: tuple[int, ...] = ()
+    ids: tuple[str, ...] = ()  # as typed: Localytics ids are numbers, Stream ids strings
     kind: str | None = None
     include_archived: bool = False
 
@@ -47,30 +47,38 @@ class Chosen:
 def choose(live: dict[str, list[Candidate]], sel: Selection) -> Chosen:
     """Pick candidates per `sel`; raise NothingToImport naming unknown names or ids."""
     if not (sel.all or sel.names or sel.ids):
-        raise NothingToImport("say what to import: --all, --name NAME or --id N")
+        raise NothingToImport("say what to import: --all, --name NAME or --id ID")
     if sel.all and (sel.names or sel.ids):
         raise NothingToImport("--all imports everything; leave out --name and --id, or --all")
     chosen = Chosen()
     found_names: set[str] = set()
-    found_ids: set[LiveId] = set()
+    found_ids: set[str] = set()
     for kind, candidates in live.items():
         chosen.name_counts[kind] = Counter(c.live.name for c in candidates if not c.archived)
         picked: list[Candidate] = []
         for c in sorted(candidates, key=lambda c: c.live.id):
-            hit = sel.all or c.live.name in sel.names or c.live.id in sel.ids
+            given = [i for i in sel.ids if same_id(c.live.id, i)]
+            hit = sel.all or c.live.name in sel.names or given
             if not hit:
                 continue
             found_names.add(c.live.name)
-            found_ids.add(c.live.id)
+            found_ids.update(given)
             if c.archived and not sel.include_archived:
                 chosen.skipped_archived += 1
                 continue
             picked.append(c)
         chosen.by_kind[kind] = picked
-    kinds = f"{sel.kind}s" if sel.kind else "campaigns or audiences"
+    kinds = " or ".join(f"{k}s" for k in reversed(list(live)))
     missing = [repr(n) for n in sel.names if n not in found_names]
-    missing += [str(i) for i in sel.ids if i not in found_ids]
+    missing += [i for i in sel.ids if i not in found_ids]
     if missing:
         raise NothingToImport(f"no live {kinds} match {', '.join(missing)} "
                            "(names match exactly)")
     return chosen
+
+
+def same_id(live_id: LiveId, given: str) -> bool:
+    """Whether an id typed on the command line is `live_id` (`007` is Localytics' 7)."""
+    if isinstance(live_id, int):
+        return given.strip().isdigit() and int(given) == live_id
+    return given == live_id

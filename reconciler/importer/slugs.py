@@ -15,6 +15,8 @@ from pathlib import Path
 
 MAX_SLUG = 60
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # what spec file names allow, minus `.`
+MAX_STEM = 200  # below the 255 bytes a file name may have, `.yaml` and temp names included
 # Windows device names are poor file names on any checkout
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                        *(f"lpt{i}" for i in range(10))})
@@ -48,6 +50,16 @@ class SlugBook:
             key = f"{slug}-{n}"
         self.taken.add(key)
         return key
+
+    def claim_exact(self, key: str) -> bool:
+        """Take `key` itself if it is a safe, free file stem (a key the platform derives
+        from the live id); False leaves it to `claim` of the name's slug."""
+        if not _STEM.fullmatch(key) or key.lower() in _RESERVED or len(key) > MAX_STEM:
+            return False
+        if key in self.taken or (self.folder / f"{key}{self.suffix}").exists():
+            return False
+        self.taken.add(key)
+        return True
 
     def reserve(self, key: str) -> None:
         """Mark a key used (a file this run will update in place)."""

@@ -4,7 +4,9 @@ into an existing file with its comments, quotes and key order kept.
 An update compares each existing value as the loader sees it (templates
 rendered with the env's vars) with the live value, and rewrites only the
 values that differ: a `{{ vars.store_name }}` that still renders to the live
-text stays a template. Reconciler-only keys (`id`, `protect`,
+text stays a template, and a value the plan compares as equal anyway (a
+started Stream campaign's `send.at`, one instant written another way) stays
+as written. Reconciler-only keys (`id`, `protect`,
 `ignore_changes`) are the user's and are never touched.
 """
 
@@ -57,12 +59,15 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 Redundant = Callable[[tuple[str | int, ...]], bool]
+# (path, the file's value there as rendered) → whether the plan sees the live value there
+SameMeaning = Callable[[tuple[str | int, ...], Any], bool]
 
 
 @dataclass(frozen=True)
 class _Ctx:
     renderer: Renderer
     redundant: Redundant  # a key the file lacks whose live value is only the API's default
+    same_meaning: SameMeaning
 
 
 def _mode(path: Path) -> int:
@@ -76,7 +81,8 @@ def _mode(path: Path) -> int:
 
 
 def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
-                 renderer: Renderer, redundant: Redundant = lambda _path: False) -> str | None:
+                 renderer: Renderer, redundant: Redundant = lambda _path: False,
+                 same_meaning: SameMeaning = lambda _path, _old: False) -> str | None:
     """The existing file with changed values rewritten, or None when nothing changed.
 
     A key the file leaves out is added only when its live value is not what the
@@ -85,7 +91,8 @@ def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
     data = parse_rt(text, rel)
     if not isinstance(data, CommentedMap):
         return None
-    changed = _merge_map(data, plain, MODELS[kind], _Ctx(renderer, redundant), (), top=True)
+    ctx = _Ctx(renderer, redundant, same_meaning)
+    changed = _merge_map(data, plain, MODELS[kind], ctx, (), top=True)
     return dump(data) if changed else None
 
 
@@ -133,7 +140,7 @@ def _merge_value(parent: Any, key: Any, new: Any, tp: Any, ctx: _Ctx,
             del old[len(new)]
             changed = True
         return changed
-    if _same(old, new, ctx.renderer):
+    if _same(old, new, ctx.renderer) or _same_meaning(old, at, ctx):
         return False
     parent[key] = _styled(old, node(new))
     return True
@@ -149,6 +156,18 @@ def _same(old: Any, new: Any, renderer: Renderer) -> bool:
         isinstance(old, int) and isinstance(new, int) and not isinstance(old, bool)
         and not isinstance(new, bool) and int(old) == new
     )
+
+
+def _same_meaning(old: Any, at: tuple[str | int, ...], ctx: _Ctx) -> bool:
+    """Whether the file's scalar at `at` differs from live only in a way the plan ignores."""
+    if isinstance(old, CommentedMap | CommentedSeq):
+        return False
+    if isinstance(old, str):
+        try:
+            old = ctx.renderer.render(str(old))
+        except TemplateProblem:
+            return False
+    return ctx.same_meaning(at, old)
 
 
 def _styled(old: Any, new: Any) -> Any:

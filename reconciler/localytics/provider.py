@@ -22,12 +22,14 @@ from reconciler.localytics.normalize import (
 )
 from reconciler.plan.model import Words
 from reconciler.provider import (
+    ImportRefs,
     KindInfo,
     LeaseObject,
     LintItem,
     LiveId,
     LiveObject,
     Provider,
+    SpecDocument,
     is_lease_name,
 )
 from reconciler.spec.workspace import Spec
@@ -131,6 +133,12 @@ class LocalyticsProvider(Provider):
                 "to plan from an incomplete listing"
             )
         return rows
+
+    def spec_document(self, live: LiveObject, refs: ImportRefs, archived: bool = False
+                      ) -> SpecDocument:
+        from reconciler.localytics.importing import spec_document
+
+        return spec_document(live, refs, archived, self.server_fields)
 
     # --- writes ----------------------------------------------------------
     async def create(self, kind: str, payload: Mapping[str, Any]) -> LiveObject:

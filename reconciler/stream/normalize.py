@@ -38,7 +38,9 @@ def comparable_segment(payload: Mapping[str, Any]) -> dict[str, Any]:
 def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     body = dict(payload)
     if "segment_ids" not in body and isinstance(body.get("segments"), list):
-        body["segment_ids"] = [s.get("id") for s in body["segments"] if isinstance(s, dict)]
+        # answer: segment objects; a spec document (import): segment keys
+        body["segment_ids"] = [s.get("id") if isinstance(s, dict) else s
+                               for s in body["segments"] if isinstance(s, dict | str)]
     out: dict[str, Any] = _clean({k: copy.deepcopy(body[k]) for k in CAMPAIGN_FIELDS if k in body})
     if payload.get("send") or payload.get("status") in SENT:
         out["send"] = True

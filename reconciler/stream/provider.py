@@ -24,10 +24,12 @@ from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.model import Words
 from reconciler.provider import (
     LEASE_MARKER,
+    ImportRefs,
     KindInfo,
     LeaseObject,
     LiveObject,
     Provider,
+    SpecDocument,
     is_lease_name,
 )
 from reconciler.spec.stream import stream_id
@@ -209,6 +211,18 @@ class StreamProvider(Provider):
         from reconciler.stream.doctor import stream_checks
 
         return await stream_checks(self, write)
+
+    # --- import ----------------------------------------------------------
+    def spec_document(self, live: LiveObject, refs: ImportRefs, archived: bool = False
+                      ) -> SpecDocument:
+        from reconciler.stream.importing import spec_document
+
+        return spec_document(live, refs)
+
+    def import_key(self, live: LiveObject) -> str | None:
+        from reconciler.stream.importing import import_key
+
+        return import_key(live)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
