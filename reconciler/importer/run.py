@@ -248,7 +248,8 @@ class Importer:
         def same(path: tuple[str | int, ...], old: Any) -> bool:
             return self.provider.comparable(kind, document.replaced(plain, path, old)) == base
 
-        new = updated_text(self.model[kind], text, rel, plain, self.renderer, redundant, same)
+        new = updated_text(self.model[kind], text, rel, plain, self.renderer, redundant, same,
+                           self._verbatim)
         if new is None or new == text:
             self.summary.unchanged += 1
             return

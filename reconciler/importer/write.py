@@ -23,7 +23,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from reconciler.importer.document import node
+from reconciler.importer.document import Verbatim, node
 from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
 from reconciler.spec.base import RECONCILER_ONLY
@@ -68,6 +68,7 @@ class _Ctx:
     renderer: Renderer
     redundant: Redundant  # a key the file lacks whose live value is only the API's default
     same_meaning: SameMeaning
+    verbatim: Verbatim  # a string that renders to itself, written unescaped
 
 
 def _mode(path: Path) -> int:
@@ -82,7 +83,8 @@ def _mode(path: Path) -> int:
 
 def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
                  renderer: Renderer, redundant: Redundant = lambda _path: False,
-                 same_meaning: SameMeaning = lambda _path, _old: False) -> str | None:
+                 same_meaning: SameMeaning = lambda _path, _old: False,
+                 verbatim: Verbatim = lambda _text: False) -> str | None:
     """The existing file with changed values rewritten, or None when nothing changed.
 
     A key the file leaves out is added only when its live value is not what the
@@ -91,7 +93,7 @@ def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
     data = parse_rt(text, rel)
     if not isinstance(data, CommentedMap):
         return None
-    ctx = _Ctx(renderer, redundant, same_meaning)
+    ctx = _Ctx(renderer, redundant, same_meaning, verbatim)
     changed = _merge_map(data, plain, MODELS[kind], ctx, (), top=True)
     return dump(data) if changed else None
 
@@ -110,7 +112,7 @@ def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, ctx: _Ctx,
         sub = step(model, k) if model is not None else None
         if k not in old:
             if not ctx.redundant((*at, k)):
-                old.insert(_position(old, k, order), k, node(v))
+                old.insert(_position(old, k, order), k, node(v, ctx.verbatim))
                 changed = True
             continue
         current = old[k]
@@ -134,7 +136,7 @@ def _merge_value(parent: Any, key: Any, new: Any, tp: Any, ctx: _Ctx,
             if i < len(old):
                 changed |= _merge_value(old, i, v, item, ctx, (*at, i))
             else:
-                old.append(node(v))
+                old.append(node(v, ctx.verbatim))
                 changed = True
         while len(old) > len(new):
             del old[len(new)]
@@ -142,7 +144,7 @@ def _merge_value(parent: Any, key: Any, new: Any, tp: Any, ctx: _Ctx,
         return changed
     if _same(old, new, ctx.renderer) or _same_meaning(old, at, ctx):
         return False
-    parent[key] = _styled(old, node(new))
+    parent[key] = _styled(old, node(new, ctx.verbatim))
     return True
 
 
