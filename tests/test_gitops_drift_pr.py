@@ -26,7 +26,7 @@ from ruamel.yaml import YAML
 
 from reconciler.gitops.driftbody import RESTORE
 from reconciler.gitops.driftpr import branch, find_prs
-from tests.helpers import example_repo
+from tests.helpers import example_repo, git, git_checkout
 from tests.repo import SECRET
 from tests.sandbox_fixtures import ServedSandbox
 
@@ -76,11 +76,6 @@ json.dump(state, open(path, "w"))
 """
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
-
-
 def step_of(doc_path: Path, job: str | None, name: str) -> dict[str, Any]:
     doc = YAML_SAFE.load(doc_path.read_text(encoding="utf-8"))
     steps = doc["jobs"][job]["steps"] if job else doc["runs"]["steps"]
@@ -114,13 +109,7 @@ class DriftJob:
         config.update(default_env=ENV, envs={ENV: env})
         with (self.work / "reconciler.yaml").open("w") as f:
             YAML().dump(config, f)
-        (self.work / ".gitignore").write_text(".reconciler/\nreconciler-out/\n")
-        git(tmp, "init", "-q", "--bare", str(self.origin))
-        git(tmp, "init", "-q", "-b", "main", str(self.work))
-        git(self.work, "add", ".")
-        git(self.work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "specs")
-        git(self.work, "remote", "add", "origin", str(self.origin))
-        git(self.work, "push", "-q", "origin", "main")
+        git_checkout(tmp, {".gitignore": ".reconciler/\nreconciler-out/\n"}, self.work)
         fake = tmp / "fakebin"
         fake.mkdir()
         (fake / "gh").write_text(FAKE_GH)
