@@ -137,3 +137,23 @@ def test_drift_no_pull_request_can_carry_opens_the_issue(tmp_path: Path) -> None
                               "plan.json"], repo, env)
     assert code == 1 and out == "" and err.startswith("error: plan exited 1") \
         and err.count("\n") == 1
+
+
+def test_the_body_escapes_spec_and_live_text_and_fits_githubs_limit() -> None:
+    from reconciler.gitops.comment import RunInfo
+    from reconciler.gitops.driftbody import RESTORE, body
+    from reconciler.gitops.driftpr import drift_of
+
+    hostile = "<img src=x onerror=alert(1)> @team [x](https://evil) | `tick` -->"
+    changes = [Change(kind="campaign", key=f"k{i}|`x`", name=hostile, action=Action.UPDATE,
+                      live_id=i, diff=[FieldChange("creatives[0].x|y", hostile, "b")])
+               for i in range(400)]
+    changes.append(Change(kind="campaign", key="gone", name=hostile, action=Action.CREATE))
+    plan = Plan(env="prod", target={}, changes=changes)
+    text = body("prod", drift_of(plan), "ab12", ["campaigns/a.yaml"], plan, RunInfo())
+    assert len(text) < 65_536 and RESTORE in text
+    assert "<img" not in text and "@team" not in text and "](https://evil)" not in text
+    assert text.count("-->") == 1  # only the marker's own
+    assert "… and 300 more objects" in text and "`gone`" in text
+    row = next(line for line in text.splitlines() if line.startswith("| campaign "))
+    assert row.count(" | ") == 3  # the pipes in key and path stay inside their cells

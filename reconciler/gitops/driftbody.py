@@ -13,7 +13,7 @@ from reconciler.gitops.comment import SLACK, RunInfo, plan_body
 from reconciler.gitops.driftpr import Drift, marker
 from reconciler.plan.model import Change, Plan
 from reconciler.render.markdown import LIMIT
-from reconciler.render.safe import md
+from reconciler.render.safe import code, md
 
 ADOPT = ("**Merging** this pull request adopts the dashboard edit: the spec files then say "
          "what live says, and the next plan shows no changes.")
@@ -22,9 +22,14 @@ RESTORE = ("**Closing** it keeps the specs as they are: the next apply restores 
 SHOWN = 100  # rows per list; the plan below has every object
 
 
+def _cell(text: object) -> str:
+    """A code span inside a table cell: `|` ends a cell even in code, so it is escaped."""
+    return code(text).replace("|", "\\|")
+
+
 def body(env: str, drift: Drift, digest: str, files: list[str], plan: Plan,
          run: RunInfo, limit: int = LIMIT) -> str:
-    head = (f"{marker(env, digest)}\n## Dashboard edits to adopt: `{md(env)}`\n\n"
+    head = (f"{marker(env, digest)}\n## Dashboard edits to adopt: {code(env)}\n\n"
             "The scheduled drift check found managed objects edited in the dashboard since "
             "main was last applied. This pull request writes their live values into their "
             "spec files (`reconciler import --update` of exactly these objects; comments and "
@@ -50,22 +55,22 @@ def _rows(items: list[str], what: str) -> str:
 
 
 def _edited(changes: list[Change]) -> str:
-    rows = [f"| {md(c.kind)} `{md(c.key)}` | {md(c.name)} | {md(c.live_id)} | "
-            + ", ".join(f"`{md(p)}`" for p in sorted({d.path for d in c.diff})[:20]) + " |\n"
+    rows = [f"| {md(c.kind)} {_cell(c.key)} | {md(c.name)} | {md(c.live_id)} | "
+            + ", ".join(_cell(p) for p in sorted({d.path for d in c.diff})[:20]) + " |\n"
             for c in changes]
     return ("| edited object | name | live id | fields |\n|---|---|---|---|\n"
             + _rows(rows, "objects") + "\n")
 
 
 def _files(files: list[str]) -> str:
-    return "Files changed: " + ", ".join(f"`{md(f)}`" for f in files[:SHOWN]) + \
+    return "Files changed: " + ", ".join(code(f) for f in files[:SHOWN]) + \
         (f" and {len(files) - SHOWN} more" if len(files) > SHOWN else "") + ".\n\n"
 
 
 def _missing(changes: list[Change]) -> str:
     if not changes:
         return ""
-    rows = [f"- {md(c.kind)} `{md(c.key)}` ({md(c.name)})\n" for c in changes]
+    rows = [f"- {md(c.kind)} {code(c.key)} ({md(c.name)})\n" for c in changes]
     return ("### Deleted in the dashboard (kept in git)\n\n"
             "These specs have no live object: deleted in the dashboard, or never applied. "
             "Their files stay in git, so the next apply creates them again; to adopt a "
