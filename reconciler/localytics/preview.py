@@ -7,14 +7,13 @@ Positions are computed here so the SVG template only draws.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.localytics.limits import ANDROID, IOS, Limit, cut, graphemes, wrap
 from reconciler.localytics.lint import attributes, creatives, letter
-from reconciler.preview.render import Picture, PreviewError, environment
+from reconciler.preview.render import Picture, PreviewError, environment, is_rtl
 from reconciler.spec.workspace import Spec
 
 # Cards are wide enough for a full line at each limit in a 13px sans font (~0.55 em a
@@ -60,17 +59,6 @@ class Row:
     height: int
     cards: list[Card]
     notes: list[Line]
-
-
-def is_rtl(text: str) -> bool:
-    """Whether the first strong character is right-to-left (Hebrew, Arabic, …)."""
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
 
 
 def lay_out(body: Mapping[str, Any], app_name: str, which: str = "all") -> list[Row]:

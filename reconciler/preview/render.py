@@ -12,6 +12,7 @@ libcairo2 (present on the base machine and on Debian/Ubuntu CI runners).
 from __future__ import annotations
 
 import html
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -40,6 +41,17 @@ class Picture:
     svg: str
     flat_svg: str
     text: str
+
+
+def is_rtl(text: str) -> bool:
+    """Whether the first strong character is right-to-left (Hebrew, Arabic, …)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
 @lru_cache(maxsize=1)
