@@ -45,8 +45,8 @@ def test_twice_the_same_day_is_one_campaign_started_once(stream_repo: StreamRepo
 
     again = repo.run("send-test", "hello")
     assert again.code == 0, again.stderr
-    assert f"already sent today: test campaign {cid} is" in again.stdout
-    assert "nothing started" in again.stdout
+    assert f"test campaign {cid}, completed)" in again.stdout
+    assert again.stdout.endswith("already sent today: nothing started; --again sends anyway\n")
     assert repo.starts() == {cid: 1}
     assert [c["id"] for c in campaigns(repo)] == [cid]
 

@@ -127,15 +127,14 @@ def _report(request: TestRequest, test: TestCampaign, status: str) -> list[str]:
     loaded, spec = request.loaded, request.spec
     text = str((spec.body.get("message_template") or {}).get("text") or "")
     to = ", ".join(plain(r) for r in request.recipients)
+    state = "" if status == STARTED else ", " + status.split("(")[-1].rstrip(")")
     lines = [f"send-test campaign {plain(spec.key)} {plain(spec.name)!r} (env "
              f"{plain(loaded.env_name)}, app {plain(loaded.env.app_id)}, test campaign "
-             f"{plain(test.id)})",
+             f"{plain(test.id)}{plain(state)})",
              f"  {status.split(' (')[0]:<18} → {to}: {plain(text)}"]
     if status == STARTED:
-        lines.append(f"test campaign started for {len(request.recipients)} user(s); Stream "
+        lines.append(f"1 test campaign started for {len(request.recipients)} user(s); Stream "
                      "fills {{ receiver.* }} per user")
     else:
-        lines.append(f"already sent today: test campaign {plain(test.id)} is "
-                     f"{status.split('(')[-1].rstrip(')')}; nothing started "
-                     "(--again sends anyway)")
+        lines.append("already sent today: nothing started; --again sends anyway")
     return lines
