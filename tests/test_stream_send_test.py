@@ -91,6 +91,20 @@ def test_new_content_or_other_users_is_a_new_test_campaign(stream_repo: StreamRe
         ("alice", "bob"), ("alice", "bob"), ("carol",), ("carol",)]
 
 
+def test_channel_members_stay_out_of_a_test(stream_repo: StreamRepo) -> None:
+    repo = on_stream(stream_repo)
+    repo.put("campaign", "hello", stream_campaign(
+        "Hello", ["norway"], create_channels=True,
+        channel_template={"type": "messaging", "id": "hi-{{ receiver.id }}",
+                          "members": ["support-agent"]}))
+    run = repo.run("send-test", "hello")
+    assert run.code == 0, run.stderr
+    assert "left out: channel_template.members (other users would see the test)" in run.stdout
+    [test] = campaigns(repo)
+    assert test["channel_template"] == {"type": "messaging", "id": "hi-{{ receiver.id }}"}
+    assert test["create_channels"] is True and test["user_ids"] == ["alice", "bob"]
+
+
 def test_a_lost_start_answer_is_read_back_not_started_again(stream_repo: StreamRepo) -> None:
     repo = on_stream(stream_repo)
     repo.knobs(drop={"start": 1})  # start is performed, then its answer is lost

@@ -8,7 +8,8 @@ what decides is the live state, read first (the id exists and left `draft`:
 already sent, nothing is called); the local record (`sent.jsonl`) is written
 for people, never trusted. A draft left by an interrupted run is read back,
 checked to reach only the recipients, and started; `start` itself is never
-retried blindly (`StreamProvider.activate`).
+retried blindly (`StreamProvider.activate`). `channel_template` members are
+left out: they would put other people in the test channels.
 
 Test campaigns are invisible to plan, prune and import: `list_live` skips the
 `rcl--test-` prefix, which no spec's id can take (keys start with a letter,
@@ -36,18 +37,27 @@ NOT_COPIED = ("segments", "segment_ids", "user_ids", "send", "id", "name", "desc
 STARTED, ALREADY = "started", "already sent today"
 
 
+MEMBER_FIELDS = ("members", "members_template")  # other people in each created channel
+
+
 @dataclass(frozen=True)
 class TestCampaign:
     __test__ = False
 
     id: str
     body: dict[str, Any]  # the CreateCampaignRequest
+    dropped: tuple[str, ...] = ()  # channel_template fields left out: they name other users
 
 
 def test_campaign(request: TestRequest, nonce: str = "") -> TestCampaign:
     """The test campaign of `request`: its id and the body it is created with."""
     spec = request.spec
     content = {k: copy.deepcopy(v) for k, v in spec.body.items() if k not in NOT_COPIED}
+    channel = content.get("channel_template")
+    dropped: tuple[str, ...] = ()
+    if isinstance(channel, dict):
+        dropped = tuple(f for f in MEMBER_FIELDS if f in channel)
+        content["channel_template"] = {k: v for k, v in channel.items() if k not in dropped}
     digest = hashlib.sha256(json.dumps(
         {"key": spec.key, "content": content, "to": sorted(request.recipients),
          "day": request.day, "nonce": nonce},
@@ -58,7 +68,7 @@ def test_campaign(request: TestRequest, nonce: str = "") -> TestCampaign:
             "description": f"reconciler send-test of {spec.key} on {request.day} "
                            f"({len(request.recipients)} test user(s))",
             "user_ids": list(request.recipients)}
-    return TestCampaign(cid, body)
+    return TestCampaign(cid, body, dropped)
 
 
 class StreamTestSender(TestSender):
@@ -132,6 +142,8 @@ def _report(request: TestRequest, test: TestCampaign, status: str) -> list[str]:
              f"{plain(loaded.env_name)}, app {plain(loaded.env.app_id)}, test campaign "
              f"{plain(test.id)}{plain(state)})",
              f"  {status.split(' (')[0]:<18} → {to}: {plain(text)}"]
+    lines += [f"  left out: channel_template.{f} (other users would see the test)"
+              for f in test.dropped]
     if status == STARTED:
         lines.append(f"1 test campaign started for {len(request.recipients)} user(s); Stream "
                      "fills {{ receiver.* }} per user")
