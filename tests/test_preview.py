@@ -131,6 +131,12 @@ def test_cli_writes_svg_png_and_html(examples: Path) -> None:
     page = (examples / "f.html").read_text()
     assert code == 0, err
     assert page.count("<svg") == 1 and "Wishlist feature launch" in page
+    code, _, err = run_cli(["preview", "feature-launch", "--out", "f.txt"], examples)
+    assert code == 0, err
+    text = (examples / "f.txt").read_text()
+    assert text.startswith("Wishlist feature launch (feature-launch)\n")
+    assert "  iOS:\n" in text and "  Android:\n" in text
+    assert "    Tap the heart on any item to keep it for later\n" in text
 
 
 @pytest.mark.parametrize(("args", "message"), [
