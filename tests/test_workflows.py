@@ -35,6 +35,8 @@ WRITES: dict[tuple[str, str], set[str]] = {
     ("plan", "labels"): {"pull-requests", "issues"},
     # the drift pull request: push its branch, open/edit it; the issue for the rest
     ("drift", "drift"): {"contents", "pull-requests", "issues"},
+    # the pin pull request of Smartech app-push ids apply created
+    ("apply", "apply"): {"contents", "pull-requests"},
 }
 SPEC_PATHS = ["audiences/**", "campaigns/**", "reconciler.yaml"]
 
@@ -137,13 +139,15 @@ def test_apply_queues_per_target_app_and_never_cancels_an_apply_in_progress() ->
     assert "reconciler gitops envs --remote-only --matrix" in doc["jobs"]["envs"]["steps"][-1]["run"]
     # the GitHub environment comes from reconciler.yaml, not from the env's key
     assert job["environment"] == "${{ matrix.github_environment }}"
-    assert job["permissions"] == {"contents": "read", "actions": "read"}
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write",
+                                  "actions": "read"}
     (step,) = steps_using({"apply": job}, "./")
     assert step["with"] == {
         "command": "apply", "env": "${{ matrix.env }}",
         "localytics-api-key": "${{ secrets.LOCALYTICS_API_KEY }}",
         "localytics-api-secret": "${{ secrets.LOCALYTICS_API_SECRET }}",
         "stream-api-secret": "${{ secrets.STREAM_API_SECRET }}",
+        "smartech-api-key": "${{ secrets.SMARTECH_API_KEY }}",
     }
 
 
@@ -181,7 +185,8 @@ def test_plan_runs_on_spec_changes_and_forks_never_get_their_code_run() -> None:
         assert pr["if"] == "github.event_name == 'pull_request'" and "ref" not in pr["with"]
     (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./base")
     secrets = {k: v for k, v in step["with"].items() if "secrets." in v}
-    assert set(secrets) == {"localytics-api-key", "localytics-api-secret", "stream-api-secret"}
+    assert set(secrets) == {"localytics-api-key", "localytics-api-secret", "stream-api-secret",
+                            "smartech-api-key"}
     for value in secrets.values():
         assert value.startswith("${{ github.event_name == 'pull_request' && secrets.PLAN_")
 
@@ -335,8 +340,9 @@ def test_plan_and_drift_use_their_own_secrets_apply_the_environments() -> None:
     read = names(workflow("plan")) | names(workflow("drift"))
     write = names(workflow("apply"))
     assert read == {"PLAN_LOCALYTICS_API_KEY", "PLAN_LOCALYTICS_API_SECRET",
-                    "PLAN_STREAM_API_SECRET"}
-    assert write == {"LOCALYTICS_API_KEY", "LOCALYTICS_API_SECRET", "STREAM_API_SECRET"}
+                    "PLAN_STREAM_API_SECRET", "PLAN_SMARTECH_API_KEY"}
+    assert write == {"LOCALYTICS_API_KEY", "LOCALYTICS_API_SECRET", "STREAM_API_SECRET",
+                     "SMARTECH_API_KEY"}
     assert workflow("apply")["jobs"]["apply"]["environment"]
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from reconciler.gitops.gh import Runner, gh_json
 from reconciler.gitops.issue import is_bot
-from reconciler.gitops.pins import Git, run_git
+from reconciler.gitops.pins import Git, push, run_git
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.provider import LiveId
 
@@ -196,9 +196,7 @@ def _commit_and_push(env: str, work: Path, top: Path, remote: str | None, drift:
     for p in parents:
         args += ["-p", p]
     commit = git([*args, "-m", message], work).strip()
-    # In CI the checkout keeps no credentials: git asks gh, which has GH_TOKEN.
-    git(["-c", "credential.helper=", "-c", "credential.helper=!gh auth git-credential",
-         "push", "--quiet", "origin", f"{commit}:refs/heads/{branch(env)}"], top)
+    push(git, top, f"{commit}:refs/heads/{branch(env)}")
 
 
 def marker(env: str, digest: str) -> str:
