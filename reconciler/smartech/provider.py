@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.calls import send_once
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.doctor import Check
 from reconciler.errors import ApiError, PartialWrite, PlanError, ReconcilerError, TransportError
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
 from reconciler.spec.smartech import MANAGED_TAG, audience_ref_id
 from reconciler.spec.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.preview.render import Picture
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 AUDIENCE_TYPES = ("list", "segment")
@@ -39,6 +43,13 @@ LIVE_STATES = frozenset({"scheduled", "running", "active"})
 class SmartechProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     reach_kind = AUDIENCE
+    platform = "smartech"
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.smartech.preview import picture
+
+        return picture(spec, which)
 
     def __init__(self, client: SmartechClient):
         self.client = client
@@ -143,6 +154,11 @@ class SmartechProvider(Provider):
         if len(out) == 1:  # adopted: finish what create would have done (the go-live)
             return [await self._email_send(int(out[0].id), payload, created=True)]
         return out
+
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.smartech.doctor import smartech_checks
+
+        return await smartech_checks(self, write)
 
     async def lists_app_push(self) -> bool:
         """For `doctor`: whether this account's v4 list answers app-push campaigns.
