@@ -23,6 +23,7 @@ from reconciler.spec.base import (
     check_ignore_paths,
     ignore_changes_field,
     iso_datetime,
+    people_field,
     protect_field,
     rule,
 )
@@ -54,6 +55,7 @@ class SmartechAudienceSpec(SpecModel):
     id: StrictInt | None = Field(None, gt=0, description="Its id in the panel; or give name.")
     name: NonEmptyStr | None = Field(
         None, description="Its exact name in the panel (when id is not given).")
+    people: str | None = people_field()
 
     @model_validator(mode="after")
     def _one(self) -> SmartechAudienceSpec:

@@ -19,6 +19,7 @@ from reconciler.spec.base import (
     check_ignore_paths,
     ignore_changes_field,
     iso_datetime,
+    people_field,
     protect_field,
     rule,
 )
@@ -66,6 +67,7 @@ class SegmentSpec(SpecModel):
         "segments; synced with addtargets/deletetargets.",
     )
     id: str | None = _pin()
+    people: str | None = people_field()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
 
