@@ -19,6 +19,7 @@ from pydantic import Field, StrictInt, StrictStr, field_validator, model_validat
 
 from reconciler.spec.base import (
     NonEmptyStr,
+    PeopleName,
     SpecModel,
     check_ignore_paths,
     ignore_changes_field,
@@ -55,7 +56,7 @@ class SmartechAudienceSpec(SpecModel):
     id: StrictInt | None = Field(None, gt=0, description="Its id in the panel; or give name.")
     name: NonEmptyStr | None = Field(
         None, description="Its exact name in the panel (when id is not given).")
-    people: str | None = people_field()
+    people: PeopleName | None = people_field()
 
     @model_validator(mode="after")
     def _one(self) -> SmartechAudienceSpec:

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from reconciler.spec.base import (
     DateTimeText,
     NonEmptyStr,
+    PeopleName,
     SpecModel,
     check_ignore_paths,
     ignore_changes_field,
@@ -67,7 +68,7 @@ class SegmentSpec(SpecModel):
         "segments; synced with addtargets/deletetargets.",
     )
     id: str | None = _pin()
-    people: str | None = people_field()
+    people: PeopleName | None = people_field()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
 
