@@ -140,3 +140,18 @@ def test_plans_warn_across_envs_and_read_the_env_specs_folder(tmp_path: Path,
 
 def yaml_key(root: Path) -> str:
     return str(load_config(root / "reconciler.yaml", "chat").env.api_key)
+
+
+def test_fmt_formats_every_env_folder_by_its_platform(tmp_path: Path) -> None:
+    root = people_repo(tmp_path)
+    (root / "push" / "audiences" / "lapsed.yaml").write_text(
+        "people: buyers\nid: 13\ntype: segment\n")
+    code, out, err = run_cli(["fmt"], root)  # yaml.safe_dump's order is not the models'
+    assert code == 0, err
+    assert "reformatted push/audiences/lapsed.yaml" in out.splitlines()
+    assert (root / "push" / "audiences" / "lapsed.yaml").read_text() == (
+        "type: segment\nid: 13\npeople: buyers\n")  # Smartech's model order
+    code, out, err = run_cli(["fmt", "--check"], root)
+    assert (code, out) == (0, "")
+    code, _, err = run_cli(["calendar", "--out", "chat/campaigns/cal.txt"], root)
+    assert code == 1 and "inside the spec folder campaigns/" in err

@@ -80,7 +80,8 @@ def heatmap_svg(grid: Grid, caption: str) -> str:
                else cap_text(grid))
     subtitle = f"{grid.days[0]} to {grid.days[-1]} (UTC days) · {flagged}"
     return _env().get_template("heatmap.svg.j2").render(
-        width=label_w + len(grid.days) * CELL + 10, height=72 + len(rows) * CELL + 12,
+        width=max(label_w + len(grid.days) * CELL + 10, 20 + 6 * len(subtitle),
+                  20 + 8 * len(caption)), height=72 + len(rows) * CELL + 12,
         columns=columns, rows=rows, caption=plain(caption), subtitle=subtitle,
         label_w=label_w,
     )
