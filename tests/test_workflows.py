@@ -35,7 +35,7 @@ WRITES: dict[tuple[str, str], set[str]] = {
     ("plan", "labels"): {"pull-requests", "issues"},
     ("drift", "drift"): {"issues"},
 }
-SPEC_PATHS = ["audiences/**", "campaigns/**", "reconciler.yaml"]
+SPEC_PATHS = ["**/audiences/**", "**/campaigns/**", "reconciler.yaml"]
 
 
 def load(path: Path) -> Any:
