@@ -46,8 +46,11 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
         from reconciler.cli.outpaths import check_writable
 
         check_writable(out, config_path, "--out")
-    loaded, workspace = load(config_path, env_name or (_any_env(config_path) if all_envs
-                                                       else None))
+    if all_envs and env_name is None:
+        from reconciler.config.loader import any_env
+
+        env_name = any_env(config_path)  # every env is drawn; this one is read first
+    loaded, workspace = load(config_path, env_name)
     now = datetime.now(UTC)
     first: date = start.date() if start else now.date()
     if start is not None and first != now.date():
@@ -64,17 +67,8 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
         sends = provider_class(loaded.env.provider).sendings(workspace.specs, first, days, now,
                                                              drafts=drafts)
         grid = build(sends, first, days, cap)
-        caption = f"Push calendar: env {loaded.env_name}" + suffix
+        caption = f"Send calendar: env {loaded.env_name} ({loaded.env.provider})" + suffix
     _write(grid, caption, fmt, out)
-
-
-def _any_env(config_path: Path) -> str | None:
-    """For --all-envs without --env: the default env, else the first (any will do, every
-    env is drawn)."""
-    from reconciler.config.loader import _parse_document
-
-    config = _parse_document(config_path)[0]
-    return config.default_env or next(iter(config.envs))
 
 
 def _write(grid: Grid, caption: str, fmt: str, out: Path | None) -> None:

@@ -149,6 +149,13 @@ def _check_spec_folders(path: Path, config: Config, doc: Document) -> None:
                               f"{env.specs!r} not found beside {doc.path}")
 
 
+def any_env(path: Path) -> str:
+    """The default env, else the first: for commands that read every env (`calendar
+    --all-envs`) and need none chosen."""
+    config = _parse(path)
+    return config.default_env or next(iter(config.envs))
+
+
 def _parse_document(path: Path) -> tuple[Config, Document]:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found (use --config FILE)")
