@@ -62,6 +62,14 @@ def skipped(check_id: str, assumption: str, why: str) -> Check:
     return Check(check_id, assumption, None, f"not checked: {why}")
 
 
+def shape_check(check_id: str, what: str, rows: list[Any], keys: tuple[str, ...]) -> Check:
+    """A listing's rows all carry the keys reconciler reads (identity, references)."""
+    assumption = f"{what} {', '.join(keys)} for each record"
+    bad = [r for r in rows if not isinstance(r, Mapping) or any(k not in r for k in keys)]
+    return Check(check_id, assumption, not bad,
+                 f"{len(rows)} read" + (f", {len(bad)} lack a key" if bad else ", all complete"))
+
+
 def all_held(checks: Sequence[Check]) -> bool:
     return all(c.held is not False for c in checks)
 

@@ -170,3 +170,19 @@ def test_stream_wrong_secret_fails_credentials(stream_repo) -> None:
     run = stream_repo.run("doctor", env={"STREAM_API_SECRET": "not-the-secret-xyz"})
     assert run.code == 1 and rows(run.stdout)["credentials"] == "NO"
     assert "not-the-secret-xyz" not in run.stdout + run.stderr
+
+
+def test_smartech_doctor_reads_every_listing_and_adds_no_probe(smartech_repo) -> None:
+    smartech_repo.write_config()
+    run = smartech_repo.run("doctor", "--write")
+    assert run.code == 0, run.stdout + run.stderr
+    got = rows(run.stdout)
+    assert got["credentials"] == "yes" and got["email_listing"] == "yes"
+    assert got["list_listing"] == "yes" and got["segment_listing"] == "yes"
+    assert got["unknown_id"] == "yes"
+    # the sandbox, like Netcore's docs, answers the v4 list for email only
+    assert got["app_push_listing"] == "yes"
+    assert got["probe"] == "skipped"
+    assert smartech_repo.executions() == []
+    assert findings(smartech_repo)["provider"] == "smartech"
+

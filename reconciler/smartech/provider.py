@@ -25,6 +25,7 @@ from typing import Any
 from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.doctor import Check
 from reconciler.errors import ApiError, PartialWrite, PlanError, ReconcilerError, TransportError
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
@@ -145,6 +146,11 @@ class SmartechProvider(Provider):
         if len(out) == 1:  # adopted: finish what create would have done (the go-live)
             return [await self._email_send(int(out[0].id), payload, created=True)]
         return out
+
+    async def doctor_checks(self, write: bool) -> list[Check]:
+        from reconciler.smartech.doctor import smartech_checks
+
+        return await smartech_checks(self, write)
 
     async def lists_app_push(self) -> bool:
         """For `doctor`: whether this account's v4 list answers app-push campaigns.

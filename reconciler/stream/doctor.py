@@ -9,10 +9,9 @@ and a draft campaign on it (never started, so never sent), both named
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from reconciler.doctor import Check, first_line, probe_name, skipped
+from reconciler.doctor import Check, first_line, probe_name, shape_check, skipped
 from reconciler.errors import ReconcilerError
 from reconciler.plan.diff import diff
 
@@ -32,10 +31,10 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
         return [Check("credentials", what, False, first_line(e)),
                 skipped("campaign_listing", "campaign query", "credentials were refused")]
     checks = [Check("credentials", what, True, "segments query answered 200"),
-              _shape("segment_listing", "segment query answers", segments, SEGMENT_KEYS)]
+              shape_check("segment_listing", "segment query answers", segments, SEGMENT_KEYS)]
     try:
         campaigns = await client.query_campaigns()
-        checks.append(_shape("campaign_listing", "campaign query answers", campaigns,
+        checks.append(shape_check("campaign_listing", "campaign query answers", campaigns,
                              CAMPAIGN_KEYS))
     except ReconcilerError as e:
         checks.append(Check("campaign_listing", "campaign query answers campaigns", False,
@@ -48,13 +47,6 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
     if write:
         checks += await _probes(provider)
     return checks
-
-
-def _shape(check_id: str, what: str, rows: list[Any], keys: tuple[str, ...]) -> Check:
-    assumption = f"{what} {', '.join(keys)} for each record"
-    bad = [r for r in rows if not isinstance(r, Mapping) or any(k not in r for k in keys)]
-    return Check(check_id, assumption, not bad,
-                 f"{len(rows)} read" + (f", {len(bad)} lack a key" if bad else ", all complete"))
 
 
 async def _probes(provider: StreamProvider) -> list[Check]:
