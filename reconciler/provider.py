@@ -28,6 +28,8 @@ from reconciler.spec.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
 
 LiveId = int | str
 """A live object's id: Localytics ids are ints, Stream ids are the strings reconciler chose."""
@@ -113,6 +115,7 @@ class Provider(ABC):
     # since a platform without such variables would show the braces to users.
     template_names: frozenset[str] = frozenset()
     reach_kind: str = "audience"  # the kind whose live counts give a campaign's reach
+    platform: str = ""  # an env's `provider:` value
 
     def kind(self, name: str) -> KindInfo:
         return next(k for k in self.kinds if k.name == name)
@@ -355,6 +358,30 @@ class Provider(ABC):
         shown as path and value, so nothing changes unseen.
         """
         return ()
+
+    # --- marketer's tools (class-level: no client is opened for them) ---------
+    @classmethod
+    def test_sender(cls) -> TestSender:
+        """How `reconciler send-test` reaches test recipients only on this platform.
+
+        Optional: a platform without one makes send-test one error line. The
+        sender must never reach a segment or audience, and a repeat the same
+        UTC day must be a no-op.
+        """
+        from reconciler.errors import SendTestError
+
+        raise SendTestError(f"send-test is not available for {cls.platform} envs")
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        """`spec` drawn as the platform's default UI shows it, offline (no API call).
+
+        `which` picks a part (a creative letter) or "all". Optional: a platform
+        without a drawing makes preview one error line.
+        """
+        from reconciler.preview.render import PreviewError
+
+        raise PreviewError(f"preview is not available for {cls.platform} envs")
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -98,7 +98,13 @@ class EnvConfig(_Strict):
     )
     test_recipients: list[CustomerId] = Field(
         default_factory=list,
-        description="Customer ids (strings) that send-test sends to when --to is not given.",
+        description="Who send-test sends to when --to is not given: customer ids "
+        "(Localytics) or user ids (Stream), as strings.",
+    )
+    preview_receiver: dict[str, Any] | None = Field(
+        None, description="Stream: the sample receiver `reconciler preview` fills "
+        "{{ receiver.* }} with, e.g. {name: Kari}. Fields it lacks show empty, as Stream "
+        "shows them for a user without them; `id` defaults to preview-user.",
     )
     apply_from: Literal["anywhere", "ci"] = Field(
         "anywhere", description="`ci`: apply refuses unless the env var CI is set (a laptop "
@@ -139,6 +145,8 @@ class EnvConfig(_Strict):
             raise ValueError("a localytics env needs org_id and app_id")
         if self.provider == "stream" and not self.is_sandbox and not self.api_key:
             raise ValueError("a stream env needs api_key (the secret comes from STREAM_API_SECRET)")
+        if self.preview_receiver is not None and self.provider != "stream":
+            raise ValueError("preview_receiver is for stream envs (it fills {{ receiver.* }})")
         if self.provider == "smartech" and self.api_key is not None:
             raise ValueError("a smartech env takes no api_key: the key is a secret and comes "
                              "only from SMARTECH_API_KEY")

@@ -35,6 +35,8 @@ from reconciler.spec.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 # At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
@@ -54,6 +56,20 @@ class LocalyticsProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
     notes: tuple[str, ...] = ()  # doctor findings in use (reconciler.localytics.findings)
+
+    platform = "localytics"
+
+    @classmethod
+    def test_sender(cls) -> TestSender:
+        from reconciler.localytics.sendtest import LocalyticsTestSender
+
+        return LocalyticsTestSender()
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.localytics.preview import picture
+
+        return picture(spec, str(env.vars.get("app_name") or env.app_id), which)
 
     def __init__(self, client: LocalyticsClient, audience_key: str = "audience"):
         """`audience_key`: under which key of `target_rules` saved audiences are written

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
@@ -33,6 +33,9 @@ from reconciler.smartech.client import SmartechClient
 from reconciler.spec.smartech import MANAGED_TAG, audience_ref_id
 from reconciler.spec.workspace import Spec
 
+if TYPE_CHECKING:
+    from reconciler.preview.render import Picture
+
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 AUDIENCE_TYPES = ("list", "segment")
 EXECUTE_ATTEMPTS = 3
@@ -42,6 +45,13 @@ LIVE_STATES = frozenset({"scheduled", "running", "active"})
 class SmartechProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     reach_kind = AUDIENCE
+    platform = "smartech"
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.smartech.preview import picture
+
+        return picture(spec, which)
 
     def __init__(self, client: SmartechClient):
         self.client = client
