@@ -17,8 +17,10 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.plan.model import Words
@@ -292,6 +294,24 @@ class Provider(ABC):
         checks across objects, such as the daily push cap).
         """
         return {}
+
+    # --- calendar (specs only, no API) -----------------------------------
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """The sends `specs` make in the `days` UTC days from `start`, one `Sending` per
+        campaign that sends at all, read from the specs alone.
+
+        A class method: `reconciler calendar` and the cross-channel cap
+        (`safety.max_messages_per_day`) expand every env of a repo without opening
+        a client or touching an API. A `Sending`'s audiences are the keys of the
+        env's audience specs as written, `grid.EVERYONE` for the whole app, or an
+        opaque name of the campaign's own (an inline or raw-id audience), which
+        overlaps nothing else. `now` places sends that start at once; `drafts`
+        counts campaigns that are not live yet as if they were. Optional: a
+        platform without it shows no sends.
+        """
+        return []
 
     # --- apply lease (one apply per app, anywhere) -------------------------
     async def lease_create(self, name: str) -> LeaseObject | None:

@@ -102,6 +102,29 @@ def test_calendar_html_flags_the_days_over_the_cap(browser: object, repo: Path) 
     assert len(over_lines) == len(flagged)
 
 
+def test_all_envs_calendar_html_flags_the_people_group(browser: object, tmp_path: Path) -> None:
+    """The cross-channel grid: one row per people group, the group-day over
+    safety.max_messages_per_day red, its campaigns named with platform and env."""
+    from selenium.webdriver.common.by import By
+
+    from tests.people_repo import DAY, people_repo
+
+    root = people_repo(tmp_path / "repo")
+    code, page, err = run_cli(["calendar", "--all-envs", "--start", DAY.isoformat(), "--days",
+                               "10", "--format", "html"], root)
+    assert code == 0, err
+    (root / "all-envs.html").write_text(page)
+    text, errors = open_page(browser, root / "all-envs.html", "calendar-all-envs-browser.png",
+                             tmp_path)
+    assert errors == []
+    flagged = browser.find_elements(By.CSS_SELECTOR, "rect.over")  # type: ignore[attr-defined]
+    assert [(r.get_attribute("data-audience"), r.get_attribute("data-day")) for r in flagged] \
+        == [("people:buyers", DAY.isoformat())]
+    assert all(r.is_displayed() for r in flagged)
+    assert f"{DAY} people:buyers: 4 messages" in text
+    assert "nudge (stream, env chat)" in text and "winback (smartech, env push)" in text
+
+
 @pytest.fixture
 def image_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     """A PNG on 127.0.0.1 (the preview page loads attachment images from their URLs);

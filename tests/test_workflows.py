@@ -38,7 +38,7 @@ WRITES: dict[tuple[str, str], set[str]] = {
     # the pin pull request of Smartech app-push ids apply created
     ("apply", "apply"): {"contents", "pull-requests"},
 }
-SPEC_PATHS = ["audiences/**", "campaigns/**", "reconciler.yaml"]
+SPEC_PATHS = ["**/audiences/**", "**/campaigns/**", "reconciler.yaml"]
 
 
 def load(path: Path) -> Any:

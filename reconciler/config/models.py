@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from reconciler.config.urls import check_env_name, check_url
+from reconciler.config.urls import check_env_name, check_specs_folder, check_url
 
 SANDBOX = "sandbox"
 
@@ -63,6 +63,12 @@ class EnvConfig(_Strict):
         description="`sandbox` for the embedded sandbox (.reconciler/sandbox.db), "
         "or the API base URL, e.g. https://dashboard.localytics.com/api/v6 "
         "or a served sandbox http://127.0.0.1:8400/api/v6."
+    )
+    specs: str = Field(
+        ".", description="Folder holding this env's audiences/ and campaigns/, relative to "
+        "reconciler.yaml (e.g. examples/stream). Envs sharing a folder deploy the same specs "
+        "to different apps (staging, production); a repo may hold envs of several platforms, "
+        "each in its own folder.",
     )
     push_api_url: str | None = Field(
         None, description="Transactional Push API base URL (send-test)."
@@ -150,6 +156,11 @@ class EnvConfig(_Strict):
             check_smartech_url(self.api_url)
         return self
 
+    @field_validator("specs")
+    @classmethod
+    def _specs(cls, v: str) -> str:
+        return check_specs_folder(v)
+
     @property
     def is_sandbox(self) -> bool:
         return self.api_url == SANDBOX
@@ -179,6 +190,11 @@ class SafetyConfig(_Strict):
         10, ge=0, description="The percentage rule applies only with at least this many existing."
     )
     max_pushes_per_day: int = Field(3, ge=1, description="Per-audience daily push cap.")
+    max_messages_per_day: int | None = Field(
+        None, ge=1, description="Across channels: messages one people group may get a day "
+        "from every env of the repo (audiences name their group with `people:`). Flagged "
+        "by `reconciler calendar` and warned about in plans. Unset: not checked.",
+    )
 
 
 class Config(_Strict):

@@ -6,9 +6,10 @@ import asyncio
 import copy
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.errors import ApiError, TransportError
@@ -265,6 +266,14 @@ class LocalyticsProvider(Provider):
 
         describe = describe_audience if kind == AUDIENCE else describe_campaign
         return describe(payload, context)
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Active campaigns' schedules expanded (see reconciler.localytics.sendings)."""
+        from reconciler.localytics.sendings import sendings
+
+        return sendings(specs, start, days, now, drafts=drafts)
 
     def lint(
         self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,

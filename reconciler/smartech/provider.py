@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.doctor import Check
@@ -297,6 +299,14 @@ class SmartechProvider(Provider):
         if not ids or any(s is None for s in sizes):
             return None
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Executes to come, per audience (see reconciler.smartech.lint)."""
+        from reconciler.smartech.lint import sendings
+
+        return sendings(specs, start, days, now, drafts=drafts)
 
     def lint(self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,
              safety: SafetyConfig) -> dict[str, list[str]]:

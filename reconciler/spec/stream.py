@@ -15,10 +15,12 @@ from pydantic import Field, field_validator, model_validator
 from reconciler.spec.base import (
     DateTimeText,
     NonEmptyStr,
+    PeopleName,
     SpecModel,
     check_ignore_paths,
     ignore_changes_field,
     iso_datetime,
+    people_field,
     protect_field,
     rule,
 )
@@ -74,6 +76,7 @@ class SegmentSpec(SpecModel):
         "segments; synced with addtargets/deletetargets.",
     )
     id: str | None = _pin()
+    people: PeopleName | None = people_field()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
 

@@ -15,9 +15,11 @@ and answers it as `""`, while leaving out a field would keep the old value. Camp
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
 from reconciler.describe import Context
 from reconciler.errors import ApiError, ReconcilerError
@@ -226,6 +228,14 @@ class StreamProvider(Provider):
         from reconciler.stream.doctor import stream_checks
 
         return await stream_checks(self, write)
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Campaign starts per segment per day (see reconciler.stream.sendings)."""
+        from reconciler.stream.sendings import sendings
+
+        return sendings(specs, start, days, now)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
