@@ -57,7 +57,7 @@ def run(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path
     if loaded.env.provider == "smartech":
         proposal = Proposal("nothing")
     else:
-        proposal = propose(env, loaded.root, plan, importer(config_path.name, env), runner,
+        proposal = propose(env, loaded.config_dir, plan, importer(config_path.name, env), runner,
                            lambda d, digest, files: _body(env, d, digest, files, plan, info),
                            base=base)
     return _report(env, proposal, plan, info, runner)
