@@ -17,8 +17,10 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.plan.model import Words
@@ -26,6 +28,8 @@ from reconciler.spec.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
 
 LiveId = int | str
 """A live object's id: Localytics ids are ints, Stream ids are the strings reconciler chose."""
@@ -141,6 +145,7 @@ class Provider(ABC):
     # since a platform without such variables would show the braces to users.
     template_names: frozenset[str] = frozenset()
     reach_kind: str = "audience"  # the kind whose live counts give a campaign's reach
+    platform: str = ""  # an env's `provider:` value
 
     def kind(self, name: str) -> KindInfo:
         return next(k for k in self.kinds if k.name == name)
@@ -341,6 +346,24 @@ class Provider(ABC):
         """
         return {}
 
+    # --- calendar (specs only, no API) -----------------------------------
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """The sends `specs` make in the `days` UTC days from `start`, one `Sending` per
+        campaign that sends at all, read from the specs alone.
+
+        A class method: `reconciler calendar` and the cross-channel cap
+        (`safety.max_messages_per_day`) expand every env of a repo without opening
+        a client or touching an API. A `Sending`'s audiences are the keys of the
+        env's audience specs as written, `grid.EVERYONE` for the whole app, or an
+        opaque name of the campaign's own (an inline or raw-id audience), which
+        overlaps nothing else. `now` places sends that start at once; `drafts`
+        counts campaigns that are not live yet as if they were. Optional: a
+        platform without it shows no sends.
+        """
+        return []
+
     # --- apply lease (one apply per app, anywhere) -------------------------
     async def lease_create(self, name: str) -> LeaseObject | None:
         """Create a reserved object named `name` that never reaches users (a draft).
@@ -387,6 +410,30 @@ class Provider(ABC):
         """
         return ()
 
+    # --- marketer's tools (class-level: no client is opened for them) ---------
+    @classmethod
+    def test_sender(cls) -> TestSender:
+        """How `reconciler send-test` reaches test recipients only on this platform.
+
+        Optional: a platform without one makes send-test one error line. The
+        sender must never reach a segment or audience, and a repeat the same
+        UTC day must be a no-op.
+        """
+        from reconciler.errors import SendTestError
+
+        raise SendTestError(f"send-test is not available for {cls.platform} envs")
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        """`spec` drawn as the platform's default UI shows it, offline (no API call).
+
+        `which` picks a part (a creative letter) or "all". Optional: a platform
+        without a drawing makes preview one error line.
+        """
+        from reconciler.preview.render import PreviewError
+
+        raise PreviewError(f"preview is not available for {cls.platform} envs")
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
@@ -395,6 +442,7 @@ class Provider(ABC):
 PROVIDER_CLASSES: dict[str, str] = {
     "localytics": "reconciler.localytics.provider:LocalyticsProvider",
     "stream": "reconciler.stream.provider:StreamProvider",
+    "smartech": "reconciler.smartech.provider:SmartechProvider",
 }
 
 

@@ -48,3 +48,25 @@ def example_repo(dst: Path) -> Path:
     """A copy of the tests' example repo (tests/fixtures/example), never the root's specs."""
     copy_tree(FIXTURES / "example", dst)
     return dst
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` and return its stdout (raises on failure)."""
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def git_checkout(tmp: Path, files: dict[str, str] | None = None, work: Path | None = None) -> Path:
+    """A checkout of `main` (tmp/work, or `work` as it is) with `files` written and committed,
+    and a bare origin (tmp/origin.git) that main is pushed to: what CI's checkout sees."""
+    origin, work = tmp / "origin.git", work or tmp / "work"
+    git(tmp, "init", "-q", "--bare", str(origin))
+    git(tmp, "init", "-q", "-b", "main", str(work))
+    for rel, text in (files or {}).items():
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / rel).write_text(text)
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "specs")
+    git(work, "remote", "add", "origin", str(origin))
+    git(work, "push", "-q", "origin", "main")
+    return work

@@ -6,6 +6,8 @@ pages, empty bodies, repeated or endless pages, a `total_records` that lies, 404
 past the last page (as documented) or within, answers slower than any sane
 timeout, connections reset mid-request, JSON nested 100,000 deep or with an
 integer of 5,000 digits.
+`create_twin_empty` answers a create with nothing after another writer made the
+same name at the same moment.
 `failures` limits how many requests misbehave (then it answers correctly),
 to test safe retries. A daemon thread serves it; `stop()` ends it.
 """
@@ -178,6 +180,9 @@ class MisbehavingAPI:
     def create(self, h: BaseHTTPRequestHandler, payload: dict[str, Any], mode: str) -> None:
         cid = max(self.campaigns) + 1
         self.campaigns[cid] = campaign_body(cid, str(payload.get("name")))
+        if mode == "create_twin_empty":  # another writer made the same name meanwhile
+            self.campaigns[cid + 1] = campaign_body(cid + 1, str(payload.get("name")))
+            return self.send(h, 201, b"", "application/json")
         if mode == "create_empty_201":
             return self.send(h, 201, b"", "application/json")
         if mode == "create_not_object":

@@ -43,3 +43,16 @@ def test_the_check_sees_a_smartech_import(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("from reconciler.smartech.provider import SmartechProvider\n")
     assert any(n.startswith(PLATFORM_PACKAGES) for n in imported_modules(sample))
+
+
+def test_send_test_and_preview_cores_import_no_platform_package() -> None:
+    """The platform is the provider's `test_sender` / `preview` hook, never an import here."""
+    files = [*sorted((PACKAGE / "sendtest").rglob("*.py")), *sorted((PACKAGE / "preview").rglob("*.py")),
+             PACKAGE / "cli" / "send_test.py", PACKAGE / "cli" / "preview.py"]
+    assert len(files) >= 6
+    offending = {
+        f"{f.relative_to(PACKAGE.parent)}: {name}"
+        for f in files for name in imported_modules(f)
+        if name.startswith(PLATFORM_PACKAGES)
+    }
+    assert offending == set()

@@ -100,3 +100,87 @@ def test_calendar_html_flags_the_days_over_the_cap(browser: object, repo: Path) 
     for day in days:
         assert day in text
     assert len(over_lines) == len(flagged)
+
+
+def test_all_envs_calendar_html_flags_the_people_group(browser: object, tmp_path: Path) -> None:
+    """The cross-channel grid: one row per people group, the group-day over
+    safety.max_messages_per_day red, its campaigns named with platform and env."""
+    from selenium.webdriver.common.by import By
+
+    from tests.people_repo import DAY, people_repo
+
+    root = people_repo(tmp_path / "repo")
+    code, page, err = run_cli(["calendar", "--all-envs", "--start", DAY.isoformat(), "--days",
+                               "10", "--format", "html"], root)
+    assert code == 0, err
+    (root / "all-envs.html").write_text(page)
+    text, errors = open_page(browser, root / "all-envs.html", "calendar-all-envs-browser.png",
+                             tmp_path)
+    assert errors == []
+    flagged = browser.find_elements(By.CSS_SELECTOR, "rect.over")  # type: ignore[attr-defined]
+    assert [(r.get_attribute("data-audience"), r.get_attribute("data-day")) for r in flagged] \
+        == [("people:buyers", DAY.isoformat())]
+    assert all(r.is_displayed() for r in flagged)
+    assert f"{DAY} people:buyers: 4 messages" in text
+    assert "nudge (stream, env chat)" in text and "winback (smartech, env push)" in text
+
+
+@pytest.fixture
+def image_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A PNG on 127.0.0.1 (the preview page loads attachment images from their URLs);
+    yields its URL and the paths requested."""
+    import io
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (0, 95, 255)).save(buffer, "PNG")
+    requested: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            requested.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(buffer.getvalue())))
+            self.end_headers()
+            self.wfile.write(buffer.getvalue())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/welcome.png", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_stream_preview_shows_the_receiver_and_the_attachments(
+        browser: object, tmp_path: Path, image_server: tuple[str, list[str]]) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.helpers import FIXTURES, copy_tree
+
+    url, requested = image_server
+    copy_tree(FIXTURES / "stream", tmp_path)
+    welcome = tmp_path / "campaigns" / "welcome.yaml"
+    welcome.write_text(welcome.read_text().replace("https://cdn.acme.example/chat/welcome.png",
+                                                   url))
+    code, _, err = run_cli(["preview", "welcome", "--out", "welcome.html"], tmp_path)
+    assert code == 0, err
+    text, errors = open_page(browser, tmp_path / "welcome.html", "stream-preview-browser.png",
+                             tmp_path)
+    assert errors == []
+    for line in ("Hi Kari, welcome to Acme Chat!", "acme-bot", "Getting started",
+                 "Five tips for your first week.", "acme.example"):
+        assert line in text
+    assert requested == ["/welcome.png"]  # the image attachment is drawn from its URL
+    image = browser.find_element(By.CSS_SELECTOR, "g.image image")  # type: ignore[attr-defined]
+    assert image.is_displayed() and image.size["width"] == 300
+    assert "Preview: Welcome to Acme Chat" in browser.title  # type: ignore[attr-defined]

@@ -228,10 +228,13 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     assert ["pr", "edit", "7", "--add-label", "no-changes", "--remove-label", "go-live"] \
         in runner.gh_calls()
 
-    # drift.yml: no drift leaves no issue; drift opens exactly one, titled by env
+    # the drift issue (drift.yml's drift pull request, which falls back to it, is driven
+    # end to end in test_gitops_drift_pr): no drift leaves no issue; drift opens exactly
+    # one, titled by env
     def drift() -> list[list[str]]:
         step = runner.action("plan")
-        issue = runner.script(workflow_run("drift", "drift"), ENV_NAME=ENV,
+        issue = runner.script('reconciler gitops drift-issue --env "$ENV_NAME" --exit-code '
+                              '"$EXIT_CODE" --body-file "$BODY"', ENV_NAME=ENV,
                               EXIT_CODE=step.outputs["exitcode"],
                               BODY=step.outputs["comment-file"])
         assert issue.code == 0, issue.log

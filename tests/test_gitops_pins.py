@@ -14,12 +14,8 @@ import pytest
 
 from reconciler.errors import RefusedError
 from reconciler.gitops.pins import branch, propose, refuse_pending
+from tests.helpers import git, git_checkout
 from tests.smartech_repo import SmartechRepo, push_campaign
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
 
 
 class FakeGh:
@@ -45,17 +41,8 @@ class FakeGh:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    origin, work = tmp_path / "origin.git", tmp_path / "work"
-    git(tmp_path, "init", "-q", "--bare", str(origin))
-    git(tmp_path, "init", "-q", "-b", "main", str(work))
-    (work / "campaigns").mkdir()
-    for key in ("p", "q"):
-        (work / "campaigns" / f"{key}.yaml").write_text(f"# keep me\nchannel: apn\nname: {key}\n")
-    git(work, "add", ".")
-    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "specs")
-    git(work, "remote", "add", "origin", str(origin))
-    git(work, "push", "-q", "origin", "main")
-    return work
+    return git_checkout(tmp_path, {f"campaigns/{key}.yaml": f"# keep me\nchannel: apn\nname: {key}\n"
+                                   for key in ("p", "q")})
 
 
 def test_one_pull_request_per_env_collects_pins_on_its_branch(checkout: Path) -> None:

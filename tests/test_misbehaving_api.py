@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.apply.journal import read_journal
+from reconciler.apply.results import Result
 from reconciler.apply.run import execute_plan
 from reconciler.calls import Caller
 from reconciler.cli.session import open_provider
@@ -138,26 +140,45 @@ def test_transient_misbehaviour_is_retried_into_the_right_plan(
     assert {c.name for c in plan.changes} == {"A", "B", "C", "D"}
 
 
+def apply_in_process(repo: Repo, journal: Path) -> list[Result]:
+    """Plan and apply as the CLI does (open_provider, build_plan, execute_plan)."""
+    async def apply() -> list[Result]:
+        loaded = load_config(repo.root / "reconciler.yaml")
+        workspace = load_workspace(loaded, warn=lambda _line: None)
+        async with open_provider(loaded, quick_caller()) as provider:
+            plan = await build_plan(workspace, provider)
+            return await execute_plan(plan, workspace, provider, concurrency=2,
+                                      journal_path=journal)
+
+    return asyncio.run(apply())
+
+
 @pytest.mark.parametrize("mode", ["create_empty_201", "create_not_object"])
 def test_a_create_answered_without_its_object_is_adopted_not_repeated(
     mode: str, api: MisbehavingAPI, tmp_path: Path
 ) -> None:
     repo = make_repo(tmp_path, api)
     api.mode = mode
-
-    async def apply() -> list[str]:
-        loaded = load_config(repo.root / "reconciler.yaml")
-        workspace = load_workspace(loaded, warn=lambda _line: None)
-        async with open_provider(loaded, quick_caller()) as provider:
-            plan = await build_plan(workspace, provider)
-            results = await execute_plan(plan, workspace, provider, concurrency=2,
-                                         journal_path=tmp_path / "journal.jsonl")
-        return [f"{r.change.name}:{r.status}:{r.note}" for r in results
-                if r.change.action is Action.CREATE]
-
-    assert asyncio.run(apply()) == [
+    results = apply_in_process(repo, tmp_path / "journal.jsonl")
+    assert [f"{r.change.name}:{r.status}:{r.note}" for r in results
+            if r.change.action is Action.CREATE] == [
         "D:applied:adopted id 4 after an ambiguous failure"]
     assert sorted(c["name"] for c in api.campaigns.values()) == ["A", "B", "C", "D"]
+
+
+def test_an_ambiguous_create_that_finds_its_name_twice_adopts_neither(
+    api: MisbehavingAPI, tmp_path: Path
+) -> None:
+    """Which of two same-named objects is ours cannot be known: the change fails naming both
+    ids, and nothing is created a third time."""
+    repo = make_repo(tmp_path, api)
+    api.mode = "create_twin_empty"
+    results = apply_in_process(repo, tmp_path / "journal.jsonl")
+    assert [(r.change.name, r.status, r.error) for r in results] == [
+        ("D", "failed", "campaign 'D' exists several times (ids 4, 5)")]
+    assert sorted(c["name"] for c in api.campaigns.values()) == ["A", "B", "C", "D", "D"]
+    [entry] = read_journal(tmp_path / "journal.jsonl")
+    assert (entry["name"], entry["status"]) == ("D", "failed")
 
 
 @pytest.mark.parametrize("mode", ["total_low", "repeat_page", "campaign_not_object", "bad_id",

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from reconciler.localytics.limits import ANDROID, ELLIPSIS, IOS, cut, graphemes
-from reconciler.preview.render import png, svg
+from reconciler.localytics.preview import svg
+from reconciler.preview.render import png
 from tests.helpers import example_repo, run_cli
 
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -130,12 +131,18 @@ def test_cli_writes_svg_png_and_html(examples: Path) -> None:
     page = (examples / "f.html").read_text()
     assert code == 0, err
     assert page.count("<svg") == 1 and "Wishlist feature launch" in page
+    code, _, err = run_cli(["preview", "feature-launch", "--out", "f.txt"], examples)
+    assert code == 0, err
+    text = (examples / "f.txt").read_text()
+    assert text.startswith("Wishlist feature launch (feature-launch)\n")
+    assert "  iOS:\n" in text and "  Android:\n" in text
+    assert "    Tap the heart on any item to keep it for later\n" in text
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["preview", "nope"], "error: no campaign spec with key 'nope'"),
     (["preview", "cart-reminder", "--creative", "D"], "error: no creative 'D'"),
-    (["preview", "cart-reminder", "--out", "x.gif"], "give a .svg, .png or .html"),
+    (["preview", "cart-reminder", "--out", "x.gif"], "give a .svg, .png, .html or .txt"),
 ])
 def test_cli_errors_are_one_line(examples: Path, args: list[str], message: str) -> None:
     code, _, err = run_cli(args, examples)

@@ -21,13 +21,13 @@ from reconciler.calls import Caller
 from reconciler.config import load_config
 from reconciler.errors import SendTestError
 from reconciler.localytics.push import Alert, CustomerIdBatch, CustomerMessage, PushClient
+from reconciler.localytics.sendtest_content import content_of, select
+from reconciler.localytics.sendtest_run import SendJob, send_tests
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.render.markdown import render_markdown
 from reconciler.render.pushes import render_pushes
 from reconciler.render.text import console, render_plan
-from reconciler.sendtest.content import content_of, select
 from reconciler.sendtest.ledger import Ledger, Sent, batch_request_id, message_id
-from reconciler.sendtest.run import SendJob, send_tests
 from reconciler.spec import Spec
 from tests.misbehaving_api import QuietHTTPServer
 

@@ -35,21 +35,40 @@ class Overload:
     campaigns: tuple[str, ...]  # keys, in order of first send that day
 
 
+@dataclass(frozen=True)
+class Measure:
+    """What a grid counts and which setting caps it, in the words its output uses."""
+
+    row: str = "audience"
+    unit: str = "pushes"
+    setting: str = "safety.max_pushes_per_day"
+
+
+PUSHES = Measure()
+MESSAGES = Measure("people group", "messages", "safety.max_messages_per_day")
+
+
 @dataclass
 class Grid:
-    """counts[audience][day] over `days`; `by` names the campaigns behind each cell."""
+    """counts[audience][day] over `days`; `by` names the campaigns behind each cell.
+
+    `cap` None: nothing is flagged (an optional cap that is not set)."""
 
     days: list[date]
     audiences: list[str]
-    cap: int
+    cap: int | None
     counts: dict[str, dict[date, int]] = field(default_factory=dict)
     by: dict[tuple[str, date], list[str]] = field(default_factory=dict)
+    measure: Measure = PUSHES
+
+    def over(self, count: int) -> bool:
+        return self.cap is not None and count > self.cap
 
     @property
     def overloads(self) -> list[Overload]:
         return [
             Overload(a, d, n, tuple(self.by[(a, d)]))
-            for a in self.audiences for d, n in sorted(self.counts[a].items()) if n > self.cap
+            for a in self.audiences for d, n in sorted(self.counts[a].items()) if self.over(n)
         ]
 
 
@@ -57,7 +76,8 @@ def window(start: date, days: int) -> list[date]:
     return [start + timedelta(days=i) for i in range(days)]
 
 
-def build(sendings: list[Sending], start: date, days: int, cap: int) -> Grid:
+def build(sendings: list[Sending], start: date, days: int, cap: int | None,
+          measure: Measure = PUSHES) -> Grid:
     """The grid of `sendings` over `days` days from `start`.
 
     Each named audience's row counts its own campaigns plus those sent to
@@ -66,7 +86,8 @@ def build(sendings: list[Sending], start: date, days: int, cap: int) -> Grid:
     rows = sorted({a for s in sendings for a in s.audiences} - {EVERYONE})
     if any(EVERYONE in s.audiences for s in sendings) or not rows:
         rows = [EVERYONE, *rows]
-    grid = Grid(window(start, days), rows, cap, {a: defaultdict(int) for a in rows})
+    grid = Grid(window(start, days), rows, cap, {a: defaultdict(int) for a in rows},
+                measure=measure)
     for s in sorted(sendings, key=lambda s: (s.times[:1], s.key)):
         reached = rows if EVERYONE in s.audiences else [a for a in rows if a in s.audiences]
         for t in s.times:

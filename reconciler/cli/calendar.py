@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.calendar.grid import Grid
 from reconciler.cli.options import target_options
 
 
@@ -23,34 +24,57 @@ from reconciler.cli.options import target_options
               show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to FILE (required for png; text and html default to stdout).")
+@click.option("--all-envs", is_flag=True,
+              help="Every env and platform of the repo in one grid: messages per people group "
+              "per day, flagged over safety.max_messages_per_day.")
 def calendar(config_path: Path, env_name: str | None, days: int, start: datetime | None,
-             drafts: bool, fmt: str, out: Path | None) -> None:
+             drafts: bool, fmt: str, out: Path | None, all_envs: bool) -> None:
     """Expand every active campaign's schedule into sends per audience per day.
 
     Reads the specs only (what apply would leave live), no API. Days where an
-    audience gets more than safety.max_pushes_per_day pushes are flagged.
+    audience gets more than safety.max_pushes_per_day pushes are flagged. With
+    --all-envs: every env's sends per people group (`people:` on audiences; an
+    audience without it is its own group, labelled env/platform/key), each
+    campaign of a shared specs folder counted once, days over
+    safety.max_messages_per_day flagged.
     """
-    from reconciler.calendar.draw import heatmap_html, heatmap_svg, text_table
     from reconciler.calendar.grid import build
     from reconciler.cli.workflow import load
-    from reconciler.preview.render import PreviewError, png
+    from reconciler.provider import provider_class
 
     if out is not None:
         from reconciler.cli.outpaths import check_writable
 
         check_writable(out, config_path, "--out")
+    if all_envs and env_name is None:
+        from reconciler.config.loader import any_env
+
+        env_name = any_env(config_path)  # every env is drawn; this one is read first
     loaded, workspace = load(config_path, env_name)
-    if loaded.env.provider == "smartech":
-        from reconciler.smartech.lint import sendings
-    else:
-        from reconciler.localytics.sendings import sendings
     now = datetime.now(UTC)
     first: date = start.date() if start else now.date()
     if start is not None and first != now.date():
         now = datetime.combine(first, time(), UTC)  # begin_immediately = the first day
-    cap = loaded.config.safety.max_pushes_per_day
-    grid = build(sendings(workspace.specs, first, days, now, drafts=drafts), first, days, cap)
-    caption = f"Push calendar: env {loaded.env_name}" + (" (drafts counted)" if drafts else "")
+    suffix = " (drafts counted)" if drafts else ""
+    if all_envs:
+        from reconciler.calendar.people import gather, people_grid
+
+        folders = gather(loaded, first, days, now, drafts=drafts, current=workspace)
+        grid = people_grid(folders, first, days, loaded.config.safety.max_messages_per_day)
+        caption = f"Message calendar: all envs ({len(loaded.config.envs)})" + suffix
+    else:
+        cap = loaded.config.safety.max_pushes_per_day
+        sends = provider_class(loaded.env.provider).sendings(workspace.specs, first, days, now,
+                                                             drafts=drafts)
+        grid = build(sends, first, days, cap)
+        caption = f"Send calendar: env {loaded.env_name} ({loaded.env.provider})" + suffix
+    _write(grid, caption, fmt, out)
+
+
+def _write(grid: Grid, caption: str, fmt: str, out: Path | None) -> None:
+    from reconciler.calendar.draw import heatmap_html, heatmap_svg, text_table
+    from reconciler.preview.render import PreviewError, png
+
     if fmt == "png":
         if out is None:
             raise PreviewError("--format png needs --out FILE.png")

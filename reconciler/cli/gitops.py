@@ -101,6 +101,29 @@ def drift_issue(env_name: str, exit_code: int, body_file: Path) -> None:
     click.echo(f"{title(env_name)}: issue {action.verb}{number}")
 
 
+@gitops.command("drift-pr")
+@target_options
+@click.option("--exit-code", type=int, required=True,
+              help="Exit code of `plan --detailed-exitcode`: 2 drift, 0 none.")
+@click.option("--plan-file", type=FILE, required=True, help="The plan saved by `plan --out`.")
+@click.option("--base", default="main", show_default=True, help="Branch the pull request targets.")
+def drift_pr(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path,
+             base: str) -> None:
+    """Propose dashboard edits to managed objects as the env's drift pull request.
+
+    On drift, `import --update` of exactly the edited objects goes onto branch
+    `reconciler/drift-ENV` as one pull request per env (opened, or updated with a new
+    commit), the plan in its body; deleted objects are listed, not deleted from git.
+    The drift issue remains for drift no pull request can carry. Needs `gh` (GH_TOKEN),
+    push access to origin, and the env's read credentials for the import.
+    """
+    from reconciler.cli.driftpr import run
+    from reconciler.gitops.gh import run_gh
+
+    for line in run(config_path, env_name, exit_code, plan_file, base, run_gh):
+        click.echo(line)
+
+
 @gitops.command()
 @target_options
 @click.option("--remote-only", is_flag=True,

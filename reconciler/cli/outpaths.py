@@ -17,15 +17,17 @@ from reconciler.spec.workspace import FOLDERS
 
 def check_writable(path: Path, config_path: Path, option: str) -> None:
     """Refuse `path` when it is the config file or inside a spec folder."""
+    from reconciler.config.loader import spec_roots
+
     target = path.resolve()
-    root = config_path.resolve().parent
     if target == config_path.resolve():
         raise RefusedError(f"refusing {option} {path}: that is the config file")
-    for folder in FOLDERS.values():
-        if target.is_relative_to(root / folder):
-            raise RefusedError(
-                f"refusing {option} {path}: it is inside the spec folder {folder}/; "
-                "write the file elsewhere"
-            )
+    for root in spec_roots(config_path):
+        for folder in FOLDERS.values():
+            if target.is_relative_to(root.resolve() / folder):
+                raise RefusedError(
+                    f"refusing {option} {path}: it is inside the spec folder {folder}/; "
+                    "write the file elsewhere"
+                )
     if target.is_dir():
         raise RefusedError(f"refusing {option} {path}: it is a folder")

@@ -1,4 +1,9 @@
-"""`reconciler preview KEY`: draw a campaign's push as iOS and Android show it (offline)."""
+"""`reconciler preview KEY`: draw a campaign as the platform's default UI shows it (offline).
+
+The drawing is the env's provider class's (`Provider.preview`): Localytics a
+push on iOS and Android, Stream a chat message, Smartech what git knows of an
+app push or an email. This command only picks the file and writes it.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,31 @@ import click
 
 from reconciler.cli.options import target_options
 
-FORMATS = (".svg", ".png", ".html")
+FORMATS = (".svg", ".png", ".html", ".txt")
 
 
 @click.command()
 @target_options
 @click.argument("key")
 @click.option("--creative", default="all", show_default=True, metavar="LETTER|all",
-              help="Which creative (A, B, …) to draw.")
+              help="Which creative (A, B, …) to draw (Localytics).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="FILE.svg, FILE.png or FILE.html (default: .reconciler/previews/KEY.svg).")
+              help="FILE.svg, FILE.png, FILE.html or FILE.txt "
+              "(default: .reconciler/previews/KEY.svg).")
 def preview(config_path: Path, env_name: str | None, key: str, creative: str,
             out: Path | None) -> None:
-    """Draw KEY's creatives on an iOS lock screen and an Android shade; print the file written.
+    """Draw KEY as its platform shows it; print the file written.
 
-    Text is cut where the device would cut it (grapheme clusters, with an
-    ellipsis); the figures are in docs/previews.md. Needs no API access.
+    Localytics: each creative on an iOS lock screen and an Android shade, text
+    cut where the device would cut it. Stream: the chat message with
+    `{{ receiver.* }}` filled from the env's preview_receiver. Smartech: the
+    push or inbox line git knows, naming the panel template. Figures and
+    rules in docs/previews.md. Needs no API access.
     """
     from reconciler.cli.outpaths import check_writable
     from reconciler.cli.workflow import load
-    from reconciler.preview.render import PreviewError, html_page, png, svg
+    from reconciler.preview.render import PreviewError, html_page, png
+    from reconciler.provider import provider_class
 
     if out is not None:
         check_writable(out, config_path, "--out")
@@ -37,19 +47,21 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
         raise PreviewError(f"no campaign spec with key {key!r} (campaigns/{key}.yaml)")
     if out is None:
         out = loaded.state_dir / "previews" / (spec.key.replace("/", "__") + ".svg")
-    if out.suffix.lower() not in FORMATS:
-        raise PreviewError(f"--out {out}: give a .svg, .png or .html file")
-    env = loaded.env
-    app = str(env.vars.get("app_name") or env.app_id)
-    which = creative if creative == "all" else creative.upper()
-    picture = svg(spec.body, app, which, caption=f"{spec.name} ({spec.key})")
-    out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise PreviewError(f"--out {out}: give a .svg, .png, .html or .txt file")
+    which = creative if creative == "all" else creative.upper()
+    picture = provider_class(loaded.env.provider).preview(spec, loaded.env, which)
+    data: bytes | str
     if suffix == ".png":
-        out.write_bytes(png(svg(spec.body, app, which, caption=spec.name, visual=True)))
+        data = png(picture.flat_svg)
     elif suffix == ".html":
-        out.write_text(html_page(f"Preview: {spec.name}", [(spec.key, picture)]),
-                       encoding="utf-8")
+        data = html_page(picture.title, [(spec.key, picture.svg)])
     else:
-        out.write_text(picture, encoding="utf-8")
+        data = picture.text if suffix == ".txt" else picture.svg
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        out.write_bytes(data)
+    else:
+        out.write_text(data, encoding="utf-8")
     click.echo(str(out))

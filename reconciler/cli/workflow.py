@@ -32,7 +32,7 @@ async def compute_plan(
     if use_cache or loaded.env.cache:
         target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
                   "app_id": loaded.env.app_id}
-        cache = LiveCache.for_target(loaded.root, target, warn=_warn)
+        cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
     async with open_provider(loaded, caller) as provider, progress() as report:
         plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
     if cache is not None:

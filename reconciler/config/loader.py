@@ -18,15 +18,27 @@ DEFAULT_CONFIG = "reconciler.yaml"  # the --config default of every command (cli
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """The config file, its folder (where spec folders live) and the chosen env."""
+    """The config file, the chosen env, and where its spec folders live."""
 
     path: Path
     config: Config
     env_name: str
 
     @property
-    def root(self) -> Path:
+    def config_dir(self) -> Path:
+        """The folder of reconciler.yaml: `.reconciler/` state lives here."""
         return self.path.parent
+
+    @property
+    def root(self) -> Path:
+        """The env's spec root (its `specs:` folder): audiences/ and campaigns/ live here,
+        and spec paths (`Spec.path`) are relative to it. The one place it is resolved."""
+        return spec_root(self.path, self.env)
+
+    def for_env(self, name: str) -> LoadedConfig:
+        """The same config with env `name` chosen (no trusted-config check: for reading
+        that env's specs, never for reaching its API)."""
+        return LoadedConfig(self.path, self.config, name)
 
     @property
     def env(self) -> EnvConfig:
@@ -51,7 +63,24 @@ class LoadedConfig:
     @property
     def state_dir(self) -> Path:
         """`.reconciler/` beside the config: sandbox db, journal, cache, lock."""
-        return self.root / ".reconciler"
+        return self.config_dir / ".reconciler"
+
+
+def spec_root(config_path: Path, env: EnvConfig) -> Path:
+    """The folder holding `env`'s audiences/ and campaigns/."""
+    return config_path.parent if env.specs == "." else config_path.parent / env.specs
+
+
+def spec_roots(config_path: Path) -> list[Path]:
+    """Every env's spec root, each once (config order); just the config's folder when the
+    config cannot be read (callers that only guard paths must not fail on it)."""
+    from reconciler.errors import ReconcilerError
+
+    try:
+        config = _parse(config_path)
+    except ReconcilerError:
+        return [config_path.parent]
+    return list(dict.fromkeys(spec_root(config_path, e) for e in config.envs.values()))
 
 
 def target_identity(env: EnvConfig) -> tuple[object, ...]:
@@ -107,7 +136,24 @@ def load_config(path: Path, env_name: str | None = None) -> LoadedConfig:
         raise ConfigError(f"{doc.path}: unknown env {name!r} (known: {known})"
                           f"{suggest(name, list(config.envs))}")
     _check_trusted(config, name, doc)
+    _check_spec_folders(path, config, doc)
     return LoadedConfig(path=path, config=config, env_name=name)
+
+
+def _check_spec_folders(path: Path, config: Config, doc: Document) -> None:
+    """Every env's `specs:` folder must exist: a mistyped folder would read as a repo with
+    no specs (and a pruning env would then offer to remove everything)."""
+    for name, env in config.envs.items():
+        if env.specs != "." and not spec_root(path, env).is_dir():
+            raise ConfigError(f"{doc.location(('envs', name, 'specs'))}: specs folder "
+                              f"{env.specs!r} not found beside {doc.path}")
+
+
+def any_env(path: Path) -> str:
+    """The default env, else the first: for commands that read every env (`calendar
+    --all-envs`) and need none chosen."""
+    config = _parse(path)
+    return config.default_env or next(iter(config.envs))
 
 
 def _parse_document(path: Path) -> tuple[Config, Document]:

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from reconciler.config.urls import check_env_name, check_url
+from reconciler.config.urls import check_env_name, check_specs_folder, check_url
 
 SANDBOX = "sandbox"
 
@@ -64,6 +64,12 @@ class EnvConfig(_Strict):
         "or the API base URL, e.g. https://dashboard.localytics.com/api/v6 "
         "or a served sandbox http://127.0.0.1:8400/api/v6."
     )
+    specs: str = Field(
+        ".", description="Folder holding this env's audiences/ and campaigns/, relative to "
+        "reconciler.yaml (e.g. examples/stream). Envs sharing a folder deploy the same specs "
+        "to different apps (staging, production); a repo may hold envs of several platforms, "
+        "each in its own folder.",
+    )
     push_api_url: str | None = Field(
         None, description="Transactional Push API base URL (send-test)."
     )
@@ -92,7 +98,13 @@ class EnvConfig(_Strict):
     )
     test_recipients: list[CustomerId] = Field(
         default_factory=list,
-        description="Customer ids (strings) that send-test sends to when --to is not given.",
+        description="Who send-test sends to when --to is not given: customer ids "
+        "(Localytics) or user ids (Stream), as strings.",
+    )
+    preview_receiver: dict[str, Any] | None = Field(
+        None, description="Stream: the sample receiver `reconciler preview` fills "
+        "{{ receiver.* }} with, e.g. {name: Kari}. Fields it lacks show empty, as Stream "
+        "shows them for a user without them; `id` defaults to preview-user.",
     )
     apply_from: Literal["anywhere", "ci"] = Field(
         "anywhere", description="`ci`: apply refuses unless the env var CI is set (a laptop "
@@ -133,6 +145,8 @@ class EnvConfig(_Strict):
             raise ValueError("a localytics env needs org_id and app_id")
         if self.provider == "stream" and not self.is_sandbox and not self.api_key:
             raise ValueError("a stream env needs api_key (the secret comes from STREAM_API_SECRET)")
+        if self.preview_receiver is not None and self.provider != "stream":
+            raise ValueError("preview_receiver is for stream envs (it fills {{ receiver.* }})")
         if self.provider == "smartech" and self.api_key is not None:
             raise ValueError("a smartech env takes no api_key: the key is a secret and comes "
                              "only from SMARTECH_API_KEY")
@@ -141,6 +155,11 @@ class EnvConfig(_Strict):
 
             check_smartech_url(self.api_url)
         return self
+
+    @field_validator("specs")
+    @classmethod
+    def _specs(cls, v: str) -> str:
+        return check_specs_folder(v)
 
     @property
     def is_sandbox(self) -> bool:
@@ -171,6 +190,11 @@ class SafetyConfig(_Strict):
         10, ge=0, description="The percentage rule applies only with at least this many existing."
     )
     max_pushes_per_day: int = Field(3, ge=1, description="Per-audience daily push cap.")
+    max_messages_per_day: int | None = Field(
+        None, ge=1, description="Across channels: messages one people group may get a day "
+        "from every env of the repo (audiences name their group with `people:`). Flagged "
+        "by `reconciler calendar` and warned about in plans. Unset: not checked.",
+    )
 
 
 class Config(_Strict):

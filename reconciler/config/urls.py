@@ -67,3 +67,23 @@ def check_env_name(name: str) -> str:
         raise ValueError(f"env name {shown!r} is not allowed: use 1-63 lowercase letters, digits, "
                          "'-' or '_', starting with a letter or digit")
     return name
+
+
+_FOLDER_SEGMENT = re.compile(r"\w[\w.-]*")
+
+
+def check_specs_folder(v: str) -> str:
+    """An env's `specs:` folder: `.` or a relative path of safe names, inside the repo.
+
+    Spec paths are printed and written relative to it, so it may not climb out of
+    the repository (`..`), be absolute, or hold blanks or control characters.
+    """
+    folder = v.strip().rstrip("/")
+    if folder in (".", ""):
+        return "."
+    parts = folder.split("/")
+    if v.startswith("/") or not all(_FOLDER_SEGMENT.fullmatch(p) for p in parts) or \
+            any(p in (".", "..") for p in parts):
+        raise ValueError(f"specs folder {v!r} must be `.` or a relative path inside the "
+                         "repository (letters, digits, '_', '.', '-' and '/'; no '..')")
+    return folder

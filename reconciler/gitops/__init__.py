@@ -1,6 +1,9 @@
 """GitOps glue: what the GitHub workflows post, decided in Python so the YAML stays thin.
 
 `comment` builds the pull-request comment (or drift-issue body) of one env,
-`labels` decides the plan labels of a pull request, `issue` keeps one drift
-issue per env, `gh` runs the GitHub CLI. `reconciler gitops …` exposes them.
+`labels` decides the plan labels of a pull request, `driftpr` (with
+`driftbody`) turns dashboard edits into one drift pull request per env,
+`issue` keeps one drift issue per env for drift a pull request cannot carry,
+`pins` proposes apply's pinned ids, `gh` runs the GitHub CLI. `reconciler
+gitops …` exposes them.
 """

@@ -71,5 +71,14 @@ def sync(env: str, drift: bool, body_file: str, runner: Runner, bot: str = BOT) 
             return IssueAction("updated", number)
     if number is None:
         return IssueAction("none")
-    runner(["issue", "close", str(number), "--comment", CLOSE_NOTE])
+    return close(env, CLOSE_NOTE, runner, bot, number)
+
+
+def close(env: str, note: str, runner: Runner, bot: str = BOT,
+          number: int | None = None) -> IssueAction:
+    """Close the env's open drift issue (if any) with `note` as its last comment."""
+    number = number if number is not None else find_open(env, runner, bot)
+    if number is None:
+        return IssueAction("none")
+    runner(["issue", "close", str(number), "--comment", note])
     return IssueAction("closed", number)

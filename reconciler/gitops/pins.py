@@ -58,8 +58,19 @@ def run_git(args: list[str], cwd: Path) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise GitHubError(f"git {' '.join(args[:2])} failed: {detail}")
+        words = [a for i, a in enumerate(args) if a != "-c" and (i == 0 or args[i - 1] != "-c")]
+        raise GitHubError(f"git {' '.join(words[:2])} failed: {detail}")
     return proc.stdout
+
+
+# In CI the checkout keeps no credentials (persist-credentials: false): for a push,
+# git asks gh, which holds GH_TOKEN, and nothing is written to .git/config.
+GH_CREDENTIALS = ["-c", "credential.helper=", "-c", "credential.helper=!gh auth git-credential"]
+
+
+def push(git: Git, cwd: Path, refspec: str) -> None:
+    """`git push origin REFSPEC` with gh as the only credential source."""
+    git([*GH_CREDENTIALS, "push", "--quiet", "origin", refspec], cwd)
 
 
 def body(env: str, keys: list[str], pins: Mapping[str, Mapping[str, Any]]) -> str:
@@ -92,7 +103,7 @@ def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any
                 git(["add", str(inside / rel)], work)
             git(["-c", "user.name=reconciler", "-c", "user.email=reconciler@users.noreply",
                  "commit", "-m", f"Pin campaign ids created by apply ({env})"], work)
-            git(["push", "origin", f"HEAD:refs/heads/{branch(env)}"], work)
+            push(git, work, f"HEAD:refs/heads/{branch(env)}")
         finally:
             git(["worktree", "remove", "--force", str(work)], top)
     keys = sorted(set(existing.keys if existing else ()) | set(pins))

@@ -137,7 +137,7 @@ class Importer:
         out: dict[str, list[Candidate]] = {}
         audiences: list[LiveObject] = []
         for info in self.provider.kinds:
-            wanted = kind is None or self.folder[info.name] == kind
+            wanted = kind is None or kind in (info.name, self.folder[info.name])
             if not wanted and info.name != self.ref_kind:
                 continue
             current = await self.provider.list_live(info.name)

@@ -23,7 +23,7 @@ class NothingToImport(ReconcilerError):
 class Selection:
     all: bool = False
     names: tuple[str, ...] = ()
-    ids: tuple[str, ...] = ()  # as typed: Localytics ids are numbers, Stream ids strings
+    ids: tuple[LiveId, ...] = ()  # as typed: Localytics ids are numbers, Stream ids strings
     kind: str | None = None
     include_archived: bool = False
 
@@ -52,7 +52,7 @@ def choose(live: dict[str, list[Candidate]], sel: Selection) -> Chosen:
         raise NothingToImport("--all imports everything; leave out --name and --id, or --all")
     chosen = Chosen()
     found_names: set[str] = set()
-    found_ids: set[str] = set()
+    found_ids: set[LiveId] = set()
     for kind, candidates in live.items():
         chosen.name_counts[kind] = Counter(c.live.name for c in candidates if not c.archived)
         picked: list[Candidate] = []
@@ -70,15 +70,17 @@ def choose(live: dict[str, list[Candidate]], sel: Selection) -> Chosen:
         chosen.by_kind[kind] = picked
     kinds = " or ".join(f"{k}s" for k in reversed(list(live)))
     missing = [repr(n) for n in sel.names if n not in found_names]
-    missing += [i for i in sel.ids if i not in found_ids]
+    missing += [str(i) for i in sel.ids if i not in found_ids]
     if missing:
         raise NothingToImport(f"no live {kinds} match {', '.join(missing)} "
                            "(names match exactly)")
     return chosen
 
 
-def same_id(live_id: LiveId, given: str) -> bool:
-    """Whether an id typed on the command line is `live_id` (`007` is Localytics' 7)."""
+def same_id(live_id: LiveId, given: LiveId) -> bool:
+    """Whether an id typed on the command line (or a live id handed over by the drift
+    job) is `live_id` (`007` is Localytics' 7)."""
+    text = str(given).strip()
     if isinstance(live_id, int):
-        return given.strip().isdigit() and int(given) == live_id
-    return given == live_id
+        return text.isdigit() and int(text) == live_id
+    return text == live_id

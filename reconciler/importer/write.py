@@ -4,16 +4,20 @@ into an existing file with its comments, quotes and key order kept.
 An update compares each existing value as the loader sees it (templates
 rendered with the env's vars) with the live value, and rewrites only the
 values that differ: a `{{ vars.store_name }}` that still renders to the live
-text stays a template, and a value the plan compares as equal anyway (a
-started Stream campaign's `send.at`, one instant written another way) stays
-as written. Reconciler-only keys (`id`, `protect`,
-`ignore_changes`) are the user's and are never touched.
+text stays a template, and a changed text keeps the `{{ vars.X }}` placeholders
+whose values it still contains (when that renders back to exactly the live
+text). A value the plan compares as equal anyway (a started Stream campaign's
+`send.at`, one instant written another way) stays as written.
+Reconciler-only keys (`id`, `protect`, `ignore_changes`) are the user's
+and are never touched, nor are the fields `ignore_changes` names: the spec
+leaves those to the dashboard, so the file keeps what it has.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +28,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from reconciler.importer.document import Verbatim, node
+from reconciler.importer.escape import needs_escape
+from reconciler.plan.paths import parse
 from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
 from reconciler.spec.base import RECONCILER_ONLY
@@ -61,6 +67,7 @@ def write_atomic(path: Path, text: str) -> None:
 Redundant = Callable[[tuple[str | int, ...]], bool]
 # (path, the file's value there as rendered) → whether the plan sees the live value there
 SameMeaning = Callable[[tuple[str | int, ...], Any], bool]
+_VAR = re.compile(r"\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,12 @@ class _Ctx:
     redundant: Redundant  # a key the file lacks whose live value is only the API's default
     same_meaning: SameMeaning
     verbatim: Verbatim  # a string that renders to itself, written unescaped
+    kept: tuple[list[str | int | None], ...] = ()  # ignore_changes paths ([*] is None)
+
+    def keeps(self, at: tuple[str | int, ...]) -> bool:
+        return any(len(at) >= len(p) and all(
+            t == a or t is None and isinstance(a, int) for t, a in zip(p, at[:len(p)], strict=True))
+            for p in self.kept)
 
 
 def _mode(path: Path) -> int:
@@ -93,7 +106,10 @@ def updated_text(kind: str, text: str, rel: str, plain: Mapping[str, Any],
     data = parse_rt(text, rel)
     if not isinstance(data, CommentedMap):
         return None
-    ctx = _Ctx(renderer, redundant, same_meaning, verbatim)
+    ignored = data.get("ignore_changes")
+    kept = tuple(parse(p) for p in ignored if isinstance(p, str)) \
+        if isinstance(ignored, list) else ()
+    ctx = _Ctx(renderer, redundant, same_meaning, verbatim, kept)
     changed = _merge_map(data, plain, MODELS[kind], ctx, (), top=True)
     return dump(data) if changed else None
 
@@ -104,12 +120,14 @@ def _merge_map(old: CommentedMap, new: Mapping[str, Any], tp: Any, ctx: _Ctx,
     order = list(model.model_fields) if model is not None else []
     changed = False
     for k in [k for k in old if k not in new]:
-        if top and k in RECONCILER_ONLY:
+        if top and k in RECONCILER_ONLY or ctx.keeps((*at, k)):
             continue
         del old[k]
         changed = True
     for k, v in new.items():
         sub = step(model, k) if model is not None else None
+        if ctx.keeps((*at, k)):
+            continue
         if k not in old:
             if not ctx.redundant((*at, k)):
                 old.insert(_position(old, k, order), k, node(v, ctx.verbatim))
@@ -144,8 +162,31 @@ def _merge_value(parent: Any, key: Any, new: Any, tp: Any, ctx: _Ctx,
         return changed
     if _same(old, new, ctx.renderer) or _same_meaning(old, at, ctx):
         return False
-    parent[key] = _styled(old, node(new, ctx.verbatim))
+    again = retemplate(old, new, ctx.renderer) if isinstance(old, str) and \
+        isinstance(new, str) else None
+    parent[key] = _styled(old, again if again is not None else node(new, ctx.verbatim))
     return True
+
+
+def retemplate(old: str, new: str, renderer: Renderer) -> str | None:
+    """`new` with the `{{ vars.X }}` placeholders of `old` put back where their values
+    stand in it, if that renders to exactly `new`; else None (write the literal text).
+
+    A dashboard edit of "15% off at Acme Store" to "20% off at Acme Store" then stays
+    "20% off at {{ vars.store_name }}" in the spec, as the author wrote it."""
+    values = {str(v): m.group(0) for m in _VAR.finditer(old)
+              if isinstance(v := renderer.vars.get(m.group(1)), str | int)
+              and not isinstance(v, bool) and len(str(v)) >= 2}
+    if not values or needs_escape(new):
+        return None
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    candidate = pattern.sub(lambda m: values[m.group(0)], new)
+    if candidate == new:
+        return None
+    try:
+        return candidate if renderer.render(candidate) == new else None
+    except TemplateProblem:
+        return None
 
 
 def _same(old: Any, new: Any, renderer: Renderer) -> bool:

@@ -22,4 +22,4 @@ def audience_key(loaded: LoadedConfig) -> tuple[str, tuple[str, ...]]:
     chosen = findings.choice("audience_key", AUDIENCE_KEYS) if findings else None
     if findings is None or chosen is None or chosen == env.audience_key:
         return env.audience_key, ()  # a finding that changes nothing goes unmentioned
-    return chosen, (findings.note("audience key", chosen, loaded.root),)
+    return chosen, (findings.note("audience key", chosen, loaded.config_dir),)

@@ -6,9 +6,10 @@ import asyncio
 import copy
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.errors import ApiError, TransportError
@@ -36,6 +37,8 @@ from reconciler.spec.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 # At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
@@ -55,6 +58,20 @@ class LocalyticsProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
     notes: tuple[str, ...] = ()  # doctor findings in use (reconciler.localytics.findings)
+
+    platform = "localytics"
+
+    @classmethod
+    def test_sender(cls) -> TestSender:
+        from reconciler.localytics.sendtest import LocalyticsTestSender
+
+        return LocalyticsTestSender()
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.localytics.preview import picture
+
+        return picture(spec, str(env.vars.get("app_name") or env.app_id), which)
 
     def __init__(self, client: LocalyticsClient, audience_key: str = "audience"):
         """`audience_key`: under which key of `target_rules` saved audiences are written
@@ -257,6 +274,14 @@ class LocalyticsProvider(Provider):
 
         describe = describe_audience if kind == AUDIENCE else describe_campaign
         return describe(payload, context)
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Active campaigns' schedules expanded (see reconciler.localytics.sendings)."""
+        from reconciler.localytics.sendings import sendings
+
+        return sendings(specs, start, days, now, drafts=drafts)
 
     def lint(
         self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,

@@ -98,7 +98,7 @@ async def build_plan(
             changes.append(
                 _change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id, known))
 
-    _lint(provider, workspace, specs, changes)
+    people_notes = _lint(provider, workspace, specs, changes)
     _lookalikes(changes, matchings)
 
     removals: list[Change] = []
@@ -121,7 +121,7 @@ async def build_plan(
         scope=tuple(targets),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
-    plan.notes = provider.plan_notes()
+    plan.notes = provider.plan_notes() + people_notes
     return plan
 
 
@@ -270,20 +270,28 @@ def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Mat
 
 
 def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],
-          changes: list[Change]) -> None:
-    """Attach the provider's warnings (message lint, daily caps) to creates and updates.
+          changes: list[Change]) -> list[str]:
+    """Attach the provider's warnings (message lint, daily caps) to creates and updates,
+    and the cross-channel cap's (every env's sends through `Provider.sendings`); return
+    the plan notes for this env's unchanged campaigns in a group-day over that cap.
 
     Unchanged objects are not linted: their text was reviewed when it changed.
     """
+    from datetime import UTC, datetime
+
+    from reconciler.calendar.people import cap_findings
+
     by_ref = {s.ref: s for s in specs}
     items = [LintItem(by_ref[c.ref], c.go_live) for c in changes
              if c.action in (Action.CREATE, Action.UPDATE) and c.ref in by_ref]
-    if not items:
-        return
     loaded = workspace.loaded
-    found = provider.lint(items, workspace.specs, loaded.env, loaded.config.safety)
+    found = provider.lint(items, workspace.specs, loaded.env, loaded.config.safety) \
+        if items else {}
+    across, notes = cap_findings(workspace, [i.spec for i in items], datetime.now(UTC))
     for change in changes:
         change.warnings.extend(found.get(change.ref, ()))
+        change.warnings.extend(across.get(change.ref, ()))
+    return notes
 
 
 def _lookalikes(changes: list[Change], matchings: Mapping[str, Matching]) -> None:

@@ -1,4 +1,8 @@
-"""Previews as SVG (jinja2, autoescaped), PNG (cairosvg) and HTML (the SVGs inline).
+"""Previews as SVG (jinja2, autoescaped), PNG (cairosvg), HTML (the SVGs inline) and text.
+
+Platform-neutral: each platform draws its own `Picture` (`Provider.preview`:
+reconciler.localytics.preview, reconciler.stream.preview,
+reconciler.smartech.preview) with the templates here; this module writes it.
 
 PNG goes through cairosvg because the SVG is the one drawing: the PNG is the
 same picture, not a second layout to keep in step. cairosvg needs the system
@@ -8,19 +12,46 @@ libcairo2 (present on the base machine and on Debian/Ubuntu CI runners).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 
 from reconciler.errors import ReconcilerError
-from reconciler.preview.layout import WIDTH, creatives, lay_out, letter
 from reconciler.render.safe import plain
 
 
 class PreviewError(ReconcilerError):
     """A preview cannot be drawn (unknown creative, no PNG support)."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One preview in every form the CLI writes.
+
+    `svg` is for browsers (.svg, .html): right-to-left text marked as such, and
+    images may be drawn from their URLs. `flat_svg` is for cairosvg (.png):
+    right-to-left text in visual order and no external resource, so writing a
+    PNG never fetches anything. `text` is the same content in plain lines (.txt).
+    """
+
+    title: str
+    svg: str
+    flat_svg: str
+    text: str
+
+
+def is_rtl(text: str) -> bool:
+    """Whether the first strong character is right-to-left (Hebrew, Arabic, …)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -46,29 +77,10 @@ def _xml_text(text: Any) -> str:
     return plain(text)
 
 
-def svg(body: Mapping[str, Any], app_name: str, which: str = "all", caption: str = "",
-        *, visual: bool = False) -> str:
-    """One SVG with a row per chosen creative: iOS card left, Android card right.
-
-    Right-to-left lines carry `direction="rtl"` for browsers; `visual=True`
-    (for cairosvg, which ignores `direction`) writes them in visual order,
-    right-aligned, instead.
-    """
-    rows = lay_out(body, app_name, which)
-    if not rows:
-        have = [letter(i) for i in range(len(creatives(body)))]
-        raise PreviewError(f"no creative {which!r} in this campaign; it has "
-                           f"{', '.join(have) or 'none'} (or use --creative all)")
-    height = rows[-1].y + rows[-1].height + 10
-    template = environment().get_template("preview.svg.j2")
-    return template.render(rows=rows, width=WIDTH, height=height, caption=caption,
-                           visual=visual)
-
-
 def png(svg_text: str, scale: float = 1.0) -> bytes:
     """The SVG rasterised; a missing system cairo is one clear error.
 
-    Draw previews for PNG with `svg(..., visual=True)`. Emoji show in colour
+    Give it `Picture.flat_svg` (no external image, RTL in visual order). Emoji show in colour
     only where an emoji font (e.g. fonts-noto-color-emoji) is installed.
     """
     try:

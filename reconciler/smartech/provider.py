@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.doctor import Check
@@ -31,6 +33,9 @@ from reconciler.smartech.client import SmartechClient
 from reconciler.spec.smartech import MANAGED_TAG, audience_ref_id
 from reconciler.spec.workspace import Spec
 
+if TYPE_CHECKING:
+    from reconciler.preview.render import Picture
+
 AUDIENCE, CAMPAIGN = "audience", "campaign"
 AUDIENCE_TYPES = ("list", "segment")
 EXECUTE_ATTEMPTS = 3
@@ -40,6 +45,13 @@ LIVE_STATES = frozenset({"scheduled", "running", "active"})
 class SmartechProvider(Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     reach_kind = AUDIENCE
+    platform = "smartech"
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.smartech.preview import picture
+
+        return picture(spec, which)
 
     def __init__(self, client: SmartechClient):
         self.client = client
@@ -287,6 +299,14 @@ class SmartechProvider(Provider):
         if not ids or any(s is None for s in sizes):
             return None
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Executes to come, per audience (see reconciler.smartech.lint)."""
+        from reconciler.smartech.lint import sendings
+
+        return sendings(specs, start, days, now, drafts=drafts)
 
     def lint(self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,
              safety: SafetyConfig) -> dict[str, list[str]]:

@@ -9,10 +9,12 @@ from pydantic import Field, model_validator
 from reconciler.spec.base import (
     FilterValue,
     NonEmptyStr,
+    PeopleName,
     PinId,
     SpecModel,
     check_ignore_paths,
     ignore_changes_field,
+    people_field,
     pin_field,
     protect_field,
     rule,
@@ -179,6 +181,7 @@ class AudienceSpec(SpecModel):
     name: NonEmptyStr = Field(description="Audience name; identifies the live audience.")
     target_rules: AudienceDefinition = Field(description="Who is in the audience.")
     id: PinId | None = pin_field()
+    people: PeopleName | None = people_field()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
 

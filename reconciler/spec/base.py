@@ -79,7 +79,31 @@ NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 PinId = Annotated[int, Field(gt=0, le=2**63 - 1)]  # ids are 64-bit on every API
 
-RECONCILER_ONLY = ("id", "protect", "ignore_changes", "pin")
+RECONCILER_ONLY = ("id", "protect", "ignore_changes", "pin", "people")
+
+# A people group: the charset of spec keys (folders allowed), e.g. `lapsed-buyers`.
+PEOPLE_NAME = r"^\w[\w.-]*(/\w[\w.-]*)*$"
+
+
+def _people(v: str) -> str:
+    if not re.fullmatch(PEOPLE_NAME.strip("^$"), v) or len(v) > 200:
+        raise rule(f"people group {v!r} is not a name: use letters, digits, '_', '.' and '-' "
+                   "(and '/' between parts), as in spec keys, e.g. lapsed-buyers")
+    return v
+
+
+PeopleName = Annotated[str, AfterValidator(_people), WithJsonSchema(
+    {"type": "string", "pattern": PEOPLE_NAME, "maxLength": 200})]
+
+
+def people_field() -> Any:
+    return Field(
+        None,
+        description="The people this audience reaches, as a group name shared across "
+        "platforms and envs (e.g. lapsed-buyers): safety.max_messages_per_day caps what one "
+        "group gets a day from every env together. Default: the audience is its own group. "
+        "Reconciler-only: never sent to the API.",
+    )
 
 
 def pin_field() -> Any:

@@ -44,15 +44,31 @@ def root_type(rel: str, platform: str = "localytics") -> Any:
     return None
 
 
-def _platform(config_path: Path) -> str:
-    """The default env's provider; localytics when the config cannot be read."""
+def _folders(config_path: Path) -> list[tuple[Path, str]]:
+    """(spec root, platform) of every env, each folder once, the default env's first;
+    the config's folder as Localytics when the config cannot be read."""
     from reconciler.config import load_config
+    from reconciler.config.loader import spec_root
     from reconciler.errors import ReconcilerError
 
     try:
-        return load_config(config_path).env.provider
+        loaded = load_config(config_path)
     except ReconcilerError:
-        return "localytics"
+        return [(config_path.parent, "localytics")]
+    envs = [loaded.env, *loaded.config.envs.values()]
+    found: dict[Path, str] = {}
+    for env in envs:
+        found.setdefault(spec_root(config_path, env), env.provider)
+    return list(found.items())
+
+
+def _platform(path: Path, folders: list[tuple[Path, str]]) -> str:
+    """The platform of the env whose spec folder holds `path` (the deepest such folder);
+    the default env's for a file outside them all."""
+    target = path.resolve()
+    inside = [(len(root.resolve().parts), p) for root, p in folders
+              if target.is_relative_to(root.resolve())]
+    return max(inside)[1] if inside else folders[0][1]
 
 
 def format_text(text: str, rel: str, tp: Any = None, platform: str = "localytics") -> str:
@@ -201,12 +217,14 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
         raise ConfigError(f"{config_path}: config file not found; fmt formats a repository's "
                           "config and spec files (run it in one, or give --config FILE or PATHs)")
     config = [config_path] if config_path.is_file() else []
-    targets = _expand(paths) if paths else config + default_paths(root)
+    folders = _folders(config_path) if config else [(root, "localytics")]
+    targets = _expand(paths) if paths else config + [
+        f for folder, _ in folders for f in default_paths(folder)]
     changed: list[str] = []
     problems: list[SpecProblem] = []
-    platform = _platform(config_path) if config else "localytics"
     for path in targets:
         rel = relpath(path, root)
+        platform = _platform(path, folders)
         try:
             is_config = path.resolve() == config_path.resolve()
             text, canonical = format_file(path, rel, Config if is_config else None, platform)

@@ -164,7 +164,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
 
     platform = loaded.env.provider
     root = loaded.root
-    refuse_tracked_state(root)
+    refuse_tracked_state(loaded.config_dir)
     files, problems = discover(root, warn)
     renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
     digest = hashlib.sha256()

@@ -19,10 +19,12 @@ from pydantic import Field, StrictInt, StrictStr, field_validator, model_validat
 
 from reconciler.spec.base import (
     NonEmptyStr,
+    PeopleName,
     SpecModel,
     check_ignore_paths,
     ignore_changes_field,
     iso_datetime,
+    people_field,
     protect_field,
     rule,
 )
@@ -54,6 +56,7 @@ class SmartechAudienceSpec(SpecModel):
     id: StrictInt | None = Field(None, gt=0, description="Its id in the panel; or give name.")
     name: NonEmptyStr | None = Field(
         None, description="Its exact name in the panel (when id is not given).")
+    people: PeopleName | None = people_field()
 
     @model_validator(mode="after")
     def _one(self) -> SmartechAudienceSpec:

@@ -15,15 +15,20 @@ from pydantic import Field, field_validator, model_validator
 from reconciler.spec.base import (
     DateTimeText,
     NonEmptyStr,
+    PeopleName,
     SpecModel,
     check_ignore_paths,
     ignore_changes_field,
     iso_datetime,
+    people_field,
     protect_field,
     rule,
 )
 
 ID_PREFIX = "rcl-"
+# Campaigns `send-test` makes (reconciler.stream.sendtest). No default id starts so: a key
+# starts with a letter, digit or `_`, never `-`. Hidden from plan, prune and import.
+TEST_PREFIX = "rcl--test-"
 MAX_ID = 255  # Stream's id length limit, for segments and campaigns alike
 MAX_SEGMENTS = 25
 MAX_USER_IDS = 10_000
@@ -35,6 +40,11 @@ StreamId = Field(min_length=1, max_length=MAX_ID)
 def stream_id(key: str) -> str:
     """The id reconciler gives the object of spec `key` on create (names are not unique)."""
     return ID_PREFIX + key.replace("/", "--")
+
+
+def is_test_id(campaign_id: object) -> bool:
+    """Whether a live campaign is a send-test campaign (never planned, pruned or imported)."""
+    return isinstance(campaign_id, str) and campaign_id.startswith(TEST_PREFIX)
 
 
 def _pin() -> Any:
@@ -66,6 +76,7 @@ class SegmentSpec(SpecModel):
         "segments; synced with addtargets/deletetargets.",
     )
     id: str | None = _pin()
+    people: PeopleName | None = people_field()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
 
@@ -163,6 +174,14 @@ class StreamCampaignSpec(SpecModel):
     id: str | None = _pin()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
+
+    @field_validator("id")
+    @classmethod
+    def _not_a_test_id(cls, v: str | None) -> str | None:
+        if v is not None and is_test_id(v):
+            raise ValueError(f"ids starting with {TEST_PREFIX!r} are send-test campaigns: "
+                             "reconciler never manages them")
+        return v
 
     @model_validator(mode="after")
     def _rules(self) -> StreamCampaignSpec:

@@ -78,6 +78,7 @@ def validate_document(kind: str, key: str, doc: Document, platform: str = "local
         protect=model.protect,
         ignore_changes=tuple(model.ignore_changes),
         depends_on=tuple(depends),
+        people=getattr(model, "people", None),
     )
     return spec, []
 
@@ -90,6 +91,7 @@ def _stream_spec(kind: str, key: str, doc: Document, body: dict[str, Any], model
         kind=kind, key=key, path=doc.path, body=body,
         pin_id=model.id,
         protect=model.protect, ignore_changes=tuple(model.ignore_changes), depends_on=depends,
+        people=getattr(model, "people", None),
     )
 
 
@@ -102,7 +104,7 @@ def _smartech_spec(kind: str, key: str, doc: Document, rendered: dict[str, Any],
         name = model.name or f"{model.type} #{model.id}"
         pin = f"{model.type}:{model.id}" if model.id is not None else None
         return Spec(kind=kind, key=key, path=doc.path, body={"type": model.type, "name": name},
-                    pin_id=pin, lines=lines)
+                    pin_id=pin, lines=lines, people=model.people)
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
     audience = (body.get("send") or {}).get("audience") or ()
     depends = tuple(dict.fromkeys(f"audience:{a}" for a in audience if isinstance(a, str)))

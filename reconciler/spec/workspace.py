@@ -23,7 +23,8 @@ FOLDERS = {"audience": "audiences", "campaign": "campaigns"}
 class Spec:
     kind: str
     key: str
-    path: str  # relative to the config's folder, e.g. "campaigns/seasonal/spring.yaml"
+    # relative to the env's spec root (its `specs:` folder), e.g. "campaigns/seasonal/x.yaml"
+    path: str
     body: Mapping[str, Any]
     pin_id: int | str | None = None  # Localytics ids are ints, Stream ids strings
     protect: bool = False
@@ -31,6 +32,7 @@ class Spec:
     depends_on: tuple[str, ...] = ()  # refs such as "audience:lapsed-buyers"
     # Written by apply where identity lives in git (Smartech app push): what was created.
     pin_state: Mapping[str, Any] | None = None
+    people: str | None = None  # an audience's people group (`people:`), never sent
     # 1-based line of each top-level field, so plan errors can name file:line.
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 

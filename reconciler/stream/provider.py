@@ -15,9 +15,11 @@ and answers it as `""`, while leaving out a field would keep the old value. Camp
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
 from reconciler.describe import Context
 from reconciler.errors import ApiError, ReconcilerError
@@ -32,13 +34,16 @@ from reconciler.provider import (
     SpecDocument,
     is_lease_name,
 )
-from reconciler.spec.stream import stream_id
+from reconciler.spec.stream import is_test_id, stream_id
 from reconciler.spec.workspace import Spec
 from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
 
 if TYPE_CHECKING:
+    from reconciler.config import EnvConfig
     from reconciler.doctor import Check
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
 
 SEGMENT, CAMPAIGN = "segment", "campaign"
 SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
@@ -51,9 +56,22 @@ class StreamProvider(Provider):
     # Stream's message and channel templates: `{{ receiver.name }}`, `{{ sender.id }}`
     template_names = frozenset({"receiver", "sender"})
     reach_kind = SEGMENT
+    platform = "stream"
 
     def __init__(self, client: StreamClient):
         self.client = client
+
+    @classmethod
+    def test_sender(cls) -> TestSender:
+        from reconciler.stream.sendtest import StreamTestSender
+
+        return StreamTestSender()
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.stream.preview import picture
+
+        return picture(spec, env, which)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -99,7 +117,8 @@ class StreamProvider(Provider):
         if kind == SEGMENT:
             return [self._segment(r, None, full=False) for r in await self.client.query_segments()
                     if not _is_lease(r)]
-        return [self._campaign(r) for r in await self.client.query_campaigns()]
+        return [self._campaign(r) for r in await self.client.query_campaigns()
+                if not is_test_id(r.get("id"))]
 
     async def get_live(self, kind: str, live_id: int | str) -> LiveObject | None:
         if kind == SEGMENT:
@@ -223,6 +242,14 @@ class StreamProvider(Provider):
         from reconciler.stream.importing import import_key
 
         return import_key(live)
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Campaign starts per segment per day (see reconciler.stream.sendings)."""
+        from reconciler.stream.sendings import sendings
+
+        return sendings(specs, start, days, now)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:

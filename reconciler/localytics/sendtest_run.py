@@ -21,7 +21,7 @@ from reconciler.localytics.push import (
     CustomerMessage,
     PushClient,
 )
-from reconciler.sendtest.content import Content
+from reconciler.localytics.sendtest_content import Content
 from reconciler.sendtest.ledger import Ledger, Sent, batch_request_id, message_id
 
 SENT = "sent"

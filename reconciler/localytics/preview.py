@@ -1,4 +1,4 @@
-"""Place each creative's text on an iOS lock-screen card and an Android shade card.
+"""Localytics preview: each creative on an iOS lock-screen card and an Android shade card.
 
 Text is cut first (grapheme clusters, `localytics.limits`), then wrapped on
 the field's lines: the picture shows exactly the characters a device would.
@@ -7,13 +7,14 @@ Positions are computed here so the SVG template only draws.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.localytics.limits import ANDROID, IOS, Limit, cut, graphemes, wrap
 from reconciler.localytics.lint import attributes, creatives, letter
+from reconciler.preview.render import Picture, PreviewError, environment, is_rtl
+from reconciler.spec.workspace import Spec
 
 # Cards are wide enough for a full line at each limit in a 13px sans font (~0.55 em a
 # character): iOS 50 bold graphemes beside a 48px thumbnail, Android's 65-grapheme bold title.
@@ -58,17 +59,6 @@ class Row:
     height: int
     cards: list[Card]
     notes: list[Line]
-
-
-def is_rtl(text: str) -> bool:
-    """Whether the first strong character is right-to-left (Hebrew, Arabic, …)."""
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
 
 
 def lay_out(body: Mapping[str, Any], app_name: str, which: str = "all") -> list[Row]:
@@ -149,3 +139,40 @@ def _hard(text: str, width: int) -> list[str]:
 
 def _short(text: str, limit: int) -> str:
     return cut(text, limit)[0]
+
+
+def svg(body: Mapping[str, Any], app_name: str, which: str = "all", caption: str = "",
+        *, visual: bool = False) -> str:
+    """One SVG with a row per chosen creative: iOS card left, Android card right.
+
+    Right-to-left lines carry `direction="rtl"` for browsers; `visual=True`
+    (for cairosvg, which ignores `direction`) writes them in visual order,
+    right-aligned, instead.
+    """
+    rows = lay_out(body, app_name, which)
+    if not rows:
+        have = [letter(i) for i in range(len(creatives(body)))]
+        raise PreviewError(f"no creative {which!r} in this campaign; it has "
+                           f"{', '.join(have) or 'none'} (or use --creative all)")
+    height = rows[-1].y + rows[-1].height + 10
+    template = environment().get_template("preview.svg.j2")
+    return template.render(rows=rows, width=WIDTH, height=height, caption=caption,
+                           visual=visual)
+
+
+def picture(spec: Spec, app_name: str, which: str) -> Picture:
+    """The creatives `which` names, for every output format."""
+    rows = lay_out(spec.body, app_name, which)
+    text = [f"{spec.name} ({spec.key})"]
+    for row in rows:
+        text.append(row.title)
+        for card in row.cards:
+            text.append(f"  {card.platform}:")
+            text += [f"    {line.text}" for line in card.lines]
+        text += [f"  {line.text}" for line in row.notes]
+    return Picture(
+        title=f"Preview: {spec.name}",
+        svg=svg(spec.body, app_name, which, caption=f"{spec.name} ({spec.key})"),
+        flat_svg=svg(spec.body, app_name, which, caption=spec.name, visual=True),
+        text="\n".join(text) + "\n",
+    )

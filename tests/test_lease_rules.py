@@ -1,0 +1,258 @@
+"""The lease algorithm (reconciler/apply/lease.py) against an in-memory platform.
+
+The algorithm is platform-free: providers only create, list and delete lease
+objects. These tests drive it through a small fake of those three calls, so
+the orderings that matter can be forced: two contenders interleaved step by
+step, a create whose answer is lost, a release that fails. The served
+sandboxes cover the same code end to end in tests/test_lease.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from reconciler.apply.lease import LeaseHeld, acquire, hold_lease, lease_name, parse
+from reconciler.errors import ApiError, TransportError
+from reconciler.provider import LeaseObject
+
+
+class Board:
+    """The lease objects of one app; ranks come from `rank` (default: creation order).
+
+    `fail_creates` is a list of (exception, stored): each create pops one and,
+    when `stored`, keeps the object before raising (an answer lost on the way back).
+    Every call yields to the event loop first, so concurrent contenders interleave.
+    """
+
+    def __init__(self, rank: Any = None) -> None:
+        self.objects: dict[int, LeaseObject] = {}
+        self.next_id = 1
+        self.rank = rank or (lambda object_id: (object_id,))
+        self.fail_creates: list[tuple[Exception, bool]] = []
+        self.fail_deletes = False
+        self.creates = 0
+
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        await asyncio.sleep(0)
+        self.creates += 1
+        failure = self.fail_creates.pop(0) if self.fail_creates else None
+        if failure is None or failure[1]:
+            obj = LeaseObject(self.next_id, name, self.rank(self.next_id))
+            self.objects[obj.id] = obj
+            self.next_id += 1
+        if failure is not None:
+            raise failure[0]
+        return obj
+
+    async def lease_list(self) -> list[LeaseObject]:
+        await asyncio.sleep(0)
+        return list(self.objects.values())
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        await asyncio.sleep(0)
+        if self.fail_deletes:
+            raise ApiError("delete refused", status=503)
+        self.objects.pop(lease_id, None)  # type: ignore[arg-type]
+
+    def put(self, name: str) -> LeaseObject:
+        """A lease object made by someone else, before the test starts."""
+        obj = LeaseObject(self.next_id, name, self.rank(self.next_id))
+        self.objects[obj.id] = obj
+        self.next_id += 1
+        return obj
+
+
+class FixedIdBoard(Board):
+    """A platform whose ids are the client's (Stream): the one fixed id is the lock."""
+
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        await asyncio.sleep(0)
+        self.creates += 1
+        if 1 in self.objects:
+            return None
+        self.objects[1] = LeaseObject(1, name, (0,))
+        return self.objects[1]
+
+    def put(self, name: str) -> LeaseObject:
+        self.objects[1] = LeaseObject(1, name, (0,))
+        return self.objects[1]
+
+
+def foreign(holder: str, *, age: timedelta = timedelta(minutes=5),
+            ttl: timedelta = timedelta(hours=1)) -> str:
+    """The name of a lease another apply (another machine, a live pid) took `age` ago."""
+    since = datetime.now(UTC).replace(microsecond=0) - age
+    return lease_name("0badcafe", holder, since, since + ttl, pid=1)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def test_of_two_contenders_interleaved_exactly_one_wins() -> None:
+    board = Board()
+
+    async def both() -> list[Any]:
+        return await asyncio.gather(acquire(board, "a@one"), acquire(board, "b@two"),
+                                    return_exceptions=True)
+
+    outcomes = run(both())
+    won = [o for o in outcomes if not isinstance(o, BaseException)]
+    lost = [o for o in outcomes if isinstance(o, LeaseHeld)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert [o.id for o in board.objects.values()] == [won[0].id]  # the loser removed its own
+    assert won[0].holder in str(lost[0])  # the loser is told who holds it
+
+
+def test_a_tie_for_first_place_loses_for_everyone() -> None:
+    """Creation order the platform cannot break (same rank): nobody may win, or two would."""
+    board = Board(rank=lambda _id: (0,))
+
+    async def both() -> list[Any]:
+        return await asyncio.gather(acquire(board, "a@one"), acquire(board, "b@two"),
+                                    return_exceptions=True)
+
+    outcomes = run(both())
+    assert all(isinstance(o, LeaseHeld) for o in outcomes), outcomes
+    assert board.objects == {}  # each deleted its own object: the next try starts clean
+    assert run(acquire(board, "a@one")).holder == "a@one"
+
+
+def test_a_held_lease_refuses_naming_holder_and_age_and_leaves_theirs() -> None:
+    board = Board()
+    theirs = board.put(foreign("alice@laptop", age=timedelta(hours=1, minutes=5),
+                               ttl=timedelta(hours=3)))
+    with pytest.raises(LeaseHeld) as refused:
+        run(acquire(board, "me@here"))
+    message = str(refused.value)
+    assert "alice@laptop (pid 1), started 1h05m ago, expires in 1h5" in message, message
+    assert refused.value.holder is not None and refused.value.holder.id == theirs.id
+    assert list(board.objects) == [theirs.id]
+
+
+def test_an_expired_lease_is_deleted_and_a_foreign_name_is_left_alone() -> None:
+    board = Board()
+    board.put(foreign("crashed@ci", age=timedelta(hours=2)))
+    odd = board.put("reconciler-lease made by hand")  # not our format: never judged
+    mine = run(acquire(board, "me@here"))
+    assert sorted(board.objects) == [odd.id, mine.id]
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_made_twice() -> None:
+    board = Board()
+    board.fail_creates = [(TransportError("read timed out"), True)]
+    mine = run(acquire(board, "me@here"))
+    assert board.creates == 1  # looked up by its token, not sent again
+    assert list(board.objects) == [mine.id]
+
+
+def test_a_create_that_failed_before_happening_is_sent_again() -> None:
+    board = Board()
+    board.fail_creates = [(ApiError("bad gateway", status=502), False)]
+    mine = run(acquire(board, "me@here"))
+    assert board.creates == 2 and list(board.objects) == [mine.id]
+
+
+def test_a_create_that_keeps_failing_leaves_no_lease_behind() -> None:
+    """The last attempt happened but its answer was lost: the leftover is removed, or it
+    would block every apply of the app for an hour."""
+    board = Board()
+    board.fail_creates = [(ApiError("bad gateway", status=502), False)] * 3 + [
+        (ApiError("bad gateway", status=502), True)]
+    with pytest.raises(ApiError):
+        run(acquire(board, "me@here"))
+    assert board.creates == 4 and board.objects == {}
+
+
+def test_a_create_refused_outright_is_not_retried() -> None:
+    board = Board()
+    board.fail_creates = [(ApiError("forbidden", status=403), False)]
+    with pytest.raises(ApiError):
+        run(acquire(board, "me@here"))
+    assert board.creates == 1 and board.objects == {}
+
+
+def test_fixed_id_platform_an_expired_lease_is_cleared_and_taken() -> None:
+    board = FixedIdBoard()
+    board.put(foreign("crashed@ci", age=timedelta(hours=2)))
+    mine = run(acquire(board, "me@here"))
+    assert mine.holder == "me@here" and board.creates == 2
+    assert parse(board.objects[1]) == mine
+
+
+def test_fixed_id_platform_a_live_lease_refuses() -> None:
+    board = FixedIdBoard()
+    board.put(foreign("bob@ci"))
+    with pytest.raises(LeaseHeld, match="bob@ci"):
+        run(acquire(board, "me@here"))
+    assert parse(board.objects[1]).holder == "bob@ci"  # type: ignore[union-attr]
+
+
+def test_waiting_gets_the_lease_once_the_holder_releases() -> None:
+    board = Board()
+    theirs = board.put(foreign("alice@laptop"))
+
+    async def scenario() -> Any:
+        async def release() -> None:
+            await asyncio.sleep(0.05)
+            board.objects.pop(theirs.id)
+
+        got, _ = await asyncio.gather(acquire(board, "me@here", wait=30), release())
+        return got
+
+    assert run(scenario()).holder == "me@here"
+
+
+def test_the_lease_is_released_after_the_body_even_when_it_fails() -> None:
+    board = Board()
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here") as lease:
+            assert lease is not None and list(board.objects) == [lease.id]
+            raise RuntimeError("apply failed")
+
+    with pytest.raises(RuntimeError):
+        run(scenario())
+    assert board.objects == {}
+
+
+def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None:
+    board = Board()
+    warnings: list[str] = []
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here", warn=warnings.append):
+            board.fail_deletes = True
+
+    run(scenario())
+    [warning] = warnings
+    assert warning.startswith("warning: could not release the apply lease (object id 1)")
+    assert "it expires by itself at" in warning
+
+
+def test_a_platform_without_leases_runs_the_body_without_one() -> None:
+    class NoLeases:
+        async def lease_create(self, name: str) -> None:
+            raise NotImplementedError
+
+    async def scenario() -> Any:
+        async with hold_lease(NoLeases(), "me@here") as lease:  # type: ignore[arg-type]
+            return lease
+
+    assert run(scenario()) is None
+
+
+def test_a_listing_that_does_not_show_our_lease_yet_refuses_rather_than_guess() -> None:
+    """An eventually consistent listing: without seeing itself ranked, nobody may win."""
+    class Lagging(Board):
+        async def lease_list(self) -> list[LeaseObject]:
+            return []
+
+    board = Lagging()
+    with pytest.raises(LeaseHeld, match=r"taking it at the same moment\); try again"):
+        run(acquire(board, "me@here"))
+    assert board.objects == {}  # and its own object is not left behind
