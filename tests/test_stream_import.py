@@ -133,7 +133,8 @@ def test_update_keeps_comments_templates_and_the_send_block(applied: StreamRepo,
     body = {k: live[k] for k in ("name", "description", "segment_ids", "sender_id",
                                  "message_template", "create_channels", "channel_template",
                                  "skip_webhook")}
-    body["message_template"] = {"text": "Hei {{ receiver.name }}, velkommen!"}
+    body["message_template"] = {**live["message_template"],
+                                "text": "Hei {{ receiver.name }}, velkommen!"}
     sdk.update_campaign("rcl-welcome", body)  # a dashboard edit of the draft
 
     dry = applied.run("import", "--all", "--update", "--dry-run")
