@@ -145,7 +145,8 @@ class DriftJob:
         inputs = {"INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml",
                   "RECONCILER_TRUSTED_CONFIG": "", "FORK": "false", "COMMIT": sha,
                   "NO_COLOR": "1", "LOCALYTICS_API_KEY": self.served.api_key,
-                  "LOCALYTICS_API_SECRET": self.served.api_secret, "STREAM_API_SECRET": ""}
+                  "LOCALYTICS_API_SECRET": self.served.api_secret, "STREAM_API_SECRET": "",
+                  "SMARTECH_API_KEY": ""}
         assert set(PLAN_STEP["env"]) <= set(inputs), "an action input the test does not set"
         plan, out = self.script(PLAN_STEP["run"], inputs)
         assert plan.code == 0 and out["exitcode"] in ("0", "2"), plan.log
@@ -153,7 +154,7 @@ class DriftJob:
                "EXIT_CODE": out["exitcode"], "PLAN_DIR": out["dir"],
                "LOCALYTICS_API_KEY": self.served.api_key,
                "LOCALYTICS_API_SECRET": self.served.api_secret, "STREAM_API_SECRET": "",
-               "GITHUB_REF_NAME": "main", "GITHUB_SHA": sha}
+               "SMARTECH_API_KEY": "", "GITHUB_REF_NAME": "main", "GITHUB_SHA": sha}
         assert set(DRIFT_STEP["env"]) <= set(env), "a drift step variable the test does not set"
         job, _ = self.script(DRIFT_STEP["run"], env)
         return job
