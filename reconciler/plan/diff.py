@@ -35,7 +35,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     if before == after:
         return []
     tree = DeepDiff(
-        before, after, view="tree", ignore_order=True, ignore_order_func=_unordered,
+        before, after, view="tree", ignore_order=False, ignore_order_func=_unordered,
         cutoff_intersection_for_pairs=1, threshold_to_diff_deeper=0,
     )
     changes = [
