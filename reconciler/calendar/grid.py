@@ -99,17 +99,34 @@ def build(sendings: list[Sending], start: date, days: int, cap: int | None,
     return grid
 
 
-def cap_warnings(grid: Grid, key: str) -> list[str]:
-    """One warning per audience where campaign `key` is part of a day over the cap."""
-    hits: dict[str, list[tuple[date, int, tuple[str, ...]]]] = {}
+@dataclass(frozen=True)
+class Hit:
+    """A row where one campaign takes part in days over the cap: the first such day."""
+
+    row: str
+    day: date
+    count: int
+    others: list[str]  # the other campaigns on those days
+    more_days: int
+
+
+def hits(grid: Grid, key: str) -> list[Hit]:
+    """Per row (audience or people group), the over-cap days campaign `key` is part of."""
+    found: dict[str, list[tuple[date, int, tuple[str, ...]]]] = {}
     for o in grid.overloads:
         if key in o.campaigns:
-            hits.setdefault(o.audience, []).append((o.day, o.count, o.campaigns))
-    out = []
-    for audience, days in hits.items():
-        first, count, keys = days[0]
-        others = sorted({k for _, _, ks in days for k in ks} - {key})
-        more = f" and {len(days) - 1} more day(s)" if len(days) > 1 else ""
-        out.append(f"audience {audience} would get {count} pushes on {first:%Y-%m-%d}{more} "
-                   f"(safety.max_pushes_per_day {grid.cap}), with {', '.join(others)}")
-    return out
+            found.setdefault(o.audience, []).append((o.day, o.count, o.campaigns))
+    return [Hit(row, days[0][0], days[0][1],
+                sorted({k for _, _, ks in days for k in ks} - {key}), len(days) - 1)
+            for row, days in found.items()]
+
+
+def more_days(hit: Hit) -> str:
+    return f" and {hit.more_days} more day(s)" if hit.more_days else ""
+
+
+def cap_warnings(grid: Grid, key: str) -> list[str]:
+    """One warning per audience where campaign `key` is part of a day over the cap."""
+    return [f"audience {h.row} would get {h.count} pushes on {h.day:%Y-%m-%d}{more_days(h)} "
+            f"(safety.max_pushes_per_day {grid.cap}), with {', '.join(h.others)}"
+            for h in hits(grid, key)]

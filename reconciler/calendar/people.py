@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reconciler.calendar.grid import EVERYONE, MESSAGES, Grid, Sending, build
+from reconciler.calendar.grid import EVERYONE, MESSAGES, Grid, Sending, build, hits, more_days
 from reconciler.config import LoadedConfig
 from reconciler.errors import ReconcilerError
 from reconciler.spec.workspace import Spec, Workspace
@@ -162,16 +162,7 @@ def cap_findings(workspace: Workspace, changed: Iterable[Spec], now: datetime,
 
 def _group_lines(grid: Grid, campaign: str) -> list[str]:
     """One line per group where `campaign` is part of a day over the cap."""
-    hits: dict[str, list[tuple[date, int, tuple[str, ...]]]] = {}
-    for o in grid.overloads:
-        if campaign in o.campaigns:
-            hits.setdefault(o.audience, []).append((o.day, o.count, o.campaigns))
-    out = []
-    for group, days in hits.items():
-        first, count, _ = days[0]
-        others = sorted({c for _, _, cs in days for c in cs} - {campaign})
-        more = f" and {len(days) - 1} more day(s)" if len(days) > 1 else ""
-        tail = f", with {', '.join(others)}" if others else ""
-        out.append(f"{group} would get {count} messages on {first:%Y-%m-%d}{more} "
-                   f"({grid.measure.setting} {grid.cap}){tail}")
-    return out
+    return [f"{h.row} would get {h.count} messages on {h.day:%Y-%m-%d}{more_days(h)} "
+            f"({grid.measure.setting} {grid.cap})"
+            + (f", with {', '.join(h.others)}" if h.others else "")
+            for h in hits(grid, campaign)]
