@@ -277,10 +277,10 @@ def test_a_damaged_stream_sandbox_is_one_line(tmp_path: Path) -> None:
     repo = stream_repo(tmp_path)
     repo.put("campaign", "hello", stream_campaign("Hello", ["norway"]))
     (repo.root / ".reconciler").mkdir()
-    (repo.root / ".reconciler" / "stream-sandbox.db").write_bytes(b"\xff{not a database" * 50)
+    (repo.root / ".reconciler" / "sandbox-stream.db").write_bytes(b"\xff{not a database" * 50)
     run = repo.run("plan")
     line = one_error_line(run.code, run.stdout, run.stderr)
-    assert line.startswith("error: .reconciler/stream-sandbox.db: the sandbox's data is "
+    assert line.startswith("error: .reconciler/sandbox-stream.db: the sandbox's data is "
                            "damaged") and "reconciler sandbox reset" in line
     assert repo.run("sandbox", "reset").code == 0
     assert repo.run("plan").code == 0

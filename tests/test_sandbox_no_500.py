@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.sandbox import create_app
+from reconciler.sandbox.server import close
 from reconciler.sandbox.stream import SANDBOX_SECRET
 from reconciler.stream.client import server_token
 from tests.sandbox_helpers import BEHAVIOR_RULES, audience_body, campaign_body
@@ -150,8 +151,7 @@ class Driver:
     def close(self) -> None:
         self.loop.run_until_complete(self.http.aclose())
         self.loop.close()
-        self.app.state.store.close()
-        self.app.state.stream_app.state.stream_store.close()
+        close(self.app)
 
 
 @pytest.fixture(scope="module")

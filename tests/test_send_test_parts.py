@@ -241,7 +241,7 @@ def test_sent_listing_is_printable() -> None:
 def test_a_sandbox_file_from_before_platforms_were_recorded_still_opens(tmp_path: Path) -> None:
     import sqlite3
 
-    from reconciler.sandbox.store import Store
+    from reconciler.sandbox.localytics.store import Store
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as db:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from reconciler.sandbox.smartech_store import SmartechStore
+from reconciler.sandbox.smartech.store import SmartechStore
 from tests.helpers import FIXTURES, run_cli
 from tests.smartech_repo import SmartechRepo, email_campaign, push_campaign
 
@@ -30,7 +30,7 @@ def test_example_plans_applies_and_then_shows_no_change(tmp_path: Path) -> None:
     assert "# The go-live" in (repo / "campaigns" / "winback-push.yaml").read_text()  # comments
     code, out, err = run_cli(["plan", "--detailed-exitcode"], repo)
     assert (code, err) == (0, ""), out
-    store = SmartechStore(repo / ".reconciler" / "smartech-sandbox.db")
+    store = SmartechStore(repo / ".reconciler" / "sandbox-smartech.db")
     try:
         runs = store.executions("sandbox")
     finally:

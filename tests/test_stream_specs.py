@@ -108,6 +108,6 @@ def test_the_example_plans_and_applies_in_process(tmp_path: Path) -> None:
     assert [c["key"] for c in plan["changes"] if c["go_live"]] == ["beta-survey"]
     code, _, err = run_cli(["apply", *args, "--auto-approve"], tmp_path)
     assert code == 0, err
-    assert (tmp_path / "ex" / ".reconciler" / "stream-sandbox.db").exists()
+    assert (tmp_path / "ex" / ".reconciler" / "sandbox-stream.db").exists()
     code, out, err = run_cli(["plan", *args, "--detailed-exitcode"], tmp_path)
     assert code == 0, out + err

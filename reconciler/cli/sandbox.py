@@ -2,14 +2,17 @@
 
 fastapi and uvicorn are imported inside the command so `reconciler --help`
 and every other command stay fast. The port is bound before uvicorn
-starts (a busy port is one `error:` line), and the listening line is printed
-and flushed only once the server accepts connections, so scripts and test
-fixtures can wait for it. The secret is never printed.
+starts (a busy port is one `error:` line), and the listening lines are printed
+and flushed only once the server accepts connections: a human one, then one JSON
+line `{"ready": {...}}` with every platform's URL, which scripts and the test
+launcher read. The API secret is never printed; the admin token is (it is made for
+this one serve, and only `/_sandbox/` needs it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sqlite3
 import sys
@@ -68,37 +71,51 @@ def sandbox() -> None:
 @click.option("--stream-port", default=None, type=click.IntRange(0, 65535),
               help="Also serve the Stream sandbox at the root of this port, as Stream's "
                    "own host does (0 picks a free one); /stream stays on --port.")
+@click.option("--admin-token", default=None, metavar="TOKEN",
+              help="Require this X-Sandbox-Token on /_sandbox/ endpoints (default: none on "
+                   "loopback, a fresh one printed in the ready line on any other host).")
 def serve(
     config_path: Path, env_name: str | None, host: str, port: int, db_path: Path, api_key: str, api_secret: str, latency_ms: int,
     error_rate: float, drop_rate: float, rate_limit: int, seed: int | None,
-    apps: list[tuple[int, str]], stream_port: int | None,
+    apps: list[tuple[int, str]], stream_port: int | None, admin_token: str | None,
 ) -> None:
     """Serve the sandbox API: /api/v6/... (Campaigns & Audiences), /v2/push/{app_id} and
     Stream's Campaign API under /stream (and at the root of --stream-port)."""
     import uvicorn
 
-    from reconciler.sandbox.app import DEFAULT_APPS, create_app
     from reconciler.sandbox.faults import Faults
+    from reconciler.sandbox.localytics.app import DEFAULT_APPS
+    from reconciler.sandbox.server import AdminGuard, create_app
+    from reconciler.sandbox.server import admin_token as token_for
 
+    token = token_for(host, admin_token)
+    if token and not admin_token:
+        click.echo(f"warning: serving on {host}, beyond loopback: anyone who reaches this "
+                   "port can use the sandbox's API; its /_sandbox/ endpoints need the "
+                   "X-Sandbox-Token of the ready line", err=True)
     embedded = db_path is None
     db_path = db_path or embedded_db(config_path)
     try:
         app = create_app(
             db_path, api_key=api_key, api_secret=api_secret, apps=[*DEFAULT_APPS, *apps],
             faults=Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
-                          rate_limit=rate_limit, seed=seed),
+                          rate_limit=rate_limit, seed=seed), embedded=embedded,
         )
     except sqlite3.Error as e:
         raise unusable(db_path, e, embedded) from None
     except OSError as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
     sockets = [_bind(host, port)]
-    servers = [_server(uvicorn, app)]
+    servers = [_server(uvicorn, AdminGuard(app, token))]
     if stream_port is not None:  # the same Stream app (store, knobs) as under /stream
         sockets.append(_bind(host, stream_port))
-        servers.append(_server(uvicorn, app.state.stream_app))
+        servers.append(_server(uvicorn, AdminGuard(app.state.mounts["stream"].app, token)))
     urls = [_url(s) for s in sockets]
-    stream_url = urls[1] if len(urls) > 1 else f"{urls[0]}/stream"
+    ready = {m.platform: urls[0] + m.prefix for m in app.state.mounts.values()}
+    ready["localytics"] = f"{urls[0]}/api/v6"
+    if len(urls) > 1:
+        ready["stream"] = urls[1]
+    ready_line = {"ready": {**ready, "admin_token": token} if token else ready}
 
     async def run() -> None:
         tasks = [asyncio.ensure_future(srv.serve(sockets=[sock]))
@@ -106,9 +123,10 @@ def serve(
         while not all(s.started for s in servers) and not any(t.done() for t in tasks):
             await asyncio.sleep(0.01)
         if all(s.started for s in servers):
-            click.echo(f"sandbox: serving {urls[0]}/api/v6 (key {api_key}); "
-                       f"Stream: {stream_url}; Smartech: {urls[0]}/smartech")
-            sys.stdout.flush()  # click.echo wrote there; the launcher waits for this line
+            click.echo(f"sandbox: serving {ready['localytics']} (key {api_key}); "
+                       f"Stream: {ready['stream']}; Smartech: {ready['smartech']}")
+            click.echo(json.dumps(ready_line, separators=(",", ":")))
+            sys.stdout.flush()  # click.echo wrote there; the launcher waits for the JSON line
         await asyncio.gather(*tasks)
 
     # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make.
@@ -165,7 +183,7 @@ def sent(config_path: Path, env_name: str | None, db_path: Path | None, url: str
 
 
 def _stored_pushes(db_path: Path, app_id: str | None, embedded: bool) -> list[dict[str, Any]]:
-    from reconciler.sandbox.store import Store
+    from reconciler.sandbox.localytics.store import Store
 
     if not db_path.is_file():
         raise ConfigError(f"{db_path}: no sandbox database here (nothing sent yet, or use --db "

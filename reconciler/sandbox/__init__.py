@@ -1,9 +1,12 @@
-"""The embedded sandbox: a faithful local Localytics API kept in SQLite.
+"""The sandboxes: faithful local copies of each platform's API, kept in SQLite.
 
-`create_app` builds the ASGI app (served by `reconciler sandbox serve`);
-`inprocess_transport` plugs the same handlers into an httpx client without a
-socket; `Faults` describes injected latency, errors, dropped answers and rate
-limits. Imports are lazy so `import reconciler.sandbox` stays cheap.
+One sub-package per platform (`localytics`, `stream`, `smartech`), each with one
+`mount(db)` that builds its ASGI app over its own file and its in-process transport
+(`base.Mount`), on the shared store base and transport of `base`. `create_app`
+builds the served whole (`server`: Localytics at the root, the others under their
+prefixes); `inprocess_transport` plugs the Localytics handlers into an httpx client
+without a socket; `Faults` describes injected latency, errors, dropped answers and
+rate limits. Imports are lazy so `import reconciler.sandbox` stays cheap.
 """
 
 from __future__ import annotations
@@ -11,17 +14,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.app import create_app, inprocess_transport
     from reconciler.sandbox.faults import Faults
+    from reconciler.sandbox.localytics.app import inprocess_transport
+    from reconciler.sandbox.server import create_app
 
 __all__ = ["Faults", "create_app", "inprocess_transport"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("create_app", "inprocess_transport"):
-        from reconciler.sandbox import app
+    if name == "create_app":
+        from reconciler.sandbox.server import create_app
 
-        return getattr(app, name)
+        return create_app
+    if name == "inprocess_transport":
+        from reconciler.sandbox.localytics.app import inprocess_transport
+
+        return inprocess_transport
     if name == "Faults":
         from reconciler.sandbox.faults import Faults
 

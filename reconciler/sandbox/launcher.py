@@ -1,12 +1,15 @@
 """Start `reconciler sandbox serve` as a subprocess and wait until it listens.
 
 The test fixtures and the benchmark need a real served sandbox on a free
-loopback port. Asking for port 0 and reading the one line `serve` prints once
-it listens avoids both the race of picking a free port first and polling.
+loopback port. Asking for port 0 and reading the machine-readable line `serve`
+prints once it listens (`{"ready": {platform: url, ..., "admin_token"?}}`) avoids
+both the race of picking a free port first and polling, and never parses the
+human banner.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +20,7 @@ from typing import Any
 
 START_TIMEOUT = 30.0
 FLAGS = ("latency_ms", "error_rate", "drop_rate", "rate_limit", "seed", "api_key", "api_secret",
-         "stream_port")
+         "stream_port", "admin_token")
 
 
 @dataclass
@@ -27,6 +30,8 @@ class ServedProcess:
     api_url: str
     process: subprocess.Popen[bytes] = field(repr=False)
     stream_url: str = ""  # `…/stream` on the main port, or the root of --stream-port
+    urls: dict[str, str] = field(default_factory=dict)  # every platform's, from the ready line
+    admin_token: str | None = field(default=None, repr=False)  # what /_sandbox/ needs, if any
 
     @property
     def base_url(self) -> str:
@@ -69,18 +74,31 @@ def start_served(db: Path, **flags: Any) -> ServedProcess:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert proc.stdout is not None
-    stdout = proc.stdout
-    line: list[bytes] = []
-    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
+    ready = _ready(proc.stdout)
+    if ready is None:
+        ServedProcess(api_url="", process=proc).stop()
+        errors = log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"sandbox did not start (no ready line)\n{errors}")
+    token = ready.pop("admin_token", None)
+    return ServedProcess(api_url=ready["localytics"], process=proc,
+                         stream_url=ready.get("stream", ""), urls=ready, admin_token=token)
+
+
+def _ready(stdout: Any) -> dict[str, str] | None:
+    """The ready line's map, read within START_TIMEOUT; None if serve ended or said nothing."""
+    found: list[dict[str, str]] = []
+
+    def read() -> None:
+        for raw in iter(stdout.readline, b""):
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue  # the human banner, or anything else before the ready line
+            if isinstance(line, dict) and isinstance(line.get("ready"), dict):
+                found.append(line["ready"])
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reader.join(START_TIMEOUT)
-    text = line[0].decode() if line else ""
-    if "serving http://" not in text:
-        served = ServedProcess(api_url="", process=proc)
-        served.stop()
-        errors = log_path.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"sandbox did not start: {text!r}\n{errors}")
-    stream_url = (text.split("Stream: ", 1)[1].split()[0].rstrip(";")
-                  if "Stream: " in text else "")
-    return ServedProcess(api_url=text.split("serving ", 1)[1].split()[0], process=proc,
-                         stream_url=stream_url)
+    return found[0] if found else None

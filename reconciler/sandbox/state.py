@@ -1,8 +1,15 @@
-"""The embedded sandbox's files in `.reconciler/`, and what to say when they are unusable.
+"""The sandbox's files, one naming scheme, and what to say when one is unusable.
 
-A damaged or foreign `sandbox.db` (or Stream's JSON file) is one error line
-that names the file and the way out, `reconciler sandbox reset`, which
-removes exactly these files (never the journal, ledger or cache beside them).
+Every platform's sandbox keeps its state in a file named after the sandbox's
+database: `sandbox.db` is Localytics', `sandbox-stream.db` Stream's and
+`sandbox-smartech.db` Smartech's (`<stem>-<platform>.db` beside any `--db`), for the
+embedded sandbox in `.reconciler/` and a served one alike. Before this scheme the
+embedded files were `stream-sandbox.db` and `smartech-sandbox.db`: such a file is
+renamed on first use, so an existing embedded sandbox keeps its objects.
+
+A damaged or foreign file is one error line that names the file and the way out,
+`reconciler sandbox reset`, which removes exactly these files (never the journal,
+ledger or cache beside them).
 """
 
 from __future__ import annotations
@@ -11,14 +18,36 @@ from pathlib import Path
 
 from reconciler.errors import ConfigError
 
-# Localytics' SQLite file, then Stream's and Smartech's (embedded, and the ones
-# `sandbox serve` keeps beside its database), each with its WAL companions.
-SANDBOX_FILES = tuple(f"{name}{suffix}" for name in ("sandbox.db", "stream-sandbox.db",
-                                                     "sandbox-stream.db",
-                                                     "smartech-sandbox.db",
-                                                     "sandbox-smartech.db")
-                      for suffix in ("", "-wal", "-shm"))
+ROOT_PLATFORM = "localytics"  # its file is the database itself
+PLATFORMS = ("localytics", "stream", "smartech")
+WAL = ("", "-wal", "-shm")
+# The embedded files, each with its WAL companions; the older names last, so a reset
+# removes them too.
+SANDBOX_FILES = tuple(f"{name}{suffix}" for name in ("sandbox.db", "sandbox-stream.db",
+                                                     "sandbox-smartech.db",
+                                                     "stream-sandbox.db",
+                                                     "smartech-sandbox.db")
+                      for suffix in WAL)
 RESET = "reconciler sandbox reset"
+
+
+def platform_file(db: Path, platform: str) -> Path:
+    """The file of `platform`'s sandbox beside the sandbox database `db`."""
+    if platform == ROOT_PLATFORM:
+        return db
+    path = db.with_name(f"{db.stem}-{platform}.db")
+    legacy = db.with_name(f"{platform}-{db.name}")
+    if db.name == SANDBOX_FILES[0] and legacy.is_file() and not path.exists():
+        for suffix in WAL:  # the embedded file's older name: keep its objects
+            old = legacy.with_name(legacy.name + suffix)
+            if old.is_file():
+                old.rename(path.with_name(path.name + suffix))
+    return path
+
+
+def embedded_file(state_dir: Path, platform: str) -> Path:
+    """`platform`'s embedded sandbox file in the state folder (`.reconciler/`)."""
+    return platform_file(state_dir / SANDBOX_FILES[0], platform)
 
 
 def unusable(path: Path, cause: BaseException | str, embedded: bool = True) -> ConfigError:

@@ -34,9 +34,10 @@ async def open_smartech(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[S
     api_url = env.api_url
     if env.is_sandbox:
         from reconciler.sandbox.smartech import inprocess_transport
+        from reconciler.sandbox.state import embedded_file
 
         loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "smartech-sandbox.db")
+        transport = inprocess_transport(embedded_file(loaded.state_dir, "smartech"))
         api_url = "http://sandbox.invalid"
     client = SmartechClient(endpoints(api_url), api_key=smartech_key(loaded), caller=caller,
                             timeout=env.timeout, transport=transport, env_name=loaded.env_name)

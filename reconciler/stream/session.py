@@ -36,10 +36,11 @@ async def open_stream(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Str
     transport = None
     api_url = env.api_url
     if env.is_sandbox:
+        from reconciler.sandbox.state import embedded_file
         from reconciler.sandbox.stream import inprocess_transport
 
         loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "stream-sandbox.db")
+        transport = inprocess_transport(embedded_file(loaded.state_dir, "stream"))
         api_url = "http://sandbox.invalid"
     client = StreamClient(api_url, api_key=key, api_secret=secret, caller=caller,
                           timeout=env.timeout, transport=transport, env_name=loaded.env_name)

@@ -1,4 +1,4 @@
-"""Assemble the Stream sandbox: `create_stream_app` (ASGI) and `inprocess_transport`.
+"""Assemble the Stream sandbox: `create_stream_app` (ASGI), `mount` and `inprocess_transport`.
 
 Every route in `segments.ROUTES` and `campaigns.ROUTES` is served through
 `_serve`, which does what all of Stream's endpoints share, in order: count
@@ -12,15 +12,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from reconciler.sandbox.base import Mount, SandboxTransport, build
 from reconciler.sandbox.state import unusable
-from reconciler.sandbox.stream import SANDBOX_SECRET, campaigns, knobs, segments
+from reconciler.sandbox.stream import campaigns, knobs, segments
 from reconciler.sandbox.stream.protocol import (
     StreamError,
     check_auth,
@@ -29,6 +28,7 @@ from reconciler.sandbox.stream.protocol import (
     read_body,
 )
 from reconciler.sandbox.stream.routing import Call, Route
+from reconciler.sandbox.stream.secret import SANDBOX_SECRET
 from reconciler.sandbox.stream.store import StreamStore
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -41,7 +41,7 @@ def create_stream_app(path: Path, *, api_secret: str = SANDBOX_SECRET) -> FastAP
                   exception_handlers={StarletteHTTPException: on_http_error})
     store = StreamStore(Path(path))
     limits = knobs.Knobs()
-    app.state.stream_store = store
+    app.state.store = store
     app.include_router(knobs.router(limits, store))
     for route in (*segments.ROUTES, *campaigns.ROUTES):
         app.add_api_route(route.path, _endpoint(route, store, limits, api_secret),
@@ -81,29 +81,16 @@ async def _serve(request: Request, route: Route, store: StreamStore, limits: kno
     return response
 
 
-class _Transport(httpx.ASGITransport):
-    """ASGI transport that closes the store when its client closes; a damaged or foreign
-    database found mid-run is the same one error line as at open."""
-
-    def __init__(self, app: Any, path: Path) -> None:
-        super().__init__(app=app)
-        self.path = path
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await super().handle_async_request(request)
-        except sqlite3.Error as e:
-            raise unusable(self.path, e) from None
-
-    async def aclose(self) -> None:
-        self.app.state.stream_store.close()  # type: ignore[attr-defined]
+def mount(db: Path, *, embedded: bool = True, api_secret: str = SANDBOX_SECRET) -> Mount:
+    """The Stream sandbox over its file beside `db`, served under `/stream`."""
+    return build("stream", "/stream", db, lambda path: create_stream_app(
+        path, api_secret=api_secret), embedded=embedded)
 
 
-def inprocess_transport(path: Path, api_secret: str = SANDBOX_SECRET
-                        ) -> httpx.AsyncBaseTransport:
+def inprocess_transport(path: Path, api_secret: str = SANDBOX_SECRET) -> SandboxTransport:
     """An httpx transport to a Stream sandbox over the SQLite file `path`, without a socket."""
     try:
         app = create_stream_app(path, api_secret=api_secret)
     except sqlite3.Error as e:
         raise unusable(path, e) from None
-    return _Transport(app, path)
+    return SandboxTransport(app, app.state.store)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.db import SqliteFile, dumps
+from reconciler.sandbox.base import SqliteFile, dumps
 from reconciler.sandbox.stream.protocol import now, stamp
 
 SCHEMA = """

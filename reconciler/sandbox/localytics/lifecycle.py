@@ -28,9 +28,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.computed import parse_api_date
-from reconciler.sandbox.protocol import ApiProblem, read_json
-from reconciler.sandbox.validation import check_body_object
+from reconciler.sandbox.localytics.computed import parse_api_date
+from reconciler.sandbox.localytics.protocol import ApiProblem, read_json
+from reconciler.sandbox.localytics.validation import check_body_object
 
 router = APIRouter(prefix="/_sandbox")
 FINISHED = ("sent", "expired")

@@ -26,16 +26,18 @@ route, then lose the answer: routes `create`, `execute`, `v4-create`,
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from reconciler.sandbox.base import Mount, SandboxTransport, build
 from reconciler.sandbox.faults import DROPPED_PAGE
-from reconciler.sandbox.smartech_store import SmartechStore
+from reconciler.sandbox.smartech.store import SmartechStore
+from reconciler.sandbox.state import unusable
 
 MAX_APP_IDS, MAX_TAGS, TAG_LENGTH = 5, 5, (5, 25)
 Handler = Callable[[str, dict[str, Any]], Awaitable[JSONResponse]]
@@ -280,11 +282,15 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _Transport(httpx.ASGITransport):
-    async def aclose(self) -> None:
-        self.app.state.store.close()  # type: ignore[attr-defined]
+def mount(db: Path, *, embedded: bool = True) -> Mount:
+    """The Smartech sandbox over its file beside `db`, served under `/smartech`."""
+    return build("smartech", "/smartech", db, create_smartech_app, embedded=embedded)
 
 
-def inprocess_transport(path: Path) -> httpx.AsyncBaseTransport:
+def inprocess_transport(path: Path) -> SandboxTransport:
     """An httpx transport to a Smartech sandbox over the SQLite file `path`, no socket."""
-    return _Transport(app=create_smartech_app(path))
+    try:
+        app = create_smartech_app(path)
+    except sqlite3.Error as e:
+        raise unusable(path, e) from None
+    return SandboxTransport(app, app.state.store)

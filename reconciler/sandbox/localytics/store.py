@@ -12,8 +12,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.computed import LETTERS, iso_ms, schedule_summary, segmentation_counts
-from reconciler.sandbox.db import Database, dumps, valid_id
+from reconciler.sandbox.base import dumps, iso_ms
+from reconciler.sandbox.localytics.computed import LETTERS, schedule_summary, segmentation_counts
+from reconciler.sandbox.localytics.db import Database, valid_id
 
 
 class MissingAudiences(Exception):

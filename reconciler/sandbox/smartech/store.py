@@ -15,8 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.computed import Clock, iso_ms
-from reconciler.sandbox.db import SqliteFile, dumps
+from reconciler.sandbox.base import Clock, SqliteFile, dumps, iso_ms
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sm_accounts (api_key TEXT PRIMARY KEY, created_at TEXT NOT NULL);

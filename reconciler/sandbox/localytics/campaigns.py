@@ -16,10 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox import lifecycle
-from reconciler.sandbox.admin import answer_knob, check_not_rejected
-from reconciler.sandbox.campaign_rules import check_campaign
-from reconciler.sandbox.protocol import (
+from reconciler.sandbox.localytics import lifecycle
+from reconciler.sandbox.localytics.admin import answer_knob, check_not_rejected
+from reconciler.sandbox.localytics.campaign_rules import check_campaign
+from reconciler.sandbox.localytics.protocol import (
     ApiProblem,
     app_scope,
     not_found,
@@ -27,8 +27,8 @@ from reconciler.sandbox.protocol import (
     read_json,
     store_of,
 )
-from reconciler.sandbox.store import MissingAudiences
-from reconciler.sandbox.validation import check_body_object
+from reconciler.sandbox.localytics.store import MissingAudiences
+from reconciler.sandbox.localytics.validation import check_body_object
 
 APP = "/api/v6/orgs/{org_id}/apps/{app_id}"
 router = APIRouter()

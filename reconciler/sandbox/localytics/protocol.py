@@ -23,8 +23,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reconciler.sandbox.db import valid_id
-from reconciler.sandbox.store import Store
+from reconciler.sandbox.localytics.db import valid_id
+from reconciler.sandbox.localytics.store import Store
 
 MAX_BODY = 1024 * 1024
 

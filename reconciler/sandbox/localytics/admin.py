@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.sandbox.protocol import ApiProblem, read_json, store_of
-from reconciler.sandbox.validation import Problems, check_body_object
+from reconciler.sandbox.localytics.protocol import ApiProblem, read_json, store_of
+from reconciler.sandbox.localytics.validation import Problems, check_body_object
 
 ADMIN_PREFIX = "/_sandbox/"
 router = APIRouter(prefix="/_sandbox")

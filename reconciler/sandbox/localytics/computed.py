@@ -11,27 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
+
+from reconciler.sandbox.base import iso_ms
 
 LETTERS = string.ascii_uppercase
 MAX_CREATIVES = len(LETTERS)
 
 
-def iso_ms(moment: datetime) -> str:
-    """`2026-05-01T09:00:00.000Z`: the API's own date form (UTC, milliseconds)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def iso_seconds(moment: datetime) -> str:
     """`2025-11-26T10:34:18Z`: the form of `last_calculated_on`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text: str) -> datetime:
-    """Parse a timestamp the sandbox wrote (always UTC with a `Z`)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def parse_api_date(value: object) -> datetime | None:
@@ -58,30 +49,6 @@ def normalize_date(value: object) -> object:
     """The API's answer for a date a client sent; unparseable input is left alone."""
     moment = parse_api_date(value)
     return iso_ms(moment) if moment else value
-
-
-class Clock:
-    """Strictly increasing timestamps, so `updated_at` changes on every write.
-
-    Two writes within one millisecond would otherwise share a timestamp and a
-    client comparing `updated_at` would miss the second one.
-    """
-
-    def __init__(self) -> None:
-        self._last = datetime.min.replace(tzinfo=UTC)
-
-    def tick(self) -> datetime:
-        now = datetime.now(UTC)
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        if now <= self._last:
-            now = self._last + timedelta(milliseconds=1)
-        self._last = now
-        return now
-
-    def observe(self, stamp: str | None) -> None:
-        """Never hand out a timestamp older than one already stored."""
-        if stamp:
-            self._last = max(self._last, parse_iso(stamp))
 
 
 def canonical_json(value: Any) -> str:

@@ -8,15 +8,9 @@ like `'; DROP TABLE campaigns; --` are stored verbatim.
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from reconciler.sandbox.computed import Clock
+from reconciler.sandbox.base import Clock, SqliteFile
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER range; larger ids cannot exist
 
@@ -57,54 +51,6 @@ ID_FLOORS = {"audiences": 100, "campaigns": 4000, "creatives": 7000}
 def valid_id(value: int) -> bool:
     """Whether an id can exist at all (positive and inside SQLite's range)."""
     return 0 < value <= MAX_ID
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON for storage; non-ASCII kept as is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-class SqliteFile:
-    """One SQLite file: one connection, one lock, WAL, immediate write transactions.
-
-    Both sandboxes (Localytics' `Database`, Stream's store) keep their state this
-    way, so parallel requests and several processes over one file never tear a write.
-    """
-
-    def __init__(self, path: Path, schema: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        with self._write() as db:
-            for statement in schema.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-
-    def close(self) -> None:
-        """Close the connection (the in-process transport does so when its client closes)."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One immediate transaction under the lock: writers never interleave."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
 
 
 class Database(SqliteFile):

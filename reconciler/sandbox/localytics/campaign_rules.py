@@ -14,9 +14,9 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.sandbox.computed import MAX_CREATIVES, normalize_date, parse_api_date
-from reconciler.sandbox.known_keys import UNKNOWN, unknown_keys
-from reconciler.sandbox.validation import (
+from reconciler.sandbox.localytics.computed import MAX_CREATIVES, normalize_date, parse_api_date
+from reconciler.sandbox.localytics.known_keys import UNKNOWN, unknown_keys
+from reconciler.sandbox.localytics.validation import (
     Problems,
     at,
     check_audience_definition,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.sandbox.protocol import ApiProblem
+from reconciler.sandbox.localytics.protocol import ApiProblem
 
 STRING_OPERATORS = ("is defined", "is not defined", "is one of", "is none of")
 NUMBER_OPERATORS = ("is one of", "is none of", "<", "<=", ">", ">=", "is between", "is defined")

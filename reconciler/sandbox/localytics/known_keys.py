@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.validation import Problems, at
+from reconciler.sandbox.localytics.validation import Problems, at
 
 SPEC_FILE = Path(__file__).with_name("localytics-openapi.json")
 ECHOED = frozenset({"id", "created_at", "updated_at", "letter", "interval_start"})

@@ -13,10 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.admin import answer_knob, check_not_rejected
-from reconciler.sandbox.computed import iso_seconds, parse_iso
-from reconciler.sandbox.known_keys import check_known
-from reconciler.sandbox.protocol import (
+from reconciler.sandbox.base import parse_iso
+from reconciler.sandbox.localytics.admin import answer_knob, check_not_rejected
+from reconciler.sandbox.localytics.computed import iso_seconds
+from reconciler.sandbox.localytics.known_keys import check_known
+from reconciler.sandbox.localytics.protocol import (
     ApiProblem,
     app_scope,
     not_found,
@@ -24,7 +25,11 @@ from reconciler.sandbox.protocol import (
     read_json,
     store_of,
 )
-from reconciler.sandbox.validation import Problems, check_audience_definition, check_body_object
+from reconciler.sandbox.localytics.validation import (
+    Problems,
+    check_audience_definition,
+    check_body_object,
+)
 
 APP = "/api/v6/orgs/{org_id}/apps/{app_id}"
 router = APIRouter()

@@ -24,8 +24,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.protocol import ApiProblem, check_basic_auth, read_json, store_of
-from reconciler.sandbox.validation import Problems, at, type_name
+from reconciler.sandbox.localytics.protocol import ApiProblem, check_basic_auth, read_json, store_of
+from reconciler.sandbox.localytics.validation import Problems, at, type_name
 
 router = APIRouter()
 

@@ -1,0 +1,161 @@
+"""What every platform's sandbox shares: its SQLite store base, its clock, and the
+in-process transport that plugs its ASGI app into an httpx client.
+
+Each platform sandbox is a sub-package (`localytics`, `stream`, `smartech`) with one
+`mount(db)` function that builds its ASGI app over its own file beside `db` and
+answers a `Mount`: what `sandbox serve` mounts under the mount's prefix, and what
+`api_url: sandbox` talks to without a socket (`Mount.transport()`). The store, the
+transport and the file naming live here once, so the three sandboxes cannot drift
+apart in how they lock, close, or report a damaged file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reconciler.sandbox.state import platform_file, unusable
+
+
+def iso_ms(moment: datetime) -> str:
+    """`2026-05-01T09:00:00.000Z`: the API's own date form (UTC, milliseconds)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse a timestamp the sandbox wrote (always UTC with a `Z`)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Clock:
+    """Strictly increasing timestamps, so `updated_at` changes on every write.
+
+    Two writes within one millisecond would otherwise share a timestamp and a
+    client comparing `updated_at` would miss the second one.
+    """
+
+    def __init__(self) -> None:
+        self._last = datetime.min.replace(tzinfo=UTC)
+
+    def tick(self) -> datetime:
+        now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if now <= self._last:
+            now = self._last + timedelta(milliseconds=1)
+        self._last = now
+        return now
+
+    def observe(self, stamp: str | None) -> None:
+        """Never hand out a timestamp older than one already stored."""
+        if stamp:
+            self._last = max(self._last, parse_iso(stamp))
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for storage; non-ASCII kept as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteFile:
+    """One SQLite file: one connection, one lock, WAL, immediate write transactions.
+
+    Both sandboxes (Localytics' `Database`, Stream's store) keep their state this
+    way, so parallel requests and several processes over one file never tear a write.
+    """
+
+    def __init__(self, path: Path, schema: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        with self._write() as db:
+            for statement in schema.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    def close(self) -> None:
+        """Close the connection (the in-process transport does so when its client closes)."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction under the lock: writers never interleave."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+
+
+class SandboxTransport(httpx.ASGITransport):
+    """ASGI transport that closes its sandbox's store when the client closes.
+
+    A database that opened but turns out damaged or foreign mid-run (a missing
+    column, a corrupt page) is the same one error line as at open.
+    """
+
+    def __init__(self, app: Any, store: SqliteFile) -> None:
+        super().__init__(app=app)
+        self.store = store
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except sqlite3.Error as e:
+            raise unusable(self.store.path, e) from None
+
+    async def aclose(self) -> None:
+        self.store.close()
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One platform's sandbox, built: its ASGI app over its store, and its place when served.
+
+    `prefix` is where `sandbox serve` mounts it on the main port ("" for the root).
+    """
+
+    platform: str
+    prefix: str
+    app: Any
+    store: SqliteFile
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """The app without a socket (`httpx.AsyncClient(transport=...)`); closing closes it."""
+        return SandboxTransport(self.app, self.store)
+
+
+def build(platform: str, prefix: str, db: Path, make: Callable[[Path], Any], *,
+          embedded: bool = True) -> Mount:
+    """Build a platform's app (`make(its file)`, keeping its store at `app.state.store`) over
+    its file beside `db`. A damaged or foreign file is one error line; `embedded` says
+    whether its way out is `sandbox reset` (else another `--db`)."""
+    path = platform_file(db, platform)
+    try:
+        app = make(path)
+    except sqlite3.Error as e:
+        raise unusable(path, e, embedded) from None
+    return Mount(platform, prefix, app, app.state.store)

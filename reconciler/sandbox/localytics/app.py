@@ -1,0 +1,99 @@
+"""Assemble the Localytics sandbox: its ASGI app, `mount`, and `inprocess_transport`.
+
+Both ways of running share every handler: `reconciler sandbox serve` serves this
+app at the root of the main port (with the other platforms mounted under their
+prefixes, see `reconciler.sandbox.server`), and the CLI's embedded sandbox (`api_url:
+sandbox`) talks to the same app through the shared in-process transport, so what
+tests prove over loopback HTTP holds in-process too. The store is opened here, not
+in a lifespan hook, because the ASGI transport never runs lifespan events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
+
+from reconciler import __version__
+from reconciler.sandbox.base import Mount, build
+from reconciler.sandbox.faults import FaultMiddleware, Faults
+from reconciler.sandbox.localytics import admin, audiences, campaigns, lifecycle, push
+from reconciler.sandbox.localytics.protocol import EXCEPTION_HANDLERS
+from reconciler.sandbox.localytics.store import Store
+
+DEFAULT_APPS: tuple[tuple[int, str], ...] = ((1, "demo-app"),)
+
+
+def create_localytics_app(
+    db_path: Path,
+    *,
+    api_key: str = "sandbox",
+    api_secret: str = "sandbox",
+    apps: Iterable[tuple[int, str]] = DEFAULT_APPS,
+    faults: Faults | None = None,
+) -> FastAPI:
+    """The Localytics sandbox as an ASGI app over the SQLite file `db_path` (created if absent).
+
+    Its fault and request-count middleware wrap everything later mounted into it, so a
+    served sandbox's faults reach every platform's API paths (see `faults.FAULT_PREFIXES`).
+    """
+    app = FastAPI(
+        title="reconciler sandbox (Localytics API)",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+    )
+    store = Store(Path(db_path))
+    for org_id, app_id in apps:
+        store.register_app(org_id, app_id)
+    app.state.store = store
+    app.state.credentials = (api_key, api_secret)
+    app.state.stats = admin.RequestStats()
+    app.state.rejected = {}
+    app.state.answers = admin.default_answers()
+    app.state.push_limiter = push.RateLimiter()
+    app.state.clock_now = None  # the campaign lifecycle is off until a test sets the clock
+    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle)]
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/")
+    async def health() -> JSONResponse:
+        """The Push API's health check; also how `serve` callers see it is up."""
+        return JSONResponse({"ok": True})
+
+    @app.post("/v1/test")
+    async def ping() -> PlainTextResponse:
+        return PlainTextResponse("pong")
+
+    # add_middleware wraps outward: stats sees faulted requests too.
+    app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)
+    routes = [r for router in routers for r in router.routes]
+    routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
+    app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
+    return app
+
+
+def mount(db: Path, *, embedded: bool = True, api_key: str = "sandbox",
+          api_secret: str = "sandbox", apps: Iterable[tuple[int, str]] = DEFAULT_APPS,
+          faults: Faults | None = None) -> Mount:
+    """The Localytics sandbox over `db` itself, served at the root of the main port."""
+    return build("localytics", "", db, lambda path: create_localytics_app(
+        path, api_key=api_key, api_secret=api_secret, apps=apps, faults=faults),
+        embedded=embedded)
+
+
+def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncBaseTransport:
+    """An httpx transport to a sandbox over `db_path` with (org_id, app_id) registered.
+
+    Use as `httpx.AsyncClient(transport=..., base_url="http://sandbox")`; no
+    port is opened, and the credentials are the defaults (`sandbox`/`sandbox`).
+    Closing the client closes the database.
+    """
+    return mount(db_path, apps=[(org_id, app_id)]).transport()

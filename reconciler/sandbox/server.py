@@ -1,0 +1,96 @@
+"""The served sandbox: every platform's mount on one ASGI app, and its admin guard.
+
+`create_app` builds the Localytics app at the root of the main port and mounts each
+other platform's sandbox under its prefix (`/stream`, `/smartech`), each over its own
+file beside the database (`state.platform_file`). `AdminGuard` keeps the sandbox-only
+`/_sandbox/` endpoints (state, faults, clock) behind a token when one is set: `sandbox
+serve` sets one whenever it listens beyond loopback, since those endpoints can rewrite
+what every client of the sandbox sees.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reconciler.sandbox.base import Mount
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.localytics import app as localytics
+from reconciler.sandbox.smartech import app as smartech
+from reconciler.sandbox.stream import app as stream
+
+TOKEN_HEADER = "X-Sandbox-Token"
+ADMIN_PATH = "/_sandbox/"
+
+
+def create_app(
+    db_path: Path,
+    *,
+    api_key: str = "sandbox",
+    api_secret: str = "sandbox",
+    apps: Iterable[tuple[int, str]] = localytics.DEFAULT_APPS,
+    faults: Faults | None = None,
+    embedded: bool = True,
+) -> Any:
+    """Every platform's sandbox on one ASGI app over `db_path` and the files beside it.
+
+    `app.state.mounts` names each platform's `Mount` (the Stream one is also what
+    `serve --stream-port` serves at the root of its own port).
+    """
+    root = localytics.mount(Path(db_path), embedded=embedded, api_key=api_key,
+                            api_secret=api_secret, apps=apps, faults=faults)
+    mounts = [root, stream.mount(Path(db_path), embedded=embedded),
+              smartech.mount(Path(db_path), embedded=embedded)]
+    for sub in mounts[1:]:
+        root.app.mount(sub.prefix, sub.app)
+    root.app.state.mounts = {m.platform: m for m in mounts}
+    return root.app
+
+
+def close(app: Any) -> None:
+    """Close every platform's store of an app `create_app` built."""
+    mounts: dict[str, Mount] = app.state.mounts
+    for m in mounts.values():
+        m.store.close()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or `localhost`) binds only this machine's loopback."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_token(host: str, given: str | None) -> str | None:
+    """The token `/_sandbox/` requires: the one given, else a fresh one beyond loopback."""
+    if given:
+        return given
+    return None if is_loopback(host) else secrets.token_urlsafe(24)
+
+
+class AdminGuard:
+    """ASGI wrapper: a `/_sandbox/` request without the token is answered 401."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.token and scope["type"] == "http" and ADMIN_PATH in scope["path"] + "/":
+            sent = dict(scope["headers"]).get(TOKEN_HEADER.lower().encode(), b"")
+            if not hmac.compare_digest(sent, self.token.encode()):
+                answer = JSONResponse({"error": f"the sandbox's admin endpoints need the "
+                                                f"{TOKEN_HEADER} header printed at start"},
+                                      status_code=401)
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
