@@ -31,7 +31,7 @@ from reconciler.sandbox.stream.protocol import (
     stamp,
     strings,
 )
-from reconciler.sandbox.stream.query import Query, page
+from reconciler.sandbox.stream.query import Query, page, window
 from reconciler.sandbox.stream.routing import Call, Route
 from reconciler.sandbox.stream.store import App
 from reconciler.sandbox.stream.templates import check_templates
@@ -173,14 +173,13 @@ def delete_campaign(call: Call) -> Response:
 
 def query_campaigns(call: Call) -> Response:
     q = Query("QueryCampaigns", QUERY, _field)
-    flt = q.check_filter({} if call.body.get("filter") is None else call.body["filter"])
-    sort = q.check_sort(call.body.get("sort"))
+    win = window(q, call.body, "campaigns", call.body.get("filter"), call.body.get("sort"), 100)
     users = call.body.get("user_limit", USERS_PAGE)
     if not isinstance(users, int) or isinstance(users, bool) or not 0 <= users <= 1000:
         raise bad_input(q.operation, "user_limit must be between 0 and 1000")
     rows = [shown(call.app, c, users) for c in call.app.all("campaigns")]
-    rows = q.sorted([r for r in rows if q.matches(r, flt)], sort)
-    return ok(page(q.operation, rows, call.body, "campaigns", 100), 201)
+    rows = q.sorted([r for r in rows if q.matches(r, win.flt)], win.sort)
+    return ok(page(rows, win, "campaigns"), 201)
 
 
 def _field(row: Mapping[str, Any], name: str) -> Any:

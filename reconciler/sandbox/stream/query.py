@@ -7,8 +7,15 @@ over lists of conditions; keys side by side are ANDed. A field holding a list
 fields compare as instants, so `created_at: {$gte: "2026-01-01T00:00:00Z"}`
 works whatever offset either side is written in. Each endpoint names the
 fields it filters and sorts on; anything else is a 400, never a silent
-wrong answer. Cursors are opaque (base64 of an offset); `next` and `prev`
-are both accepted, so paging back works.
+wrong answer.
+
+Cursors are opaque and bound to their query: a cursor carries the filter, the sort
+and the scope (which query, which segment) of the request that made it, plus a
+position. A request that sends one continues that query, whatever filter or sort
+it sends beside it: the official SDK's own integration test pages on with a
+different filter and expects the rest of the first query (`test_segment_targets`).
+A cursor from another query or segment is a 400. `next` is answered exactly when
+rows remain after the page, `prev` when rows precede it; both are accepted.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.sandbox.stream.protocol import bad_input, parse_date
@@ -167,34 +175,66 @@ def _rank(value: Any) -> tuple[int, Any]:
     return (5, json.dumps(value, sort_keys=True, default=str))
 
 
-def page(operation: str, rows: Sequence[dict[str, Any]], body: Mapping[str, Any], key: str,
-         cap: int) -> dict[str, Any]:
-    """One cursor page of `rows` with `next`/`prev` when there is a page that way."""
+@dataclass(frozen=True)
+class Window:
+    """What one query request asks for: its query (from its cursor, if it sent one) and
+    the page of it."""
+
+    scope: str
+    flt: dict[str, Any]
+    sort: list[tuple[str, int]]
+    offset: int
+    limit: int
+
+
+def window(q: Query, body: Mapping[str, Any], scope: str, raw_filter: Any, raw_sort: Any,
+           cap: int) -> Window:
+    """The request's window: a cursor's own query and position, else the request's."""
     limit = body.get("limit")
     limit = min(cap, 25) if limit is None else limit
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= cap:
-        raise bad_input(operation, f"limit must be between 1 and {cap}")
+        raise bad_input(q.operation, f"limit must be between 1 and {cap}")
     cursor = body.get("next") if body.get("next") is not None else body.get("prev")
-    offset = 0 if cursor is None or cursor == "" else _offset(operation, cursor)
-    end = offset + limit
-    out: dict[str, Any] = {key: list(rows[offset:end])}
+    if cursor is None or cursor == "":
+        flt = q.check_filter({} if raw_filter is None else raw_filter)
+        return Window(scope, flt, q.check_sort(raw_sort), 0, limit)
+    data = _decoded(q.operation, cursor)
+    if data.get("c") != scope:
+        raise bad_input(q.operation, "next/prev belongs to another query")
+    sort = [(str(f), int(d)) for f, d in data["s"]]
+    return Window(scope, q.check_filter(data["f"]), sort, data["o"], limit)
+
+
+def page(rows: Sequence[dict[str, Any]], win: Window, key: str) -> dict[str, Any]:
+    """One page of `rows` (the window's query, filtered and sorted), with `next` exactly
+    when rows follow and `prev` when rows precede."""
+    end = win.offset + win.limit
+    out: dict[str, Any] = {key: list(rows[win.offset:end])}
     if end < len(rows):
-        out["next"] = _cursor(end)
-    if offset > 0:
-        out["prev"] = _cursor(max(0, offset - limit))
+        out["next"] = _cursor(win, end)
+    if win.offset > 0:
+        out["prev"] = _cursor(win, max(0, win.offset - win.limit))
     return out
 
 
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+def _cursor(win: Window, offset: int) -> str:
+    data = {"c": win.scope, "f": win.flt, "s": win.sort, "o": offset}
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
-def _offset(operation: str, cursor: Any) -> int:
+def _decoded(operation: str, cursor: Any) -> dict[str, Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode(str(cursor).encode()))
-        offset = data["o"] if isinstance(data, dict) else None
-    except (ValueError, UnicodeError, binascii.Error, KeyError):
-        offset = None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    except (ValueError, UnicodeError, binascii.Error):
+        data = None
+    valid = (isinstance(data, dict) and isinstance(data.get("f"), dict)
+             and isinstance(data.get("s"), list)
+             and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
+                     and p[1] in (1, -1) for p in data["s"])
+             and isinstance(data.get("o"), int) and not isinstance(data["o"], bool)
+             and data["o"] >= 0)
+    if not valid:
         raise bad_input(operation, "next/prev is not a valid cursor")
-    return offset
+    assert isinstance(data, dict)
+    return data

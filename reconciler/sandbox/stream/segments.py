@@ -26,7 +26,7 @@ from reconciler.sandbox.stream.protocol import (
     ok,
     strings,
 )
-from reconciler.sandbox.stream.query import Query, page
+from reconciler.sandbox.stream.query import Query, page, window
 from reconciler.sandbox.stream.routing import Call, Route
 from reconciler.sandbox.stream.store import App
 
@@ -113,10 +113,10 @@ def query_segments(call: Call) -> Response:
     q = Query("QuerySegments", SEGMENT_QUERY)
     if call.body.get("filter") is None:
         raise bad_input(q.operation, "filter is required")
-    flt, sort = q.check_filter(call.body["filter"]), q.check_sort(call.body.get("sort"))
+    win = window(q, call.body, "segments", call.body["filter"], call.body.get("sort"), 100)
     rows = [shown(call.app, s) for s in call.app.all("segments")]
-    rows = q.sorted([r for r in rows if q.matches(r, flt)], sort)
-    return ok(page(q.operation, rows, call.body, "segments", 100), 201)
+    rows = q.sorted([r for r in rows if q.matches(r, win.flt)], win.sort)
+    return ok(page(rows, win, "segments"), 201)
 
 
 def add_targets(call: Call) -> Response:
@@ -150,11 +150,12 @@ def query_targets(call: Call) -> Response:
     `Filter`/`Sort` while both SDKs send `filter`/`sort`: either is read."""
     q = Query("QuerySegmentTargets", TARGET_QUERY)
     seg = existing(call)
-    raw_filter = call.body.get("filter", call.body.get("Filter"))
-    flt = q.check_filter({} if raw_filter is None else raw_filter)
-    sort = q.check_sort(call.body.get("sort", call.body.get("Sort")))
-    rows = q.sorted([t for t in call.app.targets(seg["id"]) if q.matches(t, flt)], sort)
-    return ok(page(q.operation, rows, call.body, "targets", 10_000), 201)
+    win = window(q, call.body, f"targets/{seg['id']}",
+                 call.body.get("filter", call.body.get("Filter")),
+                 call.body.get("sort", call.body.get("Sort")), 10_000)
+    rows = q.sorted([t for t in call.app.targets(seg["id"]) if q.matches(t, win.flt)],
+                    win.sort)
+    return ok(page(rows, win, "targets"), 201)
 
 
 ROUTES = (

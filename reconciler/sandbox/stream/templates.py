@@ -39,6 +39,11 @@ def _check_channel(op: str, channel: dict[str, Any]) -> None:
     if not channel.get("type"):
         raise bad_input(op, "channel_template.type is a required field")
     max_length(op, channel, {"type": 64, "team": 1000})
+    if channel.get("members") and channel.get("members_template"):
+        # members_template is Stream's alternative to members (its campaign guide; the
+        # SDK's PR #209): a channel takes one or the other, never both.
+        raise bad_input(op, "channel_template.members and channel_template.members_template "
+                        "cannot be used together")
     members = channel.get("members", [])
     if len(members) > 1000 or not all(isinstance(m, str) and m for m in members):
         raise bad_input(op, "channel_template.members must be at most 1000 user ids")
