@@ -186,3 +186,13 @@ def test_smartech_doctor_reads_every_listing_and_adds_no_probe(smartech_repo) ->
     assert smartech_repo.executions() == []
     assert findings(smartech_repo)["provider"] == "smartech"
 
+
+
+def test_stream_doctor_checks_that_a_cursor_continues_its_own_query(stream_repo) -> None:
+    with stream_repo.stream() as c:
+        for i in range(5):
+            assert c.post("/segments", json={"id": f"s{i}", "type": "user"}).status_code == 201
+    run = stream_repo.run("doctor")
+    assert run.code == 0, run.stdout + run.stderr
+    assert rows(run.stdout)["cursor_contract"] == "yes"
+    assert "page 2 is the rest of page 1's query; next absent as it should be" in run.stdout

@@ -19,6 +19,7 @@ audience_name, audience_count}]}}`; error bodies `{"status": "error",
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -28,7 +29,8 @@ from reconciler.errors import ApiError, AuthError, TransportError
 from reconciler.httpio import send
 from reconciler.smartech.hosts import Endpoints
 
-PAGE_SIZE = 100  # ASSUMED maximum page_size of v4 list and audience list
+AUDIENCE_PAGE = 10  # the audience list's documented default page_size (no maximum documented)
+CAMPAIGN_PAGE = 100  # ASSUMED: the v4 list requires page_size and documents no default or maximum
 MAX_PAGES = 10_000
 
 
@@ -54,15 +56,11 @@ class SmartechClient:
     # --- v4 (email) ------------------------------------------------------
     async def list_campaigns(self, channel: str) -> list[dict[str, Any]]:
         """Every campaign of `channel` in the v4 list, page by page."""
-        rows: list[dict[str, Any]] = []
-        for page in range(1, MAX_PAGES):
-            body = {"channel": [channel], "page_size": PAGE_SIZE, "page_no": page}
-            data = await self._v4("/v4/campaign/list", body, read=True)
-            items = _details(data, "campaign_details")
-            rows += items
-            if len(items) < PAGE_SIZE:
-                return rows
-        raise TransportError("v4 campaign list never ends")
+        async def page(no: int) -> Any:
+            body = {"channel": [channel], "page_size": CAMPAIGN_PAGE, "page_no": no}
+            return await self._v4("/v4/campaign/list", body, read=True)
+
+        return await _every_page(page, "campaign_details", CAMPAIGN_PAGE, "v4 campaign list")
 
     async def get_campaign(self, channel: str, campaign_id: int) -> dict[str, Any] | None:
         data = await self._v4("/v4/campaign/get",
@@ -77,7 +75,7 @@ class SmartechClient:
         return _new_id(data)
 
     async def update_campaign(self, item: dict[str, Any], *, schedules: bool) -> None:
-        """An update; one that sets a schedule is the email go-live and never sent blindly."""
+        """An update; one that goes live (`campaign_state: active`) is never sent blindly."""
         await self._v4("/v4/campaign/update", {"campaign_details": [item]},
                        idempotent=not schedules)
 
@@ -85,19 +83,23 @@ class SmartechClient:
         await self._v4("/v4/campaign/delete",
                        {"campaign_details": [{"campaign_id": campaign_id, "channel": channel}]})
 
-    async def list_audiences(self, audience_type: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for page in range(1, MAX_PAGES):
-            body = {"audience_type": audience_type,
-                    "page_details": {"page_no": page, "page_size": PAGE_SIZE},
-                    "sorting_criteria": {"sort_by": "ids", "sort_order": "asc"}}
-            data = await self._post(self.endpoints.audience_list, body, {"api-key": self._key},
-                                    idempotent=True, read=True)
-            items = _details(data, "audience_details")
-            rows += items
-            if len(items) < PAGE_SIZE:
-                return rows
-        raise TransportError("audience list never ends")
+    async def list_audiences(self, audience_type: str, page_size: int = AUDIENCE_PAGE
+                             ) -> list[dict[str, Any]]:
+        """Every list or segment, in pages of the documented default size, until as many
+        rows as the answer's `total_count` are read (a short page alone proves nothing)."""
+        async def page(no: int) -> Any:
+            return await self.audience_page(audience_type, no, page_size)
+
+        return await _every_page(page, "audience_details", page_size, "audience list")
+
+    async def audience_page(self, audience_type: str, page_no: int, page_size: int | None
+                            ) -> Any:
+        """One page of the audience list as answered (no `page_size`: the API's default)."""
+        details = {"page_no": page_no, **({"page_size": page_size} if page_size else {})}
+        body = {"audience_type": audience_type, "page_details": details,
+                "sorting_criteria": {"sort_by": "ids", "sort_order": "asc"}}
+        return await self._post(self.endpoints.audience_list, body, {"api-key": self._key},
+                                idempotent=True, read=True)
 
     # --- legacy app push -------------------------------------------------
     async def create_push(self, body: dict[str, Any]) -> int:
@@ -149,6 +151,38 @@ class SmartechClient:
         if isinstance(data, dict) and str(data.get("status", "")).lower() == "error":
             raise ApiError(f"{where}: {_message(data, response)}", status=422, body=data)
         return data
+
+
+async def _every_page(page: Callable[[int], Awaitable[Any]], key: str, size: int, what: str
+                      ) -> list[dict[str, Any]]:
+    """Rows of every page: until `total_count` rows are read when the answer carries it
+    (documented for the audience list), else until a page shorter than `size` (ASSUMED)."""
+    rows: list[dict[str, Any]] = []
+    for no in range(1, MAX_PAGES):
+        data = await page(no)
+        items = _details(data, key)
+        rows += items
+        total = total_count(data)
+        if total is None and len(items) < size:
+            return rows
+        if total is not None and len(rows) >= total:
+            return rows
+        if not items:
+            raise TransportError(f"{what} ended after {len(rows)} of the {total} its "
+                                 "total_count announces")
+    raise TransportError(f"{what} never ends")
+
+
+def total_count(data: Any) -> int | None:
+    """`data.total_count` of a listing answer, when it is a count."""
+    inner = data.get("data") if isinstance(data, dict) else None
+    total = inner.get("total_count") if isinstance(inner, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def details(data: Any, key: str) -> list[dict[str, Any]]:
+    """The `data.<key>` rows of an answer (a TransportError when there is no such list)."""
+    return _details(data, key)
 
 
 def _details(data: Any, key: str) -> list[dict[str, Any]]:

@@ -319,7 +319,7 @@ class SmartechProvider(Provider):
         return LiveObject(kind=CAMPAIGN, id=int(raw["campaign_id"]),
                           name=str(raw.get("campaign_name") or ""),
                           updated_at=raw.get("updated_at"), body=body, raw=raw,
-                          status=str(raw.get("campaign_state") or "draft"))
+                          status=wire.go_live(raw)[0])
 
 
 def _unanswered_create(payload: Mapping[str, Any], cause: Exception | None = None

@@ -14,7 +14,14 @@ does not, the plan shows the digest that changed.
 ASSUMED bodies (not visible in the docs): execute's `list_ids`/`segment_ids`,
 `frequency_capping` (bool) and `personalization`; v4's `audience_details.
 include_list {list_ids, seg_ids}`, `content_details.template_id` as given,
-`tags` and `preheader` on create, and `schedule {type: now|later, date}`.
+`tags` and `preheader` on create.
+
+The email go-live follows the one public client of `/v4/campaign/create` (job-cliff's
+`netcore.js`): the item carries `campaign_state: "active"` and `schedule_time` ("now",
+or the spec's ISO 8601 time: ASSUMED, the client shows only "now"). The v4 get page
+answers `campaign_state` and `schedule_time` too. A `schedule {type, date}` object, the
+form reconciler sent before, has no source: it is never sent, and read back only so a
+campaign that went live that way (an older sandbox file) still reads as live.
 """
 
 from __future__ import annotations
@@ -115,9 +122,22 @@ def email_item(payload: Mapping[str, Any], campaign_id: int | None = None,
         item["frequency_capping"] = {
             "enable_frequency_capping": bool(send.get("frequency_capping", True))}
         if schedule:
-            at = send.get("at", "now")
-            item["schedule"] = {"type": "now"} if at == "now" else {"type": "later", "date": at}
+            item["campaign_state"] = "active"
+            item["schedule_time"] = send.get("at", "now")
     return item
+
+
+def go_live(raw: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(state, go-live time) of a v4 item: `campaign_state`/`schedule_time`, as the public
+    client sends and the get page answers, or the sourceless `schedule {type, date}`."""
+    state = raw.get("campaign_state")
+    found = raw.get("schedule")
+    schedule: Mapping[str, Any] = found if isinstance(found, dict) else {}
+    at = raw.get("schedule_time") or schedule.get("date") or (
+        "now" if schedule.get("type") == "now" else None)
+    if not isinstance(state, str) or not state:
+        state = "active" if schedule else "draft"
+    return state, at if isinstance(at, str) else None
 
 
 def email_body(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,7 +148,7 @@ def email_body(raw: Mapping[str, Any]) -> dict[str, Any]:
         "template_id": content.get("template_id"), "subject_line": content.get("subject_line"),
         "sender_details": raw.get("sender_details"), "preheader": raw.get("preheader") or None,
     }
-    if raw.get("campaign_state", "draft") != "draft":
+    if go_live(raw)[0] != "draft":
         include = ((raw.get("audience_details") or {}).get("include_list") or {})
         payload["send"] = True
         payload["send_audience"] = [("list", int(i)) for i in include.get("list_ids") or []] + [

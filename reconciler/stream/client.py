@@ -149,16 +149,21 @@ class StreamClient:
         rows: list[dict[str, Any]] = []
         cursor: str | None = None
         for _ in range(MAX_PAGES):
-            page = {**body, "limit": limit, **({"next": cursor} if cursor else {})}
-            data = await self._write("POST", path, page, read=True)
-            items = data.get(key) if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise TransportError(f"POST {self.base_url}{path}: response has no {key!r} list")
-            rows += [r for r in items if isinstance(r, dict)]
-            cursor = data.get("next") or None
+            items, cursor = await self.query_page(path, key, body, limit, cursor)
+            rows += items
             if not cursor:
                 return rows
         raise TransportError(f"POST {self.base_url}{path}: cursor never ends")
+
+    async def query_page(self, path: str, key: str, body: dict[str, Any], limit: int,
+                         cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a query and its `next` cursor (None on the last page)."""
+        page = {**body, "limit": limit, **({"next": cursor} if cursor else {})}
+        data = await self._write("POST", path, page, read=True)
+        items = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise TransportError(f"POST {self.base_url}{path}: response has no {key!r} list")
+        return [r for r in items if isinstance(r, dict)], data.get("next") or None
 
     async def _get_or_none(self, path: str) -> Any:
         try:

@@ -1,8 +1,11 @@
 """`reconciler doctor` rows for Stream Chat.
 
 Read-only: credentials, segment and campaign queries (cursor paging to the
-end), answer shapes, and a 404 for an id that does not exist (identity is
-the id, so an unknown id must read as absent). With `write`: a draft segment
+end), answer shapes, the cursor contract paging relies on (a two-page walk whose
+second page, asked with the first page's `next` and another filter as the official
+SDK's own test does, is the rest of the first query, with `next` absent at the end),
+and a 404 for an id that does not exist (identity is the id, so an unknown id must
+read as absent). With `write`: a draft segment
 and a draft campaign on it (never started, so never sent), both named
 `reconciler-doctor-<random>`, are created, read back, compared and deleted.
 """
@@ -39,6 +42,7 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
     except ReconcilerError as e:
         checks.append(Check("campaign_listing", "campaign query answers campaigns", False,
                             first_line(e)))
+    checks.append(await _cursor_contract(provider, segments))
     unknown = probe_name()
     absent = await client.get_segment(unknown)
     checks.append(Check("unknown_id", "an id that does not exist reads as absent (404)",
@@ -47,6 +51,38 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
     if write:
         checks += await _probes(provider)
     return checks
+
+
+async def _cursor_contract(provider: StreamProvider, segments: list[dict[str, Any]]
+                           ) -> Check:
+    """Two pages of the segment query; the second asked with another filter beside the
+    cursor. It must be the rest of the first query, and carry `next` only if rows follow."""
+    what = "a query's next cursor continues that query, and the last page has no next"
+    ids = [s.get("id") for s in segments]
+    if len(ids) < 2:
+        return skipped("cursor_contract", what, "fewer than 2 segments to page through")
+    limit = min(100, (len(ids) + 1) // 2)
+    path = "/segments/query"
+    try:
+        first, cursor = await provider.client.query_page(path, "segments", {"filter": {}},
+                                                         limit)
+        if cursor is None:
+            return Check("cursor_contract", what, False,
+                         f"page 1 of {len(ids)} segments at limit {limit} has no next")
+        other = {"filter": {"id": {"$eq": probe_name()}}}
+        second, after = await provider.client.query_page(path, "segments", other, limit, cursor)
+    except ReconcilerError as e:
+        return Check("cursor_contract", what, False, first_line(e))
+    want = ids[limit:2 * limit]
+    got = [s.get("id") for s in second]
+    rest_ok = [s.get("id") for s in first] == ids[:limit] and got == want
+    next_ok = (after is not None) == (len(ids) > 2 * limit)
+    return Check("cursor_contract", what, rest_ok and next_ok,
+                 f"{len(ids)} segments at limit {limit}: page 2 "
+                 + ("is the rest of page 1's query" if rest_ok else
+                    f"has {len(got)} rows, not the {len(want)} that follow page 1")
+                 + ("; next " + ("present" if after else "absent")
+                    + (" as it should be" if next_ok else ", which is wrong")))
 
 
 async def _probes(provider: StreamProvider) -> list[Check]:

@@ -11,16 +11,24 @@ ASSUMED, marked where used: error bodies `{"status": "error", "message"}`
 with 400/401/404; v4 answers `{data: {...}, message, statusCode}`; execute's
 audience fields (`list_ids`/`segment_ids`), `frequency_capping`,
 `personalization`; a second execute of one campaign is refused (400); only
-drafts can be updated; an update carrying `schedule` is the email go-live;
-v4 names are unique (documented), legacy names are not checked.
+drafts can be updated; v4 names are unique (documented), legacy names are not checked.
+
+The email go-live is the form of the one public client of `/v4/campaign/create`
+(job-cliff's `netcore.js`): a create or update item with `campaign_state: "active"` and
+`schedule_time` ("now", or a later time: the campaign is then `scheduled`). An item's
+`campaign_state` is `draft` or `active` (ASSUMED: the other listed states are ones a
+campaign reaches, not ones a client sets). A `schedule` object, the form reconciler
+once sent, has no source at all: it is refused (400) rather than silently kept as a
+draft.
 
 Each API key is its own account. Sandbox-only endpoints under
 `/smartech/_sandbox/` (no auth, no faults): `GET executions?api_key=K`
 (deliveries, to count them), `GET campaigns?api_key=K` (every channel),
 `POST audiences {api_key, type, name, count}` (a panel list/segment),
-`POST config {api_key, drop: {route: N}}` (perform the next N writes of a
-route, then lose the answer: routes `create`, `execute`, `v4-create`,
-`v4-update`).
+`POST config {api_key, drop: {route: N}, audience_page_max: N}` (perform the next N
+writes of a route, then lose the answer: routes `create`, `execute`, `v4-create`,
+`v4-update`; answer audience-list pages of at most N rows, as an account whose list
+holds pages smaller than asked would, 0 to clear).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from reconciler.sandbox.smartech.store import SmartechStore
 from reconciler.sandbox.state import unusable
 
 MAX_APP_IDS, MAX_TAGS, TAG_LENGTH = 5, 5, (5, 25)
+PAGE_SIZE = 10  # the audience list's documented default page_size; no maximum is documented
 Handler = Callable[[str, dict[str, Any]], Awaitable[JSONResponse]]
 
 
@@ -84,7 +93,7 @@ def create_smartech_app(path: Path) -> FastAPI:
         return register
 
     _admin(app, store, drops)
-    _v4_routes(route, store)
+    _v4_routes(route, store, drops)
     _push_routes(route, store)
     return app
 
@@ -109,10 +118,13 @@ def _admin(app: FastAPI, store: SmartechStore, drops: dict[str, int]) -> None:
         b = await request.json()
         key = str(b.get("api_key", ""))
         drops.update({f"{key}/{k}": int(v) for k, v in (b.get("drop") or {}).items()})
+        if "audience_page_max" in b:  # an account whose list pages hold fewer than asked
+            drops[f"{key}/audience_page_max"] = int(b["audience_page_max"] or 0)
         return JSONResponse({"drop": drops})
 
 
-def _v4_routes(route: Callable[..., Callable[[Handler], Handler]], store: SmartechStore) -> None:
+def _v4_routes(route: Callable[..., Callable[[Handler], Handler]], store: SmartechStore,
+               knobs: dict[str, int]) -> None:
     @route("/v4/campaign/list", "v4-list", "api-key")
     async def list_(key: str, b: dict[str, Any]) -> JSONResponse:
         channels = b.get("channel") or ["email"]
@@ -140,16 +152,19 @@ def _v4_routes(route: Callable[..., Callable[[Handler], Handler]], store: Smarte
         item, problem = _email_item(key, b, store, None)
         if problem:
             return error(400, problem)
+        live = item.pop("campaign_state", "draft") == "active"
         row = store.create(key, "email", item["campaign_name"], item)
+        if live:
+            _go_live(store, key, row["id"], item)
         return v4({"campaign_details": [{"campaign_id": row["id"],
                                          "campaign_name": row["name"]}]},
                   "Campaign created successfully")
 
-    _v4_write_routes(route, store)
+    _v4_write_routes(route, store, knobs)
 
 
-def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: SmartechStore
-                     ) -> None:
+def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: SmartechStore,
+                     knobs: dict[str, int]) -> None:
     @route("/v4/campaign/update", "v4-update", "api-key")
     async def update(key: str, b: dict[str, Any]) -> JSONResponse:
         items = b.get("campaign_details")
@@ -163,12 +178,10 @@ def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: 
         item, problem = _email_item(key, b, store, cid)
         if problem:
             return error(400, problem)
-        schedule = item.pop("schedule", None)
+        live = item.pop("campaign_state", "draft") == "active"
         store.update(key, cid, item["campaign_name"], item)
-        if schedule:  # ASSUMED: a schedule on update is the go-live
-            later = schedule.get("type") == "later"
-            store.execute(key, cid, "email", {**item, "schedule": schedule},
-                          "scheduled" if later else "sent")
+        if live:
+            _go_live(store, key, cid, item)
         return v4({"campaign_id": cid}, "Campaign updated successfully")
 
     @route("/v4/campaign/delete", "v4-delete", "api-key")
@@ -189,7 +202,11 @@ def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: 
         if kind not in ("list", "segment"):
             return error(400, "audience_type must be list or segment")
         page = b.get("page_details") or {}
-        size, no = int(page.get("page_size", 10)), int(page.get("page_no", 1))
+        size, no = page.get("page_size", PAGE_SIZE), page.get("page_no", 1)
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
+                   for n in (size, no)):
+            return error(400, "page_details: page_no and page_size are positive integers")
+        size = min(size, knobs.get(f"{key}/audience_page_max") or size)
         rows = store.audiences(key, kind)
         wanted = (b.get("filtering_criteria") or {}).get("audience_ids")
         rows = [r for r in rows if not wanted or r["audience_id"] in wanted]
@@ -259,10 +276,26 @@ def _email_item(key: str, b: dict[str, Any], store: SmartechStore, cid: int | No
         return item, "campaign_name is required"
     if store.name_taken(key, name, cid):
         return item, "campaign_name must be unique"
+    if "schedule" in item:
+        return item, ("schedule is not a v4 field: go live with campaign_state \"active\" "
+                      "and schedule_time")
+    state = item.get("campaign_state", "draft")
+    if state not in ("draft", "active"):
+        return item, "campaign_state must be draft or active"
+    if state == "active" and not (isinstance(item.get("schedule_time"), str)
+                                  and item["schedule_time"]):
+        return item, "schedule_time is required with campaign_state active (\"now\" or a time)"
     sender = item.get("sender_details") or {}
     if not sender.get("sender_name") or not sender.get("sender_email"):
         return item, "sender_details: sender_name and sender_email are required"
     return item, _tags_problem(item.get("tags") or [])
+
+
+def _go_live(store: SmartechStore, key: str, cid: int, item: dict[str, Any]) -> None:
+    """Record the delivery: `sent` for "now", `scheduled` for a later time."""
+    later = item["schedule_time"] != "now"
+    store.execute(key, cid, "email", {**item, "campaign_state": "active"},
+                  "scheduled" if later else "sent")
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -272,10 +305,11 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
 
 def _detail(row: dict[str, Any]) -> dict[str, Any]:
     b = row["body"]
-    schedule = b.get("schedule") or {}
+    schedule = b.get("schedule") or {}  # a go-live written by an older sandbox
     return {
         "campaign_id": row["id"], "campaign_name": row["name"], "tags": b.get("tags") or [],
-        "schedule_time": schedule.get("date"), "campaign_state": row["state"],
+        "schedule_time": b.get("schedule_time") or schedule.get("date"),
+        "campaign_state": row["state"],
         "sender_details": b.get("sender_details"), "content_details": b.get("content_details"),
         "audience_details": b.get("audience_details") or {}, "preheader": b.get("preheader", ""),
         "deduplication": {"enable_deduplication": False}, "updated_at": row["updated_at"],

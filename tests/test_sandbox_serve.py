@@ -1,0 +1,73 @@
+"""`reconciler sandbox serve`: the machine-readable ready line, and the admin token that
+guards `/_sandbox/` (always when given, and generated whenever the host is not loopback)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reconciler.sandbox.launcher import ServedProcess, start_served
+from reconciler.sandbox.server import TOKEN_HEADER, admin_token, is_loopback
+from tests.helpers import run_cli
+
+ADMIN = ("/_sandbox/stats", "/stream/_sandbox/starts?api_key=k",
+         "/smartech/_sandbox/executions?api_key=k")
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedProcess]:
+    served = start_served(tmp_path_factory.mktemp("guarded") / "sandbox.db",
+                          admin_token="t0ken-for-tests", stream_port=0)
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def test_the_ready_line_names_every_platforms_url_and_the_token(guarded: ServedProcess) -> None:
+    assert set(guarded.urls) == {"localytics", "stream", "smartech"}
+    assert guarded.urls["localytics"].endswith("/api/v6")
+    assert guarded.urls["smartech"] == guarded.base_url + "/smartech"
+    assert guarded.stream_url == guarded.urls["stream"] and "/stream" not in guarded.stream_url
+    assert guarded.admin_token == "t0ken-for-tests"
+    campaigns = httpx.get(guarded.api_url + "/orgs/1/apps/demo-app/campaigns",
+                          auth=("sandbox", "sandbox"), timeout=10)
+    assert campaigns.status_code == 200  # the APIs themselves need no admin token
+
+
+def test_admin_endpoints_need_the_token(guarded: ServedProcess) -> None:
+    for path in ADMIN:
+        bare = httpx.get(guarded.base_url + path, timeout=10)
+        wrong = httpx.get(guarded.base_url + path, headers={TOKEN_HEADER: "guess"}, timeout=10)
+        right = httpx.get(guarded.base_url + path, headers={TOKEN_HEADER: "t0ken-for-tests"},
+                          timeout=10)
+        assert (bare.status_code, wrong.status_code, right.status_code) == (401, 401, 200), path
+    port = httpx.post(guarded.stream_url + "/_sandbox/config", json={"api_key": "k"}, timeout=10)
+    assert port.status_code == 401  # the Stream port's knobs too
+    reset = httpx.post(guarded.base_url + "/_sandbox/stats/reset", timeout=10)
+    assert reset.status_code == 401
+
+
+def test_beyond_loopback_a_token_is_made_and_on_loopback_none_is_needed() -> None:
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "127.0.0.2")] == [True] * 4
+    assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.0.2.1", "example.test")] == [
+        False] * 4
+    assert admin_token("127.0.0.1", None) is None
+    made = admin_token("0.0.0.0", None)
+    assert made and len(made) >= 24 and made != admin_token("0.0.0.0", None)
+    assert admin_token("0.0.0.0", "mine") == "mine"
+
+
+def test_a_non_loopback_host_warns_before_anything_else(tmp_path: Path) -> None:
+    # 192.0.2.1 (TEST-NET-1) is no address of this machine: the bind fails after the warning,
+    # so no port is ever opened beyond loopback.
+    code, out, err = run_cli(["sandbox", "serve", "--host", "192.0.2.1", "--port", "0",
+                              "--db", str(tmp_path / "s.db")], tmp_path)
+    lines = err.strip().splitlines()
+    assert code == 1 and out == ""
+    assert lines[0].startswith("warning: serving on 192.0.2.1, beyond loopback")
+    assert "X-Sandbox-Token" in lines[0]
+    assert lines[-1].startswith("error: cannot listen on 192.0.2.1:0")
