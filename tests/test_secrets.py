@@ -126,8 +126,9 @@ def serve_briefly(tmp_path: Path, env: dict[str, str]) -> Run:
         stdin=subprocess.DEVNULL,
     )
     assert proc.stdout is not None
-    first = proc.stdout.readline()
-    url = first.split("serving ", 1)[1].split()[0] if "serving " in first else ""
+    first = proc.stdout.readline() + proc.stdout.readline()  # the banner, the ready line
+    ready = first.splitlines()[-1] if first.strip() else ""
+    url = json.loads(ready)["ready"]["localytics"] if ready.startswith('{"ready"') else ""
     if url:
         httpx.get(f"{url}/orgs/1/apps/demo-app/audiences", auth=(KEY, SECRET), timeout=10)
         httpx.get(f"{url}/orgs/1/apps/demo-app/audiences", auth=(KEY, WRONG), timeout=10)

@@ -85,7 +85,7 @@ def serve(
 
     from reconciler.sandbox.faults import Faults
     from reconciler.sandbox.localytics.app import DEFAULT_APPS
-    from reconciler.sandbox.server import AdminGuard, create_app
+    from reconciler.sandbox.server import AdminGuard, create_app, ready_urls
     from reconciler.sandbox.server import admin_token as token_for
 
     token = token_for(host, admin_token)
@@ -111,10 +111,7 @@ def serve(
         sockets.append(_bind(host, stream_port))
         servers.append(_server(uvicorn, AdminGuard(app.state.mounts["stream"].app, token)))
     urls = [_url(s) for s in sockets]
-    ready = {m.platform: urls[0] + m.prefix for m in app.state.mounts.values()}
-    ready["localytics"] = f"{urls[0]}/api/v6"
-    if len(urls) > 1:
-        ready["stream"] = urls[1]
+    ready = ready_urls(app, urls[0], {"stream": urls[1]} if len(urls) > 1 else {})
     ready_line = {"ready": {**ready, "admin_token": token} if token else ready}
 
     async def run() -> None:
@@ -123,8 +120,8 @@ def serve(
         while not all(s.started for s in servers) and not any(t.done() for t in tasks):
             await asyncio.sleep(0.01)
         if all(s.started for s in servers):
-            click.echo(f"sandbox: serving {ready['localytics']} (key {api_key}); "
-                       f"Stream: {ready['stream']}; Smartech: {ready['smartech']}")
+            click.echo(f"sandbox: serving (key {api_key}) "
+                       + "; ".join(f"{name}: {url}" for name, url in ready.items()))
             click.echo(json.dumps(ready_line, separators=(",", ":")))
             sys.stdout.flush()  # click.echo wrote there; the launcher waits for the JSON line
         await asyncio.gather(*tasks)

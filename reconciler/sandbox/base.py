@@ -135,13 +135,15 @@ class SandboxTransport(httpx.ASGITransport):
 class Mount:
     """One platform's sandbox, built: its ASGI app over its store, and its place when served.
 
-    `prefix` is where `sandbox serve` mounts it on the main port ("" for the root).
+    `prefix` is where `sandbox serve` mounts it on the main port ("" for the root), and
+    `prefix + api_path` the `api_url` a client of it is given.
     """
 
     platform: str
     prefix: str
     app: Any
     store: SqliteFile
+    api_path: str = ""  # where the API starts below the prefix (Localytics: /api/v6)
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """The app without a socket (`httpx.AsyncClient(transport=...)`); closing closes it."""
@@ -149,7 +151,7 @@ class Mount:
 
 
 def build(platform: str, prefix: str, db: Path, make: Callable[[Path], Any], *,
-          embedded: bool = True) -> Mount:
+          embedded: bool = True, api_path: str = "") -> Mount:
     """Build a platform's app (`make(its file)`, keeping its store at `app.state.store`) over
     its file beside `db`. A damaged or foreign file is one error line; `embedded` says
     whether its way out is `sandbox reset` (else another `--db`)."""
@@ -158,4 +160,4 @@ def build(platform: str, prefix: str, db: Path, make: Callable[[Path], Any], *,
         app = make(path)
     except sqlite3.Error as e:
         raise unusable(path, e, embedded) from None
-    return Mount(platform, prefix, app, app.state.store)
+    return Mount(platform, prefix, app, app.state.store, api_path)

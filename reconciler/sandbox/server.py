@@ -54,6 +54,14 @@ def create_app(
     return root.app
 
 
+def ready_urls(app: Any, main: str, own_ports: dict[str, str]) -> dict[str, str]:
+    """Every platform's API URL on a served `app` whose main port answers at `main`
+    (`own_ports`: platforms also served at the root of a port of their own)."""
+    mounts: dict[str, Mount] = app.state.mounts
+    urls = {m.platform: main + m.prefix + m.api_path for m in mounts.values()}
+    return {**urls, **own_ports}
+
+
 def close(app: Any) -> None:
     """Close every platform's store of an app `create_app` built."""
     mounts: dict[str, Mount] = app.state.mounts

@@ -86,7 +86,7 @@ def mount(db: Path, *, embedded: bool = True, api_key: str = "sandbox",
     """The Localytics sandbox over `db` itself, served at the root of the main port."""
     return build("localytics", "", db, lambda path: create_localytics_app(
         path, api_key=api_key, api_secret=api_secret, apps=apps, faults=faults),
-        embedded=embedded)
+        embedded=embedded, api_path="/api/v6")
 
 
 def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncBaseTransport:
