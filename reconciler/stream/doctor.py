@@ -35,6 +35,7 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
                 skipped("campaign_listing", "campaign query", "credentials were refused")]
     checks = [Check("credentials", what, True, "segments query answered 200"),
               shape_check("segment_listing", "segment query answers", segments, SEGMENT_KEYS)]
+    campaigns: list[dict[str, Any]] = []
     try:
         campaigns = await client.query_campaigns()
         checks.append(shape_check("campaign_listing", "campaign query answers", campaigns,
@@ -42,7 +43,7 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
     except ReconcilerError as e:
         checks.append(Check("campaign_listing", "campaign query answers campaigns", False,
                             first_line(e)))
-    checks.append(await _cursor_contract(provider, segments))
+    checks.append(await _cursor_contract(provider, segments, campaigns))
     unknown = probe_name()
     absent = await client.get_segment(unknown)
     checks.append(Check("unknown_id", "an id that does not exist reads as absent (404)",
@@ -53,32 +54,33 @@ async def stream_checks(provider: StreamProvider, write: bool) -> list[Check]:
     return checks
 
 
-async def _cursor_contract(provider: StreamProvider, segments: list[dict[str, Any]]
-                           ) -> Check:
-    """Two pages of the segment query; the second asked with another filter beside the
-    cursor. It must be the rest of the first query, and carry `next` only if rows follow."""
+async def _cursor_contract(provider: StreamProvider, segments: list[dict[str, Any]],
+                           campaigns: list[dict[str, Any]]) -> Check:
+    """Two pages of the segment (else the campaign) query; the second asked with another
+    filter beside the cursor. It must be the rest of the first query, and carry `next`
+    only if rows follow."""
     what = "a query's next cursor continues that query, and the last page has no next"
-    ids = [s.get("id") for s in segments]
+    kind, rows = ("segments", segments) if len(segments) >= 2 else ("campaigns", campaigns)
+    ids = [r.get("id") for r in rows]
     if len(ids) < 2:
-        return skipped("cursor_contract", what, "fewer than 2 segments to page through")
+        return skipped("cursor_contract", what, "fewer than 2 segments or campaigns to page")
     limit = min(100, (len(ids) + 1) // 2)
-    path = "/segments/query"
+    path = f"/{kind}/query"
     try:
-        first, cursor = await provider.client.query_page(path, "segments", {"filter": {}},
-                                                         limit)
+        first, cursor = await provider.client.query_page(path, kind, {"filter": {}}, limit)
         if cursor is None:
             return Check("cursor_contract", what, False,
-                         f"page 1 of {len(ids)} segments at limit {limit} has no next")
+                         f"page 1 of {len(ids)} {kind} at limit {limit} has no next")
         other = {"filter": {"id": {"$eq": probe_name()}}}
-        second, after = await provider.client.query_page(path, "segments", other, limit, cursor)
+        second, after = await provider.client.query_page(path, kind, other, limit, cursor)
     except ReconcilerError as e:
         return Check("cursor_contract", what, False, first_line(e))
     want = ids[limit:2 * limit]
-    got = [s.get("id") for s in second]
-    rest_ok = [s.get("id") for s in first] == ids[:limit] and got == want
+    got = [r.get("id") for r in second]
+    rest_ok = [r.get("id") for r in first] == ids[:limit] and got == want
     next_ok = (after is not None) == (len(ids) > 2 * limit)
     return Check("cursor_contract", what, rest_ok and next_ok,
-                 f"{len(ids)} segments at limit {limit}: page 2 "
+                 f"{len(ids)} {kind} at limit {limit}: page 2 "
                  + ("is the rest of page 1's query" if rest_ok else
                     f"has {len(got)} rows, not the {len(want)} that follow page 1")
                  + ("; next " + ("present" if after else "absent")
