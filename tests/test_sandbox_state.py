@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 from reconciler.sandbox.state import embedded_file, platform_file, reset_files
-from tests.helpers import run_cli
+from tests.helpers import FIXTURES, run_cli
 
 
 def test_every_platform_file_is_named_after_the_database(tmp_path: Path) -> None:
@@ -40,3 +41,15 @@ def test_reset_removes_the_new_and_the_older_names(tmp_path: Path) -> None:
     assert sorted(p.name for p in reset_files(state)) == sorted(names)
     code, out, _ = run_cli(["sandbox", "reset"], tmp_path)
     assert code == 0 and "nothing to remove" in out
+
+
+def test_a_damaged_smartech_sandbox_is_one_line(tmp_path: Path) -> None:
+    repo = tmp_path / "smartech"
+    shutil.copytree(FIXTURES / "smartech", repo)
+    (repo / ".reconciler").mkdir(exist_ok=True)
+    (repo / ".reconciler" / "sandbox-smartech.db").write_bytes(b"\xff{not a database" * 50)
+    code, out, err = run_cli(["plan"], repo)
+    assert code == 1 and "Traceback" not in err, err
+    assert err.strip().splitlines() == [err.strip()] and err.startswith(
+        "error: .reconciler/sandbox-smartech.db: the sandbox's data is damaged")
+    assert "reconciler sandbox reset" in err
