@@ -155,9 +155,19 @@ def build(platform: str, prefix: str, db: Path, make: Callable[[Path], Any], *,
     """Build a platform's app (`make(its file)`, keeping its store at `app.state.store`) over
     its file beside `db`. A damaged or foreign file is one error line; `embedded` says
     whether its way out is `sandbox reset` (else another `--db`)."""
-    path = platform_file(db, platform)
+    app = opened(platform_file(db, platform), make, embedded)
+    return Mount(platform, prefix, app, app.state.store, api_path)
+
+
+def opened(path: Path, make: Callable[[Path], Any], embedded: bool = True) -> Any:
+    """`make(path)`, with a damaged or foreign file as the one error line."""
     try:
-        app = make(path)
+        return make(path)
     except sqlite3.Error as e:
         raise unusable(path, e, embedded) from None
-    return Mount(platform, prefix, app, app.state.store, api_path)
+
+
+def transport_over(path: Path, make: Callable[[Path], Any]) -> SandboxTransport:
+    """An in-process transport to the app `make` builds over the file `path`."""
+    app = opened(path, make)
+    return SandboxTransport(app, app.state.store)

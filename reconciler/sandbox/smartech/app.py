@@ -34,7 +34,6 @@ holds pages smaller than asked would, 0 to clear).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -42,10 +41,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from reconciler.sandbox.base import Mount, SandboxTransport, build
+from reconciler.sandbox.base import Mount, SandboxTransport, build, transport_over
 from reconciler.sandbox.faults import DROPPED_PAGE
 from reconciler.sandbox.smartech.store import SmartechStore
-from reconciler.sandbox.state import unusable
 
 MAX_APP_IDS, MAX_TAGS, TAG_LENGTH = 5, 5, (5, 25)
 PAGE_SIZE = 10  # the audience list's documented default page_size; no maximum is documented
@@ -323,8 +321,4 @@ def mount(db: Path, *, embedded: bool = True) -> Mount:
 
 def inprocess_transport(path: Path) -> SandboxTransport:
     """An httpx transport to a Smartech sandbox over the SQLite file `path`, no socket."""
-    try:
-        app = create_smartech_app(path)
-    except sqlite3.Error as e:
-        raise unusable(path, e) from None
-    return SandboxTransport(app, app.state.store)
+    return transport_over(path, create_smartech_app)

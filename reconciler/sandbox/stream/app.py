@@ -17,8 +17,7 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from reconciler.sandbox.base import Mount, SandboxTransport, build
-from reconciler.sandbox.state import unusable
+from reconciler.sandbox.base import Mount, SandboxTransport, build, transport_over
 from reconciler.sandbox.stream import campaigns, knobs, segments
 from reconciler.sandbox.stream.protocol import (
     StreamError,
@@ -89,8 +88,4 @@ def mount(db: Path, *, embedded: bool = True, api_secret: str = SANDBOX_SECRET) 
 
 def inprocess_transport(path: Path, api_secret: str = SANDBOX_SECRET) -> SandboxTransport:
     """An httpx transport to a Stream sandbox over the SQLite file `path`, without a socket."""
-    try:
-        app = create_stream_app(path, api_secret=api_secret)
-    except sqlite3.Error as e:
-        raise unusable(path, e) from None
-    return SandboxTransport(app, app.state.store)
+    return transport_over(path, lambda p: create_stream_app(p, api_secret=api_secret))
