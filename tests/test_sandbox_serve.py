@@ -51,6 +51,15 @@ def test_admin_endpoints_need_the_token(guarded: ServedProcess) -> None:
     assert reset.status_code == 401
 
 
+def test_sandbox_sent_reads_a_guarded_sandbox_with_its_token(guarded: ServedProcess,
+                                                              tmp_path: Path) -> None:
+    args = ["sandbox", "sent", "--url", guarded.base_url, "--json"]
+    code, out, err = run_cli([*args, "--admin-token", "t0ken-for-tests"], tmp_path)
+    assert (code, out.strip()) == (0, "[]"), err
+    code, out, err = run_cli(args, tmp_path)
+    assert code == 1 and err.startswith("error: ") and "401" in err and "Traceback" not in err
+
+
 def test_beyond_loopback_a_token_is_made_and_on_loopback_none_is_needed() -> None:
     assert [is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "127.0.0.2")] == [True] * 4
     assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.0.2.1", "example.test")] == [

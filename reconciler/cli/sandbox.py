@@ -23,7 +23,7 @@ import click
 
 from reconciler.cli.options import target_options
 from reconciler.errors import ConfigError
-from reconciler.sandbox.state import SANDBOX_FILES, reset_files, unusable
+from reconciler.sandbox.state import SANDBOX_FILES, TOKEN_HEADER, reset_files, unusable
 
 
 def embedded_db(config_path: Path) -> Path:
@@ -167,14 +167,16 @@ def _bind(host: str, port: int) -> socket.socket:
               help="Ask a served sandbox instead, e.g. http://127.0.0.1:8400.")
 @click.option("--app", "app_id", default=None, metavar="APP", help="Only this app's pushes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the pushes as JSON.")
+@click.option("--admin-token", default=None, metavar="TOKEN",
+              help="The served sandbox's admin token (its ready line names it), if it has one.")
 def sent(config_path: Path, env_name: str | None, db_path: Path | None, url: str | None,
-         app_id: str | None, as_json: bool) -> None:
+         app_id: str | None, as_json: bool, admin_token: str | None) -> None:
     """Show what a device would have received: the pushes the sandbox accepted."""
     from reconciler.render.json import dumps
     from reconciler.render.pushes import render_pushes
 
     stored = db_path or embedded_db(config_path)
-    pushes = (_served_pushes(url, app_id) if url
+    pushes = (_served_pushes(url, app_id, admin_token) if url
               else _stored_pushes(stored, app_id, embedded=db_path is None))
     click.echo(dumps(pushes) if as_json else render_pushes(pushes), nl=False)
 
@@ -197,13 +199,15 @@ def _stored_pushes(db_path: Path, app_id: str | None, embedded: bool) -> list[di
         store.close()
 
 
-def _served_pushes(url: str, app_id: str | None) -> list[dict[str, Any]]:
+def _served_pushes(url: str, app_id: str | None, token: str | None) -> list[dict[str, Any]]:
     import httpx
+
 
     base = url.rstrip("/").removesuffix("/api/v6")
     params = {"app_id": app_id} if app_id else None
     try:
-        response = httpx.get(f"{base}/_sandbox/pushes", params=params, timeout=10)
+        response = httpx.get(f"{base}/_sandbox/pushes", params=params, timeout=10,
+                             headers={TOKEN_HEADER: token} if token else None)
         response.raise_for_status()
         data = response.json()
     except (httpx.HTTPError, ValueError) as e:

@@ -24,9 +24,9 @@ from reconciler.sandbox.base import Mount
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.localytics import app as localytics
 from reconciler.sandbox.smartech import app as smartech
+from reconciler.sandbox.state import TOKEN_HEADER
 from reconciler.sandbox.stream import app as stream
 
-TOKEN_HEADER = "X-Sandbox-Token"
 ADMIN_PATH = "/_sandbox/"
 
 

@@ -29,6 +29,7 @@ SANDBOX_FILES = tuple(f"{name}{suffix}" for name in ("sandbox.db", "sandbox-stre
                                                      "smartech-sandbox.db")
                       for suffix in WAL)
 RESET = "reconciler sandbox reset"
+TOKEN_HEADER = "X-Sandbox-Token"  # what `/_sandbox/` needs when `serve` has an admin token
 
 
 def platform_file(db: Path, platform: str) -> Path:
