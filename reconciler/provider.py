@@ -217,6 +217,12 @@ class Provider(ABC):
         """Top-level values apply writes into `spec`'s file after writing `live` (its id and
         what git must remember), or None where identity does not live in git."""
         return None
+
+    def pin_in_doubt(self, spec: Spec, draft: LiveObject) -> dict[str, Any] | None:
+        """The pin to record durably before `draft` is activated: as it must read if the
+        activation's outcome is lost (the send marked unknown, so it is never repeated
+        blindly). None: nothing needs recording first."""
+        return None
     # --- verify after write, two-phase go-live (DESIGN §6) ---------------
     async def stored(
         self, kind: str, written: LiveObject, sent: Mapping[str, Any]
