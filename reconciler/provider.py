@@ -209,8 +209,9 @@ class Provider(ABC):
         return None
 
     def identity_in_git(self, spec: Spec) -> bool:
-        """Whether an object created for `spec` must be pinned into its file (and, in CI,
-        proposed as a pin pull request) because the API cannot find it again."""
+        """Whether an object created for `spec` must be recorded (the env's record, before
+        any send; then its file, and in CI a pin pull request) because the API cannot find
+        it again."""
         return False
 
     def pin(self, spec: Spec, live: LiveObject) -> dict[str, Any] | None:

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.gitops.staterecord import ref
-from tests.helpers import git
+from reconciler.gitops.staterecord import RecordError, StateRef, merged, ref
+from tests.helpers import git, git_checkout
 from tests.repo import Run
 from tests.smartech_repo import SmartechRepo, email_campaign, push_campaign
 
@@ -209,3 +209,29 @@ def test_a_laptop_without_origin_refuses_only_the_app_push(smartech_repo: Smarte
                            "recorded (cannot read the record refs/reconciler/state/test"), line
     assert [c.get("channel") for c in repo.executions()] == ["email"]
     assert [c.get("channel") for c in repo.campaigns()] == ["email"]  # no draft either
+
+
+def test_a_lost_race_is_a_refused_push_and_other_sections_are_kept(tmp_path: Path) -> None:
+    work = git_checkout(tmp_path, {"README.md": "x\n"})
+    first, second = StateRef(work, "prod"), StateRef(work, "prod")
+    first.update(lambda doc: doc.update(stop={"by": "ops"}), "a later record's section")
+    assert second.read().doc["stop"] == {"by": "ops"}
+    first.read()
+    second.pin("campaign:a", {"id": 1, "pin": {"executed": False}})
+    with pytest.raises(RecordError, match="was not written"):  # read before the write above
+        first.pin("campaign:a", {"id": 2, "pin": {"executed": False}})
+    kept = json.loads(git(tmp_path / "origin.git", "show", f"{ref('prod')}:state.json"))
+    assert kept["pins"]["campaign:a"]["id"] == 1 and kept["stop"] == {"by": "ops"}
+
+
+def test_the_record_wins_over_an_older_file_except_where_a_person_answers() -> None:
+    sent = {"id": 7, "pin": {"digest": "d", "executed": "s1"}}
+    # the file copied from an older pin pull request: the draft, not yet executed
+    assert merged(7, {"digest": "d", "executed": False}, sent) == (7, sent["pin"])
+    assert merged(5, {"digest": "c", "executed": False}, sent) == (7, sent["pin"])  # replaced
+    doubt = {"id": 7, "pin": {"digest": "d", "executed": "unknown"}}
+    assert merged(7, {"digest": "d", "executed": True}, doubt) == \
+        (7, {"digest": "d", "executed": True})
+    assert merged(None, None, doubt) == (7, doubt["pin"])
+    lost = {"id": None, "pin": {"created": "unknown"}}
+    assert merged(9, None, lost) == (9, None)  # a person found it in the panel
