@@ -235,3 +235,10 @@ def test_the_record_wins_over_an_older_file_except_where_a_person_answers() -> N
     assert merged(None, None, doubt) == (7, doubt["pin"])
     lost = {"id": None, "pin": {"created": "unknown"}}
     assert merged(9, None, lost) == (9, None)  # a person found it in the panel
+
+
+def test_a_record_that_is_not_json_is_refused_with_its_place(tmp_path: Path) -> None:
+    work = git_checkout(tmp_path, {"state.json": "{not json\n"})
+    git(work, "push", "-q", "origin", f"HEAD:{ref('prod')}")
+    with pytest.raises(RecordError, match=r"^refs/reconciler/state/prod:state.json: not JSON"):
+        StateRef(work, "prod").read()

@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.config import LoadedConfig
-from reconciler.gitops.staterecord import Record, RecordError, StateRef, merged
+from reconciler.errors import ReconcilerError
+from reconciler.gitops.staterecord import Record, StateRef, merged
 from reconciler.provider import Provider
 from reconciler.spec.workspace import Spec, Workspace
 
@@ -49,7 +50,7 @@ def read_record(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
     store = StateRef(loaded.root, loaded.env_name)
     try:
         record = store.read()
-    except RecordError as e:
+    except ReconcilerError as e:  # RecordError, or git failing in another way
         warn(f"warning: {e}: campaigns it pins may show as creates, and apply creates none")
         return workspace, store, str(e)
     return with_record(workspace, record), store, None
@@ -67,7 +68,7 @@ class ApplyPins:
         if self.unavailable is None:
             try:
                 self.store.check_writable()
-            except RecordError as e:
+            except ReconcilerError as e:
                 self.unavailable = str(e)
 
     async def record(self, spec: Spec, values: Mapping[str, Any]) -> None:

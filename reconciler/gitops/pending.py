@@ -44,12 +44,13 @@ def unapplied(loaded: LoadedConfig, applied: str | None, git: Git = run_git
     head = git(["rev-parse", "HEAD"], top).strip()
     if head == applied:
         return None
+    paths = read_paths(loaded, top)  # outside the checkout: GitHubError, said so
     config = loaded.path.resolve().relative_to(top).as_posix()
     root = PurePosixPath(loaded.root.resolve().relative_to(top).as_posix())
     kinds = {folder: kind for kind, folder in FOLDERS.items()}
     refs: set[str] = set()
     everything = None
-    for status, path in changed_files(top, applied, head, read_paths(loaded, top), git):
+    for status, path in changed_files(top, applied, head, paths, git):
         if path == config:
             everything = f"{path} changed"
             continue

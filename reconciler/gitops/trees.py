@@ -25,10 +25,14 @@ def toplevel(loaded: LoadedConfig, git: Git = run_git) -> Path:
 
 def read_paths(loaded: LoadedConfig, top: Path) -> list[str]:
     """reconciler.yaml and each env's audiences/ and campaigns/, relative to `top`."""
-    paths = {loaded.path.resolve().relative_to(top).as_posix()}
-    for name in loaded.config.envs:
-        root = loaded.for_env(name).root.resolve()
-        paths |= {(root / folder).relative_to(top).as_posix() for folder in FOLDERS.values()}
+    try:
+        paths = {loaded.path.resolve().relative_to(top).as_posix()}
+        for name in loaded.config.envs:
+            root = loaded.for_env(name).root.resolve()
+            paths |= {(root / f).relative_to(top).as_posix() for f in FOLDERS.values()}
+    except ValueError:
+        raise GitHubError(f"{loaded.path} or a spec folder is outside the git checkout "
+                          f"{top}") from None
     return sorted(paths)
 
 
