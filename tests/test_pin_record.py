@@ -98,6 +98,9 @@ class GitHub:
 
     def apply(self, ci: bool = True, **env: str) -> Run:
         """`reconciler apply` in a fresh clone of main: a CI job, or a laptop (CI unset)."""
+        return self.cli("apply", "--auto-approve", ci=ci, **env)
+
+    def cli(self, *args: str, ci: bool = True, **env: str) -> Run:
         self.runs += 1
         clone = self.tmp / f"clone-{self.runs}"
         git(self.tmp, "clone", "-q", "-b", "main", str(self.repo.origin), str(clone))
@@ -105,7 +108,7 @@ class GitHub:
         full.update({"SMARTECH_API_KEY": self.repo.key, "PATH": self.path, "NO_COLOR": "1",
                      "FAKE_GH_STATE": str(self.state), "GIT_CONFIG_NOSYSTEM": "1",
                      **({"CI": "true"} if ci else {}), **env})
-        proc = subprocess.run([sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+        proc = subprocess.run([sys.executable, "-m", "reconciler", *args],
                               cwd=clone, env=full, capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
         return Run(proc.returncode, proc.stdout, proc.stderr)
@@ -164,6 +167,9 @@ def test_a_laptop_apply_while_the_pin_pull_request_is_open_sends_nothing_again(
     laptop = github.apply(ci=False)
     assert github.executions() == 1
     assert (first.code, laptop.code) == (0, 0), first.stderr + laptop.stderr
+    # plan reads the same record: a clone of main whose files pin nothing plans no change
+    planned = github.cli("plan", "--detailed-exitcode", ci=False)
+    assert planned.code == 0, planned.stdout + planned.stderr
 
 
 def test_the_record_is_a_ref_of_origin_written_before_the_execute(github: GitHub) -> None:
