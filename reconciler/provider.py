@@ -209,13 +209,20 @@ class Provider(ABC):
         return None
 
     def identity_in_git(self, spec: Spec) -> bool:
-        """Whether an object created for `spec` must be pinned into its file (and, in CI,
-        proposed as a pin pull request) because the API cannot find it again."""
+        """Whether an object created for `spec` must be recorded (the env's record, before
+        any send; then its file, and in CI a pin pull request) because the API cannot find
+        it again."""
         return False
 
     def pin(self, spec: Spec, live: LiveObject) -> dict[str, Any] | None:
         """Top-level values apply writes into `spec`'s file after writing `live` (its id and
         what git must remember), or None where identity does not live in git."""
+        return None
+
+    def pin_in_doubt(self, spec: Spec, draft: LiveObject) -> dict[str, Any] | None:
+        """The pin to record durably before `draft` is activated: as it must read if the
+        activation's outcome is lost (the send marked unknown, so it is never repeated
+        blindly). None: nothing needs recording first."""
         return None
     # --- verify after write, two-phase go-live (DESIGN §6) ---------------
     async def stored(

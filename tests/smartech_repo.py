@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,16 @@ class SmartechRepo(Repo):
     """`Repo` whose env is `provider: smartech`; each repo is its own account (API key)."""
 
     key: str = field(default_factory=lambda: f"sm-{uuid.uuid4().hex[:12]}")
+
+    def __post_init__(self) -> None:
+        """A git checkout with a bare `origin` beside it: app-push pins are recorded in
+        the origin's ref refs/reconciler/state/<env> before each send."""
+        super().__post_init__()
+        self.origin = self.root.parent / f"{self.root.name}-origin.git"
+        for args, cwd in ((["init", "-q", "--bare", str(self.origin)], self.root.parent),
+                          (["init", "-q", "-b", "main"], self.root),
+                          (["remote", "add", "origin", str(self.origin)], self.root)):
+            subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
     @property
     def base(self) -> str:

@@ -142,7 +142,7 @@ class DriftJob:
     def drift(self) -> Job:
         """The drift job: action.yml's plan step, then drift.yml's drift-pr step."""
         sha = git(self.work, "rev-parse", "HEAD").strip()
-        inputs = {"INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml",
+        inputs = {"INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml", "GH_TOKEN": "token",
                   "RECONCILER_TRUSTED_CONFIG": "", "FORK": "false", "COMMIT": sha,
                   "NO_COLOR": "1", "LOCALYTICS_API_KEY": self.served.api_key,
                   "LOCALYTICS_API_SECRET": self.served.api_secret, "STREAM_API_SECRET": "",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.gitops import guard
-from tests.helpers import run_cli
+from tests.helpers import git, git_checkout, run_cli
 
 OLD, NEW = "1" * 40, "2" * 40
 REPO = "acme/campaigns"
@@ -47,6 +47,7 @@ class GitHub:
 
     def __init__(self, tmp: Path):
         self.tmp = tmp
+        tmp.mkdir(exist_ok=True)
         self.answers: dict[str, object] = {
             f"repos/{REPO}/git/ref/heads/main": {"ref": "refs/heads/main",
                                                  "object": {"sha": NEW, "type": "commit"}},
@@ -88,10 +89,11 @@ def test_the_head_of_main_in_a_protected_environment_may_apply(github: GitHub) -
 def test_an_old_commit_applied_after_a_newer_one_is_refused(github: GitHub) -> None:
     code, out, err = github.check("production", config("production"), sha=OLD)
     assert code == 1 and out == ""
-    assert err.splitlines() == [
-        f"error: this run is for commit {OLD[:12]}, but main is now at {NEW[:12]}: applying it "
-        f"would undo newer merges, so it is refused (the run for {NEW[:12]} applies the "
-        "current state)"]
+    (line,) = err.splitlines()  # not a git checkout here: nothing to compare, so refused
+    assert line.startswith(f"error: this run is for commit {OLD[:12]}, but main is now at "
+                           f"{NEW[:12]}, and what each applies could not be compared ("), line
+    assert line.endswith(f"so it is refused (the run for {NEW[:12]} applies the current "
+                         "state)"), line
 
 
 def test_a_dispatch_from_another_branch_is_refused_without_asking_github(github: GitHub) -> None:
@@ -106,8 +108,8 @@ def test_a_renamed_env_is_refused_until_its_github_environment_is_named(github: 
     code, _, err = github.check("prod", config("prod"))
     (line,) = err.splitlines()
     assert code == 1 and line.startswith(
-        "error: GitHub environment 'prod' has no protection rules, so apply would run "
-        "without approval"), line
+        "error: GitHub environment 'prod' has no required reviewers and no wait timer, so "
+        "apply would run without approval"), line
     # Naming the protected environment in reconciler.yaml keeps the approval.
     named = config("prod", "    github_environment: {name: production}\n")
     code, out, err = github.check("prod", named)
@@ -165,3 +167,64 @@ def test_head_check_reads_the_branch_through_the_api() -> None:
 
     assert guard.check_head(REPO, "release/v1", "refs/heads/release/v1", NEW, gh) == NEW
     assert calls == [["api", f"repos/{REPO}/git/ref/heads/release%2Fv1"]]
+
+
+def test_an_environment_with_only_a_branch_policy_is_not_protected(github: GitHub) -> None:
+    github.answers[f"repos/{REPO}/environments/prod"] = {
+        "name": "prod", "protection_rules": [{"id": 3, "type": "branch_policy"}]}
+    code, _, err = github.check("prod", config("prod"))
+    (line,) = err.splitlines()
+    assert code == 1 and line.startswith(
+        "error: GitHub environment 'prod' has no required reviewers and no wait timer"), line
+    github.answers[f"repos/{REPO}/environments/prod"] = {
+        "name": "prod", "protection_rules": [{"id": 3, "type": "branch_policy"},
+                                             {"id": 4, "type": "wait_timer", "wait_timer": 30}]}
+    code, out, err = github.check("prod", config("prod"))
+    assert code == 0 and "'prod': protected by wait_timer" in out, err
+
+
+def test_a_newer_head_that_reads_the_same_specs_lets_an_older_run_apply(tmp_path: Path) -> None:
+    work = git_checkout(tmp_path, {"reconciler.yaml": config("production"),
+                                   "campaigns/a.yaml": "name: A\n", "README.md": "hi\n"})
+    commit = ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam"]
+
+    def sha() -> str:
+        return git(work, "rev-parse", "HEAD").strip()
+
+    run, github = sha(), GitHub(tmp_path / "gh")
+    (work / "README.md").write_text("more\n")
+    git(work, *commit, "readme only")
+    github.answers[f"repos/{REPO}/git/ref/heads/main"] = {"object": {"sha": sha()}}
+    git(work, "push", "-q", "origin", "main")
+    git(work, "checkout", "-q", run)  # the run's checkout: its own commit only
+    code, out, err = check_in(github, work, run)
+    assert code == 0, err
+    assert out.splitlines()[0] == (f"main is at {sha_of(work, 'main')[:12]}; this run's commit "
+                                   f"{run[:12]} reads the same specs and config, so it applies "
+                                   "the current state")
+    git(work, "checkout", "-q", "main")
+    (work / "campaigns" / "a.yaml").write_text("name: A2\n")
+    git(work, *commit, "spec change")
+    git(work, "push", "-q", "origin", "main")
+    github.answers[f"repos/{REPO}/git/ref/heads/main"] = {"object": {"sha": sha()}}
+    git(work, "checkout", "-q", run)
+    code, out, err = check_in(github, work, run)
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"error: this run is for commit {run[:12]}, but main is now at "
+        f"{sha_of(work, 'main')[:12]}, which changes what apply reads (campaigns): applying "
+        "this commit would undo newer merges, so it is refused (the run for "
+        f"{sha_of(work, 'main')[:12]} applies the current state)"]
+
+
+def sha_of(work: Path, rev: str) -> str:
+    return git(work, "rev-parse", rev).strip()
+
+
+def check_in(github: GitHub, work: Path, sha: str) -> tuple[int, str, str]:
+    (github.tmp / "api.json").write_text(json.dumps(github.answers))
+    return run_cli(["gitops", "check-apply", "--env", "production"], cwd=work, env={
+        "PATH": f"{github.tmp / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_REPOSITORY": REPO, "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": sha,
+        "FAKE_GH_API": str(github.tmp / "api.json"),
+        "FAKE_GH_LOG": str(github.tmp / "gh.log")})

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
@@ -30,10 +31,25 @@ from reconciler.errors import PartialWrite, ReconcilerError
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
-from reconciler.spec.workspace import Workspace
+from reconciler.spec.workspace import Spec, Workspace
 
 CREATE_ATTEMPTS = 4
 CANCELLED = "cancelled before start"
+NOT_RECORDED = "its id could not be recorded"
+
+
+class PinRecord(Protocol):
+    """Where the pins of objects the API cannot find again are recorded durably.
+
+    Apply records a pin before the send it stands for (DESIGN §6, "Exactly once")
+    and again after it; a change that needs the record while it is unavailable is
+    refused before any write.
+    """
+
+    unavailable: str | None  # why pins cannot be recorded now, or None
+
+    async def record(self, spec: Spec, values: Mapping[str, Any]) -> None:
+        """Record `values` (the spec file's `id`/`pin`) for `spec`; ReconcilerError if not."""
 
 
 @dataclass
@@ -45,6 +61,7 @@ class Executor:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     ids: dict[str, int | str] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
+    pins: PinRecord | None = None  # None: pins go into the spec files only
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -65,7 +82,10 @@ class Executor:
             if self.stop.is_set() or self.journal.failed:
                 self._finish(Result(change, SKIPPED, change.live_id, error=CANCELLED))
                 return
+            refused = self._unrecordable(change)
             try:
+                if refused:
+                    raise ReconcilerError(refused)
                 result = await self._write(change)
             except PartialWrite as e:  # what it did (or may have done) must be kept
                 result = Result(change, FAILED, e.live_id or change.live_id, error=str(e),
@@ -74,7 +94,39 @@ class Executor:
                 result = Result(change, FAILED, e.live_id or change.live_id, error=str(e))
             except ReconcilerError as e:
                 result = Result(change, FAILED, change.live_id, error=str(e))
+            result = await self._record(result)
         self._finish(result)
+
+    def _in_git(self, change: Change) -> Spec | None:
+        """The spec of `change` when its identity must be recorded (and a record is kept)."""
+        spec = self.workspace.get(change.ref) if self.pins is not None else None
+        if spec is None or change.action.removes or not self.provider.identity_in_git(spec):
+            return None
+        return spec
+
+    def _unrecordable(self, change: Change) -> str | None:
+        why = self.pins.unavailable if self.pins is not None else None
+        if why is None or self._in_git(change) is None:
+            return None
+        return (f"refused: what it creates could not be recorded ({why}), so nothing was "
+                "created or sent for it")
+
+    async def _record(self, result: Result) -> Result:
+        """Record a result's pin (after the write); a send whose record fails is a failure:
+        the record still says its outcome is unknown, and the next plan asks."""
+        if self.pins is None or not result.pin or self._in_git(result.change) is None \
+                or NOT_RECORDED in (result.error or ""):
+            return result
+        spec = self.workspace.get(result.change.ref)
+        assert spec is not None
+        try:
+            await self.pins.record(spec, result.pin)
+        except ReconcilerError as e:
+            done = f"{result.error}; " if result.error else "written, but "
+            return Result(result.change, FAILED, result.live_id, pin=result.pin,
+                          request=result.request,
+                          error=f"{done}its pin was not recorded: {e}")
+        return result
 
     def _failed(self, ref: str) -> bool:
         r = self.results.get(ref)
@@ -113,10 +165,24 @@ class Executor:
             kind=kind, key=change.key, name=change.name, action=change.action.value,
             live_id=obj.id, status="draft", error=None, note="verified as a draft; activating",
         )
+        await self._record_before_send(spec, obj)
         obj = await self.provider.activate(kind, obj, payload)
         obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
         return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated",
                       pin=self.provider.pin(spec, obj))
+
+    async def _record_before_send(self, spec: Spec, draft: LiveObject) -> None:
+        """Record the draft's pin, as it must stand if the send's outcome is lost, before
+        the send: when that fails, the draft stays unsent (DESIGN §6, "Exactly once")."""
+        doubt = self.provider.pin_in_doubt(spec, draft) if self.pins is not None else None
+        if self.pins is None or doubt is None:
+            return
+        try:
+            await self.pins.record(spec, doubt)
+        except ReconcilerError as e:
+            raise PartialWrite(f"created as draft {draft.id}, not sent: {NOT_RECORDED} ({e})",
+                               live_id=draft.id,
+                               pin=self.provider.pin(spec, draft)) from None
 
     async def _put(
         self, change: Change, payload: Mapping[str, object]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from reconciler.apply.executor import Executor
+from reconciler.apply.executor import Executor, PinRecord
 from reconciler.apply.gates import check_go_live, check_safety
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import Result
@@ -35,15 +35,17 @@ async def execute_plan(
     journal_path: Path,
     concurrency: int,
     stop: asyncio.Event | None = None,
+    pins: PinRecord | None = None,
 ) -> list[Result]:
-    """Run the plan's writes, journaling each; `stop` set = start no new write.
+    """Run the plan's writes, journaling each; `stop` set = start no new write; `pins`
+    records the ids of what the API cannot find again, each before its send.
 
     JournalError (with the results) when the journal failed part way: the
     writes already started finish, no new one starts.
     """
     journal = Journal(journal_path, workspace.loaded.env_name)
     try:
-        executor = Executor(provider, workspace, journal, concurrency=concurrency)
+        executor = Executor(provider, workspace, journal, concurrency=concurrency, pins=pins)
         if stop is not None:
             executor.stop = stop
         results = await executor.run(plan)
@@ -58,9 +60,9 @@ async def execute_plan(
 def write_pins(results: list[Result], workspace: Workspace) -> list[Path]:
     """Pin what the API cannot find again into the spec files (ids, what was created).
 
-    In CI (`CI` set) the checkout is thrown away, so the pins are written to the files
-    and proposed as a pull request afterwards (`reconciler gitops pin-pr`); locally the
-    edited files are simply the user's working tree.
+    The durable copy is the env's record (a ref of the repository, written by the
+    executor before each send); the files are a view of it: locally the user's working
+    tree, in CI proposed as a pin pull request afterwards (`reconciler gitops pin-pr`).
     """
     from reconciler.spec.pins import pin_file
 

@@ -17,15 +17,16 @@ from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
 from reconciler.apply.stale import check_same, check_target
 from reconciler.calls import Caller
+from reconciler.cli.pinrecord import ApplyPins, read_record
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.cli.workflow import load
 from reconciler.config import LoadedConfig
-from reconciler.errors import JournalError, RefusedError
+from reconciler.errors import JournalError, ReconcilerError, RefusedError
+from reconciler.gitops.staterecord import StateRef, ref
 from reconciler.plan import planfile
-from reconciler.plan.model import Action, Plan
+from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.provider import Provider
 from reconciler.render.json import dumps
 from reconciler.render.report import render_report, report_markdown
 from reconciler.render.safe import plain
@@ -56,6 +57,7 @@ async def run_apply(
         async with open_provider(loaded, caller) as provider, hold_lease(
             provider, default_holder(), wait=lease_wait, warn=_warn,
         ):
+            workspace, store, unavailable = read_record(loaded, workspace, provider, _warn)
             async with progress() as report:
                 plan = await build_plan(workspace, provider, progress=report,
                                         targets=saved.scope if saved else ())
@@ -63,50 +65,64 @@ async def run_apply(
                 check_same(saved, plan)  # the file proposes; the fresh plan decides
             check_gates(plan, workspace, force=force)
             if not plan.has_changes:
-                return _report([], fmt, loaded.env_name)
+                code = _report([], fmt, loaded.env_name)
+                await _record_applied(loaded, store, code)
+                return code
             _confirm(plan, auto_approve)
-            git_pinned = _git_pinned(plan, workspace, provider)
+            pins = ApplyPins(store, unavailable) if store is not None else None
+            if pins is not None:
+                await asyncio.to_thread(pins.check)
             stop = asyncio.Event()
             try:
                 with _stop_on_signals(stop):
                     results = await execute_plan(
                         plan, workspace, provider, stop=stop, concurrency=caller.concurrency,
-                        journal_path=journal_path,
+                        journal_path=journal_path, pins=pins,
                     )
             except JournalError as e:
                 _report(e.results, fmt, loaded.env_name)
-                if git_pinned is not None:
-                    _propose_pins(e.results, workspace)
+                _propose_pins(e.results, workspace)
                 raise
     code = _report(results, fmt, loaded.env_name)
-    if git_pinned is not None:
-        _propose_pins(results, workspace)
+    _propose_pins(results, workspace)
+    await _record_applied(loaded, store, code)
     return code
 
 
-def _git_pinned(plan: Plan, workspace: Workspace, provider: Provider) -> list[str] | None:
-    """In CI, refuse creating specs whose pins wait in an open pin pull request; the keys
-    created whose identity lives in git (None outside CI)."""
-    from reconciler.gitops.gh import run_gh
-    from reconciler.gitops.pins import in_ci, refuse_pending
+async def _record_applied(loaded: LoadedConfig, store: StateRef | None, code: int) -> None:
+    """In CI, after a full success: the checkout's commit is the last applied in full, so
+    the drift job can tell a merged, not yet applied change from a dashboard edit."""
+    from reconciler.gitops.pins import in_ci
 
-    if not in_ci():
-        return None
-    keys = [c.key for c in plan.changes if c.key and c.action is not Action.NOOP
-            and (spec := workspace.get(c.ref)) is not None and provider.identity_in_git(spec)]
-    refuse_pending(workspace.loaded.env_name, keys, run_gh)
-    return keys
+    if code != 0 or not in_ci() or loaded.env.is_sandbox:
+        return
+    store = store or StateRef(loaded.root, loaded.env_name)
+    try:
+        commit = await asyncio.to_thread(store.commit)
+        if commit is not None:
+            await asyncio.to_thread(store.applied, commit)
+    except ReconcilerError as e:
+        _warn(f"warning: the applied commit was not recorded ({e}): drift cannot tell "
+              "merged, not yet applied changes from dashboard edits until the next apply")
 
 
 def _propose_pins(results: list[Result], workspace: Workspace) -> None:
+    """In CI, copy this run's pins into spec files as a pin pull request: a convenience,
+    the record already holds them, so a failure here is a warning."""
     from reconciler.gitops.gh import run_gh
-    from reconciler.gitops.pins import propose
+    from reconciler.gitops.pins import in_ci, propose
 
     pins = {r.change.key: (spec.path, r.pin) for r in results
             if r.pin and r.change.key and (spec := workspace.get(r.change.ref)) is not None}
-    if pins:
+    if not pins or not in_ci():
+        return
+    try:
         pr = propose(workspace.loaded.env_name, workspace.loaded.root, pins, run_gh)
-        click.echo(f"pins proposed in pull request #{pr.number} {pr.url}", err=True)
+    except ReconcilerError as e:
+        _warn(f"warning: no pin pull request ({e}); the pins are kept in the env's record "
+              f"{ref(workspace.loaded.env_name)}, nothing is lost")
+        return
+    click.echo(f"pins proposed in pull request #{pr.number} {pr.url}", err=True)
 
 
 def check_apply_from(loaded: LoadedConfig) -> None:

@@ -7,7 +7,10 @@ edited objects are proposed as the env's drift pull request
 (reconciler.gitops.driftpr), which replaces the drift issue: an open one is
 closed with a pointer to it. The issue remains for drift a pull request cannot
 carry: only deleted or unmanaged objects, a platform import cannot read
-(Smartech), or an import that changes no file.
+(Smartech), or an import that changes no file. Objects whose spec changed on
+main since the last commit applied in full (the env's record) are "merged, not
+yet applied" (reconciler.gitops.pending): said so in the log, left out of the
+pull request and the issue, never proposed as a dashboard edit to revert.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.config import load_config
+from reconciler.config import LoadedConfig, load_config
 from reconciler.errors import ConfigError
 from reconciler.gitops import issue
 from reconciler.gitops.comment import RunInfo, plan_body
@@ -53,6 +56,9 @@ def run(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path
     from reconciler.plan import planfile
 
     plan = planfile.load(plan_file)
+    plan, held = _without_unapplied(loaded, plan)
+    if held is not None:
+        return held
     info = RunInfo(os.environ.get("GITHUB_SHA", ""), _run_url())
     if loaded.env.provider == "smartech":
         proposal = Proposal("nothing")
@@ -61,6 +67,33 @@ def run(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path
                            lambda d, digest, files: _body(env, d, digest, files, plan, info),
                            base=base)
     return _report(env, proposal, plan, info, runner)
+
+
+def _without_unapplied(loaded: LoadedConfig, plan: Plan) -> tuple[Plan, list[str] | None]:
+    """The plan without what is merged, not yet applied; the log lines to stop with when
+    nothing else is left (or every difference may be merged, not yet applied)."""
+    from reconciler.errors import ReconcilerError
+    from reconciler.gitops.pending import report, split, unapplied
+    from reconciler.gitops.staterecord import StateRef
+
+    try:
+        pending = unapplied(loaded, StateRef(loaded.root, loaded.env_name).read().applied)
+    except ReconcilerError as e:
+        click.echo(f"warning: the last applied commit could not be read ({e}): every "
+                   "difference is treated as drift", err=True)
+        return plan, None
+    if pending is None:
+        return plan, None
+    rest, covered = split(plan, pending)
+    lines = report(loaded.env_name, pending, covered) if covered else []
+    if pending.everything is not None or not rest.changes:
+        return rest, lines + [f"no drift pull request for {loaded.env_name}: nothing else "
+                              "differs" if pending.everything is None else
+                              f"no drift pull request for {loaded.env_name} until it is "
+                              "applied"]
+    for line in lines:
+        click.echo(line)
+    return rest, None
 
 
 def _body(env: str, drift: Drift, digest: str, files: list[str], plan: Plan,

@@ -170,16 +170,27 @@ def envs(config_path: Path, env_name: str | None, remote_only: bool, matrix: boo
 @click.option("--sha", envvar="GITHUB_SHA", required=True, help="The run's commit (GITHUB_SHA).")
 def check_apply(config_path: Path, env_name: str | None, branch: str, repo: str, ref: str,
                 sha: str) -> None:
-    """Refuse (one line, exit 1) unless this CI run may apply: the run's commit is the head
-    of --branch now, and the env's GitHub environment exists with protection rules."""
+    """Refuse (one line, exit 1) unless this CI run may apply: the run's commit reads, for
+    reconciler.yaml and every env's spec folders, what the head of --branch reads now,
+    and the env's GitHub environment has required reviewers or a wait timer."""
     from reconciler.config import load_config
     from reconciler.gitops.gh import run_gh
     from reconciler.gitops.guard import check_environment, check_head, github_environment
+    from reconciler.gitops.trees import differing, read_paths, toplevel
 
     loaded = load_config(config_path, env_name)
-    head = check_head(repo, branch, ref, sha, run_gh)
+
+    def compare(a: str, b: str) -> list[str]:
+        top = toplevel(loaded)
+        return differing(top, a, b, read_paths(loaded, top))
+
+    head = check_head(repo, branch, ref, sha, run_gh, compare)
     found = check_environment(repo, github_environment(loaded.env_name, loaded.env), run_gh)
-    click.echo(f"{branch} is at {head[:12]}, this run's commit")
+    if head == sha:
+        click.echo(f"{branch} is at {head[:12]}, this run's commit")
+    else:
+        click.echo(f"{branch} is at {head[:12]}; this run's commit {sha[:12]} reads the same "
+                   "specs and config, so it applies the current state")
     click.echo(found)
 
 

@@ -34,6 +34,9 @@ async def compute_plan(
                   "app_id": loaded.env.app_id}
         cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
     async with open_provider(loaded, caller) as provider, progress() as report:
+        from reconciler.cli.pinrecord import read_record
+
+        workspace, _store, _why = read_record(loaded, workspace, provider, _warn)
         plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
     if cache is not None:
         cache.save()

@@ -1,18 +1,19 @@
-"""Pin pull requests: where identity lives in git, CI proposes apply's pins for review.
+"""Pin pull requests: a copy of apply's pins into the spec files, proposed for review.
 
-A CI checkout is thrown away after the job, so ids that apply wrote into spec
-files (Smartech app push: `id:` and `pin:`) would be lost, and the next apply
-would create the campaign again. Instead, one pull request per env, on branch
-`reconciler/pins-<env>`, carries them; it is opened or updated (a new commit on
-its branch, never a force-push). Its body lists the pinned spec keys in a
-hidden marker; while it is open, apply refuses to create any of those specs
-again and names the pull request.
+The record of what apply created (Smartech app push: `id:` and `pin:`) is the
+env's ref refs/reconciler/state/<env> (reconciler.gitops.staterecord), written
+before each send, and plan and apply read it. A CI checkout is thrown away
+after the job, so in CI the pins apply wrote into spec files are also proposed
+as one pull request per env, on branch `reconciler/pins-<env>` (opened or
+updated with a new commit, never a force-push), so the files say what the
+record says. It is a convenience only: refusing, closing or losing it loses
+nothing, and only this repository's own bot pull request on that branch is
+updated (a fork's branch of the same name is neither read nor edited).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
@@ -22,9 +23,9 @@ from typing import Any
 
 from reconciler.errors import GitHubError
 from reconciler.gitops.gh import Runner, gh_json
+from reconciler.gitops.issue import is_bot
 from reconciler.spec.pins import pin_file
 
-MARKER = re.compile(r"<!-- reconciler-pins: ([^>]*) -->")
 Git = Callable[[list[str], Path], str]
 
 
@@ -40,17 +41,17 @@ def branch(env: str) -> str:
 class PinPr:
     number: int
     url: str
-    keys: frozenset[str]
 
 
 def open_pin_pr(env: str, runner: Runner) -> PinPr | None:
-    """The open pin pull request of `env` (by its exact head branch), or None."""
+    """The open pin pull request of `env`: the bot's, from this repository, or None."""
     found = gh_json(runner, ["pr", "list", "--head", branch(env), "--state", "open",
-                             "--json", "number,url,body", "--limit", "10"]) or []
+                             "--json", "number,url,author,isCrossRepository",
+                             "--limit", "10"]) or []
     for pr in sorted(found, key=lambda p: p.get("number", 0)):
-        marker = MARKER.search(pr.get("body") or "")
-        keys = frozenset(k for k in (marker.group(1).split(",") if marker else []) if k)
-        return PinPr(int(pr["number"]), str(pr.get("url") or ""), keys)
+        if pr.get("isCrossRepository") or not is_bot(pr.get("author")):
+            continue
+        return PinPr(int(pr["number"]), str(pr.get("url") or ""))
     return None
 
 
@@ -73,14 +74,14 @@ def push(git: Git, cwd: Path, refspec: str) -> None:
     git([*GH_CREDENTIALS, "push", "--quiet", "origin", refspec], cwd)
 
 
-def body(env: str, keys: list[str], pins: Mapping[str, Mapping[str, Any]]) -> str:
+def body(env: str, pins: Mapping[str, Mapping[str, Any]]) -> str:
     rows = "\n".join(f"| `{k}` | {pins[k].get('id', 'unknown')} |" for k in sorted(pins))
-    return (f"<!-- reconciler-pins: {','.join(sorted(keys))} -->\n"
-            f"## Campaign ids to pin: {env}\n\n"
-            "apply created these campaigns; the platform cannot find them again, so their "
-            "ids live in the spec files. Merge this pull request to keep them. While it is "
-            "open, apply refuses to create these specs again.\n\n"
-            f"| spec | id |\n|---|---|\n{rows}\n")
+    return (f"## Campaign ids to pin: {env}\n\n"
+            "apply created these campaigns; the platform cannot find them again. Their ids "
+            f"are recorded in this repository's ref `refs/reconciler/state/{env}` before "
+            "each send, and plan and apply read them there; merging this pull request copies "
+            "them into the spec files. Closing it loses nothing.\n\n"
+            f"| spec | id (this run) |\n|---|---|\n{rows}\n")
 
 
 def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any]]],
@@ -106,29 +107,14 @@ def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any
             push(git, work, f"HEAD:refs/heads/{branch(env)}")
         finally:
             git(["worktree", "remove", "--force", str(work)], top)
-    keys = sorted(set(existing.keys if existing else ()) | set(pins))
-    text = body(env, keys, {k: v for k, (_p, v) in pins.items()})
+    text = body(env, {k: v for k, (_p, v) in pins.items()})
     if existing is None:
         url = runner(["pr", "create", "--head", branch(env), "--title",
                       f"Pin campaign ids: {env}", "--body", text]).strip()
         tail = url.rsplit("/", 1)[-1]
-        return PinPr(int(tail) if tail.isdigit() else 0, url, frozenset(keys))
+        return PinPr(int(tail) if tail.isdigit() else 0, url)
     runner(["pr", "edit", str(existing.number), "--body", text])
-    return PinPr(existing.number, existing.url, frozenset(keys))
-
-
-def refuse_pending(env: str, creating: list[str], runner: Runner) -> None:
-    """Refuse creating any spec an open pin pull request already pins (CI only)."""
-    from reconciler.errors import RefusedError
-
-    if not creating:
-        return
-    pr = open_pin_pr(env, runner)
-    again = sorted(set(creating) & set(pr.keys)) if pr else []
-    if pr is not None and again:
-        raise RefusedError(
-            f"refusing: {', '.join(again)} already created; the id waits in pin pull request "
-            f"#{pr.number} ({pr.url}): merge it first, nothing was changed")
+    return existing
 
 
 def working_tree_pins(root: Path, specs: list[Any], git: Git = run_git

@@ -106,6 +106,24 @@ class SmartechProvider(Provider):
                                        wire.send_digest(sent) if isinstance(sent, dict)
                                        else sent or False}}
 
+    def pin_in_doubt(self, spec: Spec, draft: LiveObject) -> dict[str, Any] | None:
+        """Recorded before an execute: should its answer be lost, the next plan asks
+        instead of executing again."""
+        pin = self.pin(spec, draft)
+        return {**pin, "pin": {**pin["pin"], "executed": "unknown"}} if pin else None
+
+    def held_back(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """App push is created as a draft first; its id is recorded, then it is executed."""
+        if kind == CAMPAIGN and payload.get("channel") == "apn" and payload.get("send"):
+            return {**payload, "send": None}
+        return None
+
+    async def activate(self, kind: str, draft: LiveObject, payload: Mapping[str, Any]
+                       ) -> LiveObject:
+        if payload.get("channel") == "apn":
+            return await self._push_send(int(draft.id), payload)
+        return await super().activate(kind, draft, payload)
+
     def immutable(self, live: LiveObject) -> str | None:
         if live.kind == CAMPAIGN and live.status not in (None, "draft"):
             return (f"campaign {live.id} was executed (state {live.status}) and cannot change: "
