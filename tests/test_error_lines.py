@@ -65,7 +65,47 @@ def test_every_command_takes_config_and_env(repo: Path, tmp_path: Path) -> None:
 
 def test_fmt_outside_a_repository_is_an_error(tmp_path: Path) -> None:
     line = one_error_line(*run_cli(["fmt"], tmp_path))
-    assert "reconciler.yaml: config file not found" in line
+    assert f"no reconciler.yaml found in {tmp_path.resolve()}" in line
+
+
+# --- the config is found as git finds its repository ---------------------------------
+
+def test_commands_find_the_config_in_a_folder_above(repo: Path) -> None:
+    """From campaigns/ (or deeper), a command uses the repository's reconciler.yaml, and
+    paths in its messages are relative to where it was typed."""
+    deeper = repo / "campaigns" / "sub"
+    deeper.mkdir()
+    code, out, err = run_cli(["validate"], deeper)
+    assert code == 0 and out.startswith("valid: "), err
+    (repo / "campaigns" / "spring-sale.yaml").write_text("name: [\n")
+    code, out, err = run_cli(["validate"], repo / "campaigns")
+    assert code == 1 and err.startswith("../campaigns/spring-sale.yaml:2:1: invalid YAML"), err
+
+
+def test_the_search_stops_at_the_top_of_a_git_repository(tmp_path: Path) -> None:
+    """A config outside the repository is never used: the error names the folders searched
+    (up to the repository's top) and suggests `reconciler init`."""
+    make_repo(tmp_path)  # a config above the git repository below: not ours
+    inner = tmp_path / "inner"
+    (inner / ".git").mkdir(parents=True)
+    (inner / "campaigns").mkdir()
+    line = one_error_line(*run_cli(["plan"], inner / "campaigns"))
+    assert line == (f"error: no reconciler.yaml found in {(inner / 'campaigns').resolve()} or "
+                    f"a folder above it, up to {inner.resolve()}; run commands inside a "
+                    "campaign repository, pass --config FILE, or start one with "
+                    "`reconciler init DIR`")
+
+
+def test_outside_any_repository_the_error_suggests_init(tmp_path: Path) -> None:
+    line = one_error_line(*run_cli(["validate"], tmp_path))
+    assert f"no reconciler.yaml found in {tmp_path.resolve()} or a folder above it" in line
+    assert line.endswith("or start one with `reconciler init DIR`")
+
+
+def test_a_given_config_that_is_missing_names_it(tmp_path: Path) -> None:
+    line = one_error_line(*run_cli(["plan", "--config", "nope.yaml"], tmp_path))
+    assert line == ("error: nope.yaml: config file not found (check --config FILE; "
+                    "`reconciler init DIR` starts a new campaign repository)")
 
 
 def test_preview_names_the_creatives_that_exist(repo: Path) -> None:

@@ -43,7 +43,8 @@ def _app_pair(
 
 @click.group()
 def sandbox() -> None:
-    """The embedded sandbox: a local Localytics API kept in SQLite."""
+    """The embedded sandbox: local Localytics, Stream Chat and Netcore Smartech APIs kept in
+    SQLite beside the config (.reconciler/)."""
 
 
 @sandbox.command()
