@@ -324,3 +324,18 @@ def test_a_damaged_stream_sandbox_is_one_line(tmp_path: Path) -> None:
                            "damaged") and "reconciler sandbox reset" in line
     assert repo.run("sandbox", "reset").code == 0
     assert repo.run("plan").code == 0
+
+
+@pytest.mark.parametrize(("value", "shown"), [("4021x", "'4021x'"), ('"0"', "'0'"),
+                                              ("-3", "-3"), ('" 4021"', "' 4021'")])
+def test_a_smartech_template_id_is_digits(tmp_path: Path, value: str, shown: str) -> None:
+    """`template_id: 4021x` would pass create and fail at execute: validate refuses it."""
+    (tmp_path / "reconciler.yaml").write_text(
+        "envs:\n  s:\n    provider: smartech\n    api_url: sandbox\n")
+    (tmp_path / "campaigns").mkdir()
+    (tmp_path / "campaigns" / "push.yaml").write_text(
+        f"channel: apn\nname: Push\napp_ids: [acme-android]\ntemplate_id: {value}\n")
+    code, out, err = run_cli(["validate"], tmp_path)
+    assert (code, out) == (1, "")
+    assert err == ("campaigns/push.yaml:4:1: template_id: expected the id of a template "
+                   f"built in the panel: digits, as the panel shows it (got {shown})\n")

@@ -24,10 +24,6 @@ PLAN_HORIZON_DAYS = 90
 def lint_campaign(body: Mapping[str, Any]) -> list[str]:
     """Warnings about one campaign body (rendered spec fields)."""
     out = []
-    template = str(body.get("template_id", ""))
-    if not template.isdigit():
-        out.append(f"template_id {template!r} is not a panel template id (digits only): "
-                   "Smartech refers to templates by their numeric id")
     for tag in body.get("tags") or ():
         if "," in tag or tag != tag.strip():
             out.append(f"tag {tag!r} has a comma or surrounding blanks: Smartech joins tags "
