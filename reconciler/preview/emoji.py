@@ -66,8 +66,8 @@ def missing_font_warning() -> str:
 def emoji_tspans(text: str) -> Markup:
     """`text` escaped for XML with each emoji run in a tspan of the installed emoji font
     (unchanged, only escaped, when none is installed)."""
-    font = emoji_font()
-    if font is None or not has_emoji(text):
+    font = emoji_font() if has_emoji(text) else None  # fc-list only when it matters
+    if font is None:
         return escape(text)
     out: list[str] = []
     run: list[str] = []
