@@ -339,3 +339,35 @@ def test_a_smartech_template_id_is_digits(tmp_path: Path, value: str, shown: str
     assert (code, out) == (1, "")
     assert err == ("campaigns/push.yaml:4:1: template_id: expected the id of a template "
                    f"built in the panel: digits, as the panel shows it (got {shown})\n")
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ("name: 'It's here'\n", "f.yaml:1:10",
+     "the ' at column 10 ends the quoted value early (a ' inside single-quoted text); write "
+     "it twice ('') or put the whole value in double quotes"),
+    ('tags:\n  - "a "b" c"\n', "f.yaml:2:8",
+     'the " at column 8 ends the quoted value early (a " inside double-quoted text); write '
+     'it as \\" or put the whole value in single quotes'),
+    ("a:\n  b:\n    c: 1\nd: 2\n    e: 3\n", "f.yaml:4:1",
+     "bad indentation: 'd' is dedented out of the block of 'b:' (line 2), while line 5 below "
+     "it is still in that block; indent it to column 5, as line 5 is"),
+    # not these two mistakes: the parser's own account stays (validate's wording below)
+    ("a:\n  b: 1\n c: 2\n", "f.yaml:3:2",
+     "bad indentation: this line lines up with no key above it (did not find expected key)"),
+    ("a: 1\n b: 2\n", "f.yaml:2:3",
+     "a ': ' here is not allowed (a key indented too far, or a value with ': ' that needs "
+     "quotes)"),
+])
+def test_yaml_errors_name_their_real_cause(text: str, where: str, message: str) -> None:
+    """Both readers (validate's libyaml and fmt's ruamel) report the same cause and line;
+    other indentation mistakes keep the parser's account."""
+    from reconciler.source.roundtrip import parse_rt
+    from reconciler.source.yamlio import FileProblem
+
+    readers = [lambda: load_document(text.encode(), "f.yaml")]
+    if not message.startswith(("bad indentation: this line", "a ': '")):
+        readers.append(lambda: parse_rt(text, "f.yaml"))
+    for read in readers:
+        with pytest.raises(FileProblem) as e:
+            read()
+        assert str(e.value.problem) == f"{where}: invalid YAML: {message}"
