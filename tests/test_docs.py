@@ -120,3 +120,16 @@ def test_the_localytics_reference_examples_validate(tmp_path: Path) -> None:
     audiences, campaigns = (len(list((repo / k).rglob("*.yaml"))) for k in ("audiences",
                                                                               "campaigns"))
     assert out == f"valid: {audiences} audiences, {campaigns} campaigns (env sandbox)\n"
+
+
+def test_help_docs_home_and_readme_name_every_platform() -> None:
+    from tests.helpers import run_cli
+
+    platforms = ("Localytics", "Stream Chat", "Netcore Smartech")
+    texts = {"reconciler --help": run_cli(["--help"], ROOT)[1],
+             "reconciler sandbox --help": run_cli(["sandbox", "--help"], ROOT)[1],
+             "docs/index.md": (ROOT / "docs" / "index.md").read_text(encoding="utf-8"),
+             "README.md": README.read_text(encoding="utf-8")}
+    for where, text in texts.items():
+        flat = " ".join(text.split())
+        assert all(p in flat for p in platforms), where

@@ -74,8 +74,9 @@ def serve(
     error_rate: float, drop_rate: float, rate_limit: int, seed: int | None,
     apps: list[tuple[int, str]], stream_port: int | None,
 ) -> None:
-    """Serve the sandbox API: /api/v6/... (Campaigns & Audiences), /v2/push/{app_id} and
-    Stream's Campaign API under /stream (and at the root of --stream-port)."""
+    """Serve the sandbox API: Localytics' /api/v6/... (Campaigns & Audiences) and
+    /v2/push/{app_id}, Stream's Campaign API under /stream (and at the root of
+    --stream-port), and Netcore Smartech's APIs under /smartech."""
     import uvicorn
 
     from reconciler.sandbox.app import DEFAULT_APPS, create_app
