@@ -68,15 +68,29 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_preview_html_shows_the_push_text(browser: object, repo: Path) -> None:
-    code, _, err = run_cli(["preview", "feature-launch", "--out", "launch.html"], repo)
+def test_preview_html_shows_the_push_text(browser: object, tmp_path: Path,
+                                          image_server: tuple[str, list[str]]) -> None:
+    """The push text on both cards, and the attachment drawn from its URL (a server on
+    127.0.0.1 here) as the iOS thumbnail and the Android big picture."""
+    from selenium.webdriver.common.by import By
+
+    url, requested = image_server
+    root = example_repo(tmp_path / "repo")
+    launch = root / "campaigns" / "feature-launch.yaml"
+    launch.write_text(launch.read_text().replace("https://cdn.example.com/push/wishlist.png",
+                                                 url))
+    code, _, err = run_cli(["preview", "feature-launch", "--out", "launch.html"], root)
     assert code == 0, err
-    text, errors = open_page(browser, repo / "launch.html", "preview-browser.png", repo)
+    text, errors = open_page(browser, root / "launch.html", "preview-browser.png", tmp_path)
     assert errors == []
     for line in ("New: wishlists", "Save it for later",
                  "Tap the heart on any item to keep it for later"):
         assert line in text
     assert "Preview: Wishlist feature launch" in browser.title  # type: ignore[attr-defined]
+    assert requested and set(requested) == {"/welcome.png"}
+    photos = browser.find_elements(By.CSS_SELECTOR,  # type: ignore[attr-defined]
+                                   "foreignObject.photo div")
+    assert sorted(p.size["width"] for p in photos) == [48, 492]
 
 
 def test_calendar_html_flags_the_days_over_the_cap(browser: object, repo: Path) -> None:
@@ -86,7 +100,7 @@ def test_calendar_html_flags_the_days_over_the_cap(browser: object, repo: Path) 
                              repo)
     assert code == 0, err
     over_lines = [line for line in out.splitlines() if line.startswith("  2027-")]
-    assert len(over_lines) == 6, out
+    assert len(over_lines) == 11, out  # cart-reminder goes live on any day: counted on each
     code, page, err = run_cli(["calendar", "--drafts", "--start", "2027-01-01", "--days", "40",
                                "--format", "html"], repo)
     assert code == 0, err
@@ -181,6 +195,7 @@ def test_stream_preview_shows_the_receiver_and_the_attachments(
                  "Five tips for your first week.", "acme.example"):
         assert line in text
     assert requested == ["/welcome.png"]  # the image attachment is drawn from its URL
-    image = browser.find_element(By.CSS_SELECTOR, "g.image image")  # type: ignore[attr-defined]
+    image = browser.find_element(By.CSS_SELECTOR,  # type: ignore[attr-defined]
+                                 "g.image foreignObject div")
     assert image.is_displayed() and image.size["width"] == 300
     assert "Preview: Welcome to Acme Chat" in browser.title  # type: ignore[attr-defined]

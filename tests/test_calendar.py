@@ -155,7 +155,8 @@ def test_cli_table_html_and_png(examples: Path) -> None:
     lines = out.splitlines()
     assert lines[0].startswith("Sends per audience per day, 2027-01-01 to 2027-01-14")
     streak = next(line for line in lines if line.startswith("new:daily-streak-reminder"))
-    assert streak.split()[1:] == [".", ".", ".", "1", "1", "1", "1", "1", "1", "1", "2", "2",
+    assert lines[1].split()[:2] == ["live", "01"]  # a begin_immediately campaign: no day
+    assert streak.split()[1:] == [".", ".", ".", ".", "1", "1", "1", "1", "1", "1", "1", "2", "2",
                                   "1", "1"]
     code, out, err = run_cli([*args, "--format", "html"], examples)
     assert code == 0 and "<svg" in out and "No audience goes over the cap" in out

@@ -9,6 +9,7 @@ built page must hold every command `reconciler` has.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -81,3 +82,54 @@ def test_readme_gives_the_ci_command_and_venv_activation() -> None:
     text = README.read_text(encoding="utf-8")
     assert ci in text
     assert ". .venv/bin/activate" in text
+
+
+def test_the_config_page_has_every_key_with_an_example() -> None:
+    """docs/config.md documents every key the config model accepts, each in a table row
+    whose last cell is an example using that key."""
+    from reconciler.spec.schema import schema_text
+
+    schema = json.loads(schema_text("config"))
+    keys = set(schema["properties"])
+    for definition in schema["$defs"].values():
+        keys |= set(definition.get("properties", {}))
+    rows = {m.group(1): m.group(2) for m in re.finditer(
+        r"^\| `([a-z_]+)` \|.*\| `([^`]*)` \|$", (ROOT / "docs" / "config.md").read_text(),
+        re.M)}
+    keys.discard("name")  # github_environment's own keys, shown in its example
+    keys.discard("require_protection")
+    assert sorted(keys - set(rows)) == []
+    for key, example in rows.items():
+        assert example.startswith(f"{key}: "), (key, example)
+
+
+def test_the_localytics_reference_examples_validate(tmp_path: Path) -> None:
+    """Every yaml block of docs/specs/localytics.md is a whole spec file that validates
+    where its first-line comment puts it."""
+    from tests.helpers import make_repo, run_cli
+
+    repo = make_repo(tmp_path)
+    text = (ROOT / "docs" / "specs" / "localytics.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```yaml\n# ((?:audiences|campaigns)/[\w./-]+)\n(.*?)^```", text,
+                        re.S | re.M)
+    assert len(blocks) >= 4
+    for path, body in blocks:
+        (repo / path).write_text(body, encoding="utf-8")
+    code, out, err = run_cli(["validate"], repo)
+    assert (code, err) == (0, ""), err
+    audiences, campaigns = (len(list((repo / k).rglob("*.yaml"))) for k in ("audiences",
+                                                                              "campaigns"))
+    assert out == f"valid: {audiences} audiences, {campaigns} campaigns (env sandbox)\n"
+
+
+def test_help_docs_home_and_readme_name_every_platform() -> None:
+    from tests.helpers import run_cli
+
+    platforms = ("Localytics", "Stream Chat", "Netcore Smartech")
+    texts = {"reconciler --help": run_cli(["--help"], ROOT)[1],
+             "reconciler sandbox --help": run_cli(["sandbox", "--help"], ROOT)[1],
+             "docs/index.md": (ROOT / "docs" / "index.md").read_text(encoding="utf-8"),
+             "README.md": README.read_text(encoding="utf-8")}
+    for where, text in texts.items():
+        flat = " ".join(text.split())
+        assert all(p in flat for p in platforms), where

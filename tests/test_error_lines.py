@@ -65,7 +65,47 @@ def test_every_command_takes_config_and_env(repo: Path, tmp_path: Path) -> None:
 
 def test_fmt_outside_a_repository_is_an_error(tmp_path: Path) -> None:
     line = one_error_line(*run_cli(["fmt"], tmp_path))
-    assert "reconciler.yaml: config file not found" in line
+    assert f"no reconciler.yaml found in {tmp_path.resolve()}" in line
+
+
+# --- the config is found as git finds its repository ---------------------------------
+
+def test_commands_find_the_config_in_a_folder_above(repo: Path) -> None:
+    """From campaigns/ (or deeper), a command uses the repository's reconciler.yaml, and
+    paths in its messages are relative to where it was typed."""
+    deeper = repo / "campaigns" / "sub"
+    deeper.mkdir()
+    code, out, err = run_cli(["validate"], deeper)
+    assert code == 0 and out.startswith("valid: "), err
+    (repo / "campaigns" / "spring-sale.yaml").write_text("name: [\n")
+    code, out, err = run_cli(["validate"], repo / "campaigns")
+    assert code == 1 and err.startswith("../campaigns/spring-sale.yaml:2:1: invalid YAML"), err
+
+
+def test_the_search_stops_at_the_top_of_a_git_repository(tmp_path: Path) -> None:
+    """A config outside the repository is never used: the error names the folders searched
+    (up to the repository's top) and suggests `reconciler init`."""
+    make_repo(tmp_path)  # a config above the git repository below: not ours
+    inner = tmp_path / "inner"
+    (inner / ".git").mkdir(parents=True)
+    (inner / "campaigns").mkdir()
+    line = one_error_line(*run_cli(["plan"], inner / "campaigns"))
+    assert line == (f"error: no reconciler.yaml found in {(inner / 'campaigns').resolve()} or "
+                    f"a folder above it, up to {inner.resolve()}; run commands inside a "
+                    "campaign repository, pass --config FILE, or start one with "
+                    "`reconciler init DIR`")
+
+
+def test_outside_any_repository_the_error_suggests_init(tmp_path: Path) -> None:
+    line = one_error_line(*run_cli(["validate"], tmp_path))
+    assert f"no reconciler.yaml found in {tmp_path.resolve()} or a folder above it" in line
+    assert line.endswith("or start one with `reconciler init DIR`")
+
+
+def test_a_given_config_that_is_missing_names_it(tmp_path: Path) -> None:
+    line = one_error_line(*run_cli(["plan", "--config", "nope.yaml"], tmp_path))
+    assert line == ("error: nope.yaml: config file not found (check --config FILE; "
+                    "`reconciler init DIR` starts a new campaign repository)")
 
 
 def test_preview_names_the_creatives_that_exist(repo: Path) -> None:
@@ -284,3 +324,50 @@ def test_a_damaged_stream_sandbox_is_one_line(tmp_path: Path) -> None:
                            "damaged") and "reconciler sandbox reset" in line
     assert repo.run("sandbox", "reset").code == 0
     assert repo.run("plan").code == 0
+
+
+@pytest.mark.parametrize(("value", "shown"), [("4021x", "'4021x'"), ('"0"', "'0'"),
+                                              ("-3", "-3"), ('" 4021"', "' 4021'")])
+def test_a_smartech_template_id_is_digits(tmp_path: Path, value: str, shown: str) -> None:
+    """`template_id: 4021x` would pass create and fail at execute: validate refuses it."""
+    (tmp_path / "reconciler.yaml").write_text(
+        "envs:\n  s:\n    provider: smartech\n    api_url: sandbox\n")
+    (tmp_path / "campaigns").mkdir()
+    (tmp_path / "campaigns" / "push.yaml").write_text(
+        f"channel: apn\nname: Push\napp_ids: [acme-android]\ntemplate_id: {value}\n")
+    code, out, err = run_cli(["validate"], tmp_path)
+    assert (code, out) == (1, "")
+    assert err == ("campaigns/push.yaml:4:1: template_id: expected the id of a template "
+                   f"built in the panel: digits, as the panel shows it (got {shown})\n")
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ("name: 'It's here'\n", "f.yaml:1:10",
+     "the ' at column 10 ends the quoted value early (a ' inside single-quoted text); write "
+     "it twice ('') or put the whole value in double quotes"),
+    ('tags:\n  - "a "b" c"\n', "f.yaml:2:8",
+     'the " at column 8 ends the quoted value early (a " inside double-quoted text); write '
+     'it as \\" or put the whole value in single quotes'),
+    ("a:\n  b:\n    c: 1\nd: 2\n    e: 3\n", "f.yaml:4:1",
+     "bad indentation: 'd' is dedented out of the block of 'b:' (line 2), while line 5 below "
+     "it is still in that block; indent it to column 5, as line 5 is"),
+    # not these two mistakes: the parser's own account stays (validate's wording below)
+    ("a:\n  b: 1\n c: 2\n", "f.yaml:3:2",
+     "bad indentation: this line lines up with no key above it (did not find expected key)"),
+    ("a: 1\n b: 2\n", "f.yaml:2:3",
+     "a ': ' here is not allowed (a key indented too far, or a value with ': ' that needs "
+     "quotes)"),
+])
+def test_yaml_errors_name_their_real_cause(text: str, where: str, message: str) -> None:
+    """Both readers (validate's libyaml and fmt's ruamel) report the same cause and line;
+    other indentation mistakes keep the parser's account."""
+    from reconciler.source.roundtrip import parse_rt
+    from reconciler.source.yamlio import FileProblem
+
+    readers = [lambda: load_document(text.encode(), "f.yaml")]
+    if not message.startswith(("bad indentation: this line", "a ': '")):
+        readers.append(lambda: parse_rt(text, "f.yaml"))
+    for read in readers:
+        with pytest.raises(FileProblem) as e:
+            read()
+        assert str(e.value.problem) == f"{where}: invalid YAML: {message}"

@@ -176,7 +176,7 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     repo.put("campaign", "winback", campaign("Win them back", ["lapsed"]))
     repo.put("campaign", "launch", campaign("Feature launch", status="active"))
 
-    # the envs jobs: plan.yml plans every env, apply.yml and drift.yml the live ones
+    # the envs jobs: plan, apply and drift all take the envs not on the embedded sandbox
     envs = runner.script(workflow_run("plan", "envs", "envs"), CONFIG="reconciler.yaml")
     assert envs.code == 0 and json.loads(envs.outputs["envs"]) == [ENV], envs.log
     for name in ("apply", "drift"):

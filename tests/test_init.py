@@ -40,6 +40,27 @@ def test_init_then_plan_apply_converge(tmp_path: Path, provider: str, counts: st
     assert code == 0, out + err
 
 
+def test_a_fresh_repos_ci_does_not_plan_its_sandbox_env(tmp_path: Path) -> None:
+    """The plan workflow lists envs as its script does; a fresh repo's only env is the
+    embedded sandbox, thrown away with the runner, so CI plans nothing (and the plan job
+    is skipped on the empty list) until a real env is added."""
+    code, _, err = run_cli(["init", "r", "--action", ACTION], tmp_path)
+    assert code == 0, err
+    repo = tmp_path / "r"
+    doc = yaml.safe_load((repo / ".github" / "workflows" / "plan.yml").read_text())
+    (script,) = [s["run"] for s in doc["jobs"]["envs"]["steps"] if s.get("id") == "envs"]
+    args = script.split("reconciler ", 1)[1].split("\\")[0].split()
+    code, out, err = run_cli([a.replace('"$CONFIG"', "reconciler.yaml") for a in args], repo)
+    assert (code, out, err) == (0, "[]\n", "")
+    assert doc["jobs"]["plan"]["if"] == "needs.envs.outputs.envs != '[]'"
+    config = repo / "reconciler.yaml"
+    config.write_text(config.read_text().replace("\nsafety:", (
+        "  served:\n    api_url: http://127.0.0.1:8400/api/v6\n    org_id: 1\n"
+        "    app_id: other-app\n\nsafety:")))
+    code, out, err = run_cli([a.replace('"$CONFIG"', "reconciler.yaml") for a in args], repo)
+    assert (code, out) == (0, '["served"]\n'), err
+
+
 def test_init_pins_the_action_and_hooks_by_sha(tmp_path: Path) -> None:
     code, _, err = run_cli(["init", "r", "--action", ACTION], tmp_path)
     assert code == 0, err

@@ -4,7 +4,8 @@ safety.max_messages_per_day across envs (plans and `calendar --all-envs`), `spec
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+import re
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def test_every_platform_expands_its_specs_without_an_api(tmp_path: Path, calm: N
     root = people_repo(tmp_path)
     assert expand(root, "staging") == {"digest": (["buyers"], [f"{DAY}T09:00:00+00:00"])}
     assert expand(root, "chat") == {"nudge": (["buyers-chat"], [f"{DAY}T12:00:00+00:00"])}
-    assert expand(root, "push") == {"now": (["lapsed"], [f"{DAY}T00:00:00+00:00"]),
+    assert expand(root, "push") == {"now": (["lapsed"], []),  # as soon as live: no day
                                     "winback": (["lapsed"], [f"{DAY}T15:00:00+00:00"])}
     draft = root / "chat" / "campaigns" / "draft.yaml"  # no send: block, no start
     draft.write_text(draft.read_text() + f"send:\n  at: '{DAY}T08:00:00Z'\n")
@@ -53,12 +54,13 @@ def test_all_envs_counts_a_shared_folder_once_and_flags_the_group(tmp_path: Path
     assert code == 0, err
     table = out.split("\n\n")[0].splitlines()[2:]
     rows = {line.split()[0]: line.split()[1:] for line in table}
-    assert rows["people:buyers"] == ["4!", "."]  # not 5: staging+production count once
+    assert rows["people:buyers"] == ["1", "3!", "."]  # live, then days; staging+production
+    # count once
     assert list(rows) == ["people:buyers"]  # every audience here names the group
     assert out.splitlines()[0].endswith("cap 2 a day (safety.max_messages_per_day)")
-    assert (f"  {DAY} people:buyers: 4 messages (now (smartech, env push), "  # by time
-            "digest (localytics, envs staging, production), nudge (stream, env chat), "
-            "winback (smartech, env push))") in out.splitlines()
+    assert (f"  {DAY} people:buyers: 4 messages (digest (localytics, envs staging, "  # by time
+            "production), nudge (stream, env chat), winback (smartech, env push); going live "
+            "that day: now (smartech, env push))") in out.splitlines()
     code, page, err = run_cli([*args, "--format", "html"], root)
     assert code == 0, err
     assert f'class="cell over" data-audience="people:buyers" data-day="{DAY}"' in page
@@ -160,3 +162,40 @@ def test_fmt_formats_every_env_folder_by_its_platform(tmp_path: Path) -> None:
     assert (code, out) == (0, "")
     code, _, err = run_cli(["calendar", "--out", "chat/campaigns/cal.txt"], root)
     assert code == 1 and "inside the spec folder campaigns/" in err
+
+
+def test_the_verdict_does_not_depend_on_the_start_day(tmp_path: Path) -> None:
+    """A send "as soon as it goes live" (`at: now`) has no day: it is shown in its own
+    `live` column and every day is checked with it added, so starting the window a day
+    earlier flags the same group-day with the same count (it used to land on the first
+    day shown: 4 messages with --start DAY, 3 with --start DAY-1)."""
+    root = people_repo(tmp_path)
+    verdicts = []
+    for start in (DAY, DAY - timedelta(days=1)):
+        code, out, err = run_cli(["calendar", "--all-envs", "--start", start.isoformat(),
+                                  "--days", "3"], root)
+        assert code == 0, err
+        verdicts.append(out.split("over the cap:\n", 1)[-1].splitlines())
+        assert out.splitlines()[1].split()[0] == "live"
+    assert verdicts[0] == verdicts[1]
+    assert verdicts[0] == [f"  {DAY} people:buyers: 4 messages (digest (localytics, envs "
+                           "staging, production), nudge (stream, env chat), winback (smartech, "
+                           "env push); going live that day: now (smartech, env push))"]
+
+
+def test_the_png_lists_the_campaigns_behind_each_flagged_cell(tmp_path: Path) -> None:
+    """The PNG is drawn from the SVG: its flagged cells' campaigns are text lines in it,
+    as the HTML page lists them (hover titles do not survive into a PNG)."""
+    from reconciler.calendar.draw import heatmap_svg
+    from reconciler.calendar.people import gather, people_grid
+
+    root = people_repo(tmp_path)
+    loaded = load_config(root / "reconciler.yaml", "staging")
+    now = datetime.combine(DAY, time(), UTC)
+    grid = people_grid(gather(loaded, DAY, 3, now), DAY, 3, 2)
+    svg = heatmap_svg(grid, "caption")
+    lines = re.findall(r'<text class="overload"[^>]*>([^<]*)</text>', svg)
+    assert lines == [f"{DAY} people:buyers: 4 messages (digest (localytics, envs staging, "
+                     "production), nudge (stream, env chat), winback (smartech, env push); "
+                     "going live that day: now (smartech, env push))"]
+    assert 'data-day="live" data-count="1"' in svg

@@ -43,8 +43,9 @@ def test_the_message_with_the_sample_receiver_in_every_format(stream: Path) -> N
     assert texts(svg, "attachment.title") == ["Getting started"]
     assert texts(svg, "attachment.link") == ["acme.example"]
     root = ET.fromstring(svg)
-    images = root.findall(".//s:image", NS)
-    assert [i.get("href") for i in images] == ["https://cdn.acme.example/chat/welcome.png"]
+    photos = root.findall(".//s:foreignObject[@class='photo']", NS)
+    assert [p[0].get("style", "").split('url("')[1].split('")')[0] for p in photos] == [
+        "https://cdn.acme.example/chat/welcome.png"]
     assert len(root.findall(".//s:circle[@class='avatar']", NS)) == 1
 
     assert run_cli(["preview", "welcome", "--out", "w.png"], stream)[0] == 0
@@ -66,7 +67,30 @@ def test_the_png_fetches_nothing() -> None:
     from reconciler.preview.scene import Scene, draw
 
     scene = Scene(100, "x", 100, [Picture(0, 0, 50, 50, "https://cdn.acme.example/a.png")])
-    assert "<image" in draw(scene) and "<image" not in draw(scene, visual=True)
+    assert "cdn.acme.example/a.png" in draw(scene)
+    assert "foreignObject" not in draw(scene, visual=True)
+
+
+def test_an_image_that_cannot_load_is_a_labelled_placeholder() -> None:
+    """Offline, an SVG `<image>` that fails is drawn by browsers as a broken-image icon
+    stretched over its box. The picture is a CSS background over a labelled placeholder
+    instead: a background that fails to load draws nothing, so the label shows. Its URL
+    cannot break out of CSS `url("…")`."""
+    from reconciler.preview.scene import Image as Picture
+    from reconciler.preview.scene import Scene, draw
+
+    url = 'https://cdn.acme.example/a b.png?x=") ;background:red;("'
+    scene = Scene(300, "x", 220, [Picture(0, 0, 300, 200, url, "image: cdn.acme.example")])
+    root = ET.fromstring(draw(scene))
+    assert root.findall(".//s:image", NS) == []  # nothing a browser draws as broken
+    (group,) = root.findall(".//s:g[@class='image']", NS)
+    placeholder, label, photo = list(group)
+    assert placeholder.tag.endswith("rect") and placeholder.get("width") == "300"
+    assert label.text == "image: cdn.acme.example"
+    style = photo[0].get("style", "")
+    assert style.count('url("') == 1 and style.endswith(
+        'url("https://cdn.acme.example/a%20b.png?x=%22%29%20;background:red;%28%22") '
+        "center / cover no-repeat")
 
 
 def test_fields_the_sample_lacks_show_empty_and_are_named() -> None:

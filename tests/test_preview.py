@@ -98,9 +98,86 @@ def test_every_part_of_the_push_is_drawn() -> None:
                        ll_deep_link_url="myapp://x"), "Acme Store")
     assert shown(picture, "iOS", "push_subtitle") == ["S"]
     assert shown(picture, "Android", "push_subtitle") == []  # Android shows no subtitle
-    assert shown(picture, "iOS", "app") == ["ACME STORE"]
-    assert shown(picture, "Android", "attachment_url") == ["image: https://cdn.example.com/i.png"]
+    assert shown(picture, "iOS", "app") == ["Acme Store"]
+    notes = [t.text for t in ET.fromstring(picture).iterfind(".//s:text", NS)
+             if t.get("data-field") == "attachment_url"]
+    assert notes == ["image: https://cdn.example.com/i.png"]  # once, under the cards
     assert len(ET.fromstring(picture).findall(".//s:rect[@class='image']", NS)) == 2
+
+
+def test_the_ios_card_is_the_phones() -> None:
+    """The app's name as given (not upper-cased), the time at the card's right edge, the
+    image as a thumbnail at that edge, and no line a phone would not show."""
+    picture = svg(body(push_title="T", push_message="M", attachment_url="https://cdn/i.png"),
+                  "Acme Store")
+    root = ET.fromstring(picture)
+    (card,) = [g for g in root.iterfind(".//s:g[@class='card']", NS)
+               if g.get("data-platform") == "iOS"]
+    outline = card.find("s:rect", NS)
+    assert outline is not None
+    right = int(outline.get("x", 0)) + int(outline.get("width", 0))
+    fields = [t.get("data-field") for t in card.iterfind("s:text", NS)]
+    assert fields == [None, "app", "time", "push_title", "push_message"]  # None: "image"
+    (time,) = [t for t in card.iterfind("s:text", NS) if t.get("data-field") == "time"]
+    assert time.text == "now" and time.get("text-anchor") == "end"
+    assert right - 20 <= int(time.get("x", 0)) < right
+    thumb = card.find("s:rect[@class='image']", NS)
+    assert thumb is not None and thumb.get("width") == thumb.get("height") == "48"
+    assert right - 70 <= int(thumb.get("x", 0)) and int(thumb.get("x", 0)) + 48 < right
+    photo = card.find("s:foreignObject[@class='photo']", NS)
+    assert photo is not None and 'url("https://cdn/i.png")' in photo[0].get("style", "")
+    assert "image: " not in "".join(t.text or "" for t in card.iterfind(".//s:text", NS))
+
+
+def test_png_emoji_use_the_installed_colour_emoji_font() -> None:
+    """cairosvg takes only the first font family and has no fallback, so emoji runs get a
+    tspan of the colour emoji font: the PNG shows them in colour, not as boxes."""
+    from reconciler.preview.emoji import emoji_font
+
+    font = emoji_font()
+    if font is None:
+        pytest.skip("no colour emoji font installed (Debian: fonts-noto-color-emoji)")
+    flat = svg(body(push_message="Sale \U0001F389 now"), "Acme", visual=True)
+    spans = [t for t in ET.fromstring(flat).iterfind(".//s:tspan", NS)]
+    assert {(t.get("font-family"), t.text) for t in spans} == {(font, "\U0001F389")}
+    browser_svg = svg(body(push_message="Sale \U0001F389 now"), "Acme")
+    assert "<tspan" not in browser_svg  # browsers fall back per glyph
+
+    def coloured(text: str) -> int:
+        page = f'''<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">
+            <rect width="120" height="40" fill="#fff"/><text x="4" y="28" font-size="24">{text}
+            </text></svg>'''
+        with Image.open(io.BytesIO(png(page))) as image:
+            data = image.convert("RGB").tobytes()
+        pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+        return sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 60)
+
+    from reconciler.preview.emoji import emoji_tspans
+
+    assert coloured(str(emoji_tspans("\U0001F389\U0001F389"))) > 100  # drawn in colour
+    assert coloured("\U0001F389\U0001F389") == 0  # the first family alone: grey boxes
+
+
+def test_png_without_an_emoji_font_says_which_font_is_missing(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli.main import cli
+    from reconciler.preview import emoji
+
+    repo = example_repo(tmp_path)
+    launch = repo / "campaigns" / "feature-launch.yaml"
+    launch.write_text(launch.read_text().replace("New: wishlists", "New: wishlists \U0001F389"))
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(emoji, "emoji_font", lambda: None)
+    result = CliRunner().invoke(cli, ["preview", "feature-launch", "--out", "f.png"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("warning: emoji in this PNG are drawn as boxes: no colour emoji "
+                             "font is installed (install 'Noto Color Emoji', Debian/Ubuntu "
+                             "package fonts-noto-color-emoji)\n")
+    assert result.stdout == "f.png\n"
+    result = CliRunner().invoke(cli, ["preview", "cart-reminder", "--out", "c.png"])
+    assert result.exit_code == 0 and result.stderr == ""  # no emoji: nothing to say
 
 
 def test_png_is_an_image_of_the_svg_size() -> None:

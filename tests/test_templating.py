@@ -166,3 +166,28 @@ def test_platform_variables_pass_through_verbatim(names: list[str], text: str, p
     assert Renderer(VARS, "sandbox", lambda: declared).render(source) == expected
     with pytest.raises(TemplateProblem, match="undefined template variable"):
         Renderer(VARS, "sandbox").render(source)
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("Hello {{ vars.name ", "a '{{' is never closed: add '}}'"),
+    ("{% if vars.x %}yes", "'{% if %}' is never closed: add '{% endif %}' after its text"),
+    ("{% iff x %}y", "'{% iff %}' is not a Jinja tag (if, for, set, raw, … ); to show braces "
+                     "as text, wrap them in {% raw %}…{% endraw %}"),
+    ("{% endif %}", "'{% endif %}' closes nothing: there is no '{% if %}' before it"),
+    ("{% if x %}a{% endfor %}", "'{% endfor %}' does not close the '{% if %}' before it: close "
+                                "that with '{% endif %}' first"),
+    ("Hi {{ vars.a vars.b }}", "'vars' follows a complete expression where '}}' should close "
+                               "it (a missing operator, dot or filter bar, or a stray word?)"),
+    ("{{ }}", "'{{ }}' is empty: put a variable or value inside"),
+    ("{{ vars.a | }}", "'}}' comes right after an operator or filter bar: something is "
+                       "missing before it"),
+    ("{{ vars.a }", "a lone '}' inside {{ … }}: close it with '}}'"),
+    ("{# note", "a '{#' comment is never closed: add '#}'"),
+    ("{{ 'abc }}", "a ' inside {{ … }} is never closed: text in a template needs both quotes"),
+])
+def test_jinja_syntax_errors_are_in_the_authors_words(source: str, words: str) -> None:
+    """The spec author never wrote a 'print statement': each syntax error says what is
+    wrong in the template's own terms and what to write."""
+    with pytest.raises(TemplateProblem) as e:
+        Renderer({"a": "1", "b": "2", "name": "n", "x": "y"}, "sandbox").render(source)
+    assert str(e.value) == f"template syntax error: {words}"

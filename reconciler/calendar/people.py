@@ -120,13 +120,15 @@ def people_sendings(folders: Iterable[Folder]) -> list[Sending]:
             groups = everyone if EVERYONE in s.audiences else [folder.group(a)
                                                                for a in s.audiences]
             out.append(Sending(folder.campaign(s.key), s.name, frozenset(groups), s.times,
-                               s.go_live))
+                               s.go_live, s.asap))
     return out
 
 
-def people_grid(folders: list[Folder], start: date, days: int, cap: int | None) -> Grid:
-    """Messages per people group per day across `folders`, days over `cap` flagged."""
-    return build(people_sendings(folders), start, days, cap, MESSAGES)
+def people_grid(folders: list[Folder], start: date, days: int, cap: int | None,
+                asap_on: date | None = None) -> Grid:
+    """Messages per people group per day across `folders`, days over `cap` flagged
+    (go-live sends on `asap_on`, else apart: see `grid.build`)."""
+    return build(people_sendings(folders), start, days, cap, MESSAGES, asap_on)
 
 
 def cap_findings(workspace: Workspace, changed: Iterable[Spec], now: datetime,
@@ -147,7 +149,7 @@ def cap_findings(workspace: Workspace, changed: Iterable[Spec], now: datetime,
     mine = next((f for f in folders if loaded.env_name in f.envs), None)
     if mine is None:
         return {}, []
-    grid = people_grid(folders, now.date(), PLAN_HORIZON_DAYS, cap)
+    grid = people_grid(folders, now.date(), PLAN_HORIZON_DAYS, cap, asap_on=now.date())
     refs = {s.key: s.ref for s in changed if s.kind == "campaign"}
     warnings: dict[str, list[str]] = {}
     notes: list[str] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -53,8 +53,6 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
     loaded, workspace = load(config_path, env_name)
     now = datetime.now(UTC)
     first: date = start.date() if start else now.date()
-    if start is not None and first != now.date():
-        now = datetime.combine(first, time(), UTC)  # begin_immediately = the first day
     suffix = " (drafts counted)" if drafts else ""
     if all_envs:
         from reconciler.calendar.people import gather, people_grid

@@ -63,7 +63,8 @@ def _importable(target: str) -> bool:
               "org/app must equal it, else no request is made. Env: RECONCILER_TRUSTED_CONFIG.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, trusted_config: Path | None) -> None:
-    """Campaign-as-code: validate, plan and apply Localytics campaigns and audiences."""
+    """Campaign-as-code: validate, plan and apply campaigns and audiences on Localytics,
+    Stream Chat and Netcore Smartech."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     if trusted_config is not None:

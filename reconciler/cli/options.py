@@ -18,8 +18,16 @@ def target_options(fn: F) -> F:
         help="Environment from reconciler.yaml (default: default_env).",
     )(fn)
     fn = click.option(
-        "--config", "config_path", metavar="FILE", default="reconciler.yaml",
+        "--config", "config_path", metavar="FILE", default=None, callback=_config_path,
         type=click.Path(path_type=Path, dir_okay=False),
-        help="Path of reconciler.yaml; spec folders are beside it.",
+        help="Path of reconciler.yaml; spec folders are beside it (default: reconciler.yaml "
+             "here or in the nearest folder above, as git finds its repository).",
     )(fn)
     return fn
+
+
+def _config_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """--config as given, else the nearest reconciler.yaml at or above the current folder."""
+    from reconciler.config.loader import find_config
+
+    return value if value is not None else find_config(Path.cwd())

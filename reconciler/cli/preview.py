@@ -55,6 +55,10 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
     data: bytes | str
     if suffix == ".png":
         data = png(picture.flat_svg)
+        from reconciler.preview.emoji import emoji_font, has_emoji, missing_font_warning
+
+        if has_emoji(picture.text) and emoji_font() is None:
+            click.echo(missing_font_warning(), err=True)
     elif suffix == ".html":
         data = html_page(picture.title, [(spec.key, picture.svg)])
     else:

@@ -46,7 +46,8 @@ def _app_pair(
 
 @click.group()
 def sandbox() -> None:
-    """The embedded sandbox: a local Localytics API kept in SQLite."""
+    """The embedded sandbox: local Localytics, Stream Chat and Netcore Smartech APIs kept in
+    SQLite beside the config (.reconciler/)."""
 
 
 @sandbox.command()
@@ -79,8 +80,9 @@ def serve(
     error_rate: float, drop_rate: float, rate_limit: int, seed: int | None,
     apps: list[tuple[int, str]], stream_port: int | None, admin_token: str | None,
 ) -> None:
-    """Serve the sandbox API: /api/v6/... (Campaigns & Audiences), /v2/push/{app_id} and
-    Stream's Campaign API under /stream (and at the root of --stream-port)."""
+    """Serve the sandbox API: Localytics' /api/v6/... (Campaigns & Audiences) and
+    /v2/push/{app_id}, Stream's Campaign API under /stream (and at the root of
+    --stream-port), and Netcore Smartech's APIs under /smartech."""
     import uvicorn
 
     from reconciler.sandbox.faults import Faults

@@ -24,7 +24,6 @@ WIDTH = 20 + CARD_W["iOS"] + 20 + CARD_W["Android"] + 20
 PAD = 14
 LINE = 19
 ROW_GAP = 24
-URL_CHARS = 44
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,7 @@ class Line:
     field: str
     rtl: bool = False
     cls: str = "body"
+    anchor: str = "start"
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Card:
     height: int = 0
     lines: list[Line] = field(default_factory=list)
     image: tuple[int, int, int, int] | None = None  # x, y, w, h
+    image_url: str = ""
 
 
 @dataclass
@@ -80,6 +81,10 @@ def _row(name: str, title: str, attrs: Mapping[str, Any], app: str, y: int) -> R
     android = _card("Android", ANDROID, attrs, app, 20 + CARD_W["iOS"] + 20, top)
     bottom = top + max(ios.height, android.height) + 22
     notes = []
+    if attrs.get("attachment_url"):  # under the cards, not inside: a phone never shows it
+        notes.append(Line(20, bottom, f"image: {_short(str(attrs['attachment_url']), 90)}",
+                          "", "attachment_url", False, "note"))
+        bottom += LINE
     link = attrs.get("ll_deep_link_url")
     if link:
         notes.append(Line(20, bottom, f"tap opens: {_short(str(link), 90)}", "", "deep_link",
@@ -94,9 +99,13 @@ def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], 
     w = CARD_W[platform]
     card = Card(platform, x, y, w)
     cy = y + PAD + 12
-    header = app.upper() if platform == "iOS" else f"{app} · now"
+    # The app's name as the phone shows it (iOS: its name, and the time at the right
+    # edge; Android: name · time), never the app id upper-cased.
+    header = app if platform == "iOS" else f"{app} · now"
     card.lines.append(Line(x + PAD + 26, cy, _short(header, 36), platform, "app", is_rtl(app),
                            "app"))
+    if platform == "iOS":
+        card.lines.append(Line(x + w - PAD, cy, "now", platform, "time", False, "app", "end"))
     cy += LINE + 4
     has_image = bool(attrs.get("attachment_url"))
     thumb = platform == "iOS" and has_image  # iOS shows a thumbnail beside the text
@@ -115,19 +124,13 @@ def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], 
             card.lines.append(Line(right if rtl else x + PAD, cy, part, platform, f, rtl, cls))
             cy += LINE
     if has_image:
-        url = _short(str(attrs["attachment_url"]), URL_CHARS)
+        card.image_url = str(attrs["attachment_url"])
         if thumb:
             card.image = (x + w - PAD - 48, y + PAD + 30, 48, 48)
             cy = max(cy, y + PAD + 30 + 48 + 4)
-            card.lines.append(Line(x + PAD, cy + 4, f"image: {url}", platform, "attachment_url",
-                                   False, "url"))
-            cy += LINE
         else:
             card.image = (x + PAD, cy, w - 2 * PAD, 110)
             cy += 110 + 6
-            card.lines.append(Line(x + PAD, cy + 8, f"image: {url}", platform, "attachment_url",
-                                   False, "url"))
-            cy += LINE
     card.height = cy - y + PAD - 6
     return card
 

@@ -31,8 +31,14 @@ def audiences_of(key: str, body: Mapping[str, Any]) -> frozenset[str]:
 
 
 def sending(spec: Spec, start: date, days: int, now: datetime, go_live: bool = False) -> Sending:
+    """`begin_immediately` sends when apply makes the campaign live: no day of its own
+    (`asap`), so the calendar never pins it on whichever day its window starts."""
     body = spec.body
-    times = sends(body.get("schedule") or {}, start, start + timedelta(days=days), now)
+    schedule = body.get("schedule") or {}
+    if "begin_immediately" in schedule:
+        return Sending(spec.key, spec.name, audiences_of(spec.key, body), (), go_live,
+                       asap=True)
+    times = sends(schedule, start, start + timedelta(days=days), now)
     return Sending(spec.key, spec.name, audiences_of(spec.key, body), tuple(times), go_live)
 
 
@@ -55,7 +61,7 @@ def over_cap(changed: Iterable[Spec], every: Iterable[Spec], cap: int,
     names the first such day, how many days, and the other campaigns involved.
     """
     grid = build(sendings(every, now.date(), PLAN_HORIZON_DAYS, now), now.date(),
-                 PLAN_HORIZON_DAYS, cap)
+                 PLAN_HORIZON_DAYS, cap, asap_on=now.date())
     out: dict[str, list[str]] = {}
     for spec in changed:
         if spec.kind == "campaign" and spec.body.get("status") == "active":

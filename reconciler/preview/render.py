@@ -16,8 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from reconciler.errors import ReconcilerError
 from reconciler.render.safe import plain
@@ -63,7 +65,25 @@ def environment() -> jinja2.Environment:
     )
     env.filters["plain"] = _xml_text
     env.filters["visual"] = _visual
+    env.filters["ink"] = _ink
+    env.filters["css_url"] = css_url
     return env
+
+
+def _ink(text: str, visual: bool) -> str | Markup:
+    """For cairosvg (`visual`), emoji runs in a tspan of a colour emoji font (see
+    preview.emoji); browsers fall back per glyph and get the text as it is."""
+    if not visual:
+        return text
+    from reconciler.preview.emoji import emoji_tspans
+
+    return emoji_tspans(text)
+
+
+def css_url(url: str) -> str:
+    """`url` safe inside CSS `url("…")` in an attribute: every character that could end
+    the string or the value (quotes, parentheses, backslash, blanks) percent-encoded."""
+    return quote(url, safe="/:?#[]@!$&*+,;=%-._~")
 
 
 def _visual(text: str) -> str:

@@ -24,10 +24,6 @@ PLAN_HORIZON_DAYS = 90
 def lint_campaign(body: Mapping[str, Any]) -> list[str]:
     """Warnings about one campaign body (rendered spec fields)."""
     out = []
-    template = str(body.get("template_id", ""))
-    if not template.isdigit():
-        out.append(f"template_id {template!r} is not a panel template id (digits only): "
-                   "Smartech refers to templates by their numeric id")
     for tag in body.get("tags") or ():
         if "," in tag or tag != tag.strip():
             out.append(f"tag {tag!r} has a comma or surrounding blanks: Smartech joins tags "
@@ -49,10 +45,12 @@ def sending(spec: Spec, start: date, days: int, now: datetime) -> Sending | None
     send = spec.body.get("send")
     if spec.kind != "campaign" or not send or executed(spec):
         return None
-    at = now if send.get("at", "now") == "now" else parse_instant(str(send["at"]))
-    times = (at,) if start <= at.date() < start + timedelta(days=days) else ()
     refs = frozenset(a if isinstance(a, str) else f"{a['type']}:{a['id']}"
                      for a in send.get("audience") or ())
+    if send.get("at", "now") == "now":  # executes when apply runs: no day of its own
+        return Sending(spec.key, spec.name, refs, (), go_live=True, asap=True)
+    at = parse_instant(str(send["at"]))
+    times = (at,) if start <= at.date() < start + timedelta(days=days) else ()
     return Sending(spec.key, spec.name, refs, times, go_live=True)
 
 
@@ -67,7 +65,7 @@ def lint(changed: Sequence[Spec], every: Sequence[Spec], cap: int) -> dict[str, 
     now = datetime.now(UTC)
     out = {s.ref: lint_campaign(s.body) for s in changed if s.kind == "campaign"}
     grid = build(sendings(every, now.date(), PLAN_HORIZON_DAYS, now), now.date(),
-                 PLAN_HORIZON_DAYS, cap)
+                 PLAN_HORIZON_DAYS, cap, asap_on=now.date())
     for s in changed:
         if s.kind == "campaign" and s.body.get("send"):
             out.setdefault(s.ref, []).extend(cap_warnings(grid, s.key))

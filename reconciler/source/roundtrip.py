@@ -48,7 +48,7 @@ def parse_rt(text: str, path: str, yaml: YAML | None = None) -> Any:
     try:
         return y.load(text)
     except MarkedYAMLError as e:
-        raise FileProblem(marked_problem(e, path)) from None
+        raise FileProblem(marked_problem(e, path, text)) from None
     except YAMLError as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise FileProblem(SpecProblem(Location(path, 1, 1), f"invalid YAML: {msg}")) from None

@@ -21,6 +21,7 @@ from typing import Any
 import yaml as _yaml
 
 from reconciler.errors import Location, SpecProblem
+from reconciler.source.yamlcause import real_cause
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000  # values after alias expansion; a spec has a few hundred
@@ -121,12 +122,15 @@ def check_tabs(text: str, path: str) -> None:
         ))
 
 
-def marked_problem(e: Any, path: str) -> SpecProblem:
+def marked_problem(e: Any, path: str, text: str = "") -> SpecProblem:
     """A parser error at the construct it was parsing (an unclosed `[` is where the
-    mistake is), naming where the parser noticed it."""
+    mistake is), naming where the parser noticed it; an early-closing quote or a dedented
+    key at its real cause (`yamlcause`, given the file's `text`)."""
     problem = (e.problem or "").strip()
     context = (e.context or "").strip()
     at, seen = e.context_mark or e.problem_mark, e.problem_mark
+    if text and seen is not None and (cause := real_cause(text, seen.line + 1, path)):
+        return cause
     if "single document" in context and seen is not None:
         line, col = seen.line + 1, seen.column + 1
         return SpecProblem(Location(path, line, col),
@@ -156,7 +160,7 @@ def load_document(raw: bytes, path: str, templates: list[Path_] | None = None) -
     try:
         node = _yaml.compose(text, Loader=_Loader)
     except _yaml.MarkedYAMLError as e:
-        raise FileProblem(marked_problem(e, path)) from None
+        raise FileProblem(marked_problem(e, path, text)) from None
     except _yaml.YAMLError as e:  # a reader error: a character YAML does not allow
         pos = getattr(e, "position", 0) or 0
         line = text.count("\n", 0, pos) + 1

@@ -212,10 +212,10 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
     """
     root = config_path.parent
     if not paths and not config_path.is_file():
+        from reconciler.config.loader import config_not_found
         from reconciler.errors import ConfigError
 
-        raise ConfigError(f"{config_path}: config file not found; fmt formats a repository's "
-                          "config and spec files (run it in one, or give --config FILE or PATHs)")
+        raise ConfigError(f"{config_not_found(config_path)} (or give fmt the PATHs to format)")
     config = [config_path] if config_path.is_file() else []
     folders = _folders(config_path) if config else [(root, "localytics")]
     targets = _expand(paths) if paths else config + [

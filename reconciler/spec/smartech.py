@@ -13,9 +13,10 @@ panel, never created or deleted by reconciler (like Terraform data sources).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictInt, StrictStr, field_validator, model_validator
 
 from reconciler.spec.base import (
     NonEmptyStr,
@@ -36,8 +37,19 @@ MANAGED_TAG = "reconciler"  # on every campaign reconciler creates (5-25 chars, 
 PIN_STATES = ("unknown",)
 
 Tag = Annotated[str, Field(min_length=TAG_LENGTH[0], max_length=TAG_LENGTH[1])]
+# Smartech refers to panel templates by numeric id, sent as a string or a number: a
+# `4021x` would be accepted by apply's create and fail only at execute, so it is refused here.
+def _panel_id(v: int | str) -> int | str:
+    if isinstance(v, str) and re.fullmatch(r"[1-9][0-9]{0,18}", v) or (
+            isinstance(v, int) and 0 < v < 10**19):
+        return v
+    shown = "" if isinstance(v, int) else f" (got {v!r})"  # numbers: problems_from adds it
+    raise ValueError(f"expected the id of a template built in the panel: digits, as the "
+                     f"panel shows it{shown}")
+
+
 TemplateId = Annotated[
-    StrictInt | StrictStr,
+    StrictInt | StrictStr, AfterValidator(_panel_id),
     Field(description="Id of a template built in the Smartech panel (digits)."),
 ]
 

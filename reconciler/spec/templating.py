@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from reconciler.source.jinjawords import syntax_words
+
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
 MAX_SECONDS = 2.0  # CPU budget of one value: nested loops that output nothing end here
@@ -195,7 +197,7 @@ class Renderer:
             try:
                 template = self._jinja.from_string(source)
             except TemplateSyntaxError as e:
-                raise TemplateProblem(f"template syntax error: {e.message}") from None
+                raise TemplateProblem(syntax_words(e.message or "")) from None
             self._cache[source] = template
         if self._left <= 0:
             raise TemplateProblem(self._run_spent())

@@ -1,9 +1,9 @@
 """Stream campaign specs as `Sending`s for the calendar: starts per segment per day.
 
 A Stream campaign sends once: apply starts it through its `send:` block, at
-`send.at` (Stream's `scheduled_for`) or at once for `at: now`. The specs alone
-cannot tell whether an `at: now` campaign was already started, so it counts on
-`now` (the calendar's first day); a date-time places it exactly. A campaign
+`send.at` (Stream's `scheduled_for`) or at once for `at: now`. An `at: now` campaign
+has no day of its own (the day apply starts it, or already started): it is `asap`,
+which the calendar shows apart and a plan counts today; a date-time places it exactly. A campaign
 without `send:` is a draft and reaches nobody, `--drafts` or not (there is no
 time to place it at). Audiences are the segment keys; a segment with
 `all_users` is the whole app (`EVERYONE`); explicit `user_ids` are the
@@ -40,7 +40,11 @@ def sendings(specs: Iterable[Spec], start: date, days: int, now: datetime) -> li
         send = spec.body.get("send")
         if spec.kind != "campaign" or not isinstance(send, Mapping):
             continue
-        at = now if send.get("at", "now") == "now" else parse_instant(str(send["at"]))
+        if send.get("at", "now") == "now":
+            out.append(Sending(spec.key, spec.name, _audiences(spec, segments), (),
+                               go_live=True, asap=True))
+            continue
+        at = parse_instant(str(send["at"]))
         if start <= at.date() < start + timedelta(days=days):
             out.append(Sending(spec.key, spec.name, _audiences(spec, segments), (at,),
                                go_live=True))
