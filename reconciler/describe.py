@@ -31,6 +31,8 @@ class Known:
     name: str
     reach: Mapping[str, Any] | None = None
     new: bool = False  # created in the same run: its reach is known only after apply
+    changed: bool = False  # changed in the same run: `reach` is from before the plan
+    was: str = ""  # its live name, when the same run renames it
 
 
 # What describe may look up: live objects by str(live id), specs by ref ("audience:key").

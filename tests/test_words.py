@@ -221,10 +221,15 @@ def test_an_update_says_each_changed_field_in_words_before_and_after() -> None:
         FieldChange("creatives[0].build_attributes.push_message", "Hi", "Yo"),
         FieldChange("schedule.recurring.intervals[0].day_of_week", "monday", "tuesday"),
     ]))
-    assert [(line.label, line.before and line.before.text, line.after and line.after.text)
-            for line in lines] == [
-        ("when", SCHEDULES[5][1], SCHEDULES[5][1].replace("Monday", "Tuesday")),
-        ("message A", "Hi", "Yo"),
+    assert [(line.label, line.before and line.before.text, line.after and line.after.text,
+             line.same, line.hidden) for line in lines] == [
+        # the status, unchanged, says whether the edit reaches anyone
+        ("status", "draft: reaches no one until it is set active",
+         "draft: reaches no one until it is set active", True, 0),
+        # a long sentence shows only its changed clause; the two caps are hidden
+        ("when", "every Monday at 08:00 UTC from 4 Jan to 30 Jun 2027",
+         "every Tuesday at 08:00 UTC from 4 Jan to 30 Jun 2027", False, 2),
+        ("message A", "Hi", "Yo", False, 0),
     ]
 
 
@@ -237,7 +242,7 @@ def test_a_field_the_sentence_leaves_out_is_shown_flattened_never_hidden() -> No
         FieldChange("creatives[0].build_attributes.extra", None, {"x": 1}),
         FieldChange("schedule.begin_immediately.pace", None, "fast"),
     ]))
-    assert [(line.path, line.old, line.new) for line in lines] == [
+    assert [(line.path, line.old, line.new) for line in lines if not line.same] == [
         ("creatives[0].build_attributes.extra.x", None, 1),
         ("schedule.begin_immediately.pace", None, "fast"),
     ]

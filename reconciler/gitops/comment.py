@@ -157,10 +157,12 @@ def build(env: str, *, fork: bool = False, validate: Outcome = Outcome(),
         return fork_body(env, run)
     if validate.exit_code not in (None, 0):
         return failure_body(env, "validate", validate.log, run)
-    if plan.failed or plan_file is None:
+    if plan_file is None or (plan.failed and not plan_file.is_file()):
         return failure_body(env, "plan", plan.log or "(reconciler plan did not run)", run)
     try:
         loaded = planfile.load(plan_file)
     except ReconcilerError as e:
         return failure_body(env, "plan", "\n".join([*e.lines(), plan.log]), run)
+    if plan.failed and not loaded.errors:  # failed for another reason: not this plan's file
+        return failure_body(env, "plan", plan.log, run)
     return plan_body(loaded, run)

@@ -94,13 +94,20 @@ def _saved(ref: Any, context: Context) -> list[Piece]:
     if known is None:
         return [f"#{text}", " (not managed here)"]
     facts = [known.key or f"id {text}"]
+    if known.was:
+        facts.append(f"now named {known.was!r} live")
     reach = known.reach or {}
+    before = " before this plan" if known.changed else ""
     if reach.get("user_count") is not None:
         facts.append(count(int(reach["user_count"]), "user"))
         if reach.get("has_push") is not None:
-            facts.append(f"{int(reach['has_push']):,} with push")
+            facts.append(f"{int(reach['has_push']):,} with push{before}")
+        elif before:
+            facts[-1] += before
     elif known.new:
         facts.append("created in this run, reach known after apply")
+    if known.changed:
+        facts.append("changed in this plan: the new reach is known after apply")
     return [Their(known.name), f" ({', '.join(facts)})"]
 
 
@@ -252,9 +259,10 @@ def _goal(goal: Any, conversion: Any) -> Phrase:
 
 
 def _status(status: Any) -> Phrase:
-    text = {"active": "active: sends on its schedule",
-            "draft": "draft: sends nothing until it is set active"}.get(str(status))
-    return say("status", "when", *(text or ["status ", Their(str(status))]), paths=("status",))
+    text = {"active": "live: sends on its schedule",
+            "draft": "draft: reaches no one until it is set active"}.get(str(status))
+    return say("status", "status", *(text or ["status ", Their(str(status))]),
+               paths=("status",))
 
 
 # --- what ----------------------------------------------------------------

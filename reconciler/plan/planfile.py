@@ -26,6 +26,7 @@ from reconciler.plan.model import (
     FieldChange,
     Phrase,
     Plan,
+    Problem,
     Unmanaged,
     Words,
 )
@@ -69,7 +70,8 @@ def load(path: Path) -> Plan:
             kind=c["kind"], key=c["key"], name=c["name"], action=Action(c["action"]),
             live_id=c["live_id"], diff=[FieldChange(**d) for d in c["diff"]],
             go_live=c["go_live"], reach=c["reach"], depends_on=tuple(c["depends_on"]),
-            warnings=list(c["warnings"]),
+            warnings=list(c["warnings"]), schedule=c.get("schedule"),
+            reach_before=c.get("reach_before"),
         )
         change.fingerprint = fingerprints.get(change.ref, "absent")
         change.live_body = saved.get("live_bodies", {}).get(change.ref)
@@ -83,6 +85,7 @@ def load(path: Path) -> Plan:
         # older files lack it: naming the env is never wrong
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
         scope=tuple(str(t) for t in saved.get("scope", ())),
+        errors=[Problem(**e) for e in doc.get("errors", [])],  # older files have none
     )
     return plan
 

@@ -8,9 +8,11 @@ has no words. Renderers only decide how a line looks, never what it says.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.plan.model import Action, Change, Phrase, Plan
@@ -25,12 +27,23 @@ VERBS = {
 SIGNS = {Action.CREATE: "+", Action.UPDATE: "~", Action.NOOP: "=", Action.ARCHIVE: "-", Action.DELETE: "-"}
 
 
+LONG = 80  # a changed sentence longer than this shows only its changed clauses
+# Where our words split a sentence into clauses (a list, a condition, a rule).
+CLAUSE = re.compile(r"(, then |, and |, or |; |, | and | or )")
+
+
+def plural(n: int, noun: str, many: str = "") -> str:
+    """`1 change`, `2 changes`, `1,500 campaigns`."""
+    return f"{n:,} {noun if n == 1 else many or noun + 's'}"
+
+
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    return (
+    line = (
         f"{s['create']} to create, {s['update']} to update, {s['archive']} to archive, "
         f"{s['delete']} to delete, {s['noop']} unchanged, {s['unmanaged']} unmanaged"
     )
+    return line + (f", {plural(len(plan.errors), 'error')}" if plan.errors else "")
 
 
 def reach_text(reach: dict[str, Any] | None) -> str:
@@ -66,6 +79,8 @@ class Line:
     path: str = ""  # set for a field with no words form: flattened path and values
     old: Any = None
     new: Any = None
+    same: bool = False  # context that did not change (an update's status): shown once
+    hidden: int = 0  # unchanged clauses of a long sentence left out of before and after
 
 
 def card(change: Change) -> list[Line]:
@@ -96,8 +111,65 @@ def changed(change: Change) -> list[Line]:
         shown |= hits
         if not hits:
             flat += [Line(p, path=p, old=o, new=n) for p, o, n in flatten(d.path, d.before, d.after)]
-    return [Line(label, before.get(label), after.get(label)) for label in labels
-            if label in shown] + flat
+    return _status(before, after, shown) + [
+        short(Line(label, before.get(label), after.get(label)))
+        for label in labels if label in shown] + flat
+
+
+def _status(before: dict[str, Phrase], after: dict[str, Phrase], shown: set[str]) -> list[Line]:
+    """An update's status (draft: reaches no one, live, scheduled …) even when unchanged,
+    so a reviewer knows whether the edit reaches anyone."""
+    was = next((p for p in before.values() if p.topic == "status"), None)
+    if was is None or was.label in shown:
+        return []
+    return [Line(was.label, was, after.get(was.label, was), same=True)]
+
+
+def short(line: Line) -> Line:
+    """A long sentence changed in a few clauses: only those, before and after, and how many
+    unchanged ones were left out ("3 unchanged conditions hidden")."""
+    a, b = line.before, line.after
+    if a is None or b is None or a.block or b.block or max(len(a.text), len(b.text)) <= LONG:
+        return line
+    was, now = _clauses(a), _clauses(b)
+    matcher = difflib.SequenceMatcher(a=[c.text for c in was], b=[c.text for c in now],
+                                      autojunk=False)
+    keep_a: list[Phrase] = []
+    keep_b: list[Phrase] = []
+    hidden = 0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            hidden += i2 - i1
+        else:
+            keep_a += was[i1:i2]
+            keep_b += now[j1:j2]
+    if not hidden:
+        return line
+    return replace(line, before=_glued(a, keep_a), after=_glued(b, keep_b), hidden=hidden)
+
+
+def _clauses(phrase: Phrase) -> list[Phrase]:
+    """`phrase` cut where our words separate clauses; their text is never cut."""
+    out: list[list[str]] = [[""]]
+    for i, part in enumerate(phrase.parts):
+        if i % 2:
+            out[-1] += [part, ""]
+            continue
+        pieces = CLAUSE.split(part)
+        out[-1][-1] += pieces[0]
+        for text in pieces[2::2]:  # the separators themselves are left out
+            out.append([text])
+    return [Phrase(phrase.label, tuple(c), phrase.topic) for c in out]
+
+
+def _glued(whole: Phrase, clauses: list[Phrase]) -> Phrase:
+    parts: list[str] = [""]
+    for i, c in enumerate(clauses):
+        parts[-1] += (" … " if i else "")
+        parts[-1] += c.parts[0]
+        parts += list(c.parts[1:])
+    return Phrase(whole.label, tuple(parts) if clauses else ("(nothing)",), whole.topic,
+                  whole.paths)
 
 
 def _differs(a: Phrase | None, b: Phrase | None) -> bool:

@@ -45,6 +45,7 @@ def describe_segment(payload: Mapping[str, Any], context: Context) -> Words:
 def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
     body = comparable_campaign(payload)
     out = [say("name", "name", Their(str(body.get("name", ""))), paths=("name",)),
+           _status(payload.get("send"), payload.get("status")),
            _who(body, context), _when(payload.get("send"), payload.get("status"))]
     template = body.get("message_template")
     text = template.get("text") if isinstance(template, Mapping) else None
@@ -84,11 +85,15 @@ def _segment(sid: str, context: Context) -> list[Piece]:
         return [Their(sid), " (not managed here)"]
     size = (known.reach or {}).get("size")
     facts = [known.key or sid]
+    if known.was:
+        facts.append(f"now named {known.was!r} live")
     if size is not None:
-        facts.append(count(int(size), "user"))
+        facts.append(count(int(size), "user") + (" before this plan" if known.changed else ""))
     else:
         facts.append("created in this run, size known after apply" if known.new
                      else "size not counted by Stream")
+    if known.changed:
+        facts.append("changed in this plan: the new size is known after apply")
     return [Their(known.name), f" ({', '.join(facts)})"]
 
 
@@ -105,6 +110,20 @@ def _when(send: Any, status: Any) -> Phrase:
     else:
         pieces = ["not sent: a draft until the spec gets a send: block"]
     return say("when", "when", *pieces, paths=("send",))
+
+
+def _status(send: Any, status: Any) -> Phrase:
+    """Whether it reaches anyone: a spec's send block, or a live campaign's status."""
+    pieces: list[Piece]
+    if isinstance(send, Mapping):
+        at = send.get("at")
+        pieces = (["goes live: sends as soon as it is applied"] if at in (None, "now")
+                  else ["scheduled for ", moment(at), " once applied"])
+    elif send or status not in (None, "draft"):
+        pieces = ["live: started" + (f" ({status})" if status else "") + ", it cannot change"]
+    else:
+        pieces = ["draft: reaches no one"]
+    return say("status", "status", *pieces, paths=("send",))
 
 
 def _listed(ids: list[Any], noun: str) -> list[Piece]:
