@@ -167,6 +167,9 @@ class Plan:
     target_args: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()  # the --target keys the plan was limited to (none: all)
     errors: list[Problem] = field(default_factory=list)  # impossible changes: apply refuses
+    # Names of the audiences the changes' who fields refer to, by the id or key written
+    # there, so the field tables show `Lapsed buyers (104)`, not `104` (not in the JSON).
+    names: dict[str, str] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -44,6 +44,7 @@ def save(plan: Plan, path: Path) -> None:
         "words": {c.ref: [p.to_json() for p in c.words] for c in plan.changes if c.words},
         "words_before": {c.ref: [p.to_json() for p in c.words_before]
                          for c in plan.changes if c.words_before},
+        "names": plan.names,
     }
     doc["checksum"] = _checksum(doc)
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -86,6 +87,7 @@ def load(path: Path) -> Plan:
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
         scope=tuple(str(t) for t in saved.get("scope", ())),
         errors=[Problem(**e) for e in doc.get("errors", [])],  # older files have none
+        names={str(k): str(v) for k, v in (saved.get("names") or {}).items()},
     )
     return plan
 

@@ -20,7 +20,13 @@ from reconciler.plan.cache import LiveCache
 from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
-from reconciler.plan.within import Impossible, mark_changed, reach_after_plan, repo_path
+from reconciler.plan.within import (
+    Impossible,
+    mark_changed,
+    names_of,
+    reach_after_plan,
+    repo_path,
+)
 from reconciler.provider import LintItem, LiveObject, Provider
 from reconciler.spec.confusables import fold, live_lookalike
 from reconciler.spec.workspace import Spec, Workspace
@@ -131,6 +137,7 @@ async def build_plan(
         target_args=workspace.loaded.cli_args(),
         scope=tuple(targets),
         errors=errors,
+        names=names_of(changes, known, provider.reach_kind),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     plan.notes = provider.plan_notes() + people_notes
@@ -274,7 +281,9 @@ def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Mat
              for objs in live.values() for o in objs}
     for spec in workspace.specs:
         obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
-        known[spec.ref] = Known(spec.kind, spec.key, spec.name, obj.reach if obj else None,
+        # a panel-owned reference is known by its panel name, not the file's stand-in
+        name = obj.name if obj and provider.read_only(spec.kind) else spec.name
+        known[spec.ref] = Known(spec.kind, spec.key, name, obj.reach if obj else None,
                                 new=obj is None)
         pinned = spec.pin_id or provider.default_id(spec)
         if obj is None and pinned is not None:

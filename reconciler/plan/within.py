@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reconciler.describe import Known
 from reconciler.plan.model import Action, Change
+from reconciler.plan.paths import flatten, overlaps
 from reconciler.spec.workspace import Workspace
 
 
@@ -51,3 +52,24 @@ def reach_after_plan(changes: list[Change]) -> None:
         was = f"it reached {count:,} users before; " if isinstance(count, int) else ""
         change.warnings.append(f"goes live to {names}, which this plan also changes: {was}"
                                "the new reach is known only after apply")
+
+
+def who_leaves(change: Change) -> list[tuple[str, object, object]]:
+    """The changed leaves a who phrase puts in words (audience ids, segment keys)."""
+    who = [q for p in (*change.words, *change.words_before) if p.topic == "who" for q in p.paths]
+    return [leaf for d in change.diff for leaf in flatten(d.path, d.before, d.after)
+            if any(overlaps(q, leaf[0]) for q in who)]
+
+
+def names_of(changes: list[Change], known: dict[str, Known], reach_kind: str) -> dict[str, str]:
+    """Names of the audiences the changes' who fields name by id or key (for field tables)."""
+    out: dict[str, str] = {}
+    for change in changes:
+        for _, *values in who_leaves(change):
+            for v in values:
+                hit = known.get(str(v)) or known.get(f"{reach_kind}:{v}")
+                if v is not None and hit is not None:
+                    out[str(v)] = hit.name
+    return out
+
+

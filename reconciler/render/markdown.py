@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.plan.model import Action, Change, Phrase, Plan, Problem
+from reconciler.plan.within import who_leaves
 from reconciler.render.safe import code, html_text, md, md_line, value
 from reconciler.render.words import (
     SIGNS,
@@ -86,7 +87,7 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     said = _warnings(plan, int(budget.room * WARNING_SHARE))
     warnings = budget.take(said, len(said), WARNING_SHARE, "warning lines")
     changed_ = [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
-    cards = budget.take((_card(c, under=not said) for c in changed_), len(changed_), 1,
+    cards = budget.take((_card(c, plan.names, under=not said) for c in changed_), len(changed_), 1,
                         "changed objects")
     out = [head]
     if errors:
@@ -212,7 +213,7 @@ def _kind(warning: str) -> str:
 
 
 # --- cards -------------------------------------------------------------------
-def _card(change: Change, under: bool = True) -> str:
+def _card(change: Change, names: dict[str, str], under: bool = True) -> str:
     """The object's title, its lines in words, its warnings (`under`) and the field table."""
     live = f" (id {md(change.live_id)})" if change.live_id is not None and change.key else ""
     goes = " · **goes live**" if change.go_live else ""
@@ -222,7 +223,7 @@ def _card(change: Change, under: bool = True) -> str:
     body = "".join(_line(line, change.action is Action.CREATE) for line in lines)
     if under:
         body += "".join(f"- ⚠️ **warning:** {md(w)}\n" for w in change.warnings)
-    return title + body + ("\n" if body else "") + _raw(change)
+    return title + body + ("\n" if body else "") + _raw(change, names)
 
 
 def _line(line: Line, create: bool) -> str:
@@ -267,15 +268,22 @@ def _theirs(text: str) -> str:
     return f"“{escaped}”" if text else ""
 
 
-def _raw(change: Change) -> str:
+def _cell(v: object, who: bool, names: dict[str, str]) -> str:
+    """A field table value; an audience id or key as its name (`Lapsed buyers (104)`)."""
+    name = names.get(str(v)) if who and v is not None else None
+    return f"{md(name)} ({md(value(v, 60))})" if name else md(value(v, 200))
+
+
+def _raw(change: Change, names: dict[str, str]) -> str:
     """The field table engineers read, collapsed: one row per changed leaf (never a cut-off
     JSON blob), a long text cut at 200 characters."""
     if not change.diff:
         return ""
     leaves = [leaf for d in change.diff
               for leaf in flatten(d.path.removesuffix(" (order)"), d.before, d.after)]
+    who = {p for p, _, _ in who_leaves(change)}
     # `|` ends a table cell even inside a code span, so the path's are escaped too
-    rows = "".join(f"| {code(p).replace('|', chr(92) + '|')} | {md(value(b, 200))} "
-                   f"| {md(value(a, 200))} |\n" for p, b, a in leaves)
+    rows = "".join(f"| {code(p).replace('|', chr(92) + '|')} | {_cell(b, p in who, names)} "
+                   f"| {_cell(a, p in who, names)} |\n" for p, b, a in leaves)
     return (f"<details><summary>fields of {html_text(label(change))}</summary>\n\n"
             f"| field | before | after |\n|---|---|---|\n{rows}\n</details>\n\n")

@@ -17,6 +17,10 @@ from typing import Any
 
 from reconciler.plan.model import Action, Change, Phrase, Plan
 
+# re-exported: renderers and tests have always found them here
+from reconciler.plan.paths import flatten as flatten
+from reconciler.plan.paths import overlaps as overlaps
+
 VERBS = {
     Action.CREATE: "create",
     Action.UPDATE: "update",
@@ -106,7 +110,7 @@ def changed(change: Change) -> list[Line]:
         path = d.path.removesuffix(" (order)")
         hits = {label for label in labels
                 if _differs(before.get(label), after.get(label))
-                and any(_overlaps(q, path) for p in (before.get(label), after.get(label)) if p
+                and any(overlaps(q, path) for p in (before.get(label), after.get(label)) if p
                         for q in p.paths)}
         shown |= hits
         if not hits:
@@ -174,32 +178,6 @@ def _glued(whole: Phrase, clauses: list[Phrase]) -> Phrase:
 
 def _differs(a: Phrase | None, b: Phrase | None) -> bool:
     return (a.parts if a else None) != (b.parts if b else None)
-
-
-def _overlaps(q: str, p: str) -> bool:
-    """Whether path `q` and path `p` are one the other's prefix (`a.b` and `a.b[0].c`)."""
-    short, long = sorted((q, p), key=len)
-    return long == short or long.startswith((short + ".", short + "["))
-
-
-def flatten(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
-    """Leaf paths whose values differ: `schedule.recurring.intervals[0].day_of_week`."""
-    if before == after:
-        return []
-    if _nested(dict, before, after):
-        b, a = before or {}, after or {}
-        return [leaf for k in sorted(set(b) | set(a), key=str)
-                for leaf in flatten(f"{path}.{k}" if path else str(k), b.get(k), a.get(k))]
-    if _nested(list, before, after):
-        b, a = before or [], after or []
-        return [leaf for i in range(max(len(b), len(a)))
-                for leaf in flatten(f"{path}[{i}]", b[i] if i < len(b) else None,
-                                    a[i] if i < len(a) else None)]
-    return [(path, before, after)]
-
-
-def _nested(kind: type, *values: Any) -> bool:
-    return all(v is None or isinstance(v, kind) for v in values) and any(values)
 
 
 def leaf_text(v: Any) -> str:

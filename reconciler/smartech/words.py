@@ -31,7 +31,7 @@ def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
            _status(send), say("who", "who", *_who(payload, context), paths=WHO_PATHS)]
     if push:
         apps: list[list[Piece]] = [[Their(str(a))] for a in payload.get("app_ids") or ()]
-        out.append(say("apps", "who", "the apps ", *joined(apps, last=" and "),
+        out.append(say("apps", "who", *joined(apps, last=" and "),
                        paths=("app_ids", *made)))
     out.append(say("when", "when", *_when(send, push), paths=("send",)))
     out += _what(payload, push)
