@@ -68,6 +68,7 @@ def _who(audiences: Any, context: Context) -> list[Phrase]:
     raw = a.get("target_rules")
     rules_: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     pieces: list[Piece]
+    short: list[Piece] | None = None
     if kind == "everyone":
         pieces = ["everyone (all users of the app)"]
     elif kind == "saved_audience":
@@ -75,11 +76,13 @@ def _who(audiences: Any, context: Context) -> list[Phrase]:
         ids: list[Any] = listed if isinstance(listed, list) else []
         noun = "saved audience " if len(ids) == 1 else "anyone in the saved audiences "
         pieces = [noun, *joined([_saved(i, context) for i in ids], last=" or ")]
+        short = joined([_saved(i, context)[:1] for i in ids], last=" or ")
     elif kind == "new_audience":
         pieces = rules(rules_)
     else:
         pieces = ["audience of type ", Their(str(kind))]
-    who = say("who", "who", *pieces, paths=("audiences.campaign_type", "audiences.target_rules"))
+    who = say("who", "who", *pieces, paths=("audiences.campaign_type", "audiences.target_rules"),
+              short=short)
     control = a.get("control_group_percent")
     if not control:
         return [who]

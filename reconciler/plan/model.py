@@ -57,6 +57,7 @@ class Phrase:
     topic: str = "other"  # who | what | when | goal | name | other
     paths: tuple[str, ...] = ()
     block: bool = False
+    short: tuple[str, ...] = ()  # the gist, parts alike, that a long change is shown by
 
     @property
     def text(self) -> str:
@@ -64,12 +65,13 @@ class Phrase:
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "parts": list(self.parts), "topic": self.topic,
-                "paths": list(self.paths), "block": self.block}
+                "paths": list(self.paths), "block": self.block, "short": list(self.short)}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Phrase:
         return cls(str(doc["label"]), tuple(map(str, doc["parts"])), str(doc.get("topic", "other")),
-                   tuple(map(str, doc.get("paths", ()))), bool(doc.get("block", False)))
+                   tuple(map(str, doc.get("paths", ()))), bool(doc.get("block", False)),
+                   tuple(map(str, doc.get("short", ()))))
 
 
 Words = tuple[Phrase, ...]

@@ -135,6 +135,8 @@ def short(line: Line) -> Line:
     a, b = line.before, line.after
     if a is None or b is None or a.block or b.block or max(len(a.text), len(b.text)) <= LONG:
         return line
+    if a.short and b.short and a.short != b.short:  # the gist: `Lapsed buyers → New installs`
+        return replace(line, before=replace(a, parts=a.short), after=replace(b, parts=b.short))
     was, now = _clauses(a), _clauses(b)
     matcher = difflib.SequenceMatcher(a=[c.text for c in was], b=[c.text for c in now],
                                       autojunk=False)

@@ -28,7 +28,9 @@ def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
     # app push: `campaign` digests the create fields, each in words here (name, apps, …)
     made = ("campaign",) if push else ()
     out = [say("name", "name", Their(str(payload.get("name", ""))), paths=("name", *made)),
-           _status(send), say("who", "who", *_who(payload, context), paths=WHO_PATHS)]
+           _status(send), say("who", "who", *_who(payload, context), paths=WHO_PATHS,
+                               short=joined([_audience(i, context)[1:2]
+                                             for i in _audience_ids(payload)], last=" or "))]
     if push:
         apps: list[list[Piece]] = [[Their(str(a))] for a in payload.get("app_ids") or ()]
         out.append(say("apps", "who", *joined(apps, last=" and "),
