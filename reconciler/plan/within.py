@@ -57,6 +57,8 @@ def reach_after_plan(changes: list[Change]) -> None:
 def who_leaves(change: Change) -> list[tuple[str, object, object]]:
     """The changed leaves a who phrase puts in words (audience ids, segment keys)."""
     who = [q for p in (*change.words, *change.words_before) if p.topic == "who" for q in p.paths]
+    if not who:
+        return []
     return [leaf for d in change.diff for leaf in flatten(d.path, d.before, d.after)
             if any(overlaps(q, leaf[0]) for q in who)]
 

@@ -281,7 +281,7 @@ def _raw(change: Change, names: dict[str, str]) -> str:
         return ""
     leaves = [leaf for d in change.diff
               for leaf in flatten(d.path.removesuffix(" (order)"), d.before, d.after)]
-    who = {p for p, _, _ in who_leaves(change)}
+    who = {p for p, _, _ in who_leaves(change)} if names else set()
     # `|` ends a table cell even inside a code span, so the path's are escaped too
     rows = "".join(f"| {code(p).replace('|', chr(92) + '|')} | {_cell(b, p in who, names)} "
                    f"| {_cell(a, p in who, names)} |\n" for p, b, a in leaves)
