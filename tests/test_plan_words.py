@@ -134,6 +134,7 @@ def test_one_impossible_stream_edit_next_to_a_go_live_is_a_partial_plan(
 
     text = repo.run("plan")
     assert text.code == 1
+    assert text.stderr.startswith("error: campaigns/sent.yaml:1: campaign rcl-sent was started")
     assert "CANNOT CHANGE campaign sent 'Sent': campaigns/sent.yaml:1: " in text.stdout
     assert "GOES LIVE campaign fresh 'Fresh'" in text.stdout
     md = repo.run("plan", "--format", "markdown").stdout
