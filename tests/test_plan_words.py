@@ -6,8 +6,12 @@ a Smartech go-live with its send time, a go-live whose audience the same plan ch
 from __future__ import annotations
 
 import re
-from typing import Any
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
+from reconciler.plan.within import repo_path
+from reconciler.spec.workspace import Workspace
 from tests.repo import Repo, audience, campaign
 from tests.smartech_repo import SmartechRepo, email_campaign, push_campaign
 from tests.stream_repo import StreamRepo, segment, stream_campaign
@@ -145,3 +149,16 @@ def test_one_impossible_stream_edit_next_to_a_go_live_is_a_partial_plan(
     assert refused.code == 1 and "the plan has 1 error" in refused.stderr
     assert repo.starts() == {"rcl-sent": 1}  # nothing else started
     assert change(repo.plan().json, "fresh")["action"] == "create"  # nor created
+
+
+def test_an_error_entry_path_is_relative_to_the_repository(tmp_path: Path) -> None:
+    """The env's spec folder may sit below the repository root (examples/stream): the error
+    entry names the file as the repository does; outside a repository, as the config's
+    folder does."""
+    specs = tmp_path / "examples" / "chat"
+    specs.mkdir(parents=True)
+    workspace = cast(Workspace, SimpleNamespace(loaded=SimpleNamespace(
+        root=specs, config_dir=specs)))
+    assert repo_path(workspace, "campaigns/sent.yaml:1") == "campaigns/sent.yaml:1"
+    (tmp_path / ".git").mkdir()
+    assert repo_path(workspace, "campaigns/sent.yaml:1") == "examples/chat/campaigns/sent.yaml:1"
