@@ -14,7 +14,7 @@ import pytest
 from reconciler.describe import Known
 from reconciler.localytics.words import describe_audience, describe_campaign
 from reconciler.plan.model import Action, Change, FieldChange, Phrase
-from reconciler.render.words import changed, flatten
+from reconciler.render.words import changed, flatten, reach_of
 from reconciler.stream.words import describe_campaign as stream_campaign
 from reconciler.stream.words import describe_segment
 
@@ -254,3 +254,10 @@ def test_flatten_gives_leaf_paths_never_blobs() -> None:
         ("schedule.recurring.intervals[0].day_of_week", "monday", "tuesday"),
         ("schedule.recurring.intervals[1].on_day", None, 2),
     ]
+
+
+def test_a_go_live_without_words_says_the_reach_before_the_plan() -> None:
+    change = Change("campaign", "c", "C", Action.CREATE, go_live=True,
+                    reach_before={"user_count": 61036})
+    assert reach_of(change) == "61,036 users before this plan; the new reach is known after apply"
+    assert reach_of(Change("campaign", "c", "C", Action.CREATE)) == "reach unknown until applied"

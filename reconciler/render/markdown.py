@@ -31,7 +31,7 @@ from reconciler.render.words import (
     label,
     leaf_text,
     plural,
-    reach_text,
+    reach_of,
     send_test_hint,
     summary_line,
     summary_words,
@@ -160,7 +160,7 @@ def _go_live(change: Change, plan: Plan, cut: int | None = None) -> str:
     command = send_test_hint(change, plan)
     hint = f" — test it first: {code(command)}" if command else ""
     facts, messages = summary_words(change)
-    reach = "" if facts else f": {md(reach_text(change.reach))}"  # the who phrase has the reach
+    reach = "" if facts else f": {md(reach_of(change))}"  # the who phrase has the reach
     first = (f"> - **{md(change.kind)} {code(change.key or change.live_id)}** "
              f"{md(change.name)}{reach}{hint}\n")
     said = [f"**{md(p.label)}:** {_inline(p)}" for p in facts]

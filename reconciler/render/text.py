@@ -20,7 +20,7 @@ from reconciler.render.words import (
     label,
     leaf_text,
     plural,
-    reach_text,
+    reach_of,
     send_test_hint,
     summary_line,
     summary_words,
@@ -54,7 +54,7 @@ def render_plan(plan: Plan, out: Console) -> None:
                                 f"{plain(problem.line)}"))
     for change in plan.go_live:
         facts, _ = summary_words(change)
-        reach = "" if facts else f": {reach_text(change.reach)}"  # the who phrase has the reach
+        reach = "" if facts else f": {reach_of(change)}"  # the who phrase has the reach
         out.print(Text.assemble(("GOES LIVE ", "bold red"),
                                 f"{label(change)} {plain(change.name)!r}{reach}"))
         for p in facts:

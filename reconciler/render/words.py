@@ -60,6 +60,14 @@ def reach_text(reach: dict[str, Any] | None) -> str:
     return f"{reach.get('user_count', 0):,} users, {reach.get('has_push', 0):,} with push enabled"
 
 
+def reach_of(change: Change) -> str:
+    """A go-live's reach; when the plan also changes its audience, the reach before it."""
+    if change.reach is None and change.reach_before:
+        return (f"{reach_text(change.reach_before)} before this plan; the new reach is known "
+                "after apply")
+    return reach_text(change.reach)
+
+
 def label(change: Change) -> str:
     ident = change.key if change.key else f"#{change.live_id}"
     return f"{change.kind} {ident}"
