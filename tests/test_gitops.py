@@ -131,6 +131,7 @@ def test_a_partial_plan_is_commented_whole_with_its_error_entry(tmp_path: Path) 
     body = build("production", validate=Outcome(0), plan=Outcome(1, "log"), plan_file=path)
     assert "**1 change cannot be made**" in body and "`campaigns/sent.yaml:1`" in body
     assert "**campaign `launch`** Launch" in body and "nothing was planned" not in body
+    assert "reconciler plan: partial, with errors" in body
     assert planfile.load(path).errors == partial.errors
     planfile.save(big_plan(0), path)
     body = build("production", validate=Outcome(0), plan=Outcome(1, "error: boom"),

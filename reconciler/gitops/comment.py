@@ -50,6 +50,8 @@ def plan_body(plan: Plan, run: RunInfo = RunInfo(), limit: int = LIMIT) -> str:
     """The plan as rendered for pull requests, keyed by the env's marker."""
     head = marker(plan.env) + "\n"
     what = "reconciler plan: changes" if plan.has_changes else "reconciler plan: no changes"
+    if plan.errors:  # a partial plan: the run failed, and apply refuses it
+        what = "reconciler plan: partial, with errors"
     foot = run.footer(what)
     room = limit - len(head) - len(foot) - SLACK
     rendered = render_markdown(plan, limit=room).removeprefix(MARKER + "\n")
