@@ -25,6 +25,8 @@ WHO_PATHS = ("audience", "send.audience", "send_audience")
 def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
     push = payload.get("channel") == "apn"
     send = payload.get("send")
+    if "campaign" in payload and send:  # an app push body kept in git: that send went out
+        send = True
     # app push: `campaign` digests the create fields, each in words here (name, apps, …)
     made = ("campaign",) if push else ()
     out = [say("name", "name", Their(str(payload.get("name", ""))), paths=("name", *made)),
@@ -69,7 +71,12 @@ def _audience_ids(payload: Mapping[str, Any]) -> list[str]:
     if isinstance(pairs, list):
         return [p if isinstance(p, str) else f"{p[0]}:{p[1]}" for p in pairs]
     listed = payload.get("audience")
-    return [str(i) for i in listed] if isinstance(listed, list) else []
+    if isinstance(listed, list):
+        return [str(i) for i in listed]
+    send = payload.get("send")  # an app push body kept in git: the send block as written
+    refs = send.get("audience") if isinstance(send, Mapping) else None
+    return [f"{r.get('type')}:{r.get('id')}" if isinstance(r, Mapping) else f"<audience:{r}>"
+            for r in refs or ()]
 
 
 def _audience(live_id: str, context: Context) -> list[Piece]:
@@ -82,7 +89,8 @@ def _audience(live_id: str, context: Context) -> list[Piece]:
     size = (known.reach or {}).get("user_count")
     facts = [known.key or f"id {number}",
              count(int(size), "user") if size is not None else "size not counted"]
-    return [f"{kind} ", Their(known.name), f" ({', '.join(facts)})"]
+    noun = f"{kind} " if kind in ("list", "segment") else ""  # a key: its type is the panel's
+    return [noun, Their(known.name), f" ({', '.join(facts)})"]
 
 
 # --- when, status ----------------------------------------------------------
