@@ -7,7 +7,7 @@ renderers (reconciler/render/) stay free of any platform.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,8 @@ class Known:
     name: str
     reach: Mapping[str, Any] | None = None
     new: bool = False  # created in the same run: its reach is known only after apply
+    changed: bool = False  # changed in the same run: `reach` is from before the plan
+    was: str = ""  # its live name, when the same run renames it
 
 
 # What describe may look up: live objects by str(live id), specs by ref ("audience:key").
@@ -40,8 +42,17 @@ Piece = str | Their
 
 
 def say(label: str, topic: str, *pieces: Piece | None, paths: tuple[str, ...] = (),
-        block: bool = False) -> Phrase:
-    """A phrase from our words (str) and their text (Their); None pieces are skipped."""
+        block: bool = False, short: list[Piece] | None = None) -> Phrase:
+    """A phrase from our words (str) and their text (Their); None pieces are skipped.
+
+    `short` is the gist a long sentence's change is shown by (`Lapsed buyers` for a
+    saved audience with its key and reach), so an audience swap reads `Lapsed buyers →
+    New installs`."""
+    return Phrase(label, _parts(pieces), topic, paths, block,
+                  _parts(short) if short else ())
+
+
+def _parts(pieces: Iterable[Piece | None]) -> tuple[str, ...]:
     parts: list[str] = [""]
     for piece in pieces:
         if piece is None:
@@ -50,7 +61,7 @@ def say(label: str, topic: str, *pieces: Piece | None, paths: tuple[str, ...] = 
             parts += [piece.text, ""]
         else:
             parts[-1] += piece
-    return Phrase(label, tuple(parts), topic, paths, block)
+    return tuple(parts)
 
 
 def joined(items: list[list[Piece]], sep: str = ", ", last: str = " and ") -> list[Piece]:

@@ -417,6 +417,11 @@ class Provider(ABC):
         """
         return ()
 
+    def schedule(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """When the object sends, as its spec says it (a schedule block, `send.at`), for
+        the plan JSON's `schedule`; None for objects that never send. Optional."""
+        return None
+
     # --- marketer's tools (class-level: no client is opened for them) ---------
     @classmethod
     def test_sender(cls) -> TestSender:

@@ -57,5 +57,5 @@ def test_answering_yes_applies(repo: Repo) -> None:
 def test_a_go_live_is_named_in_the_question(repo: Repo) -> None:
     repo.put("campaign", "c", campaign("Launch", status="active"))
     run = answer(repo, "n\n")
-    assert "1 campaign(s) will GO LIVE to real users. Apply? [y/N]" in run.stderr, run.stderr
+    assert "1 campaign will GO LIVE to real users. Apply? [y/N]" in run.stderr, run.stderr
     assert run.returncode == 1 and repo.live_campaigns() == []

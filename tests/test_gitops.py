@@ -12,7 +12,7 @@ import pytest
 from reconciler.gitops import annotate, comment, issue, labels
 from reconciler.gitops.comment import LIMIT, Outcome, RunInfo, build, marker
 from reconciler.plan import planfile
-from reconciler.plan.model import Action, Change, FieldChange, Plan, Unmanaged
+from reconciler.plan.model import Action, Change, FieldChange, Plan, Problem, Unmanaged
 
 TARGET = {"api_url": "x", "org_id": 1, "app_id": "app"}
 RUN = RunInfo("0123456789abcdef0123456789abcdef01234567",
@@ -40,7 +40,7 @@ def big_plan(n: int) -> Plan:
 def test_plan_body_is_keyed_by_the_env_marker_and_shows_the_summary_first() -> None:
     body = comment.plan_body(big_plan(2), RUN)
     assert body.startswith("<!-- reconciler-plan:production -->\n### reconciler plan: ")
-    assert body.index("| create | update |") < body.index("go live") < body.index("<details>")
+    assert body.index("| create | update |") < body.index("live** and") < body.index("<details>")
     assert body.count("<!-- reconciler-plan") == 1  # the renderer's generic marker is replaced
     assert "commit `0123456789ab`" in body
     assert '<a href="https://github.com/acme/campaigns/actions/runs/42">' in body
@@ -117,6 +117,26 @@ def test_build_renders_a_saved_plan(tmp_path: Path) -> None:
     body = build("production", validate=Outcome(0), plan=Outcome(2), plan_file=path, run=RUN)
     assert body.startswith(marker("production")) and "c0000" in body
     assert "reconciler plan: changes" in body
+
+
+def test_a_partial_plan_is_commented_whole_with_its_error_entry(tmp_path: Path) -> None:
+    """`plan --out` exits 1 for an impossible change but saves the rest: the comment shows
+    the error entry and the go-live next to it; a plan file without errors next to a failed
+    run is an older file, and the failure is shown instead."""
+    path = tmp_path / "plan.json"
+    partial = big_plan(0)
+    partial.errors = [Problem("campaign", "sent", "Sent", "campaigns/sent.yaml:1",
+                              "campaign rcl-sent was started and cannot change")]
+    planfile.save(partial, path)
+    body = build("production", validate=Outcome(0), plan=Outcome(1, "log"), plan_file=path)
+    assert "**1 change cannot be made**" in body and "`campaigns/sent.yaml:1`" in body
+    assert "**campaign `launch`** Launch" in body and "nothing was planned" not in body
+    assert "reconciler plan: partial, with errors" in body
+    assert planfile.load(path).errors == partial.errors
+    planfile.save(big_plan(0), path)
+    body = build("production", validate=Outcome(0), plan=Outcome(1, "error: boom"),
+                 plan_file=path)
+    assert "the plan failed" in body and "error: boom" in body
 
 
 def test_fork_body_says_the_plan_could_not_run() -> None:

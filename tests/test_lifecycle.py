@@ -193,7 +193,7 @@ def test_go_live_is_flagged_with_reach(repo: Repo) -> None:
     text = repo.run("plan").stdout
     assert "GOES LIVE" in text and "send-test sale" in text
     markdown = repo.run("plan", "--format", "markdown").stdout
-    assert "go live" in markdown and "Sale" in markdown
+    assert "1 change goes live" in markdown and "Sale" in markdown
 
 
 def test_edit_of_a_live_campaign_is_warned(repo: Repo) -> None:

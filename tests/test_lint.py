@@ -29,13 +29,18 @@ def test_clean_creative_has_no_warning() -> None:
 
 @pytest.mark.parametrize(("field", "length", "expected"), [
     ("push_message", 50, []),
-    ("push_message", 51, ["creative A push_message is cut on Android: 51 characters, 50 shown (…)"]),
-    ("push_message", 179, ["creative A push_message is cut on iOS: 179 characters, 178 shown (…)",
-                           "creative A push_message is cut on Android: 179 characters, 50 shown (…)"]),
-    ("push_title", 51, ["creative A push_title is cut on iOS: 51 characters, 50 shown (…)"]),
-    ("push_subtitle", 51, ["creative A push_subtitle is cut on iOS: 51 characters, 50 shown (…)"]),
+    ("push_message", 51, ["message A is cut on Android after 50 of 51 characters; the phone "
+                          f"shows: {'x' * 49}…"]),
+    ("push_message", 179, ["message A is cut on iOS after 178 of 179 characters; the phone "
+                           f"shows: {'x' * 177}…",
+                           "message A is cut on Android after 50 of 179 characters; the phone "
+                           f"shows: {'x' * 49}…"]),
+    ("push_title", 51, [f"title A is cut on iOS after 50 of 51 characters; the phone shows: "
+                        f"{'x' * 49}…"]),
+    ("push_subtitle", 51, ["subtitle A is cut on iOS after 50 of 51 characters; the phone "
+                           f"shows: {'x' * 49}…"]),
 ])
-def test_truncation_names_platform_and_length(field: str, length: int,
+def test_truncation_names_platform_and_the_text_the_phone_shows(field: str, length: int,
                                               expected: list[str]) -> None:
     assert lint({field: "x" * length}) == expected
 
@@ -43,20 +48,20 @@ def test_truncation_names_platform_and_length(field: str, length: int,
 def test_empty_title_only_matters_on_go_live() -> None:
     assert lint({"push_message": "hi"}) == []
     assert lint({"push_message": "hi", "push_title": " "}, go_live=True) == [
-        "creative A has no push_title: the push goes live showing only the app name above "
+        "creative A has no title: the push goes live showing only the app name above "
         "the message"]
 
 
 def test_attachment_must_be_https() -> None:
     (w,) = lint({"push_message": "hi", "attachment_url": "http://cdn/x.png"})
-    assert w.startswith("creative A attachment_url is not https (http://cdn/x.png)")
+    assert w.startswith("image A is not https (http://cdn/x.png)")
 
 
 def test_deep_link_scheme_follows_vars() -> None:
     link = {"push_message": "hi", "ll_deep_link_url": "otherapp://x"}
     assert lint(link) == []  # no convention configured
     assert lint(link, vars={"deep_link_scheme": "myapp"}) == [
-        "creative A ll_deep_link_url uses scheme 'otherapp', not the env's "
+        "deep link A uses scheme 'otherapp', not the env's "
         "vars.deep_link_scheme 'myapp': otherapp://x"]
     web = {"push_message": "hi", "ll_deep_link_url": "https://shop.example.com/sale"}
     assert lint(web, vars={"deep_link_scheme": "myapp"}) == []
@@ -64,7 +69,7 @@ def test_deep_link_scheme_follows_vars() -> None:
 
 def test_template_left_in_text() -> None:
     (w,) = lint({"push_message": "Hi {{ name }}"})
-    assert w.startswith("creative A push_message contains '{{' or '}}'")
+    assert w.startswith("message A contains '{{' or '}}'")
 
 
 def test_identical_variants() -> None:
@@ -108,7 +113,7 @@ def test_plan_json_carries_lint_warnings(repo: Repo) -> None:
     got = warnings_by_key(repo)
     assert got["clean"] == []
     w = got["lint-me"]
-    assert any(x.startswith("creative A attachment_url is not https") for x in w)
+    assert any(x.startswith("image A is not https") for x in w)
     assert any("uses scheme 'otherapp'" in x for x in w)
     assert "creatives A and B have identical text: the A/B test compares nothing" in w
     assert any(x.startswith("goes live with on_schedule.begin_date in the past (2020-01-01")
@@ -128,4 +133,4 @@ def test_plan_warns_when_daily_campaigns_exceed_the_cap(repo: Repo) -> None:
     assert got["one"] == [f"audience everyone would get 3 pushes on {tomorrow[:10]} and 88 more "
                           "day(s) (safety.max_pushes_per_day 2), with three, two"]
     run = repo.run("plan", "--format", "markdown")
-    assert "**Warnings**" in run.stdout and "would get 3 pushes" in run.stdout
+    assert "**warning:** audience everyone would get 3 pushes" in run.stdout  # under its card

@@ -122,7 +122,7 @@ def test_5000_changes_with_long_texts_and_names_fit_in_one_comment() -> None:
     for body in (render_markdown(plan), plan_body(plan)):
         assert len(body) <= LIMIT
         seen, _ = page(body)
-        assert "1500 change(s) go live" in seen
+        assert "1,500 changes go live" in seen
         assert "bulk-0000" in seen
         assert "1,500 campaigns: push_message is cut on Android" in seen  # grouped, counted
         assert "archive campaign #100000" in seen  # removals keep their place

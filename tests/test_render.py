@@ -35,7 +35,7 @@ def test_markdown_stays_under_the_comment_limit_and_keeps_what_matters() -> None
     out = render_markdown(big_plan(2000))
     assert len(out) < LIMIT
     assert out.startswith(MARKER)
-    assert "1 change(s) go live" in out and "Launch" in out and "12,400 users" in out
+    assert "1 change goes live" in out and "Launch" in out and "12,400 users" in out
     assert "archive campaign #99999: Gone" in out
     assert "Left out to fit the comment:" in out and "changed objects" in out
     assert "2000 to update" in out  # the summary still counts everything

@@ -58,10 +58,11 @@ def test_email_and_push_go_live_once_and_then_are_immutable(smartech_repo: Smart
     pushed = yaml.safe_load(repo.text("campaign", "push"))
     repo.put("campaign", "push", {**pushed, "template_id": "9999"})
     refused = repo.plan()
-    assert refused.code == 1 and "campaigns/push.yaml" in refused.stderr
-    assert "use a new campaign key" in refused.stderr
+    (error,) = refused.json["errors"]
+    assert refused.code == 1 and error["path"].startswith("campaigns/push.yaml:")
+    assert "use a new campaign key" in error["message"]
     repo.put("campaign", "mail", email_campaign("Mail", ["news"], subject_line="Changed"))
-    assert "use a new campaign key" in repo.plan("--target", "mail").stderr
+    assert "use a new campaign key" in repo.plan("--target", "mail").stdout
 
     repo.remove("campaign", "push")
     repo.remove("campaign", "mail")

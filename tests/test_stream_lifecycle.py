@@ -67,7 +67,9 @@ def test_create_noop_update_drift_send_then_immutable(stream_repo: StreamRepo) -
                                                   send={"at": "now"}))
     frozen = repo.plan()
     assert frozen.code == 1
-    assert "campaigns/hello.yaml" in frozen.stderr and "create a new campaign key" in frozen.stderr
+    (error,) = frozen.json["errors"]  # one error entry; the rest of the plan is there
+    assert error["path"].startswith("campaigns/hello.yaml:")
+    assert "create a new campaign key" in error["message"]
     assert repo.apply().code == 1
     assert repo.starts() == {"rcl-hello": 1}
 

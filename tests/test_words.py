@@ -14,7 +14,8 @@ import pytest
 from reconciler.describe import Known
 from reconciler.localytics.words import describe_audience, describe_campaign
 from reconciler.plan.model import Action, Change, FieldChange, Phrase
-from reconciler.render.words import changed, flatten
+from reconciler.render.words import changed, flatten, reach_of
+from reconciler.smartech.words import describe_campaign as smartech_campaign
 from reconciler.stream.words import describe_campaign as stream_campaign
 from reconciler.stream.words import describe_segment
 
@@ -221,10 +222,15 @@ def test_an_update_says_each_changed_field_in_words_before_and_after() -> None:
         FieldChange("creatives[0].build_attributes.push_message", "Hi", "Yo"),
         FieldChange("schedule.recurring.intervals[0].day_of_week", "monday", "tuesday"),
     ]))
-    assert [(line.label, line.before and line.before.text, line.after and line.after.text)
-            for line in lines] == [
-        ("when", SCHEDULES[5][1], SCHEDULES[5][1].replace("Monday", "Tuesday")),
-        ("message A", "Hi", "Yo"),
+    assert [(line.label, line.before and line.before.text, line.after and line.after.text,
+             line.same, line.hidden) for line in lines] == [
+        # the status, unchanged, says whether the edit reaches anyone
+        ("status", "draft: reaches no one until it is set active",
+         "draft: reaches no one until it is set active", True, 0),
+        # a long sentence shows only its changed clause; the two caps are hidden
+        ("when", "every Monday at 08:00 UTC from 4 Jan to 30 Jun 2027",
+         "every Tuesday at 08:00 UTC from 4 Jan to 30 Jun 2027", False, 2),
+        ("message A", "Hi", "Yo", False, 0),
     ]
 
 
@@ -237,7 +243,7 @@ def test_a_field_the_sentence_leaves_out_is_shown_flattened_never_hidden() -> No
         FieldChange("creatives[0].build_attributes.extra", None, {"x": 1}),
         FieldChange("schedule.begin_immediately.pace", None, "fast"),
     ]))
-    assert [(line.path, line.old, line.new) for line in lines] == [
+    assert [(line.path, line.old, line.new) for line in lines if not line.same] == [
         ("creatives[0].build_attributes.extra.x", None, 1),
         ("schedule.begin_immediately.pace", None, "fast"),
     ]
@@ -249,3 +255,42 @@ def test_flatten_gives_leaf_paths_never_blobs() -> None:
         ("schedule.recurring.intervals[0].day_of_week", "monday", "tuesday"),
         ("schedule.recurring.intervals[1].on_day", None, 2),
     ]
+
+
+def test_a_go_live_without_words_says_the_reach_before_the_plan() -> None:
+    change = Change("campaign", "c", "C", Action.CREATE, go_live=True,
+                    reach_before={"user_count": 61036})
+    assert reach_of(change) == "61,036 users before this plan; the new reach is known after apply"
+    assert reach_of(Change("campaign", "c", "C", Action.CREATE)) == "reach unknown until applied"
+
+
+SMARTECH_CONTEXT = {"list:11": Known("audience", "news", "Newsletter subscribers",
+                                     {"user_count": 12400}),
+                    "audience:lapsed": Known("audience", "lapsed", "Lapsed buyers",
+                                             {"user_count": 3100})}
+
+
+@pytest.mark.parametrize(("payload", "label", "sentence"), [
+    ({"channel": "email", "send": {"audience": ["news"], "at": "2027-03-20T09:00:00+01:00"},
+      "send_audience": [("list", 11)]}, "when",
+     "sends once, on 20 Mar 2027 at 09:00 UTC+01:00, within the account's frequency capping"),
+    ({"channel": "email", "send": {"audience": ["news"], "at": "2027-03-20T09:00:00+01:00"},
+      "send_audience": [("list", 11)]}, "status",
+     "scheduled for 20 Mar 2027 at 09:00 UTC+01:00 once applied"),
+    ({"channel": "email", "audience": ["list:11"], "send": True}, "who",
+     "list Newsletter subscribers (news, 12,400 users)"),  # a live email body
+    ({"channel": "email"}, "status", "draft: reaches no one"),
+    ({"channel": "email", "sender_details": {"sender_name": "Acme",
+                                             "sender_email": "news@acme.example"}},
+     "from", "Acme <news@acme.example>"),
+    # an app push body kept in git after its execute: live, to the audience by key
+    ({"channel": "apn", "campaign": "1a2b", "app_ids": ["acme-ios"],
+      "send": {"audience": ["lapsed"]}}, "status", "live: executed or scheduled, it cannot change"),
+    ({"channel": "apn", "campaign": "1a2b", "app_ids": ["acme-ios"],
+      "send": {"audience": ["lapsed"]}}, "who", "Lapsed buyers (lapsed, 3,100 users)"),
+    ({"channel": "apn", "app_ids": ["acme-android", "acme-ios"]}, "apps",
+     "acme-android and acme-ios"),
+])
+def test_smartech_campaigns_in_words(payload: dict, label: str, sentence: str) -> None:
+    assert said(smartech_campaign({"name": "S", "template_id": 877, **payload},
+                                  SMARTECH_CONTEXT), label) == sentence

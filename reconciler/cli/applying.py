@@ -31,7 +31,7 @@ from reconciler.render.json import dumps
 from reconciler.render.report import render_report, report_markdown
 from reconciler.render.safe import plain
 from reconciler.render.text import console, render_plan
-from reconciler.render.words import label
+from reconciler.render.words import label, plural
 from reconciler.spec.workspace import Workspace
 
 
@@ -61,6 +61,7 @@ async def run_apply(
             async with progress() as report:
                 plan = await build_plan(workspace, provider, progress=report,
                                         targets=saved.scope if saved else ())
+            refuse_errors(plan)
             if saved is not None:
                 check_same(saved, plan)  # the file proposes; the fresh plan decides
             check_gates(plan, workspace, force=force)
@@ -125,6 +126,14 @@ def _propose_pins(results: list[Result], workspace: Workspace) -> None:
     click.echo(f"pins proposed in pull request #{pr.number} {pr.url}", err=True)
 
 
+def refuse_errors(plan: Plan) -> None:
+    """A plan with an impossible change is never applied, not even its possible part."""
+    if plan.errors:
+        lines = "; ".join(p.line for p in plan.errors)
+        raise RefusedError(f"refusing: the plan has {plural(len(plan.errors), 'error')}, "
+                           f"nothing was applied: {lines}")
+
+
 def check_apply_from(loaded: LoadedConfig) -> None:
     """`apply_from: ci`: this env is applied by the CI workflow only, never from a laptop."""
     if loaded.env.apply_from == "ci" and not os.environ.get("CI"):
@@ -147,7 +156,7 @@ def _confirm(plan: Plan, auto_approve: bool) -> None:
     render_plan(plan, out)
     prompt = "Apply these changes?"
     if plan.go_live:
-        prompt = f"{len(plan.go_live)} campaign(s) will GO LIVE to real users. Apply?"
+        prompt = f"{plural(len(plan.go_live), 'campaign')} will GO LIVE to real users. Apply?"
     if not click.confirm(prompt, default=False, err=True):
         raise RefusedError("apply cancelled; nothing was changed")
 

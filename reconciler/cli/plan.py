@@ -37,4 +37,8 @@ def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
 
         planfile.save(result, out)
     print_plan(result, fmt)
+    if result.errors:  # a partial plan: shown whole, but the run says it failed
+        for problem in result.errors:
+            click.echo(f"error: {problem.line}", err=True)
+        return 1
     return 2 if detailed_exitcode and result.has_changes else 0

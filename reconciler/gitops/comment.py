@@ -50,6 +50,8 @@ def plan_body(plan: Plan, run: RunInfo = RunInfo(), limit: int = LIMIT) -> str:
     """The plan as rendered for pull requests, keyed by the env's marker."""
     head = marker(plan.env) + "\n"
     what = "reconciler plan: changes" if plan.has_changes else "reconciler plan: no changes"
+    if plan.errors:  # a partial plan: the run failed, and apply refuses it
+        what = "reconciler plan: partial, with errors"
     foot = run.footer(what)
     room = limit - len(head) - len(foot) - SLACK
     rendered = render_markdown(plan, limit=room).removeprefix(MARKER + "\n")
@@ -157,10 +159,12 @@ def build(env: str, *, fork: bool = False, validate: Outcome = Outcome(),
         return fork_body(env, run)
     if validate.exit_code not in (None, 0):
         return failure_body(env, "validate", validate.log, run)
-    if plan.failed or plan_file is None:
+    if plan_file is None or (plan.failed and not plan_file.is_file()):
         return failure_body(env, "plan", plan.log or "(reconciler plan did not run)", run)
     try:
         loaded = planfile.load(plan_file)
     except ReconcilerError as e:
         return failure_body(env, "plan", "\n".join([*e.lines(), plan.log]), run)
+    if plan.failed and not loaded.errors:  # failed for another reason: not this plan's file
+        return failure_body(env, "plan", plan.log, run)
     return plan_body(loaded, run)

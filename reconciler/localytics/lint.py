@@ -12,10 +12,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.localytics.limits import PLATFORMS, graphemes
+from reconciler.localytics.limits import PLATFORMS, cut, graphemes
 from reconciler.spec.base import parse_instant
 
 TEXT_FIELDS = ("push_title", "push_subtitle", "push_message")
+# A creative's fields as the plan's words call them (reconciler.localytics.words).
+NAMES = {"push_title": "title", "push_subtitle": "subtitle", "push_message": "message",
+         "attachment_url": "image", "ll_deep_link_url": "deep link"}
 
 
 def creatives(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -41,14 +44,14 @@ def lint_campaign(
     out: list[str] = []
     items = creatives(body)
     for i, creative in enumerate(items):
-        where = f"creative {letter(i)}"
+        x = letter(i)
         attrs = attributes(creative)
-        out += truncation(where, attrs)
-        out += _template_left(where, attrs)
-        out += _attachment(where, attrs)
-        out += _deep_link(where, attrs, vars.get("deep_link_scheme"))
+        out += truncation(x, attrs)
+        out += _template_left(x, attrs)
+        out += _attachment(x, attrs)
+        out += _deep_link(x, attrs, vars.get("deep_link_scheme"))
         if go_live and not str(attrs.get("push_title") or "").strip():
-            out.append(f"{where} has no push_title: the push goes live showing only the "
+            out.append(f"creative {x} has no title: the push goes live showing only the "
                        "app name above the message")
     out += _identical(items)
     if go_live:
@@ -56,8 +59,8 @@ def lint_campaign(
     return out
 
 
-def truncation(where: str, attrs: Mapping[str, Any]) -> list[str]:
-    """Fields longer than a platform shows, with the visible length."""
+def truncation(x: str, attrs: Mapping[str, Any]) -> list[str]:
+    """Fields longer than a platform shows, with the text the phone shows."""
     out = []
     for field in TEXT_FIELDS:
         text = attrs.get(field)
@@ -67,28 +70,29 @@ def truncation(where: str, attrs: Mapping[str, Any]) -> list[str]:
         for platform, limits in PLATFORMS.items():
             limit = limits.get(field)
             if limit is not None and length > limit.chars:
-                out.append(f"{where} {field} is cut on {platform}: {length} characters, "
-                           f"{limit.chars} shown (…)")
+                shown, _ = cut(text, limit.chars)
+                out.append(f"{NAMES[field]} {x} is cut on {platform} after {limit.chars} of "
+                           f"{length} characters; the phone shows: {shown}")
     return out
 
 
-def _template_left(where: str, attrs: Mapping[str, Any]) -> list[str]:
+def _template_left(x: str, attrs: Mapping[str, Any]) -> list[str]:
     return [
-        f"{where} {field} contains '{{{{' or '}}}}' after rendering: a template that did "
-        "not render?"
+        f"{NAMES.get(field, field)} {x} contains '{{{{' or '}}}}' after rendering: a template "
+        "that did not render?"
         for field, text in attrs.items()
         if isinstance(text, str) and ("{{" in text or "}}" in text)
     ]
 
 
-def _attachment(where: str, attrs: Mapping[str, Any]) -> list[str]:
+def _attachment(x: str, attrs: Mapping[str, Any]) -> list[str]:
     url = attrs.get("attachment_url")
     if isinstance(url, str) and urlsplit(url.strip()).scheme.lower() != "https":
-        return [f"{where} attachment_url is not https ({url}): iOS will not load the image"]
+        return [f"image {x} is not https ({url}): iOS will not load the image"]
     return []
 
 
-def _deep_link(where: str, attrs: Mapping[str, Any], scheme: Any) -> list[str]:
+def _deep_link(x: str, attrs: Mapping[str, Any], scheme: Any) -> list[str]:
     """A deep link on another scheme than the env's `vars.deep_link_scheme` (https is fine)."""
     link = attrs.get("ll_deep_link_url")
     if not scheme or not isinstance(link, str) or not link.strip():
@@ -96,7 +100,7 @@ def _deep_link(where: str, attrs: Mapping[str, Any], scheme: Any) -> list[str]:
     found = urlsplit(link.strip()).scheme.lower()
     if found in (str(scheme).lower(), "https"):
         return []
-    return [f"{where} ll_deep_link_url uses scheme '{found or '(none)'}', not the env's "
+    return [f"deep link {x} uses scheme '{found or '(none)'}', not the env's "
             f"vars.deep_link_scheme '{scheme}': {link}"]
 
 

@@ -275,6 +275,10 @@ class LocalyticsProvider(Provider):
         describe = describe_audience if kind == AUDIENCE else describe_campaign
         return describe(payload, context)
 
+    def schedule(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        planned = payload.get("schedule") if kind != AUDIENCE else None
+        return dict(planned) if isinstance(planned, Mapping) else None
+
     @classmethod
     def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
                  drafts: bool = False) -> list[Sending]:

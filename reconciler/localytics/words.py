@@ -68,6 +68,7 @@ def _who(audiences: Any, context: Context) -> list[Phrase]:
     raw = a.get("target_rules")
     rules_: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     pieces: list[Piece]
+    short: list[Piece] | None = None
     if kind == "everyone":
         pieces = ["everyone (all users of the app)"]
     elif kind == "saved_audience":
@@ -75,11 +76,13 @@ def _who(audiences: Any, context: Context) -> list[Phrase]:
         ids: list[Any] = listed if isinstance(listed, list) else []
         noun = "saved audience " if len(ids) == 1 else "anyone in the saved audiences "
         pieces = [noun, *joined([_saved(i, context) for i in ids], last=" or ")]
+        short = joined([_saved(i, context)[:1] for i in ids], last=" or ")
     elif kind == "new_audience":
         pieces = rules(rules_)
     else:
         pieces = ["audience of type ", Their(str(kind))]
-    who = say("who", "who", *pieces, paths=("audiences.campaign_type", "audiences.target_rules"))
+    who = say("who", "who", *pieces, paths=("audiences.campaign_type", "audiences.target_rules"),
+              short=short)
     control = a.get("control_group_percent")
     if not control:
         return [who]
@@ -94,13 +97,20 @@ def _saved(ref: Any, context: Context) -> list[Piece]:
     if known is None:
         return [f"#{text}", " (not managed here)"]
     facts = [known.key or f"id {text}"]
+    if known.was:
+        facts.append(f"now named {known.was!r} live")
     reach = known.reach or {}
+    before = " before this plan" if known.changed else ""
     if reach.get("user_count") is not None:
         facts.append(count(int(reach["user_count"]), "user"))
         if reach.get("has_push") is not None:
-            facts.append(f"{int(reach['has_push']):,} with push")
+            facts.append(f"{int(reach['has_push']):,} with push{before}")
+        elif before:
+            facts[-1] += before
     elif known.new:
         facts.append("created in this run, reach known after apply")
+    if known.changed:
+        facts.append("changed in this plan: the new reach is known after apply")
     return [Their(known.name), f" ({', '.join(facts)})"]
 
 
@@ -252,9 +262,10 @@ def _goal(goal: Any, conversion: Any) -> Phrase:
 
 
 def _status(status: Any) -> Phrase:
-    text = {"active": "active: sends on its schedule",
-            "draft": "draft: sends nothing until it is set active"}.get(str(status))
-    return say("status", "when", *(text or ["status ", Their(str(status))]), paths=("status",))
+    text = {"active": "live: sends on its schedule",
+            "draft": "draft: reaches no one until it is set active"}.get(str(status))
+    return say("status", "status", *(text or ["status ", Their(str(status))]),
+               paths=("status",))
 
 
 # --- what ----------------------------------------------------------------

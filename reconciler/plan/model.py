@@ -57,6 +57,7 @@ class Phrase:
     topic: str = "other"  # who | what | when | goal | name | other
     paths: tuple[str, ...] = ()
     block: bool = False
+    short: tuple[str, ...] = ()  # the gist, parts alike, that a long change is shown by
 
     @property
     def text(self) -> str:
@@ -64,12 +65,13 @@ class Phrase:
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "parts": list(self.parts), "topic": self.topic,
-                "paths": list(self.paths), "block": self.block}
+                "paths": list(self.paths), "block": self.block, "short": list(self.short)}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Phrase:
         return cls(str(doc["label"]), tuple(map(str, doc["parts"])), str(doc.get("topic", "other")),
-                   tuple(map(str, doc.get("paths", ()))), bool(doc.get("block", False)))
+                   tuple(map(str, doc.get("paths", ()))), bool(doc.get("block", False)),
+                   tuple(map(str, doc.get("short", ()))))
 
 
 Words = tuple[Phrase, ...]
@@ -93,6 +95,11 @@ class Change:
     # as it is live (updates), so renderers show each changed field before → after.
     words: Words = field(default=(), repr=False)
     words_before: Words = field(default=(), repr=False)
+    # When it sends, as the spec says it (`Provider.schedule`): `send.at`, a schedule block.
+    schedule: dict[str, Any] | None = None
+    # Who it reached before this plan, when the plan also changes its audience (then
+    # `reach` is None: the new reach is known only after apply).
+    reach_before: dict[str, Any] | None = None
 
     @property
     def ref(self) -> str:
@@ -110,7 +117,32 @@ class Change:
             "reach": self.reach,
             "depends_on": list(self.depends_on),
             "warnings": list(self.warnings),
+            "schedule": self.schedule,
+            "reach_before": self.reach_before,
         }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An object whose change is impossible (a started campaign edited): one error entry.
+
+    The rest of the plan is still computed and shown; the plan exits 1 and apply
+    refuses while any remains. `path` is `file:line`, relative to the repository.
+    """
+
+    kind: str
+    key: str
+    name: str
+    path: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "name": self.name, "path": self.path,
+                "message": self.message}
+
+    @property
+    def line(self) -> str:
+        return f"{self.path}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -136,6 +168,10 @@ class Plan:
     # hints such as `reconciler send-test KEY` name the exact command with them.
     target_args: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()  # the --target keys the plan was limited to (none: all)
+    errors: list[Problem] = field(default_factory=list)  # impossible changes: apply refuses
+    # Names of the audiences the changes' who fields refer to, by the id or key written
+    # there, so the field tables show `Lapsed buyers (104)`, not `104` (not in the JSON).
+    names: dict[str, str] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -173,4 +209,5 @@ class Plan:
             "summary": self.summary,
             "changes": [c.to_json() for c in self.changes],
             "unmanaged": [u.to_json() for u in self.unmanaged],
+            "errors": [e.to_json() for e in self.errors],
         }

@@ -99,3 +99,29 @@ def _put(doc: Any, tokens: list[Token], value: Any) -> None:
     elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
         if value is not MISSING:
             parent[last] = copy.deepcopy(value)
+
+
+def overlaps(q: str, p: str) -> bool:
+    """Whether path `q` and path `p` are one the other's prefix (`a.b` and `a.b[0].c`)."""
+    short, long = sorted((q, p), key=len)
+    return long == short or long.startswith((short + ".", short + "["))
+
+
+def flatten(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """Leaf paths whose values differ: `schedule.recurring.intervals[0].day_of_week`."""
+    if before == after:
+        return []
+    if _nested(dict, before, after):
+        b, a = before or {}, after or {}
+        return [leaf for k in sorted(set(b) | set(a), key=str)
+                for leaf in flatten(f"{path}.{k}" if path else str(k), b.get(k), a.get(k))]
+    if _nested(list, before, after):
+        b, a = before or [], after or []
+        return [leaf for i in range(max(len(b), len(a)))
+                for leaf in flatten(f"{path}[{i}]", b[i] if i < len(b) else None,
+                                    a[i] if i < len(a) else None)]
+    return [(path, before, after)]
+
+
+def _nested(kind: type, *values: Any) -> bool:
+    return all(v is None or isinstance(v, kind) for v in values) and any(values)

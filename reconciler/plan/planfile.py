@@ -26,6 +26,7 @@ from reconciler.plan.model import (
     FieldChange,
     Phrase,
     Plan,
+    Problem,
     Unmanaged,
     Words,
 )
@@ -43,6 +44,7 @@ def save(plan: Plan, path: Path) -> None:
         "words": {c.ref: [p.to_json() for p in c.words] for c in plan.changes if c.words},
         "words_before": {c.ref: [p.to_json() for p in c.words_before]
                          for c in plan.changes if c.words_before},
+        "names": plan.names,
     }
     doc["checksum"] = _checksum(doc)
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -69,7 +71,8 @@ def load(path: Path) -> Plan:
             kind=c["kind"], key=c["key"], name=c["name"], action=Action(c["action"]),
             live_id=c["live_id"], diff=[FieldChange(**d) for d in c["diff"]],
             go_live=c["go_live"], reach=c["reach"], depends_on=tuple(c["depends_on"]),
-            warnings=list(c["warnings"]),
+            warnings=list(c["warnings"]), schedule=c.get("schedule"),
+            reach_before=c.get("reach_before"),
         )
         change.fingerprint = fingerprints.get(change.ref, "absent")
         change.live_body = saved.get("live_bodies", {}).get(change.ref)
@@ -83,6 +86,8 @@ def load(path: Path) -> Plan:
         # older files lack it: naming the env is never wrong
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
         scope=tuple(str(t) for t in saved.get("scope", ())),
+        errors=[Problem(**e) for e in doc.get("errors", [])],  # older files have none
+        names={str(k): str(v) for k, v in (saved.get("names") or {}).items()},
     )
     return plan
 

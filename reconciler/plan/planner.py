@@ -19,7 +19,14 @@ from reconciler.plan import paths
 from reconciler.plan.cache import LiveCache
 from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
-from reconciler.plan.model import Action, Change, Plan, Unmanaged
+from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
+from reconciler.plan.within import (
+    Impossible,
+    mark_changed,
+    names_of,
+    reach_after_plan,
+    repo_path,
+)
 from reconciler.provider import LintItem, LiveObject, Provider
 from reconciler.spec.confusables import fold, live_lookalike
 from reconciler.spec.workspace import Spec, Workspace
@@ -93,10 +100,20 @@ async def build_plan(
     _refuse_dangling_ids(provider, workspace, specs, by_id)
     known = _known(provider, workspace, matchings, live)
     changes: list[Change] = []
+    errors: list[Problem] = []
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
-            changes.append(
-                _change(provider, spec, matchings[k].pairs[spec.ref], ids, by_id, known))
+            live_obj = matchings[k].pairs[spec.ref]
+            try:
+                change = _change(provider, spec, live_obj, ids, by_id, known)
+            except Impossible as e:  # one error entry; the rest of the plan goes on
+                errors.append(Problem(spec.kind, spec.key, spec.name,
+                                      repo_path(workspace, spec.at()), str(e)))
+                continue
+            changes.append(change)
+            if change.action is Action.UPDATE and k == provider.reach_kind and live_obj:
+                mark_changed(known, spec.ref, str(live_obj.id), live_obj.name)
+    reach_after_plan(changes)
 
     people_notes = _lint(provider, workspace, specs, changes)
     _lookalikes(changes, matchings)
@@ -119,6 +136,8 @@ async def build_plan(
         content_hash=workspace.content_hash,
         target_args=workspace.loaded.cli_args(),
         scope=tuple(targets),
+        errors=errors,
+        names=names_of(changes, known, provider.reach_kind),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     plan.notes = provider.plan_notes() + people_notes
@@ -207,6 +226,7 @@ def _change(
         depends_on=spec.depends_on,
         go_live=provider.goes_live(spec.kind, live, payload),
         reach=provider.reach(payload, live_by_id.get(provider.reach_kind, {})),
+        schedule=provider.schedule(spec.kind, payload),
     )
     if live is None:
         change.diff = diff({}, desired)
@@ -219,7 +239,7 @@ def _change(
         change.action = Action.UPDATE if change.diff else Action.NOOP
         frozen = provider.immutable(live) if change.diff else None
         if frozen:
-            raise PlanError(f"{spec.path}: {frozen}")
+            raise Impossible(frozen)
         if change.diff and provider.replaces(spec.kind, live, payload):
             change.warnings.append(
                 f"replace: cannot change in place; apply deletes {spec.kind} {live.id} and "
@@ -261,7 +281,9 @@ def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Mat
              for objs in live.values() for o in objs}
     for spec in workspace.specs:
         obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
-        known[spec.ref] = Known(spec.kind, spec.key, spec.name, obj.reach if obj else None,
+        # a panel-owned reference is known by its panel name, not the file's stand-in
+        name = obj.name if obj and provider.read_only(spec.kind) else spec.name
+        known[spec.ref] = Known(spec.kind, spec.key, name, obj.reach if obj else None,
                                 new=obj is None)
         pinned = spec.pin_id or provider.default_id(spec)
         if obj is None and pinned is not None:

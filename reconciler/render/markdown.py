@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from reconciler.plan.model import Action, Change, Phrase, Plan
+from reconciler.plan.model import Action, Change, Phrase, Plan, Problem
+from reconciler.plan.within import who_leaves
 from reconciler.render.safe import code, html_text, md, md_line, value
 from reconciler.render.words import (
     SIGNS,
@@ -26,9 +27,11 @@ from reconciler.render.words import (
     Line,
     card,
     changed,
+    flatten,
     label,
     leaf_text,
-    reach_text,
+    plural,
+    reach_of,
     send_test_hint,
     summary_line,
     summary_words,
@@ -80,13 +83,23 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     removals = budget.take(map(_removal, removed), len(removed), REMOVAL_SHARE, "removals")
     refusals = budget.take([f"> [!CAUTION]\n> apply will refuse: {md(r)}\n\n"
                             for r in plan.refusals], len(plan.refusals), 1, "refusals")
+    errors = budget.take(map(_error, plan.errors), len(plan.errors), 1, "errors")
     said = _warnings(plan, int(budget.room * WARNING_SHARE))
     warnings = budget.take(said, len(said), WARNING_SHARE, "warning lines")
     changed_ = [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
-    cards = budget.take(map(_card, changed_), len(changed_), 1, "changed objects")
+    cards = budget.take((_card(c, plan.names, under=not said) for c in changed_), len(changed_), 1,
+                        "changed objects")
     out = [head]
+    if errors:
+        out.append(f"> [!CAUTION]\n> **{plural(len(plan.errors), 'change')} cannot be made**; "
+                   "apply refuses this plan until the spec is fixed. The rest of the plan "
+                   "is below.\n")
+        out += errors
+        out.append("\n")
     if plan.go_live:
-        out.append(f"> [!WARNING]\n> **{len(plan.go_live)} change(s) go live** and send to "
+        one = len(plan.go_live) == 1
+        out.append(f"> [!WARNING]\n> **{plural(len(plan.go_live), 'change')} "
+                   f"{'goes' if one else 'go'} live** and {'sends' if one else 'send'} to "
                    "real users:\n")
         out += go_live
         out.append("\n")
@@ -120,7 +133,9 @@ def _foot(plan: Plan) -> str:
     lines = []
     lines += [f"<sub>note: {md(n)}</sub>\n" for n in plan.notes]
     if plan.unmanaged:
-        lines.append(f"<sub>{len(plan.unmanaged)} unmanaged live object(s) are not touched.</sub>")
+        n = len(plan.unmanaged)
+        lines.append(f"<sub>{plural(n, 'unmanaged live object')} "
+                     f"{'is' if n == 1 else 'are'} not touched.</sub>")
     lines.append(f"\n<sub>{md(summary_line(plan))}</sub>\n")
     return "\n".join(lines)
 
@@ -145,7 +160,7 @@ def _go_live(change: Change, plan: Plan, cut: int | None = None) -> str:
     command = send_test_hint(change, plan)
     hint = f" — test it first: {code(command)}" if command else ""
     facts, messages = summary_words(change)
-    reach = "" if facts else f": {md(reach_text(change.reach))}"  # the who phrase has the reach
+    reach = "" if facts else f": {md(reach_of(change))}"  # the who phrase has the reach
     first = (f"> - **{md(change.kind)} {code(change.key or change.live_id)}** "
              f"{md(change.name)}{reach}{hint}\n")
     said = [f"**{md(p.label)}:** {_inline(p)}" for p in facts]
@@ -160,17 +175,23 @@ def _shorter(phrase: Phrase, cut: int | None) -> Phrase:
     return Phrase(phrase.label, parts, phrase.topic, phrase.paths, phrase.block)
 
 
+def _error(problem: Problem) -> str:
+    return (f"> - **{md(problem.kind)} {code(problem.key)}** {md(problem.name)}: "
+            f"{code(problem.path)}: {md(problem.message)}\n")
+
+
 def _removal(change: Change) -> str:
     return f"- {VERBS[change.action]} {md(label(change))}: {md(change.name)}\n"
 
 
 def _warnings(plan: Plan, room: int) -> list[str]:
-    """Every warning, or, when they are many, one line per kind with a count."""
+    """None when every warning fits under its change's card; when they are many, one line
+    per kind with a count (the cards that fit still list theirs)."""
     pairs = [(c, w) for c in plan.changes for w in c.warnings]
     if len(pairs) <= LISTED_WARNINGS:
         lines = [f"- {md(label(c))}: {md(w)}\n" for c, w in pairs]
         if sum(map(len, lines)) <= room:
-            return lines
+            return []
     groups: dict[str, dict[int, Change]] = {}
     for c, w in pairs:
         groups.setdefault(_kind(w), {})[id(c)] = c  # by identity: one count per object
@@ -192,14 +213,17 @@ def _kind(warning: str) -> str:
 
 
 # --- cards -------------------------------------------------------------------
-def _card(change: Change) -> str:
+def _card(change: Change, names: dict[str, str], under: bool = True) -> str:
+    """The object's title, its lines in words, its warnings (`under`) and the field table."""
     live = f" (id {md(change.live_id)})" if change.live_id is not None and change.key else ""
     goes = " · **goes live**" if change.go_live else ""
     title = (f"**{SIGNS[change.action]} {VERBS[change.action]} {md(change.kind)} "
              f"{code(change.key)}**{live} · {md(change.name)}{goes}\n\n")
     lines = card(change) if change.action is Action.CREATE else changed(change)
     body = "".join(_line(line, change.action is Action.CREATE) for line in lines)
-    return title + body + ("\n" if body else "") + _raw(change)
+    if under:
+        body += "".join(f"- ⚠️ **warning:** {md(w)}\n" for w in change.warnings)
+    return title + body + ("\n" if body else "") + _raw(change, names)
 
 
 def _line(line: Line, create: bool) -> str:
@@ -209,11 +233,15 @@ def _line(line: Line, create: bool) -> str:
                 else f"- {code(line.path)}: {md(leaf_text(line.old))} → {new}\n")
     if create:
         return _said(line.label, line.after)
+    if line.same:
+        return f"- **{md(line.label)}:** {_inline(line.before)} (unchanged)\n" \
+            if line.before else ""
     if (line.before and line.before.block) or (line.after and line.after.block):
         return _said(line.label, line.before, ", before") + _said(line.label, line.after, ", after")
     was = _inline(line.before) if line.before else "(none)"
     now = _inline(line.after) if line.after else "(none)"
-    return f"- **{md(line.label)}:** {was} → {now}\n"
+    hidden = f" ({plural(line.hidden, 'unchanged condition')} hidden)" if line.hidden else ""
+    return f"- **{md(line.label)}:** {was} → {now}{hidden}\n"
 
 
 def _said(name: str, phrase: Phrase | None, when: str = "") -> str:
@@ -240,12 +268,22 @@ def _theirs(text: str) -> str:
     return f"“{escaped}”" if text else ""
 
 
-def _raw(change: Change) -> str:
-    """The field table engineers read, collapsed: values as JSON, cut at 200 characters."""
+def _cell(v: object, who: bool, names: dict[str, str]) -> str:
+    """A field table value; an audience id or key as its name (`Lapsed buyers (104)`)."""
+    name = names.get(str(v)) if who and v is not None else None
+    return f"{md(name)} ({md(value(v, 60))})" if name else md(value(v, 200))
+
+
+def _raw(change: Change, names: dict[str, str]) -> str:
+    """The field table engineers read, collapsed: one row per changed leaf (never a cut-off
+    JSON blob), a long text cut at 200 characters."""
     if not change.diff:
         return ""
+    leaves = [leaf for d in change.diff
+              for leaf in flatten(d.path.removesuffix(" (order)"), d.before, d.after)]
+    who = {p for p, _, _ in who_leaves(change)} if names else set()
     # `|` ends a table cell even inside a code span, so the path's are escaped too
-    rows = "".join(f"| {code(d.path).replace('|', chr(92) + '|')} | {md(value(d.before, 200))} "
-                   f"| {md(value(d.after, 200))} |\n" for d in change.diff)
+    rows = "".join(f"| {code(p).replace('|', chr(92) + '|')} | {_cell(b, p in who, names)} "
+                   f"| {_cell(a, p in who, names)} |\n" for p, b, a in leaves)
     return (f"<details><summary>fields of {html_text(label(change))}</summary>\n\n"
             f"| field | before | after |\n|---|---|---|\n{rows}\n</details>\n\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.render.safe import plain
+from reconciler.render.words import plural
 
 SHOWN_EXTRA = {"ll_deep_link_url": "deep link", "ll_attachment_url": "image"}
 
@@ -18,7 +19,7 @@ SHOWN_EXTRA = {"ll_deep_link_url": "deep link", "ll_attachment_url": "image"}
 def render_pushes(pushes: list[dict[str, Any]]) -> str:
     if not pushes:
         return "no pushes recorded\n"
-    return "".join(_push(p) for p in pushes) + f"{len(pushes)} push(es)\n"
+    return "".join(_push(p) for p in pushes) + f"{plural(len(pushes), 'push', 'pushes')}\n"
 
 
 def _push(p: dict[str, Any]) -> str:

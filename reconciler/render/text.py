@@ -19,7 +19,8 @@ from reconciler.render.words import (
     changed,
     label,
     leaf_text,
-    reach_text,
+    plural,
+    reach_of,
     send_test_hint,
     summary_line,
     summary_words,
@@ -47,9 +48,13 @@ def render_plan(plan: Plan, out: Console) -> None:
     org = f", org {t['org_id']}" if t.get("org_id") else ""
     out.print(Text(f"Plan for env {plain(plan.env)} (app {plain(t['app_id'])}{org})",
                    style="bold"))
+    for problem in plan.errors:
+        out.print(Text.assemble(("CANNOT CHANGE ", "bold red"),
+                                f"{problem.kind} {problem.key} {plain(problem.name)!r}: "
+                                f"{plain(problem.line)}"))
     for change in plan.go_live:
         facts, _ = summary_words(change)
-        reach = "" if facts else f": {reach_text(change.reach)}"  # the who phrase has the reach
+        reach = "" if facts else f": {reach_of(change)}"  # the who phrase has the reach
         out.print(Text.assemble(("GOES LIVE ", "bold red"),
                                 f"{label(change)} {plain(change.name)!r}{reach}"))
         for p in facts:
@@ -70,6 +75,9 @@ def render_plan(plan: Plan, out: Console) -> None:
         out.print(Text(f"Unmanaged, not touched: {names}{more}", style="dim"))
     for refusal in plan.refusals:
         out.print(Text(f"apply will refuse: {refusal}", style="bold red"))
+    if plan.errors:
+        out.print(Text(f"apply refuses this plan while it has {plural(len(plan.errors), 'error')}"
+                       ": fix the spec(s) named above", style="bold red"))
     for note in plan.notes:
         out.print(Text(f"note: {plain(note)}", style="dim"))
     out.print()
@@ -97,8 +105,12 @@ def _line(line: Line, create: bool) -> str:
         text = f"{line.path}: {new}" if create else f"{line.path}: {_quoted(line.old)} → {new}"
     elif create:
         text = f"{line.label}: {phrase_text(line.after)}"
+    elif line.same:
+        text = f"{line.label}: {phrase_text(line.before)} (unchanged)"
     else:
         text = f"{line.label}: {phrase_text(line.before)} → {phrase_text(line.after)}"
+        if line.hidden:
+            text += f" ({plural(line.hidden, 'unchanged condition')} hidden)"
     return "      " + plain(text).replace("\n", "\n        ")
 
 

@@ -31,7 +31,7 @@ def lint_campaign(body: Mapping[str, Any]) -> list[str]:
     personalization = (body.get("send") or {}).get("personalization") or {}
     for k, v in personalization.items():
         if "{{" in v or "}}" in v or not v.strip():
-            out.append(f"send.personalization.{k} is {v!r}: empty, or a template that did not "
+            out.append(f"personalization {k!r} is {v!r}: empty, or a template that did not "
                        "render")
     return out
 

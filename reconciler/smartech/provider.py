@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 from reconciler.calendar.grid import Sending
 from reconciler.calls import send_once
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.describe import Context
 from reconciler.doctor import Check
 from reconciler.errors import ApiError, PartialWrite, PlanError, ReconcilerError, TransportError
+from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
@@ -317,6 +319,16 @@ class SmartechProvider(Provider):
         if not ids or any(s is None for s in sizes):
             return None
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
+
+    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
+        from reconciler.smartech.words import describe_campaign
+
+        return describe_campaign(payload, context) if kind == CAMPAIGN else ()
+
+    def schedule(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        from reconciler.smartech.words import schedule
+
+        return schedule(payload) if kind == CAMPAIGN else None
 
     @classmethod
     def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,

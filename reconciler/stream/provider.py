@@ -288,6 +288,10 @@ class StreamProvider(Provider):
 
         return (describe_segment if kind == SEGMENT else describe_campaign)(payload, context)
 
+    def schedule(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        send = payload.get("send") if kind == CAMPAIGN else None
+        return dict(send) if isinstance(send, Mapping) else None
+
     # --- wire → LiveObject -----------------------------------------------
     def _segment(self, raw: Mapping[str, Any], targets: list[str] | None, full: bool = True
                  ) -> LiveObject:

@@ -8,6 +8,7 @@ date, `now`, or not sent (draft). Filters in words where they are simple
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,20 +46,16 @@ def describe_segment(payload: Mapping[str, Any], context: Context) -> Words:
 def describe_campaign(payload: Mapping[str, Any], context: Context) -> Words:
     body = comparable_campaign(payload)
     out = [say("name", "name", Their(str(body.get("name", ""))), paths=("name",)),
+           _status(payload.get("send"), payload.get("status")),
            _who(body, context), _when(payload.get("send"), payload.get("status"))]
     template = body.get("message_template")
     text = template.get("text") if isinstance(template, Mapping) else None
     if text is not None:
         out.append(say("message", "what", Their(str(text)), paths=("message_template.text",),
                        block=True))
-    channel = body.get("channel_template")
-    if body.get("create_channels") and isinstance(channel, Mapping):
-        cid: list[Piece] = [", id ", Their(str(channel["id"]))] if channel.get("id") else []
-        out.append(say("channel", "what", "creates a channel per receiver, type ",
-                        Their(str(channel.get("type"))), *cid,
-                        paths=("create_channels", "channel_template")))
-    if body.get("skip_push"):
-        out.append(say("push", "what", "no push notification (skip_push)", paths=("skip_push",)))
+    out += _message_extras(template if isinstance(template, Mapping) else {})
+    out += _channels(body)
+    out += _delivery(body)
     if body.get("description"):
         out.append(say("description", "other", Their(str(body["description"])),
                        paths=("description",)))
@@ -73,9 +70,11 @@ def _who(body: Mapping[str, Any], context: Context) -> Phrase:
     else:
         noun = "segment " if len(ids) == 1 else "anyone in the segments "
         pieces = [noun, *joined([_segment(str(i), context) for i in ids], last=" or ")]
+    short = joined([_segment(str(i), context)[:1] for i in ids], last=" or ")
     if body.get("sender_id"):
         pieces += [", from ", Their(str(body["sender_id"]))]
-    return say("who", "who", *pieces, paths=("segment_ids", "user_ids", "sender_id"))
+    return say("who", "who", *pieces, paths=("segment_ids", "user_ids", "sender_id"),
+               short=None if body.get("user_ids") else short)
 
 
 def _segment(sid: str, context: Context) -> list[Piece]:
@@ -84,11 +83,15 @@ def _segment(sid: str, context: Context) -> list[Piece]:
         return [Their(sid), " (not managed here)"]
     size = (known.reach or {}).get("size")
     facts = [known.key or sid]
+    if known.was:
+        facts.append(f"now named {known.was!r} live")
     if size is not None:
-        facts.append(count(int(size), "user"))
+        facts.append(count(int(size), "user") + (" before this plan" if known.changed else ""))
     else:
         facts.append("created in this run, size known after apply" if known.new
                      else "size not counted by Stream")
+    if known.changed:
+        facts.append("changed in this plan: the new size is known after apply")
     return [Their(known.name), f" ({', '.join(facts)})"]
 
 
@@ -105,6 +108,92 @@ def _when(send: Any, status: Any) -> Phrase:
     else:
         pieces = ["not sent: a draft until the spec gets a send: block"]
     return say("when", "when", *pieces, paths=("send",))
+
+
+def _status(send: Any, status: Any) -> Phrase:
+    """Whether it reaches anyone: a spec's send block, or a live campaign's status."""
+    pieces: list[Piece]
+    if isinstance(send, Mapping):
+        at = send.get("at")
+        pieces = (["goes live: sends as soon as it is applied"] if at in (None, "now")
+                  else ["scheduled for ", moment(at), " once applied"])
+    elif send or status not in (None, "draft"):
+        pieces = ["live: started" + (f" ({status})" if status else "") + ", it cannot change"]
+    else:
+        pieces = ["draft: reaches no one"]
+    return say("status", "status", *pieces, paths=("send",))
+
+
+def _message_extras(template: Mapping[str, Any]) -> list[Phrase]:
+    """What travels with the text: attachments, custom data, a poll, searchability."""
+    out = []
+    files = [a for a in template.get("attachments") or () if isinstance(a, Mapping)]
+    if files:
+        shown: list[list[Piece]] = [[Their(str(a.get("image_url") or a.get("asset_url")
+                                               or a.get("title_link") or a.get("type")))]
+                                    for a in files]
+        out.append(say("attachments", "what", *joined(shown, last=", "),
+                       paths=("message_template.attachments",)))
+    if template.get("custom"):
+        out.append(say("message data", "what", *_pairs(template["custom"]),
+                       paths=("message_template.custom",)))
+    if template.get("poll_id"):
+        out.append(say("poll", "what", "with the poll ", Their(str(template["poll_id"])),
+                       paths=("message_template.poll_id",)))
+    if template.get("searchable") is not None:
+        out.append(say("search", "other", "searchable" if template["searchable"]
+                       else "not searchable", paths=("message_template.searchable",)))
+    return out
+
+
+def _channels(body: Mapping[str, Any]) -> list[Phrase]:
+    """The channel a campaign creates per receiver, and how the sender sees it."""
+    out = []
+    channel = body.get("channel_template")
+    if body.get("create_channels") and isinstance(channel, Mapping):
+        cid: list[Piece] = [", id ", Their(str(channel["id"]))] if channel.get("id") else []
+        team: list[Piece] = [", team ", Their(str(channel["team"]))] if channel.get("team") \
+            else []
+        members = [str(m) for m in channel.get("members") or ()]
+        members += [str(m.get("user_id")) for m in channel.get("members_template") or ()
+                    if isinstance(m, Mapping)]
+        with_: list[Piece] = ([", with ", *joined([[Their(m)] for m in members], last=" and ")]
+                              if members else [])
+        out.append(say("channel", "what", "creates a channel per receiver, type ",
+                       Their(str(channel.get("type"))), *cid, *team, *with_,
+                       paths=("create_channels", "channel_template")))
+        if channel.get("custom"):
+            out.append(say("channel data", "what", *_pairs(channel["custom"]),
+                           paths=("channel_template.custom",)))
+    shows = {"include": "the sender is added to every channel",
+             "exclude": "the sender is not added to the channels"}
+    pieces: list[Piece] = [shows[str(body["sender_mode"])]] if body.get("sender_mode") in shows \
+        else []
+    if body.get("sender_visibility"):
+        pieces.append(f"{'; ' if pieces else ''}the channels are {body['sender_visibility']} "
+                      "for the sender")
+    if body.get("show_channels"):
+        pieces.append(f"{'; ' if pieces else ''}the created channels are shown")
+    if pieces:
+        out.append(say("sender", "other", *pieces,
+                       paths=("sender_mode", "sender_visibility", "show_channels")))
+    return out
+
+
+def _delivery(body: Mapping[str, Any]) -> list[Phrase]:
+    skipped = [w for flag, w in (("skip_push", "no push notification"),
+                                 ("skip_webhook", "no webhooks")) if body.get(flag)]
+    if not skipped:
+        return []
+    return [say("push", "what", "; ".join(skipped), paths=("skip_push", "skip_webhook"))]
+
+
+def _pairs(data: Any) -> list[Piece]:
+    """`key = value` pairs of custom data; a nested value as it is written."""
+    items = data.items() if isinstance(data, Mapping) else []
+    return joined([[Their(str(k)), " = ", Their(v if isinstance(v, str) else
+                                                json.dumps(v, ensure_ascii=False))]
+                   for k, v in items], last=", ")
 
 
 def _listed(ids: list[Any], noun: str) -> list[Piece]:

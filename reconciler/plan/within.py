@@ -1,0 +1,77 @@
+"""What one plan says about itself: an impossible change as an error entry, and the
+reach of a go-live whose audience the same plan changes.
+
+Kept apart from the planner so the plan's own bookkeeping reads in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from reconciler.describe import Known
+from reconciler.plan.model import Action, Change
+from reconciler.plan.paths import flatten, overlaps
+from reconciler.spec.workspace import Workspace
+
+
+class Impossible(Exception):
+    """A spec whose change the platform cannot make (a started campaign edited)."""
+
+
+def repo_path(workspace: Workspace, at: str) -> str:
+    """`at` (`path:line` below the env's spec folder) relative to the repository (the
+    folder holding `.git` above the spec folder; the config's folder outside a repository)."""
+    root = workspace.loaded.root.resolve()
+    top = next((d for d in (root, *root.parents) if (d / ".git").exists()),
+               workspace.loaded.config_dir.resolve())
+    return os.path.relpath(root / at, top).replace(os.sep, "/") if root.is_relative_to(top) \
+        else str(Path(workspace.loaded.root) / at)
+
+
+def mark_changed(known: dict[str, Known], ref: str, live_id: str, live_name: str) -> None:
+    """An audience this plan changes: campaigns that name it say its reach is from before."""
+    old = known.get(ref)
+    if old is not None:
+        known[ref] = known[live_id] = replace(
+            old, changed=True, was=live_name if live_name != old.name else "")
+
+
+def reach_after_plan(changes: list[Change]) -> None:
+    """A go-live whose audience the same plan changes: its reach is the one before the plan;
+    the new reach is known only after apply (`reach` None, `reach_before` kept)."""
+    updated = {c.ref: c for c in changes if c.action is Action.UPDATE}
+    for change in changes:
+        hit = [updated[d] for d in change.depends_on if d in updated]
+        if not change.go_live or not hit:
+            continue
+        before, change.reach, change.reach_before = change.reach, None, change.reach
+        names = ", ".join(f"{c.kind} {c.key}" for c in hit)
+        count = (before or {}).get("user_count")
+        was = f"it reached {count:,} users before; " if isinstance(count, int) else ""
+        change.warnings.append(f"goes live to {names}, which this plan also changes: {was}"
+                               "the new reach is known only after apply")
+
+
+def who_leaves(change: Change) -> list[tuple[str, object, object]]:
+    """The changed leaves a who phrase puts in words (audience ids, segment keys)."""
+    who = [q for p in (*change.words, *change.words_before) if p.topic == "who" for q in p.paths]
+    if not who:
+        return []
+    return [leaf for d in change.diff for leaf in flatten(d.path, d.before, d.after)
+            if any(overlaps(q, leaf[0]) for q in who)]
+
+
+def names_of(changes: list[Change], known: dict[str, Known], reach_kind: str) -> dict[str, str]:
+    """Names of the audiences the changes' who fields name by id or key (for field tables)."""
+    out: dict[str, str] = {}
+    for change in changes:
+        for _, *values in who_leaves(change):
+            for v in values:
+                hit = known.get(str(v)) or known.get(f"{reach_kind}:{v}")
+                if v is not None and hit is not None:
+                    out[str(v)] = hit.name
+    return out
+
+
