@@ -24,7 +24,7 @@ from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.plan.model import Words
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check

@@ -13,8 +13,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from reconciler.config import load_config
-from reconciler.spec import load_workspace
-from reconciler.spec.schema import SCHEMA_KINDS, schema_text
+from reconciler.workspace import load_workspace
+from reconciler.workspace.schema import SCHEMA_KINDS, schema_text
 from tests.helpers import FIXTURES, ROOT, example_repo, run_cli
 
 SPEC_GLOBS = {"campaign": "example/campaigns/**/*.yaml", "audience": "example/audiences/**/*.yaml",

@@ -28,7 +28,7 @@ from reconciler.render.markdown import render_markdown
 from reconciler.render.pushes import render_pushes
 from reconciler.render.text import console, render_plan
 from reconciler.sendtest.ledger import Ledger, Sent, batch_request_id, message_id
-from reconciler.spec import Spec
+from reconciler.workspace import Spec
 from tests.misbehaving_api import QuietHTTPServer
 
 customer_ids = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() == s and s)

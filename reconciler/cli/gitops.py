@@ -194,7 +194,7 @@ def pin_pr(config_path: Path, env_name: str | None) -> None:
     from reconciler.config import load_config
     from reconciler.gitops.gh import run_gh
     from reconciler.gitops.pins import propose, working_tree_pins
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
     workspace = load_workspace(loaded)

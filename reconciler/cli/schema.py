@@ -25,7 +25,7 @@ def schema(config_path: Path, env_name: str | None, kind: str, out_dir: Path | N
     repository is, so `--out-dir` never writes over it or into its spec folders.
     """
     from reconciler.cli.outpaths import check_writable
-    from reconciler.spec.schema import schema_text
+    from reconciler.workspace.schema import schema_text
 
     if out_dir is None:
         click.echo(schema_text(kind), nl=False)

@@ -34,7 +34,7 @@ def send_test(key: str, config_path: Path, env_name: str | None, creatives: tupl
     from reconciler.provider import provider_class
     from reconciler.sendtest.core import TestRequest, campaign_of, recipients_of
     from reconciler.sendtest.ledger import utc_day
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
     sender = provider_class(loaded.env.provider).test_sender()

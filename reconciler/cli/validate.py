@@ -14,7 +14,7 @@ from reconciler.cli.options import target_options
 def validate(config_path: Path, env_name: str | None) -> None:
     """Check every spec offline; print all problems as path:line:col: message."""
     from reconciler.config import load_config
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
     ws = load_workspace(loaded)

@@ -151,7 +151,7 @@ class EnvConfig(_Strict):
             raise ValueError("a smartech env takes no api_key: the key is a secret and comes "
                              "only from SMARTECH_API_KEY")
         if self.provider == "smartech" and not self.is_sandbox:
-            from reconciler.config.smartech import check_smartech_url
+            from reconciler.smartech.config import check_smartech_url
 
             check_smartech_url(self.api_url)
         return self

@@ -22,7 +22,7 @@ from typing import Any
 
 from reconciler.errors import GitHubError
 from reconciler.gitops.gh import Runner, gh_json
-from reconciler.spec.pins import pin_file
+from reconciler.workspace.pins import pin_file
 
 MARKER = re.compile(r"<!-- reconciler-pins: ([^>]*) -->")
 Git = Callable[[list[str], Path], str]

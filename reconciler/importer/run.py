@@ -12,7 +12,7 @@ when it can, and an object whose id is not its file's own is pinned.
 
 Kinds: the provider's kinds (Stream: segment, campaign) live in the folder
 kinds' folders (audiences/, campaigns/), validated by the platform's models
-(reconciler.spec.validate.PLATFORM_KINDS).
+(reconciler.workspace.validate.PLATFORM_KINDS).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from reconciler.importer.select import Candidate, Chosen, Selection, choose
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, updated_text, write_atomic
 from reconciler.provider import ImportRefs, LiveId, LiveObject, Provider
-from reconciler.spec.fmt import root_type
-from reconciler.spec.templating import Renderer, TemplateProblem, platform_names
-from reconciler.spec.validate import PLATFORM_KINDS
-from reconciler.spec.workspace import FOLDERS, Spec
+from reconciler.workspace.fmt import root_type
+from reconciler.workspace.templating import Renderer, TemplateProblem, platform_names
+from reconciler.workspace.validate import PLATFORM_KINDS
+from reconciler.workspace.workspace import FOLDERS, Spec
 
 BATCH = 50
 

@@ -33,7 +33,7 @@ from reconciler.provider import (
     SpecDocument,
     is_lease_name,
 )
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check

@@ -21,8 +21,8 @@ from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Unmanaged
 from reconciler.provider import LintItem, LiveObject, Provider
-from reconciler.spec.confusables import fold, live_lookalike
-from reconciler.spec.workspace import Spec, Workspace
+from reconciler.workspace.confusables import fold, live_lookalike
+from reconciler.workspace.workspace import Spec, Workspace
 
 Progress = Callable[[str], None]
 
@@ -136,7 +136,7 @@ async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str]
 def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[Spec],
                         live: Mapping[str, Mapping[int | str, LiveObject]]) -> None:
     """A PlanError with every raw live id in the specs that names nothing, at its line."""
-    from reconciler.spec.locate import locate
+    from reconciler.workspace.locate import locate
 
     problems = [
         f"{locate(workspace.loaded.root, spec.path, path)}: {message}"

@@ -70,7 +70,7 @@ def default_action() -> Action:
 
 def plan_files(provider: str, action: Action) -> dict[str, str]:
     """Every file of the new repo: relative path -> text."""
-    from reconciler.spec.schema import schema_text
+    from reconciler.workspace.schema import schema_text
 
     root = resources.files("reconciler.scaffold") / "files"
     files = dict(_tree(root / provider, ""))

@@ -27,7 +27,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from reconciler.config import EnvConfig
 from reconciler.preview.render import Picture, PreviewError
 from reconciler.preview.scene import Box, Dot, Image, Scene, Text, draw, wrap
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 SAMPLE_ID = "preview-user"
 WIDTH, COL_X, COL_W, CARD_W = 560, 64, 400, 300

@@ -30,7 +30,7 @@ from typing import Any
 from reconciler.errors import ApiError, SendTestError, TransportError
 from reconciler.render.safe import plain
 from reconciler.sendtest.core import TestRequest, TestSender
-from reconciler.spec.stream import MAX_ID, TEST_PREFIX
+from reconciler.stream.spec import MAX_ID, TEST_PREFIX
 
 # what a test campaign does not take from the spec: its targets, go-live and identity
 NOT_COPIED = ("segments", "segment_ids", "user_ids", "send", "id", "name", "description")

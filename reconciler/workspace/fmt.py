@@ -21,8 +21,8 @@ from reconciler.errors import SpecErrors, SpecProblem, relpath
 from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
 from reconciler.source.yamlio import FileProblem, decode, load_document
-from reconciler.spec.validate import MODELS
-from reconciler.spec.workspace import FOLDERS
+from reconciler.workspace.validate import MODELS
+from reconciler.workspace.workspace import FOLDERS
 
 
 def root_type(rel: str, platform: str = "localytics") -> Any:
@@ -31,7 +31,7 @@ def root_type(rel: str, platform: str = "localytics") -> Any:
     Smartech files are ordered by their own models. Stream files keep the Localytics
     order they were written in (a pre-existing choice, left alone here).
     """
-    from reconciler.spec.validate import PLATFORM_KINDS
+    from reconciler.workspace.validate import PLATFORM_KINDS
 
     parts = PurePosixPath(rel).parts
     if len(parts) == 1 and parts[0] in ("reconciler.yaml", "reconciler.yml"):
@@ -188,7 +188,7 @@ def _first_difference(a: Any, b: Any, path: tuple[str | int, ...]
     return None if a == b else path
 
 def default_paths(root: Path) -> list[Path]:
-    from reconciler.spec.loader import discover
+    from reconciler.workspace.loader import discover
 
     files, _ = discover(root, warn=lambda _line: None)
     return [f.path for f in files]

@@ -8,14 +8,14 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.errors import SpecProblem
+from reconciler.localytics.audience import AudienceSpec
+from reconciler.localytics.campaign import CampaignSpec
+from reconciler.smartech.spec import SmartechAudienceSpec, SmartechCampaignSpec
 from reconciler.source.problems import problems_from
 from reconciler.source.yamlio import Document
-from reconciler.spec.audience import AudienceSpec
-from reconciler.spec.base import RECONCILER_ONLY, SpecModel
-from reconciler.spec.campaign import CampaignSpec
-from reconciler.spec.smartech import SmartechAudienceSpec, SmartechCampaignSpec
-from reconciler.spec.stream import SegmentSpec, StreamCampaignSpec
-from reconciler.spec.workspace import Spec
+from reconciler.stream.spec import SegmentSpec, StreamCampaignSpec
+from reconciler.workspace.base import RECONCILER_ONLY, SpecModel
+from reconciler.workspace.workspace import Spec
 
 MODELS: dict[str, type[SpecModel]] = {
     "audience": AudienceSpec,

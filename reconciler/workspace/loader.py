@@ -25,10 +25,10 @@ from reconciler.source.yamlio import (
     load_document,
     too_big,
 )
-from reconciler.spec.cache import ParseCache, refuse_tracked_state
-from reconciler.spec.render import render_paths
-from reconciler.spec.templating import Renderer, platform_names
-from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
+from reconciler.workspace.cache import ParseCache, refuse_tracked_state
+from reconciler.workspace.render import render_paths
+from reconciler.workspace.templating import Renderer, platform_names
+from reconciler.workspace.workspace import FOLDERS, KINDS, Spec, Workspace
 
 SPEC_SUFFIX = ".yaml"
 
@@ -160,7 +160,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
 
     `use_cache=False` (apply) parses every file: no cache is trusted over the files.
     """
-    from reconciler.spec.validate import spec_kind, validate_document
+    from reconciler.workspace.validate import spec_kind, validate_document
 
     platform = loaded.env.provider
     root = loaded.root
@@ -197,7 +197,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     if platform == "localytics":
         problems += cross_checks(specs, docs)
     elif platform == "smartech":
-        from reconciler.spec.smartech_checks import smartech_cross_checks
+        from reconciler.smartech.checks import smartech_cross_checks
 
         problems += smartech_cross_checks(specs, docs, audience_keys)
     else:
@@ -206,7 +206,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
         raise SpecErrors(shown_from_cwd(problems, root))
     order = [spec_kind(platform, k) for k in KINDS]
     specs.sort(key=lambda s: (order.index(s.kind), s.key))
-    from reconciler.spec.confusables import lookalikes
+    from reconciler.workspace.confusables import lookalikes
 
     for line in lookalikes(specs):
         warn(line)
@@ -322,7 +322,7 @@ def unknown_references(campaigns: list[Document], audience_keys: list[str], plat
 
 def stream_cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
     """Two specs claiming one Stream id."""
-    from reconciler.spec.stream import stream_id
+    from reconciler.stream.spec import stream_id
 
     problems: list[SpecProblem] = []
     seen: dict[tuple[str, Any], Spec] = {}

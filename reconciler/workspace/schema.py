@@ -14,7 +14,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def json_schema(kind: str) -> dict[str, Any]:
     from reconciler.config.models import Config
-    from reconciler.spec.validate import MODELS
+    from reconciler.workspace.validate import MODELS
 
     model = Config if kind == "config" else MODELS[kind]
     body = TypeAdapter(model).json_schema(mode="validation")
