@@ -57,12 +57,14 @@ class Folder:
 
 def _folder(workspace: Workspace, envs: tuple[str, ...], start: date, days: int,
             now: datetime, drafts: bool) -> Folder:
-    from reconciler.provider import provider_class
+    from reconciler.platform import Sends
+    from reconciler.registry import provider_class
     from reconciler.workspace.validate import spec_kind
 
     platform = workspace.loaded.env.provider
-    sendings = provider_class(platform).sendings(workspace.specs, start, days, now,
-                                                 drafts=drafts)
+    cls = provider_class(platform)
+    sendings: list[Sending] = cls.sendings(workspace.specs, start, days, now, drafts=drafts) \
+        if isinstance(cls, Sends) else []  # a platform without sends shows none
     audience = spec_kind(platform, "audience")
     label = f"{'+'.join(envs)}/{platform}"
     groups = {s.key: f"people:{s.people}" if s.people else f"{label}/{s.key}"

@@ -54,8 +54,11 @@ def run(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path
 
     plan = planfile.load(plan_file)
     info = RunInfo(os.environ.get("GITHUB_SHA", ""), _run_url())
-    if loaded.env.provider == "smartech":
-        proposal = Proposal("nothing")
+    from reconciler.platform import Imports, has
+    from reconciler.registry import platform_of
+
+    if not has(platform_of(loaded.env).provider_class(), Imports):
+        proposal = Proposal("nothing")  # live objects this platform cannot write as specs
     else:
         proposal = propose(env, loaded.config_dir, plan, importer(config_path.name, env), runner,
                            lambda d, digest, files: _body(env, d, digest, files, plan, info),

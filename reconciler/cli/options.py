@@ -23,3 +23,20 @@ def target_options(fn: F) -> F:
         help="Path of reconciler.yaml; spec folders are beside it.",
     )(fn)
     return fn
+
+
+class LazyChoice(click.Choice[str]):
+    """A click.Choice whose values are read on first use (from the platform registry),
+    so loading a command for `reconciler --help` imports no platform."""
+
+    def __init__(self, choices: Callable[[], tuple[str, ...]]) -> None:
+        self._load = choices
+        self.case_sensitive = True
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return self._load()
+
+    @choices.setter
+    def choices(self, value: tuple[str, ...]) -> None:
+        raise AttributeError("LazyChoice reads its choices from its loader")

@@ -1,5 +1,5 @@
 """Open the provider an env names: the one place a command turns an env into a live
-provider, at run time."""
+provider, at run time (the platform is the registry's, by `provider:`)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,9 @@ from reconciler.provider import Provider
 
 @asynccontextmanager
 async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Provider]:
-    if loaded.env.provider == "stream":
-        from reconciler.stream.session import open_stream
+    """The env's platform opens it (`Platform.open`): credentials from the environment,
+    the in-process sandbox for `api_url: sandbox`."""
+    from reconciler.registry import platform_of
 
-        async with open_stream(loaded, caller) as stream:
-            yield stream
-        return
-    if loaded.env.provider == "smartech":
-        from reconciler.smartech.session import open_smartech
-
-        async with open_smartech(loaded, caller) as smartech:
-            yield smartech
-        return
-    from reconciler.localytics.session import open_localytics
-
-    async with open_localytics(loaded, caller) as localytics:
-        yield localytics
+    async with platform_of(loaded.env).open(loaded, caller) as provider:
+        yield provider

@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import LoadedConfig
+from reconciler.errors import ConfigError
 from reconciler.importer import document
 from reconciler.importer.existing import ExistingSpecs, scan
 from reconciler.importer.select import Candidate, Chosen, Selection, choose
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, updated_text, write_atomic
+from reconciler.platform import Imports
 from reconciler.provider import ImportRefs, LiveId, LiveObject, Provider
 from reconciler.workspace.fmt import root_type
 from reconciler.workspace.templating import Renderer, TemplateProblem, platform_names
@@ -199,6 +201,8 @@ class Importer:
             self.summary.failed += 1
             return
         refs = ImportRefs(keys=self.audience_keys, names=self.audience_names)
+        if not isinstance(self.provider, Imports):
+            raise ConfigError(f"import is not available for {self.loaded.env.provider} envs")
         doc = self.provider.spec_document(obj, refs, archived=p.cand.archived)
         model = self.model[kind]
         built = document.known_fields(model, doc.body, doc.dropped)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from reconciler.calls import Caller
 from reconciler.config import LoadedConfig
 from reconciler.errors import ConfigError
+from reconciler.localytics.config import LocalyticsEnv
 from reconciler.provider import Provider
 
 if TYPE_CHECKING:
@@ -92,9 +93,10 @@ def push_api_url(loaded: LoadedConfig) -> str:
     """The env's Push API base URL; the sandbox needs none."""
     if loaded.env.is_sandbox:
         return "sandbox"
-    if not loaded.env.push_api_url:
+    env = LocalyticsEnv.of(loaded.env)
+    if not env.push_api_url:
         raise ConfigError(
             f"env {loaded.env_name!r} has no push_api_url: add e.g. "
             "`push_api_url: https://messaging.localytics.com` to it in reconciler.yaml"
         )
-    return loaded.env.push_api_url
+    return env.push_api_url

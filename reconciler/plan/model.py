@@ -136,6 +136,7 @@ class Plan:
     # hints such as `reconciler send-test KEY` name the exact command with them.
     target_args: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()  # the --target keys the plan was limited to (none: all)
+    send_test: bool = False  # whether the env's platform has send-test (the hint names it)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

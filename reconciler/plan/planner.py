@@ -20,6 +20,7 @@ from reconciler.plan.cache import LiveCache
 from reconciler.plan.diff import diff
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Unmanaged
+from reconciler.platform import Describes, SendsTests, has
 from reconciler.provider import LintItem, LiveObject, Provider
 from reconciler.workspace.confusables import fold, live_lookalike
 from reconciler.workspace.workspace import Spec, Workspace
@@ -119,6 +120,7 @@ async def build_plan(
         content_hash=workspace.content_hash,
         target_args=workspace.loaded.cli_args(),
         scope=tuple(targets),
+        send_test=has(provider, SendsTests),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     plan.notes = provider.plan_notes() + people_notes
@@ -231,7 +233,8 @@ def _change(
             )
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
-    if change.action is not Action.NOOP:  # in words: as planned and, for updates, as live
+    # in words (a platform that has them): as planned and, for updates, as live
+    if change.action is not Action.NOOP and isinstance(provider, Describes):
         change.words = provider.describe(spec.kind, payload, known)
         if live is not None:
             change.words_before = provider.describe(spec.kind, live.body or {}, known)

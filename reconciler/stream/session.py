@@ -10,6 +10,7 @@ from reconciler.calls import Caller
 from reconciler.config import LoadedConfig
 from reconciler.errors import ConfigError
 from reconciler.stream.client import StreamClient
+from reconciler.stream.config import StreamEnv
 from reconciler.stream.provider import StreamProvider
 
 SANDBOX_KEY = "sandbox"
@@ -18,7 +19,7 @@ SECRET_VARIABLE = "STREAM_API_SECRET"
 
 def stream_credentials(loaded: LoadedConfig) -> tuple[str, str]:
     """(api_key, secret): the key from reconciler.yaml, the secret only from the environment."""
-    env = loaded.env
+    env = StreamEnv.of(loaded.env)
     if env.is_sandbox:
         from reconciler.sandbox.stream import SANDBOX_SECRET
 

@@ -1,37 +1,67 @@
-"""One rendered document → a `Spec`, or the problems that stop it."""
+"""One rendered document → a `Spec`, or the problems that stop it.
+
+The model and the way a valid file becomes a `Spec` are the platform's
+(`Platform.kinds`); this module runs them and maps pydantic's errors onto the file.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.errors import SpecProblem
-from reconciler.localytics.audience import AudienceSpec
-from reconciler.localytics.campaign import CampaignSpec
-from reconciler.smartech.spec import SmartechAudienceSpec, SmartechCampaignSpec
 from reconciler.source.problems import problems_from
 from reconciler.source.yamlio import Document
-from reconciler.stream.spec import SegmentSpec, StreamCampaignSpec
-from reconciler.workspace.base import RECONCILER_ONLY, SpecModel
+from reconciler.workspace.base import SpecModel
 from reconciler.workspace.workspace import Spec
 
-MODELS: dict[str, type[SpecModel]] = {
-    "audience": AudienceSpec,
-    "campaign": CampaignSpec,
-    "segment": SegmentSpec,
-    "stream-campaign": StreamCampaignSpec,
-    "smartech-audience": SmartechAudienceSpec,
-    "smartech-campaign": SmartechCampaignSpec,
-}
+if TYPE_CHECKING:
+    from reconciler.platform import Platform
+
+V = TypeVar("V")
+
+
+class _Lazy(Mapping[str, V]):
+    """A table read from the registry on first use (importing no platform before)."""
+
+    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
+        self._build = build
+        self._built: dict[str, V] | None = None
+
+    def _table(self) -> dict[str, V]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, key: str) -> V:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+def _models() -> dict[str, type[SpecModel]]:
+    from reconciler.registry import platforms
+
+    return {k.schema: k.model for p in platforms() for k in p.kinds}
+
+
+def _platform_kinds() -> dict[str, dict[str, tuple[str, str]]]:
+    from reconciler.registry import platforms
+
+    return {p.name: {k.folder: (k.kind, k.schema) for k in p.kinds} for p in platforms()}
+
+
+# Every platform's spec models by schema name (`reconciler schema --kind`).
+MODELS: Mapping[str, type[SpecModel]] = _Lazy(_models)
 # Per platform: spec kind of each folder kind, and the model name in MODELS.
-PLATFORM_KINDS: dict[str, dict[str, tuple[str, str]]] = {
-    "localytics": {"audience": ("audience", "audience"), "campaign": ("campaign", "campaign")},
-    "stream": {"audience": ("segment", "segment"), "campaign": ("campaign", "stream-campaign")},
-    "smartech": {"audience": ("audience", "smartech-audience"),
-                 "campaign": ("campaign", "smartech-campaign")},
-}
+PLATFORM_KINDS: Mapping[str, dict[str, tuple[str, str]]] = _Lazy(_platform_kinds)
 
 
 def spec_kind(platform: str, folder_kind: str) -> str:
@@ -44,71 +74,22 @@ def adapter(kind: str) -> TypeAdapter[Any]:
     return TypeAdapter(MODELS[kind])
 
 
-def validate_document(kind: str, key: str, doc: Document, platform: str = "localytics"
+def validate_document(kind: str, key: str, doc: Document, platform: Platform | None = None
                       ) -> tuple[Spec | None, list[SpecProblem]]:
     """Validate a (rendered) document; the Spec, or the problems at their positions.
 
-    `kind` is the folder kind (audience|campaign); the platform decides the model.
+    `kind` is the folder kind (audience|campaign); the platform (the registry's default
+    when None) decides the model and builds the Spec.
     """
+    if platform is None:
+        from reconciler.registry import DEFAULT
+        from reconciler.registry import platform as named
+
+        platform = named(DEFAULT)
+    spec_kind_ = platform.kind(kind)
     rendered = doc.data
-    kind, model_name = PLATFORM_KINDS[platform][kind]
     try:
-        model: Any = adapter(model_name).validate_python(rendered)
+        model: Any = adapter(spec_kind_.schema).validate_python(rendered)
     except ValidationError as e:
-        return None, problems_from(e, doc, MODELS[model_name])
-    body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
-    if platform == "stream":
-        return _stream_spec(kind, key, doc, body, model), []
-    if platform == "smartech":
-        return _smartech_spec(kind, key, doc, rendered, model), []
-    if kind == "campaign" and isinstance(body.get("creatives"), dict):
-        body["creatives"] = [body["creatives"]]
-    depends: list[str] = []
-    if kind == "campaign":
-        refs = body["audiences"].get("target_rules", {}) or {}
-        for ref in refs.get("audience", []) if isinstance(refs, dict) else []:
-            if isinstance(ref, str) and f"audience:{ref}" not in depends:
-                depends.append(f"audience:{ref}")
-    spec = Spec(
-        kind=kind,
-        key=key,
-        path=doc.path,
-        body=body,
-        pin_id=model.id,
-        protect=model.protect,
-        ignore_changes=tuple(model.ignore_changes),
-        depends_on=tuple(depends),
-        people=getattr(model, "people", None),
-    )
-    return spec, []
-
-
-def _stream_spec(kind: str, key: str, doc: Document, body: dict[str, Any], model: Any) -> Spec:
-    """A Stream spec (unpinned: the provider gives it rcl-<key>); campaigns depend on
-    their segments."""
-    depends = tuple(dict.fromkeys(f"segment:{k}" for k in body.get("segments") or ()))
-    return Spec(
-        kind=kind, key=key, path=doc.path, body=body,
-        pin_id=model.id,
-        protect=model.protect, ignore_changes=tuple(model.ignore_changes), depends_on=depends,
-        people=getattr(model, "people", None),
-    )
-
-
-def _smartech_spec(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: Any
-                   ) -> Spec:
-    """A Smartech spec. An audience reference is pinned by "list:12" when it gives an id;
-    a campaign depends on the audience keys its send block names."""
-    lines = {str(k): doc.location((k,)).line for k in rendered}
-    if kind == "audience":
-        name = model.name or f"{model.type} #{model.id}"
-        pin = f"{model.type}:{model.id}" if model.id is not None else None
-        return Spec(kind=kind, key=key, path=doc.path, body={"type": model.type, "name": name},
-                    pin_id=pin, lines=lines, people=model.people)
-    body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
-    audience = (body.get("send") or {}).get("audience") or ()
-    depends = tuple(dict.fromkeys(f"audience:{a}" for a in audience if isinstance(a, str)))
-    state = dict(rendered["pin"]) if isinstance(rendered.get("pin"), dict) else None
-    return Spec(kind=kind, key=key, path=doc.path, body=body, pin_id=model.id,
-                protect=model.protect, ignore_changes=tuple(model.ignore_changes),
-                depends_on=depends, pin_state=state, lines=lines)
+        return None, problems_from(e, doc, spec_kind_.model)
+    return spec_kind_.build(spec_kind_.kind, key, doc, rendered, model), []
