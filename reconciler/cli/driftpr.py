@@ -23,7 +23,7 @@ import click
 from reconciler.config import load_config
 from reconciler.errors import ConfigError
 from reconciler.gitops import issue
-from reconciler.gitops.comment import RunInfo, plan_body
+from reconciler.gitops.comment import RunInfo, actions_run_url, plan_body
 from reconciler.gitops.driftpr import Drift, Importer, Proposal, branch, find_prs, propose
 from reconciler.gitops.gh import Runner
 from reconciler.plan.model import Plan
@@ -49,11 +49,10 @@ def run(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path
         if closed.verb == "closed":
             lines.append(f"drift issue #{closed.number} closed")
         return lines
-    from reconciler.cli.gitops import _run_url
     from reconciler.plan import planfile
 
     plan = planfile.load(plan_file)
-    info = RunInfo(os.environ.get("GITHUB_SHA", ""), _run_url())
+    info = RunInfo(os.environ.get("GITHUB_SHA", ""), actions_run_url())
     from reconciler.platform import Imports, has
     from reconciler.registry import platform_of
 

@@ -40,7 +40,7 @@ def build(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: A
 
 
 def _open(loaded: LoadedConfig, caller: Caller) -> AbstractAsyncContextManager[Provider]:
-    from reconciler.localytics.session import open_localytics
+    from reconciler.localytics.connect import open_localytics
 
     return open_localytics(loaded, caller)
 

@@ -1,7 +1,7 @@
-"""Open the Localytics provider (and its Push API) of an env, with credentials from the
-environment: `api_url: sandbox` gets the embedded sandbox through an in-process
-transport (no socket), anything else an HTTP client with LOCALYTICS_API_KEY /
-LOCALYTICS_API_SECRET.
+"""Localytics credentials and the Push API of an env: `api_url: sandbox` gets the embedded
+sandbox through an in-process transport (no socket), anything else LOCALYTICS_API_KEY /
+LOCALYTICS_API_SECRET from the environment. The provider itself is opened by
+`reconciler.localytics.connect` (this module is below it: send-test uses it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from reconciler.calls import Caller
 from reconciler.config import LoadedConfig
 from reconciler.errors import ConfigError
 from reconciler.localytics.config import LocalyticsEnv
-from reconciler.provider import Provider
 
 if TYPE_CHECKING:
     from reconciler.localytics.push import PushClient
@@ -34,35 +33,6 @@ def credentials(loaded: LoadedConfig) -> tuple[str, str]:
             "LOCALYTICS_API_SECRET"
         )
     return key, secret
-
-
-@asynccontextmanager
-async def open_localytics(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Provider]:
-    from reconciler.localytics.client import LocalyticsClient
-    from reconciler.localytics.provider import LocalyticsProvider
-
-    env = loaded.env
-    transport = None
-    api_url = env.api_url
-    if env.is_sandbox:
-        from reconciler.sandbox import inprocess_transport
-
-        loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
-        api_url = "http://sandbox.invalid/api/v6"
-    client = LocalyticsClient(
-        api_url, env.org_id, env.app_id, auth=credentials(loaded), caller=caller,
-        timeout=env.timeout, transport=transport, env_name=loaded.env_name,
-    )
-    from reconciler.localytics.findings import audience_key
-
-    key, notes = audience_key(loaded)
-    provider = LocalyticsProvider(client, audience_key=key)
-    provider.notes = notes
-    try:
-        yield provider
-    finally:
-        await provider.aclose()
 
 
 @asynccontextmanager

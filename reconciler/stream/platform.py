@@ -35,7 +35,7 @@ def build(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: A
 
 
 def _open(loaded: LoadedConfig, caller: Caller) -> AbstractAsyncContextManager[Provider]:
-    from reconciler.stream.session import open_stream
+    from reconciler.stream.connect import open_stream
 
     return open_stream(loaded, caller)
 

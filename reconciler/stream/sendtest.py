@@ -85,11 +85,12 @@ class StreamTestSender(TestSender):
 
     async def send(self, request: TestRequest, prepared: object) -> list[str]:
         from reconciler.calls import Caller
-        from reconciler.stream.session import open_stream
+        from reconciler.registry import platform_of
 
         assert isinstance(prepared, TestCampaign)
         loaded = request.loaded
-        async with open_stream(loaded, Caller(concurrency=loaded.env.concurrency)) as provider:
+        opened = platform_of(loaded.env).open(loaded, Caller(concurrency=loaded.env.concurrency))
+        async with opened as provider:
             status = await _start_once(provider, prepared, request.recipients)
         if status == STARTED:
             _record(request, prepared)
