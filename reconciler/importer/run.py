@@ -112,10 +112,10 @@ class Importer:
             if p is not None:
                 self.audience_keys[p.cand.live.id] = p.key
         for k in self.kinds:
-            await self._stream(k, [p for p in placed[k] if p is not None])
+            await self._pipeline(k, [p for p in placed[k] if p is not None])
         return self.summary
 
-    async def _stream(self, kind: str, todo: list[_Placed]) -> None:
+    async def _pipeline(self, kind: str, todo: list[_Placed]) -> None:
         """Read details a batch at a time, the next batch in flight while this one is
         written, so only two batches of live objects are ever held."""
         batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
