@@ -14,9 +14,9 @@ class LocalyticsEnv(EnvConfig):
     """One Localytics app (`provider: localytics`, the default)."""
 
     provider: Literal["localytics"] = Field(
-        "localytics", description="Platform this env targets: localytics (the default), "
-        "stream (Stream Chat campaigns and segments; secret from STREAM_API_SECRET) or "
-        "smartech (Netcore Smartech campaigns; key from SMARTECH_API_KEY)."
+        "localytics", description="Platform this env targets: localytics, the default "
+        "when `provider:` is absent (credentials from LOCALYTICS_API_KEY and "
+        "LOCALYTICS_API_SECRET)."
     )
     api_url: str = Field(
         description="`sandbox` for the embedded sandbox (.reconciler/sandbox.db), "
