@@ -113,6 +113,19 @@ class EnvConfig(_Strict):
 
     # The URL shown in the error for a malformed `api_url:`.
     EXAMPLE_URL: ClassVar[str] = "https://api.example.com"
+    # Where `fmt` puts a platform's own fields: field -> the shared field it follows.
+    FIELD_AFTER: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def field_order(cls) -> list[str]:
+        """The fields in `fmt`'s order: the shared ones, each platform field after the
+        shared field `FIELD_AFTER` names (at the end without one)."""
+        own = [f for f in cls.model_fields if f not in EnvConfig.model_fields]
+        order = [f for f in EnvConfig.model_fields]
+        for name in own:
+            after = cls.FIELD_AFTER.get(name)
+            order.insert(order.index(after) + 1 if after in order else len(order), name)
+        return order
 
     def target_identity(self, env_name: str) -> tuple[object, ...]:
         """What names the live app this env writes to: two envs with one identity would

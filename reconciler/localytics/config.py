@@ -37,6 +37,8 @@ class LocalyticsEnv(EnvConfig):
     )
 
     EXAMPLE_URL: ClassVar[str] = "https://dashboard.localytics.com/api/v6"
+    FIELD_AFTER: ClassVar[dict[str, str]] = {"push_api_url": "specs",
+                                             "audience_key": "github_environment"}
 
     @model_validator(mode="after")
     def _app(self) -> LocalyticsEnv:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -25,6 +25,9 @@ class StreamEnv(EnvConfig):
         "{{ receiver.* }} with, e.g. {name: Kari}. Fields it lacks show empty, as Stream "
         "shows them for a user without them; `id` defaults to preview-user.",
     )
+
+    FIELD_AFTER: ClassVar[dict[str, str]] = {"api_key": "app_id",
+                                             "preview_receiver": "test_recipients"}
 
     @classmethod
     def of(cls, env: EnvConfig) -> StreamEnv:

@@ -99,7 +99,8 @@ def reorder(node: Any, tp: Any) -> None:
         return
     model = model_for(tp, node)
     if model is not None:
-        order = {name: i for i, name in enumerate(model.model_fields)}
+        fields = getattr(model, "field_order", lambda: list(model.model_fields))()
+        order = {name: i for i, name in enumerate(fields)}
         keys = list(node.keys())
         wanted = sorted(keys, key=lambda k: (order.get(k, len(order)), keys.index(k)))
         if wanted != keys:
