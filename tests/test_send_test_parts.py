@@ -198,7 +198,7 @@ def go_live_plan(target_args: tuple[str, ...]) -> Plan:
     change = Change("campaign", "promos/spring", "Spring", Action.UPDATE, live_id=4001,
                     go_live=True, reach={"user_count": 10, "has_push": 5})
     return Plan("production", {"api_url": "u", "org_id": 1, "app_id": "a"}, [change],
-                target_args=target_args)
+                target_args=target_args, send_test=True)
 
 
 @pytest.mark.parametrize("args, command", [
