@@ -16,6 +16,7 @@ from pydantic import (
     create_model,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from reconciler.config.urls import check_env_name, check_specs_folder, check_url
 
@@ -184,28 +185,35 @@ class Config(_Strict):
     )
 
 
-def _provider_of(data: Any) -> Any:
-    """The `provider:` of a raw env (the default platform's when absent)."""
-    from reconciler.registry import DEFAULT
+UNKNOWN = "?"  # the union tag of an env whose provider: no platform registered
 
-    if isinstance(data, dict):
-        return data.get("provider", DEFAULT)
-    return getattr(data, "provider", None)
+
+def _provider_of(data: Any) -> Any:
+    """The union tag of a raw env: its `provider:` (the default platform's when absent),
+    UNKNOWN for a value no platform registered."""
+    from reconciler.registry import DEFAULT, names
+
+    value = data.get("provider", DEFAULT) if isinstance(data, dict) else getattr(
+        data, "provider", None)
+    return value if value in names() else UNKNOWN
 
 
 @cache
 def config_model() -> type[Config]:
     """`Config` with `envs:` validated as the union of every registered platform's env
     model, discriminated on `provider:`. Built on first use, so loading this module
-    imports no platform."""
+    imports no platform. An unregistered `provider:` meets a model that accepts only
+    the registered names, so the error points at the value."""
     from reconciler.registry import platforms
 
     found = platforms()
-    expected = " or ".join(repr(p.name) for p in found)
-    members = tuple(Annotated[p.env_model, Tag(p.name)] for p in found)
+    registered: Any = Literal[tuple(p.name for p in found)]
+    unknown = create_model("UnknownEnv", __config__=ConfigDict(extra="allow"),
+                           provider=(registered, ...))
+    members = (*(Annotated[p.env_model, Tag(p.name)] for p in found),
+               Annotated[unknown, Tag(UNKNOWN), SkipJsonSchema()])  # type: ignore[type-arg]
     union: Any = Union.__getitem__(members)  # built at run time from the registry
-    env: Any = Annotated[union, Discriminator(_provider_of, custom_error_type="provider",
-                                              custom_error_message=f"Input should be {expected}")]
+    env: Any = Annotated[union, Discriminator(_provider_of)]
     field = Config.model_fields["envs"]
     envs: Any = dict[EnvName, env]
     return create_model("Config", __base__=Config, __module__=__name__,
