@@ -17,19 +17,13 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
-from reconciler.describe import Context
-from reconciler.plan.model import Words
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
-    from reconciler.doctor import Check
-    from reconciler.preview.render import Picture
-    from reconciler.sendtest.core import TestSender
+    pass
 
 LiveId = int | str
 """A live object's id: Localytics ids are ints, Stream ids are the strings reconciler chose."""
@@ -260,21 +254,8 @@ class Provider(ABC):
         written and verified; the framework verifies the answer again."""
         return await self.update(kind, draft.id, payload)
 
-    # --- import (live objects -> spec files) -------------------------------
-    def spec_document(self, live: LiveObject, refs: ImportRefs, archived: bool = False
-                      ) -> SpecDocument:
-        """`live` (read with its body) as the spec document `reconciler import` writes,
-        so that the next plan finds nothing to change.
-
-        The platform maps its live form onto its spec model (ids of referenced objects
-        to their keys via `refs`, server state such as a started campaign to the spec
-        field that stands for it); the importer then drops and reports keys the model
-        does not declare, validates, pins `id:` and writes. `archived`: a listing of
-        `list_archived`, imported on request. Optional: a platform without it cannot
-        import through this path.
-        """
-        raise NotImplementedError(f"{type(self).__name__} has no spec_document")
-
+    # --- import (live objects -> spec files; `spec_document` is the optional
+    # capability `reconciler.platform.Imports`) ----------------------------
     def import_key(self, live: LiveObject) -> str | None:
         """The file stem under which `live` needs no `id:` pin, because `default_id` of
         that key is its id (Stream: `k` for the id `rcl-k`), or None: the file is named
@@ -353,24 +334,6 @@ class Provider(ABC):
         """
         return {}
 
-    # --- calendar (specs only, no API) -----------------------------------
-    @classmethod
-    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
-                 drafts: bool = False) -> list[Sending]:
-        """The sends `specs` make in the `days` UTC days from `start`, one `Sending` per
-        campaign that sends at all, read from the specs alone.
-
-        A class method: `reconciler calendar` and the cross-channel cap
-        (`safety.max_messages_per_day`) expand every env of a repo without opening
-        a client or touching an API. A `Sending`'s audiences are the keys of the
-        env's audience specs as written, `grid.EVERYONE` for the whole app, or an
-        opaque name of the campaign's own (an inline or raw-id audience), which
-        overlaps nothing else. `now` places sends that start at once; `drafts`
-        counts campaigns that are not live yet as if they were. Optional: a
-        platform without it shows no sends.
-        """
-        return []
-
     # --- apply lease (one apply per app, anywhere) -------------------------
     async def lease_create(self, name: str) -> LeaseObject | None:
         """Create a reserved object named `name` that never reaches users (a draft).
@@ -388,81 +351,20 @@ class Provider(ABC):
     async def lease_delete(self, lease_id: int | str) -> None:
         """Remove a lease object for good; one already gone is not an error."""
         raise NotImplementedError
-    async def doctor_checks(self, write: bool) -> list[Check]:
-        """The rows of `reconciler doctor`: this platform's assumptions, checked live.
-
-        Read-only unless `write`, which may create a draft probe that reaches
-        nobody (named by `reconciler.doctor.probe_name`), read it back and
-        delete it. A check's `choices` record documented forms the account
-        uses; the provider is opened with them next time. Optional: a
-        provider with no checks returns none, and doctor then reports nothing
-        to check.
-        """
-        return []
-
     def plan_notes(self) -> list[str]:
         """Lines the plan shows about how this env is read or written, e.g. a doctor
         finding in use. Optional."""
         return []
-
-    def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
-        """The object in a reviewer's words: who gets it, what it says, when, and its goal.
-
-        Optional (a platform without it shows flattened field paths and values).
-        `payload` is a wire payload or a live body; `context` names the objects it
-        refers to (audiences by live id or ref, with their reach). Messages go in
-        whole, never cut: the plan is where a reviewer reads them. The phrases'
-        `paths` say which diff paths they put in words; other changed fields are
-        shown as path and value, so nothing changes unseen.
-        """
-        return ()
 
     def schedule(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
         """When the object sends, as its spec says it (a schedule block, `send.at`), for
         the plan JSON's `schedule`; None for objects that never send. Optional."""
         return None
 
-    # --- marketer's tools (class-level: no client is opened for them) ---------
-    @classmethod
-    def test_sender(cls) -> TestSender:
-        """How `reconciler send-test` reaches test recipients only on this platform.
-
-        Optional: a platform without one makes send-test one error line. The
-        sender must never reach a segment or audience, and a repeat the same
-        UTC day must be a no-op.
-        """
-        from reconciler.errors import SendTestError
-
-        raise SendTestError(f"send-test is not available for {cls.platform} envs")
-
-    @classmethod
-    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
-        """`spec` drawn as the platform's default UI shows it, offline (no API call).
-
-        `which` picks a part (a creative letter) or "all". Optional: a platform
-        without a drawing makes preview one error line.
-        """
-        from reconciler.preview.render import PreviewError
-
-        raise PreviewError(f"preview is not available for {cls.platform} envs")
+    # Optional capabilities (send-test, preview, calendar sendings, doctor rows, plans
+    # in words, import) are methods a platform adds when it has them, checked by type:
+    # the Protocols in reconciler.platform.
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
-
-# Platform name (an env's `provider:`) → its Provider class, imported only when asked for.
-PROVIDER_CLASSES: dict[str, str] = {
-    "localytics": "reconciler.localytics.provider:LocalyticsProvider",
-    "stream": "reconciler.stream.provider:StreamProvider",
-    "smartech": "reconciler.smartech.provider:SmartechProvider",
-}
-
-
-def provider_class(platform: str) -> type[Provider]:
-    """The Provider class of `platform`, for class-level facts (`template_names`) without
-    opening a client."""
-    import importlib
-
-    module, attr = PROVIDER_CLASSES[platform].split(":")
-    cls: type[Provider] = getattr(importlib.import_module(module), attr)
-    return cls

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.spec.cache import user_cache_dir
+from reconciler.workspace.cache import user_cache_dir
 from tests.repo import Repo, campaign
 
 

@@ -11,7 +11,7 @@ import pytest
 from reconciler.calendar.grid import EVERYONE, Sending, build
 from reconciler.localytics.schedule import sends
 from reconciler.localytics.sendings import over_cap
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 from tests.helpers import example_repo, run_cli
 
 NOW = datetime(2027, 1, 10, 8, 30, tzinfo=UTC)

@@ -87,7 +87,7 @@ def test_readme_gives_the_ci_command_and_venv_activation() -> None:
 def test_the_config_page_has_every_key_with_an_example() -> None:
     """docs/config.md documents every key the config model accepts, each in a table row
     whose last cell is an example using that key."""
-    from reconciler.spec.schema import schema_text
+    from reconciler.workspace.schema import schema_text
 
     schema = json.loads(schema_text("config"))
     keys = set(schema["properties"])

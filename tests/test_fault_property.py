@@ -36,7 +36,7 @@ from reconciler.cli.session import open_provider
 from reconciler.config import load_config
 from reconciler.errors import ReconcilerError
 from reconciler.plan.planner import build_plan
-from reconciler.spec import load_workspace
+from reconciler.workspace import load_workspace
 from tests.repo import Repo, audience, campaign
 from tests.sandbox_fixtures import ServedSandbox, start_sandbox
 from tests.strategies import SLOW, audience_spec, campaign_spec, names

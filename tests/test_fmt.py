@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.spec.fmt import format_text
+from reconciler.workspace.fmt import format_text
 from tests.helpers import FIXTURES, example_repo, make_repo, run_cli
 
 MESSY = """\

@@ -29,9 +29,9 @@ from reconciler.gitops.comment import marker
 from tests.repo import SECRET, Repo, audience, campaign
 
 try:
-    from reconciler.spec import load_workspace  # noqa: F401
+    from reconciler.workspace import load_workspace  # noqa: F401
 except ImportError:
-    pytest.skip("reconciler.spec.load_workspace (the spec loader) is not in this tree yet",
+    pytest.skip("reconciler.workspace.load_workspace (the spec loader) is not in this tree yet",
                 allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent

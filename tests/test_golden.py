@@ -48,6 +48,7 @@ def sample_plan() -> Plan:
             Change("campaign", None, "[git] Old promo", Action.ARCHIVE, live_id=42),
         ],
         unmanaged=[Unmanaged("campaign", 7, "Made in the dashboard")],
+        send_test=True,  # a Localytics env: its platform has send-test
     )
 
 
@@ -107,7 +108,8 @@ def localytics_plan() -> Plan:
                                                                                     context)),
     ]
     return Plan("production", {"api_url": "https://dashboard.localytics.com/api/v6",
-                               "org_id": 12345, "app_id": "0a1b2c3d-app-key"}, changes)
+                               "org_id": 12345, "app_id": "0a1b2c3d-app-key"}, changes,
+                send_test=True)
 
 
 def stream_plan() -> Plan:

@@ -20,9 +20,9 @@ import pytest
 
 from reconciler.config import load_config
 from reconciler.errors import SpecErrors
-from reconciler.spec import load_workspace
-from reconciler.spec.confusables import fold
-from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.workspace import load_workspace
+from reconciler.workspace.confusables import fold
+from reconciler.workspace.templating import Renderer, TemplateProblem
 from tests.helpers import make_repo, run_cli
 from tests.markdown_view import fold as fold_space
 from tests.markdown_view import page
@@ -92,7 +92,7 @@ def test_jinja_sandbox_escape_is_a_template_problem(source: str) -> None:
 
 _RENDER_IN_CHILD = """
 import sys
-from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.workspace.templating import Renderer, TemplateProblem
 try:
     Renderer({"store_name": "Acme"}, "sandbox").render(sys.argv[1])
 except TemplateProblem as e:

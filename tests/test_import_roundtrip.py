@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.importer.escape import escape_template
-from reconciler.spec.templating import Renderer
+from reconciler.workspace.templating import Renderer
 from tests.repo import Repo
 from tests.strategies import SLOW, any_target_rules, awkward_names, live_campaign, messages
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.importer.write import retemplate, updated_text
-from reconciler.spec.templating import Renderer
+from reconciler.workspace.templating import Renderer
 
 RENDER = Renderer({"store_name": "Acme Store", "scheme": "myapp"}, "prod")
 SPEC = """\

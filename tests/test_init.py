@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reconciler.spec.schema import schema_text
+from reconciler.workspace.schema import schema_text
 from tests.helpers import ROOT, run_cli
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

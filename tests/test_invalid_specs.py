@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec.cache import user_cache_dir
+from reconciler.workspace.cache import user_cache_dir
 from tests.helpers import INVALID_SPECS, make_repo, run_cli
 
 CASES = sorted(p.name for p in INVALID_SPECS.iterdir() if p.is_dir() and p.name != "_base")

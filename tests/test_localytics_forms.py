@@ -17,7 +17,7 @@ from reconciler.calls import Caller
 from reconciler.localytics.client import LocalyticsClient
 from reconciler.localytics.normalize import comparable_campaign, saved_audiences
 from reconciler.localytics.provider import LocalyticsProvider
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 
 def sent() -> dict[str, Any]:

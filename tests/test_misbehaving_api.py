@@ -28,7 +28,7 @@ from reconciler.config import load_config
 from reconciler.errors import ReconcilerError
 from reconciler.plan.model import Action, Plan
 from reconciler.plan.planner import build_plan
-from reconciler.spec import load_workspace
+from reconciler.workspace import load_workspace
 from tests.misbehaving_api import MisbehavingAPI
 from tests.repo import Repo, campaign
 

@@ -13,9 +13,9 @@ import pytest
 
 from reconciler.calendar.grid import EVERYONE
 from reconciler.config import load_config
-from reconciler.provider import provider_class
-from reconciler.spec import load_workspace
+from reconciler.registry import provider_class
 from reconciler.stream.client import server_token
+from reconciler.workspace import load_workspace
 from tests.helpers import run_cli
 from tests.people_repo import DAY, people_repo
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from reconciler.plan.within import repo_path
-from reconciler.spec.workspace import Workspace
+from reconciler.workspace.workspace import Workspace
 from tests.repo import Repo, audience, campaign
 from tests.smartech_repo import SmartechRepo, email_campaign, push_campaign
 from tests.stream_repo import StreamRepo, segment, stream_campaign

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from reconciler.config import EnvConfig
+from reconciler.registry import platform
 from reconciler.stream.preview import fill, is_image
 from tests.helpers import FIXTURES, copy_tree, run_cli
 
@@ -157,8 +157,10 @@ def test_stream_errors_are_one_line(stream: Path, args: list[str], message: str)
 
 
 def test_preview_receiver_belongs_to_stream_envs() -> None:
-    with pytest.raises(ValueError, match="preview_receiver is for stream envs"):
-        EnvConfig(api_url="sandbox", org_id=1, app_id="a", preview_receiver={"name": "K"})
+    """Only a Stream env has the field: on another platform's env it is an unknown key."""
+    with pytest.raises(ValueError, match="preview_receiver\n  Extra inputs are not permitted"):
+        platform("localytics").env_model(api_url="sandbox", org_id=1, app_id="a",
+                                         preview_receiver={"name": "K"})
 
 
 @pytest.fixture(scope="module")

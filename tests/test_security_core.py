@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from reconciler.plan import planfile
-from reconciler.spec.cache import ParseCache, user_cache_dir
+from reconciler.workspace.cache import ParseCache, user_cache_dir
 from tests.repo import Repo, campaign
 
 URGENT = "URGENT: your account is locked, tap here"

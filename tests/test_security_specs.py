@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.workspace.templating import Renderer, TemplateProblem
 from tests.helpers import make_repo, run_cli
 from tests.repo import Repo, campaign
 

@@ -28,7 +28,7 @@ from reconciler.render.markdown import render_markdown
 from reconciler.render.pushes import render_pushes
 from reconciler.render.text import console, render_plan
 from reconciler.sendtest.ledger import Ledger, Sent, batch_request_id, message_id
-from reconciler.spec import Spec
+from reconciler.workspace import Spec
 from tests.misbehaving_api import QuietHTTPServer
 
 customer_ids = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() == s and s)
@@ -198,7 +198,7 @@ def go_live_plan(target_args: tuple[str, ...]) -> Plan:
     change = Change("campaign", "promos/spring", "Spring", Action.UPDATE, live_id=4001,
                     go_live=True, reach={"user_count": 10, "has_push": 5})
     return Plan("production", {"api_url": "u", "org_id": 1, "app_id": "a"}, [change],
-                target_args=target_args)
+                target_args=target_args, send_test=True)
 
 
 @pytest.mark.parametrize("args, command", [

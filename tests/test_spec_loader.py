@@ -8,8 +8,8 @@ import pytest
 
 from reconciler.config import load_config
 from reconciler.errors import ConfigErrors, SpecErrors
-from reconciler.spec import Spec, Workspace, load_workspace
-from reconciler.spec.cache import user_cache_dir
+from reconciler.workspace import Spec, Workspace, load_workspace
+from reconciler.workspace.cache import user_cache_dir
 from tests.helpers import make_repo
 
 CAMPAIGN = """\

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.source.yamlio import FileProblem, load_document
-from reconciler.spec.validate import validate_document
+from reconciler.workspace.validate import validate_document
 
 WORDS = ["name", "status", "goal", "audiences", "schedule", "creatives", "campaign_type",
          "target_rules", "audience", "on_schedule", "begin_date", "recurring", "intervals",

@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.config import load_config
 from reconciler.errors import SpecErrors
-from reconciler.spec import load_workspace
+from reconciler.workspace import load_workspace
 from tests.helpers import FIXTURES, run_cli
 
 CONFIG = "default_env: s\nenvs:\n  s: {provider: stream, api_url: sandbox, vars: {app: Acme}}\n"

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from reconciler.config import load_config
 from reconciler.errors import SpecErrors
-from reconciler.spec import load_workspace
-from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.workspace import load_workspace
+from reconciler.workspace.templating import Renderer, TemplateProblem
 from tests.helpers import make_repo, run_cli
 
 VARS = {"store_name": "Acme Store", "deep_link_scheme": "myapp", "n": 3,

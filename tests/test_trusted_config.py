@@ -200,14 +200,16 @@ def test_unsafe_env_names_are_refused(tmp_path: Path, name: str) -> None:
 
 def test_the_target_is_every_url_and_identity_of_any_platform() -> None:
     """Fields are matched by name, so a platform's new URL or account id is covered too."""
-    from reconciler.config.models import EnvConfig
     from reconciler.config.trust import target_fields, target_key
+    from reconciler.registry import platform
 
-    env = EnvConfig(api_url="https://a.example/api", push_api_url="https://m.example",
-                    org_id=5, app_id="app", vars={"x": 1}, prune=True)
+    env = platform("localytics").env_model(
+        api_url="https://a.example/api", push_api_url="https://m.example", org_id=5,
+        app_id="app", vars={"x": 1}, prune=True)
     assert set(target_fields(env)) == {"provider", "api_url", "push_api_url", "org_id",
-                                       "app_id", "api_key"}
-    stream = EnvConfig(provider="stream", api_url="https://chat.example", api_key="k 1")
+                                       "app_id"}
+    stream = platform("stream").env_model(provider="stream", api_url="https://chat.example",
+                                          api_key="k 1")
     assert target_fields(stream)["api_key"] == "k 1"
     assert target_key(stream) == "stream-k_1"
     assert target_key(env) == "localytics-app-5"

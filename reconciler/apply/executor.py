@@ -31,7 +31,7 @@ from reconciler.errors import PartialWrite, ReconcilerError
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
-from reconciler.spec.workspace import Spec, Workspace
+from reconciler.workspace.workspace import Spec, Workspace
 
 CREATE_ATTEMPTS = 4
 CANCELLED = "cancelled before start"

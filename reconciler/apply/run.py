@@ -17,7 +17,7 @@ from reconciler.apply.results import Result
 from reconciler.errors import JournalError
 from reconciler.plan.model import Plan
 from reconciler.provider import Provider
-from reconciler.spec.workspace import Workspace
+from reconciler.workspace.workspace import Workspace
 
 
 def check_gates(plan: Plan, workspace: Workspace, *, force: bool) -> None:
@@ -64,7 +64,7 @@ def write_pins(results: list[Result], workspace: Workspace) -> list[Path]:
     executor before each send); the files are a view of it: locally the user's working
     tree, in CI proposed as a pin pull request afterwards (`reconciler gitops pin-pr`).
     """
-    from reconciler.spec.pins import pin_file
+    from reconciler.workspace.pins import pin_file
 
     written = []
     for r in results:

@@ -20,7 +20,7 @@ from typing import Any
 from reconciler.errors import StalePlanError
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action, Change, Plan
-from reconciler.spec.workspace import Workspace
+from reconciler.workspace.workspace import Workspace
 
 
 def check_target(plan: Plan, workspace: Workspace) -> None:

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from reconciler.calendar.grid import EVERYONE, MESSAGES, Grid, Sending, build, hits, more_days
 from reconciler.config import LoadedConfig
 from reconciler.errors import ReconcilerError
-from reconciler.spec.workspace import Spec, Workspace
+from reconciler.workspace.workspace import Spec, Workspace
 
 PLAN_HORIZON_DAYS = 90
 Warn = Callable[[str], None]
@@ -57,12 +57,14 @@ class Folder:
 
 def _folder(workspace: Workspace, envs: tuple[str, ...], start: date, days: int,
             now: datetime, drafts: bool) -> Folder:
-    from reconciler.provider import provider_class
-    from reconciler.spec.validate import spec_kind
+    from reconciler.platform import Sends
+    from reconciler.registry import provider_class
+    from reconciler.workspace.validate import spec_kind
 
     platform = workspace.loaded.env.provider
-    sendings = provider_class(platform).sendings(workspace.specs, start, days, now,
-                                                 drafts=drafts)
+    cls = provider_class(platform)
+    sendings: list[Sending] = cls.sendings(workspace.specs, start, days, now, drafts=drafts) \
+        if isinstance(cls, Sends) else []  # a platform without sends shows none
     audience = spec_kind(platform, "audience")
     label = f"{'+'.join(envs)}/{platform}"
     groups = {s.key: f"people:{s.people}" if s.people else f"{label}/{s.key}"
@@ -79,7 +81,7 @@ def gather(loaded: LoadedConfig, start: date, days: int, now: datetime, *,
     Not `strict` (a plan): a folder whose specs do not load is left out with a
     warning rather than stopping this env's plan; strict (the calendar) raises.
     """
-    from reconciler.spec.loader import load_workspace
+    from reconciler.workspace.loader import load_workspace
 
     by_root: dict[object, list[str]] = {}
     for name in loaded.config.envs:

@@ -32,7 +32,7 @@ from reconciler.render.report import render_report, report_markdown
 from reconciler.render.safe import plain
 from reconciler.render.text import console, render_plan
 from reconciler.render.words import label, plural
-from reconciler.spec.workspace import Workspace
+from reconciler.workspace.workspace import Workspace
 
 
 async def run_apply(

@@ -38,9 +38,10 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
     campaign of a shared specs folder counted once, days over
     safety.max_messages_per_day flagged.
     """
-    from reconciler.calendar.grid import build
+    from reconciler.calendar.grid import Sending, build
     from reconciler.cli.workflow import load
-    from reconciler.provider import provider_class
+    from reconciler.platform import Sends
+    from reconciler.registry import provider_class
 
     if out is not None:
         from reconciler.cli.outpaths import check_writable
@@ -62,8 +63,9 @@ def calendar(config_path: Path, env_name: str | None, days: int, start: datetime
         caption = f"Message calendar: all envs ({len(loaded.config.envs)})" + suffix
     else:
         cap = loaded.config.safety.max_pushes_per_day
-        sends = provider_class(loaded.env.provider).sendings(workspace.specs, first, days, now,
-                                                             drafts=drafts)
+        cls = provider_class(loaded.env.provider)
+        sends: list[Sending] = cls.sendings(workspace.specs, first, days, now, drafts=drafts) \
+            if isinstance(cls, Sends) else []
         grid = build(sends, first, days, cap)
         caption = f"Send calendar: env {loaded.env_name} ({loaded.env.provider})" + suffix
     _write(grid, caption, fmt, out)

@@ -44,10 +44,11 @@ def doctor(config_path: Path, env_name: str | None, write: bool) -> int:
 async def _run(loaded: LoadedConfig, write: bool) -> list[Check]:
     from reconciler.calls import Caller
     from reconciler.cli.session import open_provider
+    from reconciler.platform import Doctors
 
     caller = Caller(concurrency=loaded.env.concurrency)
     async with open_provider(loaded, caller) as provider:
-        return await provider.doctor_checks(write)
+        return await provider.doctor_checks(write) if isinstance(provider, Doctors) else []
 
 
 def _print(checks: Sequence[Check], env_name: str) -> None:

@@ -26,7 +26,7 @@ import click
 from reconciler.config import LoadedConfig, load_config
 from reconciler.errors import ConfigError
 from reconciler.gitops import issue
-from reconciler.gitops.comment import RunInfo, plan_body
+from reconciler.gitops.comment import RunInfo, actions_run_url, plan_body
 from reconciler.gitops.driftpr import Drift, Importer, Proposal, branch, find_prs, propose
 from reconciler.gitops.gh import Runner
 from reconciler.plan.model import Plan
@@ -52,16 +52,18 @@ def run(config_path: Path, env_name: str | None, exit_code: int, plan_file: Path
         if closed.verb == "closed":
             lines.append(f"drift issue #{closed.number} closed")
         return lines
-    from reconciler.cli.gitops import _run_url
     from reconciler.plan import planfile
 
     plan = planfile.load(plan_file)
     plan, held = _without_unapplied(loaded, plan)
     if held is not None:
         return held
-    info = RunInfo(os.environ.get("GITHUB_SHA", ""), _run_url())
-    if loaded.env.provider == "smartech":
-        proposal = Proposal("nothing")
+    info = RunInfo(os.environ.get("GITHUB_SHA", ""), actions_run_url())
+    from reconciler.platform import Imports, has
+    from reconciler.registry import platform_of
+
+    if not has(platform_of(loaded.env).provider_class(), Imports):
+        proposal = Proposal("nothing")  # live objects this platform cannot write as specs
     else:
         proposal = propose(env, loaded.config_dir, plan, importer(config_path.name, env), runner,
                            lambda d, digest, files: _body(env, d, digest, files, plan, info),

@@ -15,7 +15,7 @@ from reconciler.cli.options import target_options
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def fmt(config_path: Path, env_name: str | None, check: bool, paths: tuple[Path, ...]) -> None:
     """Format spec files (default: reconciler.yaml and every spec file)."""
-    from reconciler.spec.fmt import run_fmt
+    from reconciler.workspace.fmt import run_fmt
 
     changed = run_fmt(config_path, list(paths), check=check, echo=click.echo)
     if check and changed:

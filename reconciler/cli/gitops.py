@@ -39,7 +39,7 @@ def comment(env_name: str, config_path: Path, fork: bool, validate_exit: int | N
             validate_log: Path | None, plan_exit: int | None, plan_log: Path | None,
             plan_file: Path | None, commit: str, run_url: str, out: Path | None) -> None:
     """Build the pull-request comment of one env (keyed by a hidden per-env marker)."""
-    from reconciler.gitops.comment import Outcome, RunInfo, build, read_log
+    from reconciler.gitops.comment import Outcome, RunInfo, actions_run_url, build, read_log
 
     body = build(
         env_name or _default_env(config_path),
@@ -47,7 +47,7 @@ def comment(env_name: str, config_path: Path, fork: bool, validate_exit: int | N
         validate=Outcome(validate_exit, read_log(validate_log)),
         plan=Outcome(plan_exit, read_log(plan_log)),
         plan_file=plan_file if plan_file is not None and plan_file.is_file() else None,
-        run=RunInfo(commit, run_url or _run_url()),
+        run=RunInfo(commit, run_url or actions_run_url()),
     )
     if out is None:
         click.echo(body, nl=False)
@@ -205,7 +205,7 @@ def pin_pr(config_path: Path, env_name: str | None) -> None:
     from reconciler.config import load_config
     from reconciler.gitops.gh import run_gh
     from reconciler.gitops.pins import propose, working_tree_pins
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
     workspace = load_workspace(loaded)
@@ -244,16 +244,10 @@ def _default_env(config_path: Path) -> str:
 
 def _config_comment(error: Exception, out: Path) -> None:
     from reconciler.errors import ReconcilerError
-    from reconciler.gitops.comment import RunInfo, failure_body
+    from reconciler.gitops.comment import RunInfo, actions_run_url, failure_body
 
     lines = error.lines() if isinstance(error, ReconcilerError) else [str(error)]
     body = failure_body("reconciler.yaml", "config", "\n".join(lines),
-                        RunInfo(os.environ.get("GITHUB_SHA", ""), _run_url()))
+                        RunInfo(os.environ.get("GITHUB_SHA", ""), actions_run_url()))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")
-
-
-def _run_url() -> str:
-    server, repo, run_id = (os.environ.get(k, "") for k in
-                            ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
-    return f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else ""

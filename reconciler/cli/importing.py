@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from reconciler.config import LoadedConfig
     from reconciler.importer.run import Options, Summary
     from reconciler.importer.select import Selection
+    from reconciler.platform import Adopter
 
 
 @click.command("import")
@@ -38,10 +39,12 @@ def import_cmd(config_path: Path, env_name: str | None, all_: bool, names: tuple
     from reconciler.config import load_config
     from reconciler.importer.run import Options
     from reconciler.importer.select import Selection
+    from reconciler.registry import platform_of
 
     loaded = load_config(config_path, env_name)
-    if loaded.env.provider == "smartech":
-        return asyncio.run(_smartech(loaded, names, all_, dry_run))
+    adopt = platform_of(loaded.env).adopt
+    if adopt is not None:
+        return asyncio.run(_adopt(adopt, loaded, names, all_, dry_run))
     folder_kind = "audience" if kind == "segment" else kind  # the files' folder decides
     selection = Selection(all=all_, names=names, ids=ids, kind=folder_kind,
                           include_archived=include_archived)
@@ -64,16 +67,12 @@ async def _run(loaded: LoadedConfig, selection: Selection, options: Options) -> 
         return await importer.run(selection)
 
 
-async def _smartech(loaded: LoadedConfig, names: tuple[str, ...], all_: bool, dry_run: bool
-                    ) -> int:
-    """Smartech adopts email drafts by name (see reconciler.smartech.importing)."""
+async def _adopt(adopt: Adopter, loaded: LoadedConfig, names: tuple[str, ...], all_: bool,
+                 dry_run: bool) -> int:
+    """A platform whose live objects cannot become spec files adopts drafts instead
+    (`Platform.adopt`)."""
     from reconciler.calls import Caller
-    from reconciler.smartech.importing import import_drafts
-    from reconciler.smartech.session import open_smartech
 
-    async with open_smartech(loaded, Caller(concurrency=loaded.env.concurrency)) as provider:
-        written, skipped = await import_drafts(loaded, provider, names=names, every=all_,
-                                               dry_run=dry_run, echo=click.echo)
-    click.echo(f"import: {'would write' if dry_run else 'wrote'} {written} email drafts"
-               + (f"; skipped {skipped}" if skipped else ""))
+    click.echo(await adopt(loaded, Caller(concurrency=loaded.env.concurrency), names, all_,
+                           dry_run, click.echo))
     return 0

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import LazyChoice
+from reconciler.registry import DEFAULT, names
+
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--provider", type=click.Choice(["localytics", "stream", "smartech"]), default="localytics",
+@click.option("--provider", type=LazyChoice(names), default=DEFAULT,
               show_default=True, help="The platform of the first env.")
 @click.option("--action", "action_text", metavar="OWNER/REPO@SHA", default=None,
               help="The reconciler Action the workflows pin (default: this install's commit).")

@@ -31,3 +31,20 @@ def _config_path(ctx: click.Context, param: click.Parameter, value: Path | None)
     from reconciler.config.loader import find_config
 
     return value if value is not None else find_config(Path.cwd())
+
+
+class LazyChoice(click.Choice[str]):
+    """A click.Choice whose values are read on first use (from the platform registry),
+    so loading a command for `reconciler --help` imports no platform."""
+
+    def __init__(self, choices: Callable[[], tuple[str, ...]]) -> None:
+        self._load = choices
+        self.case_sensitive = True
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return self._load()
+
+    @choices.setter
+    def choices(self, value: tuple[str, ...]) -> None:
+        raise AttributeError("LazyChoice reads its choices from its loader")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.errors import RefusedError
-from reconciler.spec.workspace import FOLDERS
+from reconciler.workspace.workspace import FOLDERS
 
 
 def check_writable(path: Path, config_path: Path, option: str) -> None:

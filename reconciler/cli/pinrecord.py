@@ -19,7 +19,7 @@ from reconciler.config import LoadedConfig
 from reconciler.errors import ReconcilerError
 from reconciler.gitops.staterecord import Record, StateRef, merged
 from reconciler.provider import Provider
-from reconciler.spec.workspace import Spec, Workspace
+from reconciler.workspace.workspace import Spec, Workspace
 
 
 def with_record(workspace: Workspace, record: Record) -> Workspace:

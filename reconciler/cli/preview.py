@@ -36,8 +36,9 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
     """
     from reconciler.cli.outpaths import check_writable
     from reconciler.cli.workflow import load
+    from reconciler.platform import Previews
     from reconciler.preview.render import PreviewError, html_page, png
-    from reconciler.provider import provider_class
+    from reconciler.registry import provider_class
 
     if out is not None:
         check_writable(out, config_path, "--out")
@@ -51,7 +52,10 @@ def preview(config_path: Path, env_name: str | None, key: str, creative: str,
     if suffix not in FORMATS:
         raise PreviewError(f"--out {out}: give a .svg, .png, .html or .txt file")
     which = creative if creative == "all" else creative.upper()
-    picture = provider_class(loaded.env.provider).preview(spec, loaded.env, which)
+    cls = provider_class(loaded.env.provider)
+    if not isinstance(cls, Previews):
+        raise PreviewError(f"preview is not available for {loaded.env.provider} envs")
+    picture = cls.preview(spec, loaded.env, which)
     data: bytes | str
     if suffix == ".png":
         data = png(picture.flat_svg)

@@ -2,7 +2,7 @@
 
 reconciler's own loggers never log headers, and httpcore's trace logs are
 kept at WARNING; this filter is the second line: any record that would show
-an Authorization header value, or the API secret itself, is rewritten first.
+an Authorization or api-key header value, or an API secret itself, is rewritten first.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import re
 
 _SCHEME = re.compile(r"(?i)\b(basic|bearer|token)(\s+)[A-Za-z0-9+/=._~-]{6,}")
-_RAW = re.compile(r"(?i)(authorization\W{0,6})(?!basic|bearer|token)[A-Za-z0-9+/=._~-]{6,}")
+_RAW = re.compile(r"(?i)((?:authorization|api[-_]key)\W{0,6})(?!basic|bearer|token)[A-Za-z0-9+/=._~-]{6,}")
 REDACTED = "[redacted]"
 
 
@@ -25,11 +25,19 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return text
 
 
+def secret_names() -> tuple[str, ...]:
+    """The environment variables that hold credentials, on every platform."""
+    from reconciler.registry import platforms
+
+    return tuple(dict.fromkeys(n for p in platforms() for n in p.secrets))
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's final message; reads the secret from the environment."""
+    """Rewrites each record's final message; reads every registered platform's secret
+    variables (`Platform.secrets`) from the environment."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = (os.environ.get("LOCALYTICS_API_SECRET", ""),)
+        secrets = tuple(os.environ.get(name, "") for name in secret_names())
         message = record.getMessage()
         clean = redact(message, secrets)
         if clean != message:

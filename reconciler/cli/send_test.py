@@ -31,13 +31,18 @@ def send_test(key: str, config_path: Path, env_name: str | None, creatives: tupl
               recipients: tuple[str, ...], again: bool) -> int:
     """Send a campaign to test recipients only (Localytics: Push API; Stream: a test campaign)."""
     from reconciler.config import load_config
-    from reconciler.provider import provider_class
+    from reconciler.errors import SendTestError
+    from reconciler.platform import SendsTests
+    from reconciler.registry import provider_class
     from reconciler.sendtest.core import TestRequest, campaign_of, recipients_of
     from reconciler.sendtest.ledger import utc_day
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
-    sender = provider_class(loaded.env.provider).test_sender()
+    cls = provider_class(loaded.env.provider)
+    if not isinstance(cls, SendsTests):
+        raise SendTestError(f"send-test is not available for {loaded.env.provider} envs")
+    sender = cls.test_sender()
     sender.precheck(loaded)
     workspace = load_workspace(loaded, use_cache=False)  # it sends: read the files, no cache
     spec = campaign_of(workspace, key)

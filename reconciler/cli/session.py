@@ -1,115 +1,21 @@
-"""Open the provider an env names, with credentials from the environment.
-
-The one place that chooses a platform, at run time: `api_url: sandbox` gets
-the embedded sandbox through an in-process transport (no socket), anything
-else an HTTP client with LOCALYTICS_API_KEY / LOCALYTICS_API_SECRET;
-`provider: stream` envs are opened by reconciler.stream.session, `provider:
-smartech` envs by reconciler.smartech.session.
-"""
+"""Open the provider an env names: the one place a command turns an env into a live
+provider, at run time (the platform is the registry's, by `provider:`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 from reconciler.calls import Caller
 from reconciler.config import LoadedConfig
-from reconciler.errors import ConfigError
 from reconciler.provider import Provider
-
-if TYPE_CHECKING:
-    from reconciler.localytics.push import PushClient
-
-SANDBOX_CREDENTIALS = ("sandbox", "sandbox")
-
-
-def credentials(loaded: LoadedConfig) -> tuple[str, str]:
-    if loaded.env.is_sandbox:
-        return SANDBOX_CREDENTIALS
-    key = os.environ.get("LOCALYTICS_API_KEY", "")
-    secret = os.environ.get("LOCALYTICS_API_SECRET", "")
-    if not key or not secret:
-        raise ConfigError(
-            f"env {loaded.env_name!r} needs credentials: set LOCALYTICS_API_KEY and "
-            "LOCALYTICS_API_SECRET"
-        )
-    return key, secret
 
 
 @asynccontextmanager
 async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Provider]:
-    if loaded.env.provider == "stream":
-        from reconciler.stream.session import open_stream
+    """The env's platform opens it (`Platform.open`): credentials from the environment,
+    the in-process sandbox for `api_url: sandbox`."""
+    from reconciler.registry import platform_of
 
-        async with open_stream(loaded, caller) as stream:
-            yield stream
-        return
-    if loaded.env.provider == "smartech":
-        from reconciler.smartech.session import open_smartech
-
-        async with open_smartech(loaded, caller) as smartech:
-            yield smartech
-        return
-    from reconciler.localytics.client import LocalyticsClient
-    from reconciler.localytics.provider import LocalyticsProvider
-
-    env = loaded.env
-    transport = None
-    api_url = env.api_url
-    if env.is_sandbox:
-        from reconciler.sandbox import inprocess_transport
-
-        loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
-        api_url = "http://sandbox.invalid/api/v6"
-    client = LocalyticsClient(
-        api_url, env.org_id, env.app_id, auth=credentials(loaded), caller=caller,
-        timeout=env.timeout, transport=transport, env_name=loaded.env_name,
-    )
-    from reconciler.localytics.findings import audience_key
-
-    key, notes = audience_key(loaded)
-    provider = LocalyticsProvider(client, audience_key=key)
-    provider.notes = notes
-    try:
+    async with platform_of(loaded.env).open(loaded, caller) as provider:
         yield provider
-    finally:
-        await provider.aclose()
-
-
-@asynccontextmanager
-async def open_push_client(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[PushClient]:
-    """The Push API of the env: the in-process sandbox for `api_url: sandbox`, else
-    `push_api_url` with the same LOCALYTICS_API_KEY / LOCALYTICS_API_SECRET."""
-    from reconciler.localytics.push import PushClient
-
-    env = loaded.env
-    transport = None
-    if env.is_sandbox:
-        from reconciler.sandbox import inprocess_transport
-
-        loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
-        url = "http://sandbox.invalid"
-    else:
-        url = push_api_url(loaded)
-    client = PushClient(url, env.app_id, auth=credentials(loaded), caller=caller,
-                        timeout=env.timeout, transport=transport)
-    try:
-        yield client
-    finally:
-        await client.aclose()
-
-
-def push_api_url(loaded: LoadedConfig) -> str:
-    """The env's Push API base URL; the sandbox needs none."""
-    if loaded.env.is_sandbox:
-        return "sandbox"
-    if not loaded.env.push_api_url:
-        raise ConfigError(
-            f"env {loaded.env_name!r} has no push_api_url: add e.g. "
-            "`push_api_url: https://messaging.localytics.com` to it in reconciler.yaml"
-        )
-    return loaded.env.push_api_url

@@ -14,11 +14,13 @@ from reconciler.cli.options import target_options
 def validate(config_path: Path, env_name: str | None) -> None:
     """Check every spec offline; print all problems as path:line:col: message."""
     from reconciler.config import load_config
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
     ws = load_workspace(loaded)
-    first = "segment" if loaded.env.provider == "stream" else "audience"
+    from reconciler.registry import platform_of
+
+    first = platform_of(loaded.env).kind("audience").kind
     n_aud, n_camp = len(ws.of_kind(first)), len(ws.of_kind("campaign"))
     click.echo(
         f"valid: {n_aud} {first}{'s' * (n_aud != 1)}, "

@@ -12,8 +12,8 @@ from reconciler.config import LoadedConfig, load_config
 from reconciler.plan.cache import LiveCache
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.spec import load_workspace
-from reconciler.spec.workspace import Workspace
+from reconciler.workspace import load_workspace
+from reconciler.workspace.workspace import Workspace
 
 
 def load(config_path: Path, env_name: str | None, *, use_cache: bool = True

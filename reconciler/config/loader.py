@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler.config.models import Config, EnvConfig
+from reconciler.config.models import Config, EnvConfig, config_model
 from reconciler.config.urls import check_env_name
 from reconciler.errors import ConfigError, ConfigErrors, Location, SpecProblem, relpath
 from reconciler.source.problems import problems_from, suggest
@@ -120,29 +120,15 @@ def spec_roots(config_path: Path) -> list[Path]:
     return list(dict.fromkeys(spec_root(config_path, e) for e in config.envs.values()))
 
 
-def target_identity(env: EnvConfig) -> tuple[object, ...]:
-    """What names the live app an env writes to: two envs with one identity would race
-    (and prune each other's objects), whatever their URLs or names."""
-    if env.provider == "stream":
-        return ("stream", "sandbox") if env.is_sandbox else ("stream", env.api_key)
-    return ("localytics", env.is_sandbox, env.org_id, env.app_id)
-
-
-def _describe(env: EnvConfig) -> str:
-    if env.provider == "stream":
-        return f"Stream key {env.api_key or 'sandbox'!r}"
-    return f"org {env.org_id} app {env.app_id!r}"
-
-
 def _refuse_shared_targets(config: Config, doc: Document) -> None:
     """One env per live app: ConfigError naming both envs of a shared target."""
     seen: dict[tuple[object, ...], str] = {}
     for name, env in config.envs.items():
-        first = seen.setdefault(target_identity(env), name)
+        first = seen.setdefault(env.target_identity(name), name)
         if first != name:
             raise ConfigError(
                 f"{doc.location(('envs', name))}: envs {first!r} and {name!r} both target "
-                f"{_describe(env)}; give each app one env (two envs on one app race and "
+                f"{env.target_words()}; give each app one env (two envs on one app race and "
                 "undo each other)"
             )
 
@@ -203,9 +189,9 @@ def _parse_document(path: Path) -> tuple[Config, Document]:
         raise ConfigErrors([e.problem]) from None
     _check_env_names(doc)
     try:
-        config = Config.model_validate(doc.data)
+        config = config_model().model_validate(doc.data)
     except ValidationError as e:
-        raise ConfigErrors(problems_from(e, doc, Config)) from None
+        raise ConfigErrors(problems_from(e, doc, config_model())) from None
     return config, doc
 
 

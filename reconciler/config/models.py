@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StrictStr,
+    Tag,
+    create_model,
     field_validator,
-    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from reconciler.config.urls import check_env_name, check_specs_folder, check_url
 
@@ -52,17 +56,17 @@ class GitHubEnvironment(_Strict):
 
 
 class EnvConfig(_Strict):
-    """One target: an app of an org on one API endpoint."""
+    """One target: an app of an org on one API endpoint.
 
-    provider: Literal["localytics", "stream", "smartech"] = Field(
-        "localytics", description="Platform this env targets: localytics, stream (Stream Chat "
-        "campaigns and segments; secret from STREAM_API_SECRET) or smartech (Netcore Smartech "
-        "campaigns; key from SMARTECH_API_KEY)."
-    )
+    The fields every platform shares. Each platform's env model subclasses it in
+    its own package (its `Platform.env_model`) with its own `provider:` literal,
+    fields and checks; `config_model()` validates `envs:` as their union,
+    discriminated on `provider:`, the registry's first platform when it is absent.
+    """
+
+    provider: str = Field(description="Platform this env targets.")
     api_url: str = Field(
-        description="`sandbox` for the embedded sandbox (.reconciler/sandbox.db), "
-        "or the API base URL, e.g. https://dashboard.localytics.com/api/v6 "
-        "or a served sandbox http://127.0.0.1:8400/api/v6."
+        description="`sandbox` for the embedded sandbox (.reconciler/), or the API base URL."
     )
     specs: str = Field(
         ".", description="Folder holding this env's audiences/ and campaigns/, relative to "
@@ -70,16 +74,9 @@ class EnvConfig(_Strict):
         "to different apps (staging, production); a repo may hold envs of several platforms, "
         "each in its own folder.",
     )
-    push_api_url: str | None = Field(
-        None, description="Transactional Push API base URL (send-test)."
-    )
     org_id: int = Field(0, ge=0, le=2**63 - 1,  # an integer JSON, URLs and SQLite all hold
-                        description="Localytics organization id (required for localytics).")
-    app_id: str = Field("", description="Localytics app key (required for localytics).")
-    api_key: str | None = Field(
-        None, description="Stream API key (provider stream; public, the secret comes from "
-        "STREAM_API_SECRET)."
-    )
+                        description="Organization id, where the platform has one.")
+    app_id: str = Field("", description="The app this env writes to.")
     vars: dict[str, Any] = Field(
         default_factory=dict, description="Template variables: {{ vars.NAME }} in specs."
     )
@@ -98,13 +95,8 @@ class EnvConfig(_Strict):
     )
     test_recipients: list[CustomerId] = Field(
         default_factory=list,
-        description="Who send-test sends to when --to is not given: customer ids "
-        "(Localytics) or user ids (Stream), as strings.",
-    )
-    preview_receiver: dict[str, Any] | None = Field(
-        None, description="Stream: the sample receiver `reconciler preview` fills "
-        "{{ receiver.* }} with, e.g. {name: Kari}. Fields it lacks show empty, as Stream "
-        "shows them for a user without them; `id` defaults to preview-user.",
+        description="Who send-test sends to when --to is not given: the platform's "
+        "customer or user ids, as strings.",
     )
     apply_from: Literal["anywhere", "ci"] = Field(
         "anywhere", description="`ci`: apply refuses unless the env var CI is set (a laptop "
@@ -114,47 +106,36 @@ class EnvConfig(_Strict):
         None, description="GitHub environment of apply.yml for this env; default: one named "
         "like the env, which must have protection rules.",
     )
-    audience_key: Literal["audience", "audiences"] = Field(
-        "audience",
-        description="Localytics: the key of `audiences.target_rules` that saved audiences are "
-        "written under: `audience` (the OpenAPI) or `audiences` (the vendor's campaign script). "
-        "Both are read either way.",
-    )
     cache: bool = Field(
         False,
         description="Reuse live campaign details from the user cache while their "
         "updated_at is unchanged (plan only, never in CI; apply always reads live).",
     )
 
-    @model_validator(mode="before")
+    # The URL shown in the error for a malformed `api_url:`.
+    EXAMPLE_URL: ClassVar[str] = "https://api.example.com"
+    # Where `fmt` puts a platform's own fields: field -> the shared field it follows.
+    FIELD_AFTER: ClassVar[dict[str, str]] = {}
+
     @classmethod
-    def _stream_app(cls, data: Any) -> Any:
-        """A Stream app is named by its API key; plans show it as the app."""
-        if isinstance(data, dict) and data.get("provider") == "stream" and "app_id" not in data:
-            return {**data, "app_id": str(data.get("api_key") or SANDBOX)}
-        if isinstance(data, dict) and data.get("provider") == "smartech" and "app_id" not in data:
-            # a Smartech account is named by its region host (the key is a secret)
-            host = str(data.get("api_url") or SANDBOX).split("://", 1)[-1].split("/", 1)[0]
-            return {**data, "app_id": host}
-        return data
+    def field_order(cls) -> list[str]:
+        """The fields in `fmt`'s order: the shared ones, each platform field after the
+        shared field `FIELD_AFTER` names (at the end without one)."""
+        own = [f for f in cls.model_fields if f not in EnvConfig.model_fields]
+        order = [f for f in EnvConfig.model_fields]
+        for name in own:
+            after = cls.FIELD_AFTER.get(name)
+            order.insert(order.index(after) + 1 if after in order else len(order), name)
+        return order
 
-    @model_validator(mode="after")
-    def _platform_fields(self) -> EnvConfig:
-        """Each platform names its target differently; require what it needs."""
-        if self.provider == "localytics" and (not self.org_id or not self.app_id):
-            raise ValueError("a localytics env needs org_id and app_id")
-        if self.provider == "stream" and not self.is_sandbox and not self.api_key:
-            raise ValueError("a stream env needs api_key (the secret comes from STREAM_API_SECRET)")
-        if self.preview_receiver is not None and self.provider != "stream":
-            raise ValueError("preview_receiver is for stream envs (it fills {{ receiver.* }})")
-        if self.provider == "smartech" and self.api_key is not None:
-            raise ValueError("a smartech env takes no api_key: the key is a secret and comes "
-                             "only from SMARTECH_API_KEY")
-        if self.provider == "smartech" and not self.is_sandbox:
-            from reconciler.config.smartech import check_smartech_url
+    def target_identity(self, env_name: str) -> tuple[object, ...]:
+        """What names the live app this env writes to: two envs with one identity would
+        race (and prune each other's objects), whatever their URLs or names."""
+        return (self.provider, self.is_sandbox, self.org_id, self.app_id)
 
-            check_smartech_url(self.api_url)
-        return self
+    def target_words(self) -> str:
+        """The target in an error line (`envs 'a' and 'b' both target …`)."""
+        return f"org {self.org_id} app {self.app_id!r}"
 
     @field_validator("specs")
     @classmethod
@@ -170,12 +151,7 @@ class EnvConfig(_Strict):
     def _url(cls, v: str) -> str:
         if v == SANDBOX:
             return v
-        return check_url(v, "https://dashboard.localytics.com/api/v6", sandbox_ok=True)
-
-    @field_validator("push_api_url")
-    @classmethod
-    def _push_url(cls, v: str | None) -> str | None:
-        return None if v is None else check_url(v, "https://messaging.localytics.com")
+        return check_url(v, cls.EXAMPLE_URL, sandbox_ok=True)
 
 
 class SafetyConfig(_Strict):
@@ -207,3 +183,38 @@ class Config(_Strict):
     safety: SafetyConfig = Field(
         default_factory=SafetyConfig, description="Thresholds that make apply refuse."
     )
+
+
+UNKNOWN = "?"  # the union tag of an env whose provider: no platform registered
+
+
+def _provider_of(data: Any) -> Any:
+    """The union tag of a raw env: its `provider:` (the default platform's when absent),
+    UNKNOWN for a value no platform registered."""
+    from reconciler.registry import DEFAULT, names
+
+    value = data.get("provider", DEFAULT) if isinstance(data, dict) else getattr(
+        data, "provider", None)
+    return value if value in names() else UNKNOWN
+
+
+@cache
+def config_model() -> type[Config]:
+    """`Config` with `envs:` validated as the union of every registered platform's env
+    model, discriminated on `provider:`. Built on first use, so loading this module
+    imports no platform. An unregistered `provider:` meets a model that accepts only
+    the registered names, so the error points at the value."""
+    from reconciler.registry import platforms
+
+    found = platforms()
+    registered: Any = Literal[tuple(p.name for p in found)]
+    unknown = create_model("UnknownEnv", __config__=ConfigDict(extra="allow"),
+                           provider=(registered, ...))
+    members = (*(Annotated[p.env_model, Tag(p.name)] for p in found),
+               Annotated[unknown, Tag(UNKNOWN), SkipJsonSchema()])  # type: ignore[type-arg]
+    union: Any = Union.__getitem__(members)  # built at run time from the registry
+    env: Any = Annotated[union, Discriminator(_provider_of)]
+    field = Config.model_fields["envs"]
+    envs: Any = dict[EnvName, env]
+    return create_model("Config", __base__=Config, __module__=__name__,
+                        envs=(envs, Field(min_length=1, description=field.description)))

@@ -9,6 +9,7 @@ output; logs go in a fenced code block that no line can break out of.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,13 @@ class RunInfo:
         if _RUN_URL.match(self.run_url):
             bits.append(f'<a href="{self.run_url}">workflow run</a>')
         return "\n<sub>" + " · ".join(bits) + "</sub>\n"
+
+
+def actions_run_url() -> str:
+    """The GitHub Actions run this job is, from the runner's variables; "" outside one."""
+    server, repo, run_id = (os.environ.get(k, "") for k in
+                            ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else ""
 
 
 def marker(env: str) -> str:

@@ -20,7 +20,7 @@ from reconciler.gitops.pins import Git, run_git
 from reconciler.gitops.trees import changed_files, read_paths, toplevel
 from reconciler.plan.model import Change, Plan
 from reconciler.render.safe import plain
-from reconciler.spec.workspace import FOLDERS
+from reconciler.workspace.workspace import FOLDERS
 
 SUFFIXES = (".yaml", ".yml")
 

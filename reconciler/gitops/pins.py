@@ -24,7 +24,7 @@ from typing import Any
 from reconciler.errors import GitHubError
 from reconciler.gitops.gh import Runner, gh_json
 from reconciler.gitops.issue import is_bot
-from reconciler.spec.pins import pin_file
+from reconciler.workspace.pins import pin_file
 
 Git = Callable[[list[str], Path], str]
 

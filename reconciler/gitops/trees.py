@@ -16,7 +16,7 @@ from pathlib import Path
 from reconciler.config import LoadedConfig
 from reconciler.errors import GitHubError
 from reconciler.gitops.pins import GH_CREDENTIALS, Git, run_git
-from reconciler.spec.workspace import FOLDERS
+from reconciler.workspace.workspace import FOLDERS
 
 
 def toplevel(loaded: LoadedConfig, git: Git = run_git) -> Path:

@@ -20,8 +20,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from reconciler.importer.escape import escape_template
 from reconciler.plan.paths import render as render_path
 from reconciler.source.shape import list_item, model_for, step
-from reconciler.spec.fmt import reorder
-from reconciler.spec.validate import MODELS, adapter
+from reconciler.workspace.fmt import reorder
+from reconciler.workspace.validate import MODELS, adapter
 
 SCHEMA_LINE = "yaml-language-server: $schema=../schemas/{kind}.schema.json"
 

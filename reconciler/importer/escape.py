@@ -1,6 +1,6 @@
 """Literal text → a template that renders back to exactly that text.
 
-Spec strings are Jinja templates (reconciler.spec.templating); a live message
+Spec strings are Jinja templates (reconciler.workspace.templating); a live message
 with `{{`, `{%` or `{#` in it must be written so rendering returns it
 unchanged. Readable form: `{% raw %}…{% endraw %}`. Jinja turns `\\r\\n` into
 `\\n` even inside raw blocks, and a text holding `endraw` would close the

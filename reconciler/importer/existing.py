@@ -17,8 +17,8 @@ from pathlib import Path
 from reconciler.config import LoadedConfig
 from reconciler.provider import LiveId
 from reconciler.source.yamlio import FileProblem, load_document
-from reconciler.spec.loader import discover
-from reconciler.spec.templating import Renderer, TemplateProblem, platform_names
+from reconciler.workspace.loader import discover
+from reconciler.workspace.templating import Renderer, TemplateProblem, platform_names
 
 
 @dataclass(frozen=True)

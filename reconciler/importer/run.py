@@ -12,7 +12,7 @@ when it can, and an object whose id is not its file's own is pinned.
 
 Kinds: the provider's kinds (Stream: segment, campaign) live in the folder
 kinds' folders (audiences/, campaigns/), validated by the platform's models
-(reconciler.spec.validate.PLATFORM_KINDS).
+(reconciler.workspace.validate.PLATFORM_KINDS).
 """
 
 from __future__ import annotations
@@ -24,16 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import LoadedConfig
+from reconciler.errors import ConfigError
 from reconciler.importer import document
 from reconciler.importer.existing import ExistingSpecs, scan
 from reconciler.importer.select import Candidate, Chosen, Selection, choose
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, updated_text, write_atomic
+from reconciler.platform import Imports
 from reconciler.provider import ImportRefs, LiveId, LiveObject, Provider
-from reconciler.spec.fmt import root_type
-from reconciler.spec.templating import Renderer, TemplateProblem, platform_names
-from reconciler.spec.validate import PLATFORM_KINDS
-from reconciler.spec.workspace import FOLDERS, Spec
+from reconciler.workspace.fmt import root_type
+from reconciler.workspace.templating import Renderer, TemplateProblem, platform_names
+from reconciler.workspace.validate import PLATFORM_KINDS
+from reconciler.workspace.workspace import FOLDERS, Spec
 
 BATCH = 50
 
@@ -110,10 +112,10 @@ class Importer:
             if p is not None:
                 self.audience_keys[p.cand.live.id] = p.key
         for k in self.kinds:
-            await self._stream(k, [p for p in placed[k] if p is not None])
+            await self._pipeline(k, [p for p in placed[k] if p is not None])
         return self.summary
 
-    async def _stream(self, kind: str, todo: list[_Placed]) -> None:
+    async def _pipeline(self, kind: str, todo: list[_Placed]) -> None:
         """Read details a batch at a time, the next batch in flight while this one is
         written, so only two batches of live objects are ever held."""
         batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
@@ -199,6 +201,8 @@ class Importer:
             self.summary.failed += 1
             return
         refs = ImportRefs(keys=self.audience_keys, names=self.audience_names)
+        if not isinstance(self.provider, Imports):
+            raise ConfigError(f"import is not available for {self.loaded.env.provider} envs")
         doc = self.provider.spec_document(obj, refs, archived=p.cand.archived)
         model = self.model[kind]
         built = document.known_fields(model, doc.body, doc.dropped)

@@ -32,9 +32,9 @@ from reconciler.importer.escape import needs_escape
 from reconciler.plan.paths import parse
 from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
-from reconciler.spec.base import RECONCILER_ONLY
-from reconciler.spec.templating import Renderer, TemplateProblem
-from reconciler.spec.validate import MODELS
+from reconciler.workspace.base import RECONCILER_ONLY
+from reconciler.workspace.templating import Renderer, TemplateProblem
+from reconciler.workspace.validate import MODELS
 
 
 def dump(doc: Any) -> str:

@@ -157,3 +157,20 @@ class LocalyticsClient:
         if data is None:
             raise not_json(where, status)
         return data
+
+
+def _record(raw: Any, kind: str, what: str) -> dict[str, Any]:
+    """A record the API sent, checked for what identity needs: an object with an int id.
+
+    A create answered without its object raises an ambiguous TransportError, so
+    the applier looks the object up by name instead of creating it again.
+    """
+    if not isinstance(raw, dict):
+        shown = "an empty body" if raw is None else f"a JSON {type(raw).__name__}"
+        raise TransportError(f"{kind} {what}: the API answered {shown}, not a {kind} object")
+    rid = raw.get("id")
+    if not isinstance(rid, int) or isinstance(rid, bool):
+        raise TransportError(f"{kind} {what}: a record has id {str(rid)[:40]!r}, not an integer")
+    if not isinstance(raw.get("name", ""), str):
+        raise TransportError(f"{kind} {what}: record {rid} has a name that is not a string")
+    return raw

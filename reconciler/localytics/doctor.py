@@ -13,14 +13,11 @@ the first one does not come back as written. Choices recorded: `audience_key`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from reconciler.doctor import Check, first_line, probe_name, skipped
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.localytics.normalize import AUDIENCE_KEYS
-from reconciler.plan.diff import diff
+from reconciler.localytics.doctor_probe import answered_key
 
 if TYPE_CHECKING:
     from reconciler.localytics.provider import LocalyticsProvider
@@ -133,39 +130,7 @@ async def _campaign_shape(provider: LocalyticsProvider, rows: list[dict[str, Any
                            "none of the first campaigns targets a saved audience")]
 
 
-def answered_key(body: Any) -> str | None:
-    rules = ((body or {}).get("audiences") or {}).get("target_rules") if isinstance(
-        body, dict) else None
-    if not isinstance(rules, dict):
-        return None
-    return next((k for k in AUDIENCE_KEYS if isinstance(rules.get(k), list)), None)
-
-
-def probe_payload(name: str, audience_id: int | None, key: str = "audience") -> dict[str, Any]:
-    """A draft that reaches nobody: status draft, scheduled a year out."""
-    begin = (datetime.now(UTC) + timedelta(days=365)).strftime("%Y-%m-%dT09:00:00Z")
-    target: dict[str, Any] = {"campaign_type": "everyone", "control_group_percent": 0}
-    if audience_id is not None:
-        target = {"campaign_type": "saved_audience", "control_group_percent": 0,
-                  "target_rules": {key: [audience_id]}}
-    return {
-        "name": name, "status": "draft", "goal": "notify", "audiences": target,
-        "schedule": {"on_schedule": {"begin_date": begin}},
-        "creatives": {"build_attributes": {
-            "push_title": "reconciler doctor", "push_message": "probe (never sent)"}},
-    }
-
-
 async def _probes(provider: LocalyticsProvider, audience_id: int | None) -> list[Check]:
     from reconciler.localytics.doctor_probe import probe_checks
 
     return await probe_checks(provider, audience_id)
-
-
-def not_kept(provider: LocalyticsProvider, sent: Mapping[str, Any], back: Any) -> list[str]:
-    """The paths of `sent` the read-back `back` does not have as sent (comparable forms)."""
-    if not isinstance(back, dict):
-        return ["<the whole campaign>"]
-    want = provider.comparable("campaign", sent)
-    have = provider.comparable("campaign", {k: back.get(k) for k in want if k in back})
-    return [c.path for c in diff(have, want)]

@@ -11,12 +11,15 @@ what is read back look alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from reconciler.doctor import Check, first_line, probe_name, skipped
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.localytics.doctor import answered_key, not_kept, probe_payload
-from reconciler.localytics.provider import _record
+from reconciler.localytics.client import _record
+from reconciler.localytics.normalize import AUDIENCE_KEYS
+from reconciler.plan.diff import diff
 
 if TYPE_CHECKING:
     from reconciler.localytics.provider import LocalyticsProvider
@@ -126,3 +129,35 @@ async def _unknown_key_probe(provider: LocalyticsProvider) -> Check:
     if deleted.held is not True:
         evidence += f"; {deleted.evidence}"
     return Check("probe_unknown_keys", what, not kept and deleted.held is True, evidence)
+
+
+def answered_key(body: Any) -> str | None:
+    rules = ((body or {}).get("audiences") or {}).get("target_rules") if isinstance(
+        body, dict) else None
+    if not isinstance(rules, dict):
+        return None
+    return next((k for k in AUDIENCE_KEYS if isinstance(rules.get(k), list)), None)
+
+
+def probe_payload(name: str, audience_id: int | None, key: str = "audience") -> dict[str, Any]:
+    """A draft that reaches nobody: status draft, scheduled a year out."""
+    begin = (datetime.now(UTC) + timedelta(days=365)).strftime("%Y-%m-%dT09:00:00Z")
+    target: dict[str, Any] = {"campaign_type": "everyone", "control_group_percent": 0}
+    if audience_id is not None:
+        target = {"campaign_type": "saved_audience", "control_group_percent": 0,
+                  "target_rules": {key: [audience_id]}}
+    return {
+        "name": name, "status": "draft", "goal": "notify", "audiences": target,
+        "schedule": {"on_schedule": {"begin_date": begin}},
+        "creatives": {"build_attributes": {
+            "push_title": "reconciler doctor", "push_message": "probe (never sent)"}},
+    }
+
+
+def not_kept(provider: LocalyticsProvider, sent: Mapping[str, Any], back: Any) -> list[str]:
+    """The paths of `sent` the read-back `back` does not have as sent (comparable forms)."""
+    if not isinstance(back, dict):
+        return ["<the whole campaign>"]
+    want = provider.comparable("campaign", sent)
+    have = provider.comparable("campaign", {k: back.get(k) for k in want if k in back})
+    return [c.path for c in diff(have, want)]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from reconciler.config import LoadedConfig
 from reconciler.doctor import load_findings
+from reconciler.localytics.config import LocalyticsEnv
 from reconciler.localytics.normalize import AUDIENCE_KEYS
 
 
 def audience_key(loaded: LoadedConfig) -> tuple[str, tuple[str, ...]]:
     """(the key saved audiences are written under, plan notes saying where it came from)."""
-    env = loaded.env
+    env = LocalyticsEnv.of(loaded.env)
     if "audience_key" in env.model_fields_set:
         return env.audience_key, ()
     findings = load_findings(loaded.state_dir, loaded.env_name)

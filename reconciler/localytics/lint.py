@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.localytics.limits import PLATFORMS, cut, graphemes
-from reconciler.spec.base import parse_instant
+from reconciler.workspace.base import parse_instant
 
 TEXT_FIELDS = ("push_title", "push_subtitle", "push_message")
 # A creative's fields as the plan's words call them (reconciler.localytics.words).

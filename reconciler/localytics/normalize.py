@@ -19,8 +19,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-CAMPAIGN_FIELDS = ("name", "status", "goal", "conversion_event", "audiences", "schedule", "creatives")
-AUDIENCE_FIELDS = ("name", "target_rules")
+from reconciler.localytics.audience import AudienceSpec
+from reconciler.localytics.campaign import CampaignSpec
+from reconciler.workspace.base import RECONCILER_ONLY
+
+# The fields a spec sends, read from its model: a field added to the model is sent,
+# diffed, verified after write and imported, with no second list to keep in step.
+CAMPAIGN_FIELDS = tuple(f for f in CampaignSpec.model_fields if f not in RECONCILER_ONLY)
+AUDIENCE_FIELDS = tuple(f for f in AudienceSpec.model_fields if f not in RECONCILER_ONLY)
 DATE_FIELDS = frozenset({"begin_date", "end_date", "fallback_time"})
 SERVER_FIELDS = frozenset({"id", "letter", "interval_start", "created_at", "updated_at"})
 AUDIENCE_KEYS = ("audience", "audiences")  # the OpenAPI's, the vendor script's

@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.localytics.limits import ANDROID, IOS, Limit, cut, graphemes, wrap
 from reconciler.localytics.lint import attributes, creatives, letter
 from reconciler.preview.render import Picture, PreviewError, environment, is_rtl
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 # Cards are wide enough for a full line at each limit in a 13px sans font (~0.55 em a
 # character): iOS 50 bold graphemes beside a 48px thumbnail, Android's 65-grapheme bold title.

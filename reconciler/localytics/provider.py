@@ -13,7 +13,7 @@ from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.errors import ApiError, TransportError
-from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient
+from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient, _record
 from reconciler.localytics.normalize import (
     AUDIENCE_KEYS,
     SERVER_FIELDS,
@@ -33,7 +33,7 @@ from reconciler.provider import (
     SpecDocument,
     is_lease_name,
 )
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.doctor import Check
@@ -362,23 +362,6 @@ def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:
             "whether the listing is complete"
         )
     return total, rows
-
-
-def _record(raw: Any, kind: str, what: str) -> dict[str, Any]:
-    """A record the API sent, checked for what identity needs: an object with an int id.
-
-    A create answered without its object raises an ambiguous TransportError, so
-    the applier looks the object up by name instead of creating it again.
-    """
-    if not isinstance(raw, dict):
-        shown = "an empty body" if raw is None else f"a JSON {type(raw).__name__}"
-        raise TransportError(f"{kind} {what}: the API answered {shown}, not a {kind} object")
-    rid = raw.get("id")
-    if not isinstance(rid, int) or isinstance(rid, bool):
-        raise TransportError(f"{kind} {what}: a record has id {str(rid)[:40]!r}, not an integer")
-    if not isinstance(raw.get("name", ""), str):
-        raise TransportError(f"{kind} {what}: record {rid} has a name that is not a string")
-    return raw
 
 
 __all__ = ["LocalyticsProvider", "PAGE_SIZE"]

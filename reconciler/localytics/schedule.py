@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from reconciler.spec.base import parse_instant
+from reconciler.workspace.base import parse_instant
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A capped recurring campaign is followed from its begin date (its caps count

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.calendar.grid import EVERYONE, Sending, build, cap_warnings
 from reconciler.localytics.schedule import sends
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 PLAN_HORIZON_DAYS = 90
 

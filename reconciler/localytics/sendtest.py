@@ -21,14 +21,14 @@ class LocalyticsTestSender(TestSender):
     recipient_noun = "CUSTOMER_ID"
 
     def precheck(self, loaded: LoadedConfig) -> None:
-        from reconciler.cli.session import push_api_url
+        from reconciler.localytics.session import push_api_url
 
         push_api_url(loaded)
 
     def prepare(self, request: TestRequest) -> SendJob:
-        from reconciler.cli.session import credentials
         from reconciler.localytics.sendtest_content import select
         from reconciler.localytics.sendtest_run import SendJob
+        from reconciler.localytics.session import credentials
 
         loaded = request.loaded
         job = SendJob(
@@ -41,8 +41,8 @@ class LocalyticsTestSender(TestSender):
 
     async def send(self, request: TestRequest, prepared: object) -> list[str]:
         from reconciler.calls import Caller
-        from reconciler.cli.session import open_push_client
         from reconciler.localytics.sendtest_run import SendJob, send_tests
+        from reconciler.localytics.session import open_push_client
         from reconciler.sendtest.ledger import Ledger
 
         assert isinstance(prepared, SendJob)

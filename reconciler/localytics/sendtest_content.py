@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.errors import SendTestError
 from reconciler.localytics.push import Alert
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 TEST_MARK = ("rcl_test", "true")  # in every extra, so the app can tell a test push
 UNMAPPED = ("title", "percent", "build_attributes.ll_mi_deep_link_url")

@@ -25,7 +25,7 @@ from typing import Any
 from reconciler import __version__
 from reconciler.plan.planfile import atomic_write
 from reconciler.provider import LiveObject
-from reconciler.spec.cache import caches_allowed, user_cache_dir
+from reconciler.workspace.cache import caches_allowed, user_cache_dir
 
 FORMAT = "reconciler-live-cache/1"
 Warn = Callable[[str], None]

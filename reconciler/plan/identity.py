@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.provider import LiveId, LiveObject
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 
 @dataclass

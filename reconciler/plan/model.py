@@ -172,6 +172,7 @@ class Plan:
     # Names of the audiences the changes' who fields refer to, by the id or key written
     # there, so the field tables show `Lapsed buyers (104)`, not `104` (not in the JSON).
     names: dict[str, str] = field(default_factory=dict)
+    send_test: bool = False  # whether the env's platform has send-test (the hint names it)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -40,6 +40,7 @@ def save(plan: Plan, path: Path) -> None:
         "live_bodies": {c.ref: c.live_body for c in plan.changes if c.live_body is not None},
         "refusals": plan.refusals,
         "target_args": list(plan.target_args),
+        "send_test": plan.send_test,
         "scope": list(plan.scope),
         "words": {c.ref: [p.to_json() for p in c.words] for c in plan.changes if c.words},
         "words_before": {c.ref: [p.to_json() for p in c.words_before]
@@ -85,6 +86,7 @@ def load(path: Path) -> Plan:
         refusals=list(saved.get("refusals", [])), content_hash=saved["content_hash"],
         # older files lack it: naming the env is never wrong
         target_args=tuple(saved.get("target_args", ("--env", doc["env"]))),
+        send_test=bool(saved.get("send_test", False)),
         scope=tuple(str(t) for t in saved.get("scope", ())),
         errors=[Problem(**e) for e in doc.get("errors", [])],  # older files have none
         names={str(k): str(v) for k, v in (saved.get("names") or {}).items()},

@@ -27,9 +27,10 @@ from reconciler.plan.within import (
     reach_after_plan,
     repo_path,
 )
+from reconciler.platform import Describes, SendsTests, has
 from reconciler.provider import LintItem, LiveObject, Provider
-from reconciler.spec.confusables import fold, live_lookalike
-from reconciler.spec.workspace import Spec, Workspace
+from reconciler.workspace.confusables import fold, live_lookalike
+from reconciler.workspace.workspace import Spec, Workspace
 
 Progress = Callable[[str], None]
 
@@ -138,6 +139,7 @@ async def build_plan(
         scope=tuple(targets),
         errors=errors,
         names=names_of(changes, known, provider.reach_kind),
+        send_test=has(provider, SendsTests),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)
     plan.notes = provider.plan_notes() + people_notes
@@ -155,7 +157,7 @@ async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str]
 def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[Spec],
                         live: Mapping[str, Mapping[int | str, LiveObject]]) -> None:
     """A PlanError with every raw live id in the specs that names nothing, at its line."""
-    from reconciler.spec.locate import locate
+    from reconciler.workspace.locate import locate
 
     problems = [
         f"{locate(workspace.loaded.root, spec.path, path)}: {message}"
@@ -251,7 +253,8 @@ def _change(
             )
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
-    if change.action is not Action.NOOP:  # in words: as planned and, for updates, as live
+    # in words (a platform that has them): as planned and, for updates, as live
+    if change.action is not Action.NOOP and isinstance(provider, Describes):
         change.words = provider.describe(spec.kind, payload, known)
         if live is not None:
             change.words_before = provider.describe(spec.kind, live.body or {}, known)

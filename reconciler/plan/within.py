@@ -13,7 +13,7 @@ from pathlib import Path
 from reconciler.describe import Known
 from reconciler.plan.model import Action, Change
 from reconciler.plan.paths import flatten, overlaps
-from reconciler.spec.workspace import Workspace
+from reconciler.workspace.workspace import Workspace
 
 
 class Impossible(Exception):

@@ -75,8 +75,8 @@ def label(change: Change) -> str:
 
 def send_test_hint(change: Change, plan: Plan) -> str:
     """The exact command that pushes this campaign to the env's test recipients."""
-    if not change.key or change.kind != "campaign" or not plan.target.get("org_id"):
-        return ""  # send-test is Localytics' (its targets have an org); Stream has none
+    if not change.key or change.kind != "campaign" or not plan.send_test:
+        return ""  # the env's platform has no send-test
     return shlex.join(["reconciler", "send-test", change.key, *plan.target_args])
 
 

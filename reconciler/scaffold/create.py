@@ -17,15 +17,10 @@ from pathlib import Path
 
 from reconciler.errors import RefusedError
 
-PROVIDERS = ("localytics", "stream", "smartech")
 # Where the Action and the pre-commit hooks are published: `--action` overrides it.
 ACTION_REPO = "reconciler-dev/reconciler"
 _SHA = re.compile(r"[0-9a-f]{40}")
 _ACTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+@[0-9a-f]{40}")
-# Schemas written for editors, by provider (file name = kind).
-SCHEMA_KINDS = {"localytics": ("config", "audience", "campaign"),
-                "stream": ("config", "segment", "stream-campaign"),
-                "smartech": ("config", "smartech-audience", "smartech-campaign")}
 
 
 @dataclass(frozen=True)
@@ -70,16 +65,18 @@ def default_action() -> Action:
 
 def plan_files(provider: str, action: Action) -> dict[str, str]:
     """Every file of the new repo: relative path -> text."""
-    from reconciler.spec.schema import schema_text
+    from reconciler.registry import platform
+    from reconciler.workspace.schema import schema_text
 
+    found = platform(provider)
     root = resources.files("reconciler.scaffold") / "files"
-    files = dict(_tree(root / provider, ""))
+    files = dict(_tree(root / found.scaffold, ""))
     files[".gitignore"] = (root / "common" / "gitignore").read_text(encoding="utf-8")
     files[".pre-commit-config.yaml"] = _pin(
         (root / "common" / "pre-commit-config.yaml").read_text(encoding="utf-8"), action)
     for name, text in _tree(root / "workflows", ".github/workflows/"):
         files[name] = _pin(text, action)
-    for kind in SCHEMA_KINDS[provider]:
+    for kind in ("config", *(k.schema for k in found.kinds)):  # schemas for editors
         files[f"schemas/{kind}.schema.json"] = schema_text(kind)
     return files
 
@@ -104,8 +101,10 @@ def _pin(text: str, action: Action) -> str:
 
 def write_repo(target: Path, provider: str, action: Action) -> list[str]:
     """Write the files under `target`; refuse, writing nothing, if any already exists."""
-    if provider not in PROVIDERS:
-        raise RefusedError(f"--provider {provider!r}: expected one of {', '.join(PROVIDERS)}")
+    from reconciler.registry import names
+
+    if provider not in names():
+        raise RefusedError(f"--provider {provider!r}: expected one of {', '.join(names())}")
     if target.exists() and not target.is_dir():
         raise RefusedError(f"{target} exists and is not a folder")
     files = plan_files(provider, action)

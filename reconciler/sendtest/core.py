@@ -17,7 +17,7 @@ from reconciler.errors import SendTestError
 
 if TYPE_CHECKING:
     from reconciler.config import LoadedConfig
-    from reconciler.spec import Spec, Workspace
+    from reconciler.workspace import Spec, Workspace
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from reconciler.config.smartech import REGION_HOSTS
 from reconciler.errors import ConfigError
+from reconciler.smartech.config import REGION_HOSTS
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from reconciler.config import LoadedConfig
 from reconciler.importer.slugs import SlugBook, slugify
 from reconciler.importer.write import new_text, write_atomic
 from reconciler.smartech.provider import SmartechProvider
-from reconciler.spec.smartech import MANAGED_TAG
+from reconciler.smartech.spec import MANAGED_TAG
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/smartech-campaign.schema.json\n"
 
@@ -44,7 +44,7 @@ def draft_document(raw: dict) -> CommentedMap:  # type: ignore[type-arg]
 async def import_drafts(loaded: LoadedConfig, provider: SmartechProvider, *, names: tuple[str, ...],
                         every: bool, dry_run: bool, echo: Callable[[str], None]) -> tuple[int, int]:
     """(written, skipped): a file per chosen email draft no spec manages yet."""
-    from reconciler.spec import load_workspace
+    from reconciler.workspace import load_workspace
 
     managed = {s.name for s in load_workspace(loaded, warn=lambda _l: None).of_kind("campaign")}
     book = SlugBook(loaded.root / "campaigns")

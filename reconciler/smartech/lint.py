@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from reconciler.calendar.grid import Sending, build, cap_warnings
-from reconciler.spec.base import parse_instant
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.base import parse_instant
+from reconciler.workspace.workspace import Spec
 
 PLAN_HORIZON_DAYS = 90
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from reconciler.preview.render import Picture, PreviewError
 from reconciler.preview.scene import Box, Scene, Text, draw, wrap
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 WIDTH, CHARS = 560, 62
 

@@ -32,8 +32,8 @@ from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
-from reconciler.spec.smartech import MANAGED_TAG, audience_ref_id
-from reconciler.spec.workspace import Spec
+from reconciler.smartech.spec import MANAGED_TAG, audience_ref_id
+from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.preview.render import Picture

@@ -32,7 +32,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.spec.smartech import MANAGED_TAG
+from reconciler.smartech.spec import MANAGED_TAG
 
 CREATE_FIELDS = ("channel", "name", "app_ids", "template_id", "tags")
 EMAIL_FIELDS = ("channel", "name", "template_id", "tags", "sender_details", "subject_line",

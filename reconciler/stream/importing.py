@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.provider import ImportRefs, LiveObject, SpecDocument
-from reconciler.spec.stream import ID_PREFIX
 from reconciler.stream.normalize import CAMPAIGN_FIELDS, SEGMENT_FIELDS, SENT
+from reconciler.stream.spec import ID_PREFIX
 
 # What the server computes or keeps as state (SegmentResponse, CampaignResponse): never a
 # spec field, whatever its value.
@@ -90,7 +90,7 @@ def _unlinked(segment_id: Any, refs: ImportRefs) -> str:
 def _send(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The `send:` block that started the campaign: `at` the time it was scheduled for
     (`now` when Stream does not say), and its `stop_at`."""
-    from reconciler.spec.base import iso_datetime
+    from reconciler.workspace.base import iso_datetime
 
     out: dict[str, Any] = {"at": "now"}
     for key, field in (("at", "scheduled_for"), ("stop_at", "stop_at")):

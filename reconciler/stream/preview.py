@@ -27,7 +27,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from reconciler.config import EnvConfig
 from reconciler.preview.render import Picture, PreviewError
 from reconciler.preview.scene import Box, Dot, Image, Scene, Text, draw, wrap
-from reconciler.spec.workspace import Spec
+from reconciler.stream.config import StreamEnv
+from reconciler.workspace.workspace import Spec
 
 SAMPLE_ID = "preview-user"
 WIDTH, COL_X, COL_W, CARD_W = 560, 64, 400, 300
@@ -89,7 +90,7 @@ def fill(body: Mapping[str, Any], sample: Mapping[str, Any] | None) -> Filled:
 def picture(spec: Spec, env: EnvConfig, which: str) -> Picture:
     if which not in ("all", "A"):
         raise PreviewError("a Stream campaign has one message: leave out --creative")
-    filled = fill(spec.body, env.preview_receiver)
+    filled = fill(spec.body, StreamEnv.of(env).preview_receiver)
     scene = _scene(spec, env, filled)
     return Picture(title=f"Preview: {spec.name}", svg=draw(scene),
                    flat_svg=draw(scene, visual=True), text=_text(spec, env, filled))
@@ -178,7 +179,7 @@ def _host(url: str) -> str:
 
 
 def _notes(env: EnvConfig, filled: Filled) -> list[str]:
-    sample = env.preview_receiver
+    sample = StreamEnv.of(env).preview_receiver
     notes = [f"receiver: {(sample or {}).get('name') or '(no name)'} "
              f"(id {(sample or {}).get('id') or SAMPLE_ID}), from preview_receiver"
              if sample else "no preview_receiver in this env: receiver fields show empty "

@@ -34,10 +34,10 @@ from reconciler.provider import (
     SpecDocument,
     is_lease_name,
 )
-from reconciler.spec.stream import is_test_id, stream_id
-from reconciler.spec.workspace import Spec
 from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
+from reconciler.stream.spec import is_test_id, stream_id
+from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.config import EnvConfig

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from reconciler.calendar.grid import EVERYONE, Sending
-from reconciler.spec.base import parse_instant
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.base import parse_instant
+from reconciler.workspace.workspace import Spec
 
 
 def _audiences(spec: Spec, segments: Mapping[str, Spec]) -> frozenset[str]:

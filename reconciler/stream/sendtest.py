@@ -30,7 +30,7 @@ from typing import Any
 from reconciler.errors import ApiError, SendTestError, TransportError
 from reconciler.render.safe import plain
 from reconciler.sendtest.core import TestRequest, TestSender
-from reconciler.spec.stream import MAX_ID, TEST_PREFIX
+from reconciler.stream.spec import MAX_ID, TEST_PREFIX
 
 # what a test campaign does not take from the spec: its targets, go-live and identity
 NOT_COPIED = ("segments", "segment_ids", "user_ids", "send", "id", "name", "description")
@@ -85,11 +85,12 @@ class StreamTestSender(TestSender):
 
     async def send(self, request: TestRequest, prepared: object) -> list[str]:
         from reconciler.calls import Caller
-        from reconciler.stream.session import open_stream
+        from reconciler.registry import platform_of
 
         assert isinstance(prepared, TestCampaign)
         loaded = request.loaded
-        async with open_stream(loaded, Caller(concurrency=loaded.env.concurrency)) as provider:
+        opened = platform_of(loaded.env).open(loaded, Caller(concurrency=loaded.env.concurrency))
+        async with opened as provider:
             status = await _start_once(provider, prepared, request.recipients)
         if status == STARTED:
             _record(request, prepared)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from reconciler.spec.base import (
+from reconciler.workspace.base import (
     FilterValue,
     NonEmptyStr,
     PeopleName,

@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.errors import SpecProblem
 from reconciler.source.problems import suggest
 from reconciler.source.yamlio import Document
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 
 def smartech_cross_checks(specs: list[Spec], docs: dict[str, Document],

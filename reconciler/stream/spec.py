@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from reconciler.spec.base import (
+from reconciler.workspace.base import (
     DateTimeText,
     NonEmptyStr,
     PeopleName,

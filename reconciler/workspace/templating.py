@@ -298,7 +298,7 @@ def platform_names(loaded: Any) -> Callable[[], frozenset[str]]:
     """The template names of the env's platform (`Provider.template_names`), looked up
     on first use: the provider module is imported only for a foreign expression."""
     def names() -> frozenset[str]:
-        from reconciler.provider import provider_class
+        from reconciler.registry import provider_class
 
         return provider_class(loaded.env.provider).template_names
 

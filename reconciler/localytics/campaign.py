@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from reconciler.spec.audience import AndOr, AudienceDefinition
-from reconciler.spec.base import (
+from reconciler.localytics.audience import AndOr, AudienceDefinition
+from reconciler.workspace.base import (
     DateTimeText,
     FilterValue,
     NonEmptyStr,

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StrictInt, StrictStr, field_validator, model_validator
 
-from reconciler.spec.base import (
+from reconciler.workspace.base import (
     NonEmptyStr,
     PeopleName,
     SpecModel,

@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.errors import SpecProblem
 from reconciler.source.yamlio import Document
-from reconciler.spec.templating import Renderer, TemplateProblem
+from reconciler.workspace.templating import Renderer, TemplateProblem
 
 TemplatePath = tuple[str | int, ...]
 

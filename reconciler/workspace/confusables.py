@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from reconciler.spec.workspace import Spec
+from reconciler.workspace.workspace import Spec
 
 # Lower-case homoglyphs (after casefold) of Latin letters, Cyrillic and Greek.
 _HOMOGLYPHS = str.maketrans({

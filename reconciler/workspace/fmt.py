@@ -16,37 +16,39 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-from reconciler.config.models import Config
+from reconciler.config.models import config_model
 from reconciler.errors import SpecErrors, SpecProblem, relpath
+from reconciler.registry import DEFAULT
 from reconciler.source.roundtrip import parse_rt, round_trip_yaml
 from reconciler.source.shape import list_item, model_for, step
 from reconciler.source.yamlio import FileProblem, decode, load_document
-from reconciler.spec.validate import MODELS
-from reconciler.spec.workspace import FOLDERS
+from reconciler.workspace.workspace import FOLDERS
 
 
-def root_type(rel: str, platform: str = "localytics") -> Any:
+def root_type(rel: str, platform: str | None = None) -> Any:
     """The model of a file from its path relative to the repo (None: indentation only).
 
-    Smartech files are ordered by their own models. Stream files keep the Localytics
-    order they were written in (a pre-existing choice, left alone here).
+    Files are ordered by their platform's models (the registry's default platform
+    when None). A platform that keeps its files in the order they were written
+    (`Platform.fmt_by_model` false) gets the default platform's order, as before.
     """
-    from reconciler.spec.validate import PLATFORM_KINDS
+    from reconciler.registry import platform as named
 
     parts = PurePosixPath(rel).parts
     if len(parts) == 1 and parts[0] in ("reconciler.yaml", "reconciler.yml"):
-        return Config
+        return config_model()
+    found = named(platform or DEFAULT)
+    if not found.fmt_by_model:
+        found = named(DEFAULT)
     for kind, folder in FOLDERS.items():
         if folder in parts[:-1]:
-            if platform == "smartech":
-                return MODELS[PLATFORM_KINDS[platform][kind][1]]
-            return MODELS[kind]
+            return found.kind(kind).model
     return None
 
 
 def _folders(config_path: Path) -> list[tuple[Path, str]]:
     """(spec root, platform) of every env, each folder once, the default env's first;
-    the config's folder as Localytics when the config cannot be read."""
+    the config's folder as the default platform's when the config cannot be read."""
     from reconciler.config import load_config
     from reconciler.config.loader import spec_root
     from reconciler.errors import ReconcilerError
@@ -54,7 +56,7 @@ def _folders(config_path: Path) -> list[tuple[Path, str]]:
     try:
         loaded = load_config(config_path)
     except ReconcilerError:
-        return [(config_path.parent, "localytics")]
+        return [(config_path.parent, DEFAULT)]
     envs = [loaded.env, *loaded.config.envs.values()]
     found: dict[Path, str] = {}
     for env in envs:
@@ -71,7 +73,7 @@ def _platform(path: Path, folders: list[tuple[Path, str]]) -> str:
     return max(inside)[1] if inside else folders[0][1]
 
 
-def format_text(text: str, rel: str, tp: Any = None, platform: str = "localytics") -> str:
+def format_text(text: str, rel: str, tp: Any = None, platform: str | None = None) -> str:
     """The canonical form of one YAML file (FileProblem if it does not parse);
     `tp` is its model, found from the path (and platform) when not given."""
     yaml = round_trip_yaml()
@@ -97,7 +99,8 @@ def reorder(node: Any, tp: Any) -> None:
         return
     model = model_for(tp, node)
     if model is not None:
-        order = {name: i for i, name in enumerate(model.model_fields)}
+        fields = getattr(model, "field_order", lambda: list(model.model_fields))()
+        order = {name: i for i, name in enumerate(fields)}
         keys = list(node.keys())
         wanted = sorted(keys, key=lambda k: (order.get(k, len(order)), keys.index(k)))
         if wanted != keys:
@@ -140,7 +143,7 @@ def _last_slot(node: CommentedMap | CommentedSeq) -> tuple[Any, Any, int]:
     return node, key, 2 if isinstance(node, CommentedMap) else 0
 
 
-def format_file(path: Path, rel: str, tp: Any = None, platform: str = "localytics"
+def format_file(path: Path, rel: str, tp: Any = None, platform: str | None = None
                 ) -> tuple[str, str]:
     """(current text, canonical text) of a file; FileProblem when formatting would change
     what any value means (checked by reading both texts as validate does)."""
@@ -188,7 +191,7 @@ def _first_difference(a: Any, b: Any, path: tuple[str | int, ...]
     return None if a == b else path
 
 def default_paths(root: Path) -> list[Path]:
-    from reconciler.spec.loader import discover
+    from reconciler.workspace.loader import discover
 
     files, _ = discover(root, warn=lambda _line: None)
     return [f.path for f in files]
@@ -217,7 +220,7 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
 
         raise ConfigError(f"{config_not_found(config_path)} (or give fmt the PATHs to format)")
     config = [config_path] if config_path.is_file() else []
-    folders = _folders(config_path) if config else [(root, "localytics")]
+    folders = _folders(config_path) if config else [(root, DEFAULT)]
     targets = _expand(paths) if paths else config + [
         f for folder, _ in folders for f in default_paths(folder)]
     changed: list[str] = []
@@ -227,7 +230,7 @@ def run_fmt(config_path: Path, paths: list[Path], *, check: bool,
         platform = _platform(path, folders)
         try:
             is_config = path.resolve() == config_path.resolve()
-            text, canonical = format_file(path, rel, Config if is_config else None, platform)
+            text, canonical = format_file(path, rel, config_model() if is_config else None, platform)
         except FileProblem as e:
             problems.append(e.problem)
             continue

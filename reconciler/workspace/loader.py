@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.config import LoadedConfig
 from reconciler.errors import Location, SpecErrors, SpecProblem, relpath
+from reconciler.platform import References
 from reconciler.source.yamlio import (
     MAX_FILE_BYTES,
     Document,
@@ -25,10 +26,10 @@ from reconciler.source.yamlio import (
     load_document,
     too_big,
 )
-from reconciler.spec.cache import ParseCache, refuse_tracked_state
-from reconciler.spec.render import render_paths
-from reconciler.spec.templating import Renderer, platform_names
-from reconciler.spec.workspace import FOLDERS, KINDS, Spec, Workspace
+from reconciler.workspace.cache import ParseCache, refuse_tracked_state
+from reconciler.workspace.render import render_paths
+from reconciler.workspace.templating import Renderer, platform_names
+from reconciler.workspace.workspace import FOLDERS, KINDS, Spec, Workspace
 
 SPEC_SUFFIX = ".yaml"
 
@@ -160,9 +161,10 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
 
     `use_cache=False` (apply) parses every file: no cache is trusted over the files.
     """
-    from reconciler.spec.validate import spec_kind, validate_document
+    from reconciler.registry import platform_of
+    from reconciler.workspace.validate import validate_document
 
-    platform = loaded.env.provider
+    platform = platform_of(loaded.env)
     root = loaded.root
     refuse_tracked_state(loaded.config_dir)
     files, problems = discover(root, warn)
@@ -193,20 +195,13 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     audience_keys = [f.key for f in files if f.kind == "audience"]
     # Reference checks read every parsed campaign, valid or not: a file with a field
     # error shows its unknown audience keys in the same run.
-    problems += unknown_references(campaigns, audience_keys, platform)
-    if platform == "localytics":
-        problems += cross_checks(specs, docs)
-    elif platform == "smartech":
-        from reconciler.spec.smartech_checks import smartech_cross_checks
-
-        problems += smartech_cross_checks(specs, docs, audience_keys)
-    else:
-        problems += stream_cross_checks(specs, docs)
+    problems += unknown_references(campaigns, audience_keys, platform.references)
+    problems += platform.cross_checks(specs, docs, audience_keys)
     if problems:
         raise SpecErrors(shown_from_cwd(problems, root))
-    order = [spec_kind(platform, k) for k in KINDS]
+    order = list(platform.kind_names)
     specs.sort(key=lambda s: (order.index(s.kind), s.key))
-    from reconciler.spec.confusables import lookalikes
+    from reconciler.workspace.confusables import lookalikes
 
     for line in lookalikes(specs):
         warn(line)
@@ -264,47 +259,17 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
     return doc
 
 
-def cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
-    """Duplicate names and pinned ids within a kind; names reserved for apply leases."""
-    from reconciler.provider import LEASE_MARKER, is_lease_name
-
-    problems: list[SpecProblem] = [
-        SpecProblem(docs[s.ref].location(("name",)),
-                    f"names starting with {LEASE_MARKER!r} are reserved for apply leases")
-        for s in specs if is_lease_name(s.name)
-    ]
-    for kind in KINDS:
-        for field, show in (("name", repr), ("id", str)):
-            first: dict[Any, Spec] = {}
-            for s in (s for s in specs if s.kind == kind):
-                value = s.name if field == "name" else s.pin_id
-                if value is None:
-                    continue
-                if value in first:
-                    for a, b in ((s, first[value]), (first[value], s)):
-                        other = docs[b.ref].location((field,))
-                        problems.append(SpecProblem(
-                            docs[a.ref].location((field,)),
-                            f"duplicate {kind} {field} {show(value)} (also in {other})",
-                        ))
-                else:
-                    first[value] = s
-    return problems
-
-
-def unknown_references(campaigns: list[Document], audience_keys: list[str], platform: str
-                       ) -> list[SpecProblem]:
-    """Audience (Localytics) or segment (Stream) keys in campaign files that have no file.
+def unknown_references(campaigns: list[Document], audience_keys: list[str],
+                       references: References) -> list[SpecProblem]:
+    """Audience keys in campaign files that have no file, where the platform's campaigns
+    name them (`references`).
 
     Reads the rendered data, not a validated spec, so it works on files with other errors.
     """
     from reconciler.source.problems import suggest
 
     known = set(audience_keys)
-    field: tuple[str, ...]
-    word, field = "audience", ("audiences", "target_rules", "audience")
-    if platform == "stream":
-        word, field = "segment", ("segments",)
+    word, field = references.word, references.path
     problems: list[SpecProblem] = []
     for doc in campaigns:
         refs: Any = doc.data
@@ -317,18 +282,4 @@ def unknown_references(campaigns: list[Document], audience_keys: list[str], plat
                     f"unknown {word} key {ref!r}: no file audiences/{ref}.yaml"
                     f"{suggest(ref, sorted(known))}",
                 ))
-    return problems
-
-
-def stream_cross_checks(specs: list[Spec], docs: dict[str, Document]) -> list[SpecProblem]:
-    """Two specs claiming one Stream id."""
-    from reconciler.spec.stream import stream_id
-
-    problems: list[SpecProblem] = []
-    seen: dict[tuple[str, Any], Spec] = {}
-    for s in specs:
-        other = seen.setdefault((s.kind, s.pin_id or stream_id(s.key)), s)
-        if other is not s:
-            problems.append(SpecProblem(docs[s.ref].location(("id",)),
-                                        f"{s.kind} id {s.pin_id or stream_id(s.key)} is also used by {other.path}"))
     return problems

@@ -1,0 +1,95 @@
+"""One rendered document → a `Spec`, or the problems that stop it.
+
+The model and the way a valid file becomes a `Spec` are the platform's
+(`Platform.kinds`); this module runs them and maps pydantic's errors onto the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from reconciler.errors import SpecProblem
+from reconciler.source.problems import problems_from
+from reconciler.source.yamlio import Document
+from reconciler.workspace.base import SpecModel
+from reconciler.workspace.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.platform import Platform
+
+V = TypeVar("V")
+
+
+class _Lazy(Mapping[str, V]):
+    """A table read from the registry on first use (importing no platform before)."""
+
+    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
+        self._build = build
+        self._built: dict[str, V] | None = None
+
+    def _table(self) -> dict[str, V]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, key: str) -> V:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+def _models() -> dict[str, type[SpecModel]]:
+    from reconciler.registry import platforms
+
+    return {k.schema: k.model for p in platforms() for k in p.kinds}
+
+
+def _platform_kinds() -> dict[str, dict[str, tuple[str, str]]]:
+    from reconciler.registry import platforms
+
+    return {p.name: {k.folder: (k.kind, k.schema) for k in p.kinds} for p in platforms()}
+
+
+# Every platform's spec models by schema name (`reconciler schema --kind`).
+MODELS: Mapping[str, type[SpecModel]] = _Lazy(_models)
+# Per platform: spec kind of each folder kind, and the model name in MODELS.
+PLATFORM_KINDS: Mapping[str, dict[str, tuple[str, str]]] = _Lazy(_platform_kinds)
+
+
+def spec_kind(platform: str, folder_kind: str) -> str:
+    """The kind a file of `folder_kind` (audience|campaign) has on `platform`."""
+    return PLATFORM_KINDS[platform][folder_kind][0]
+
+
+@cache
+def adapter(kind: str) -> TypeAdapter[Any]:
+    return TypeAdapter(MODELS[kind])
+
+
+def validate_document(kind: str, key: str, doc: Document, platform: Platform | None = None
+                      ) -> tuple[Spec | None, list[SpecProblem]]:
+    """Validate a (rendered) document; the Spec, or the problems at their positions.
+
+    `kind` is the folder kind (audience|campaign); the platform (the registry's default
+    when None) decides the model and builds the Spec.
+    """
+    if platform is None:
+        from reconciler.registry import DEFAULT
+        from reconciler.registry import platform as named
+
+        platform = named(DEFAULT)
+    spec_kind_ = platform.kind(kind)
+    rendered = doc.data
+    try:
+        model: Any = adapter(spec_kind_.schema).validate_python(rendered)
+    except ValidationError as e:
+        return None, problems_from(e, doc, spec_kind_.model)
+    return spec_kind_.build(spec_kind_.kind, key, doc, rendered, model), []

@@ -1,0 +1,166 @@
+"""One behaviour, every registered platform (issue 27): each test runs for every platform
+in `reconciler.registry`, so a new platform passes them or fails them.
+
+A platform lacking an optional capability declares it (`Platform.notes` says why); a
+platform with no entry in ENVS fails here rather than being skipped."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reconciler.cli.redact import RedactingFilter, secret_names
+from reconciler.config import load_config
+from reconciler.errors import ConfigError
+from reconciler.platform import CAPABILITIES
+from reconciler.registry import PLATFORMS, platform, platforms
+from tests.stream_repo import StreamRepo, segment, stream_campaign
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Per platform: two envs on two accounts (allowed), and two envs on one account (refused).
+ENVS: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+    "localytics": (
+        [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
+         {"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "b"}],
+        [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
+         {"api_url": "https://dashboard.localytics.com/api/v6/", "org_id": 1, "app_id": "a"}],
+    ),
+    "stream": (
+        [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
+         {"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k2"}],
+        [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
+         {"provider": "stream", "api_url": "https://chat.stream-io-api.com/", "api_key": "k1"}],
+    ),
+    # Smartech names an account by its API key, a per-env secret (each GitHub environment
+    # holds its own SMARTECH_API_KEY): envs on one region host are two accounts. The
+    # embedded sandbox holds one account.
+    "smartech": (
+        [{"provider": "smartech", "api_url": "https://api.netcoresmartech.com"},
+         {"provider": "smartech", "api_url": "https://api.netcoresmartech.com"}],
+        [{"provider": "smartech", "api_url": "sandbox"},
+         {"provider": "smartech", "api_url": "sandbox"}],
+    ),
+}
+NAMES = list(PLATFORMS)
+
+
+def test_every_registered_platform_has_its_cases() -> None:
+    assert sorted(ENVS) == sorted(PLATFORMS)
+
+
+def _config(tmp_path: Path, envs: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "reconciler.yaml"
+    for i, env in enumerate(envs):
+        (tmp_path / f"specs{i}").mkdir(exist_ok=True)
+        env["specs"] = f"specs{i}"
+    path.write_text(yaml.safe_dump({"default_env": "staging", "envs": dict(
+        zip(("staging", "production"), envs, strict=True))}, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_two_envs_on_two_accounts_are_allowed(tmp_path: Path, name: str) -> None:
+    loaded = load_config(_config(tmp_path, ENVS[name][0]))
+    assert [e.provider for e in loaded.config.envs.values()] == [name, name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_two_envs_on_one_account_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="envs 'staging' and 'production' both target"):
+        load_config(_config(tmp_path, ENVS[name][1]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_env_without_provider_is_the_default_platform(tmp_path: Path, name: str) -> None:
+    env = dict(ENVS["localytics"][0][0])
+    loaded = load_config(_config(tmp_path, [env, dict(ENVS["localytics"][0][1])]))
+    assert loaded.env.provider == next(iter(PLATFORMS)) == "localytics"
+    assert isinstance(loaded.env, platform(loaded.env.provider).env_model)
+
+
+def test_an_unknown_provider_is_one_line_naming_the_registered_ones(tmp_path: Path) -> None:
+    path = tmp_path / "reconciler.yaml"
+    path.write_text("envs:\n  x:\n    provider: airship\n    api_url: sandbox\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (f"{path}:3:5: envs.x.provider: invalid value 'airship'; "
+                              f"expected one of {', '.join(PLATFORMS)}")
+
+
+# --- secrets ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_secrets_are_redacted_from_debug_logs(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    found = platform(name).secrets
+    assert found
+    for variable in found:
+        value = f"{variable.lower()}-s3cr3t-Zq81"
+        monkeypatch.setenv(variable, value)
+        record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1,
+                                   "sent %s with %s", ("GET /x?q=1", f"token={value}"), None)
+        RedactingFilter().filter(record)
+        assert value not in record.getMessage()
+
+
+@pytest.mark.parametrize("shown", ["api-key: {}", "{{'api-key': '{}'}}", "Authorization: {}",
+                                   "?api_key={}"])
+def test_credential_headers_are_redacted_whatever_the_secret(shown: str) -> None:
+    record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, "headers %s",
+                               (shown.format("0a1b2c3d4e5f60718293"),), None)
+    RedactingFilter().filter(record)
+    assert "0a1b2c3d4e5f60718293" not in record.getMessage()
+
+
+def test_every_secret_is_an_input_of_the_action() -> None:
+    """The Action passes each platform's secret variable from an input of its own."""
+    action = (ROOT / "action.yml").read_text(encoding="utf-8")
+    passed = dict(re.findall(r"^\s+([A-Z_]+): \$\{\{ inputs\.([a-z-]+) \}\}", action, re.M))
+    inputs = set(re.findall(r"^  ([a-z][a-z-]+):\n    description:", action, re.M))
+    for variable in secret_names():
+        assert variable in passed, f"action.yml does not pass {variable}"
+        assert passed[variable] in inputs
+
+
+# --- capabilities -----------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_a_missing_capability_is_declared_with_its_reason(name: str) -> None:
+    found = platform(name)
+    missing = {c for c, has in found.capabilities().items() if not has}
+    assert missing == set(found.notes), f"{name}: declare why each capability is absent"
+    assert set(found.capabilities()) == set(CAPABILITIES)
+
+
+def capability_matrix() -> str:
+    """The docs' table: one row per registered platform, one column per capability."""
+    names = list(CAPABILITIES)
+    lines = ["| platform | " + " | ".join(names) + " |",
+             "|---|" + "---|" * len(names)]
+    for p in platforms():
+        has = p.capabilities()
+        lines.append(f"| {p.title} (`{p.name}`) | "
+                     + " | ".join("yes" if has[c] else "no" for c in names) + " |")
+    return "\n".join(lines)
+
+
+def test_the_docs_capability_matrix_is_the_registrys() -> None:
+    docs = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    start, end = "<!-- capability matrix: start -->\n", "\n<!-- capability matrix: end -->"
+    assert start in docs and end in docs
+    shown = docs.split(start, 1)[1].split(end, 1)[0]
+    assert shown == capability_matrix(), "update docs/architecture.md:\n" + capability_matrix()
+
+
+# --- plans ------------------------------------------------------------------------
+def test_a_stream_plan_names_send_test_as_the_first_look(stream_repo: StreamRepo) -> None:
+    """The hint follows the capability, not a Localytics org id."""
+    stream_repo.write_config()
+    stream_repo.put("segment", "s", segment("S"))
+    stream_repo.put("campaign", "hello", stream_campaign("Hello", ["s"], send={"at": "now"}))
+    run = stream_repo.run("plan")
+    assert run.code == 0, run.stderr
+    assert "see it on a phone first: reconciler send-test hello" in run.stdout
