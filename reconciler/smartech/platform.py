@@ -79,6 +79,5 @@ PLATFORM = Platform(
     sandbox="reconciler.sandbox.smartech:create_smartech_app",
     scaffold="smartech",
     adopt=_adopt,
-    notes={"send-test": "Smartech's test send needs a panel-only setup; not offered",
-           "words": "plans show Smartech fields as paths and values"},
+    notes={"send-test": "Smartech's test send needs a panel-only setup; not offered"},
 )
