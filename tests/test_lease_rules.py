@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply.lease import LeaseHeld, acquire, hold_lease, lease_name, parse
+from reconciler.apply.keeper import hold_lease
+from reconciler.apply.lease import LeaseHeld, acquire, lease_name, parse
 from reconciler.errors import ApiError, TransportError
 from reconciler.provider import LeaseObject
 
@@ -29,6 +30,7 @@ class Board:
     """
 
     def __init__(self, rank: Any = None) -> None:
+        self.now: datetime | None = None  # the platform's clock; None: no Date header
         self.objects: dict[int, LeaseObject] = {}
         self.next_id = 1
         self.rank = rank or (lambda object_id: (object_id,))
@@ -51,6 +53,15 @@ class Board:
     async def lease_list(self) -> list[LeaseObject]:
         await asyncio.sleep(0)
         return list(self.objects.values())
+
+    async def lease_renew(self, lease_id: int | str, name: str) -> None:
+        await asyncio.sleep(0)
+        if lease_id in self.objects:
+            old = self.objects[lease_id]  # type: ignore[index]
+            self.objects[old.id] = LeaseObject(old.id, name, old.rank)  # type: ignore[index]
+
+    def platform_now(self) -> datetime | None:
+        return self.now
 
     async def lease_delete(self, lease_id: int | str) -> None:
         await asyncio.sleep(0)
@@ -211,8 +222,8 @@ def test_the_lease_is_released_after_the_body_even_when_it_fails() -> None:
     board = Board()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as lease:
-            assert lease is not None and list(board.objects) == [lease.id]
+        async with hold_lease(board, "me@here") as keeper:
+            assert keeper is not None and list(board.objects) == [keeper.lease.id]
             raise RuntimeError("apply failed")
 
     with pytest.raises(RuntimeError):
@@ -235,12 +246,12 @@ def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None
 
 
 def test_a_platform_without_leases_runs_the_body_without_one() -> None:
-    class NoLeases:
+    class NoLeases:  # lacks the HoldsLease capability (no renew, no platform clock)
         async def lease_create(self, name: str) -> None:
-            raise NotImplementedError
+            raise AssertionError("never asked")
 
     async def scenario() -> Any:
-        async with hold_lease(NoLeases(), "me@here") as lease:  # type: ignore[arg-type]
+        async with hold_lease(NoLeases(), "me@here") as lease:
             return lease
 
     assert run(scenario()) is None

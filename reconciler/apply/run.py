@@ -8,6 +8,7 @@ hundreds of plan/apply rounds under faults exercises the code users run.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from reconciler.apply.executor import Executor
@@ -35,15 +36,17 @@ async def execute_plan(
     journal_path: Path,
     concurrency: int,
     stop: asyncio.Event | None = None,
+    guard: Callable[[], Awaitable[str | None]] | None = None,
 ) -> list[Result]:
-    """Run the plan's writes, journaling each; `stop` set = start no new write.
+    """Run the plan's writes, journaling each; `stop` set = start no new write; `guard`
+    (the lease keeper's confirm) is asked before each wave and go-live.
 
     JournalError (with the results) when the journal failed part way: the
     writes already started finish, no new one starts.
     """
     journal = Journal(journal_path, workspace.loaded.env_name)
     try:
-        executor = Executor(provider, workspace, journal, concurrency=concurrency)
+        executor = Executor(provider, workspace, journal, concurrency=concurrency, guard=guard)
         if stop is not None:
             executor.stop = stop
         results = await executor.run(plan)

@@ -6,12 +6,15 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.lease import default_holder, hold_lease
+from reconciler.apply.keeper import hold_lease
+from reconciler.apply.lease import default_holder
 from reconciler.apply.lock import apply_lock
 from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
@@ -39,10 +42,12 @@ async def run_apply(
     auto_approve: bool, force: bool, fmt: str, journal_path: Path | None,
     lease_wait: float = 0.0,
 ) -> int:
-    """Lock, lease, plan afresh (equal to PLAN_FILE's when given), gate, confirm, execute.
+    """Lock, (confirm,) lease, plan afresh under the lease, gate, execute while it is held.
 
-    The lease is taken before planning: a plan made while another apply writes
-    would propose creating what that apply is creating.
+    The plan that writes is made under the lease: a plan made while another apply
+    writes would propose creating what that apply is creating. A confirmation is
+    asked before the lease is taken (an answer left open holds nothing), and the
+    plan made under the lease must equal the one confirmed.
     """
     loaded, workspace = load(config_path, env_name, use_cache=False)
     check_apply_from(loaded)
@@ -52,36 +57,73 @@ async def run_apply(
     journal_path = journal_path or loaded.state_dir / "journal.jsonl"
     Journal(journal_path, loaded.env_name).close()  # unwritable: refuse before any write
     caller = Caller(concurrency=loaded.env.concurrency)
+    ttl = timedelta(seconds=loaded.config.lease.expiry_seconds)
     with apply_lock(loaded.state_dir):
-        async with open_provider(loaded, caller) as provider, hold_lease(
-            provider, default_holder(), wait=lease_wait, warn=_warn,
-        ):
-            async with progress() as report:
-                plan = await build_plan(workspace, provider, progress=report,
-                                        targets=saved.scope if saved else ())
-            if saved is not None:
-                check_same(saved, plan)  # the file proposes; the fresh plan decides
-            check_gates(plan, workspace, force=force)
-            if not plan.has_changes:
-                return _report([], fmt, loaded.env_name)
-            _confirm(plan, auto_approve)
-            git_pinned = _git_pinned(plan, workspace, provider)
-            stop = asyncio.Event()
-            try:
-                with _stop_on_signals(stop):
-                    results = await execute_plan(
-                        plan, workspace, provider, stop=stop, concurrency=caller.concurrency,
-                        journal_path=journal_path,
-                    )
-            except JournalError as e:
-                _report(e.results, fmt, loaded.env_name)
-                if git_pinned is not None:
-                    _propose_pins(e.results, workspace)
-                raise
+        async with open_provider(loaded, caller) as provider:
+            confirmed = None
+            if not auto_approve:
+                confirmed = await _plan(workspace, provider, saved, force)
+                if not confirmed.has_changes:
+                    return _report([], fmt, loaded.env_name)
+                _confirm(confirmed, auto_approve)
+            with _signals() as signals:
+                try:
+                    async with hold_lease(provider, default_holder(), wait=lease_wait, ttl=ttl,
+                                         warn=_warn) as keeper:
+                        if keeper is None:
+                            _warn(NO_LEASE)
+                        plan = await _plan(workspace, provider, saved, force)
+                        if confirmed is not None:
+                            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+                        if not plan.has_changes:
+                            return _report([], fmt, loaded.env_name)
+                        git_pinned = _git_pinned(plan, workspace, provider)
+                        signals.stop_writes()
+                        if keeper is not None:
+                            keeper.on_lost = lambda _reason: signals.stop.set()
+                        try:
+                            results = await execute_plan(
+                                plan, workspace, provider, stop=signals.stop,
+                                concurrency=caller.concurrency, journal_path=journal_path,
+                                guard=keeper.confirm if keeper is not None else None,
+                            )
+                        except JournalError as e:
+                            _report(e.results, fmt, loaded.env_name)
+                            if git_pinned is not None:
+                                _propose_pins(e.results, workspace)
+                            raise
+                except asyncio.CancelledError:
+                    if signals.received is None:
+                        raise
+                    asyncio.current_task().uncancel()  # type: ignore[union-attr]
+                    raise RefusedError(f"apply stopped by {signals.received.name} before "
+                                       "writing; nothing was changed, the lease released") from None
     code = _report(results, fmt, loaded.env_name)
     if git_pinned is not None:
         _propose_pins(results, workspace)
+    if keeper is not None and keeper.lost is not None:
+        left = sum(r.status == SKIPPED for r in results)
+        raise RefusedError(f"stopped writing: {keeper.lost}; {left} change(s) not applied "
+                           "(run apply again once the other apply is done)")
     return code
+
+
+NO_LEASE = ("note: this platform keeps no apply lease: nothing stops another apply of the "
+            "same account writing at the same time; apply this env from one place only "
+            "(apply_from: ci, one workflow)")
+CHANGED_WHILE_ASKED = "the live state changed while the confirmation was open"
+
+
+async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
+                force: bool) -> Plan:
+    """A fresh plan, equal to PLAN_FILE's when given, past the gates."""
+    async with progress() as report:
+        plan = await build_plan(workspace, provider, progress=report,
+                                targets=saved.scope if saved else ())
+    if saved is not None:
+        check_same(saved, plan)  # the file proposes; the fresh plan decides
+    check_gates(plan, workspace, force=force)
+    return plan
 
 
 def _git_pinned(plan: Plan, workspace: Workspace, provider: Provider) -> list[str] | None:
@@ -136,19 +178,41 @@ def _confirm(plan: Plan, auto_approve: bool) -> None:
         raise RefusedError("apply cancelled; nothing was changed")
 
 
-class _stop_on_signals:
-    """SIGINT/SIGTERM: issue no new writes, let in-flight ones finish, then report."""
+class _signals:
+    """SIGTERM and SIGHUP while the lease is held but nothing is written yet: cancel the
+    run (the lease is released on the way out, as Ctrl-C's KeyboardInterrupt does);
+    once writing (`stop_writes`), SIGINT, SIGTERM and SIGHUP start no new write and let
+    in-flight ones finish, then report."""
 
-    def __init__(self, stop: asyncio.Event):
-        self._stop = stop
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self.received: signal.Signals | None = None
         self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._installed: tuple[signal.Signals, ...] = ()
 
-    def __enter__(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._loop.add_signal_handler(sig, self._stop.set)
+    def __enter__(self) -> _signals:
+        self._install(self.SIGNALS, self._cancel)
+        return self
+
+    def stop_writes(self) -> None:
+        self._install((signal.SIGINT, *self.SIGNALS), lambda _sig: self.stop.set())
+
+    def _cancel(self, sig: signal.Signals) -> None:
+        if self.received is None and self._task is not None:
+            self.received = sig
+            self._task.cancel()
+
+    def _install(self, sigs: tuple[signal.Signals, ...],
+                 handler: Callable[[signal.Signals], None]) -> None:
+        for sig in sigs:
+            self._loop.add_signal_handler(sig, handler, sig)
+        self._installed = tuple(dict.fromkeys((*self._installed, *sigs)))
 
     def __exit__(self, *exc: object) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in self._installed:
             self._loop.remove_signal_handler(sig)
 
 

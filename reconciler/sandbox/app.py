@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 
 from reconciler import __version__
-from reconciler.sandbox import admin, audiences, campaigns, lifecycle, push
+from reconciler.sandbox import admin, audiences, campaigns, dateclock, lifecycle, push
 from reconciler.sandbox.faults import FaultMiddleware, Faults
 from reconciler.sandbox.protocol import EXCEPTION_HANDLERS
 from reconciler.sandbox.state import unusable
@@ -55,7 +55,8 @@ def create_app(
     app.state.answers = admin.default_answers()
     app.state.push_limiter = push.RateLimiter()
     app.state.clock_now = None  # the campaign lifecycle is off until a test sets the clock
-    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle)]
+    app.state.date_clock = dateclock.DateClock()  # the `Date` of every answer (leases)
+    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle, dateclock)]
     for router in routers:
         app.include_router(router)
 
@@ -85,6 +86,7 @@ def create_app(
     routes = [r for router in routers for r in router.routes]
     routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
     app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
+    app.add_middleware(dateclock.DateMiddleware, clock=app.state.date_clock)
     return app
 
 
