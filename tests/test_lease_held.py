@@ -1,0 +1,226 @@
+"""A lease that is held, not just taken (issue 26), against a served sandbox and the CLI.
+
+Clocks are the test's: the sandbox's `Date` (the platform time apply judges
+leases by) is frozen and moved through `/_sandbox/date`, a second machine's
+wall clock is moved by tests/skewed_clock.py, and a run is stopped inside
+planning by a proxy that holds its campaign listing (tests/gating_proxy.py).
+Sandbox latency only makes two applies overlap; nothing waits on a sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.apply.lease import lease_name, parse
+from reconciler.config.models import LEASE_SECONDS_MAX
+from reconciler.localytics.provider import LEASE_RULES
+from reconciler.provider import LeaseObject
+from tests.gating_proxy import GatingProxy
+from tests.repo import Repo, campaign
+from tests.test_lease import hold, leases
+
+HERE = Path(__file__).parent
+
+
+def copies(server: Any, tmp_path: Path, count: int, *, expiry: int | None = None,
+           concurrency: int = 2, api_url: str | None = None) -> list[Repo]:
+    """Two working copies of one app (as on two machines), each with the same `count`
+    campaign specs; `expiry` sets `lease.expiry_seconds`."""
+    app = server.new_app()
+    repos = []
+    for name in ("a", "b"):
+        repo = Repo(tmp_path / name, api_url or server.api_url, app.org_id, app.app_id,
+                    server.api_key, server.api_secret, env_extra={"concurrency": concurrency})
+        if expiry is not None:
+            lease_expiry(repo, expiry)
+        for i in range(count):
+            repo.put("campaign", f"c{i:03}", campaign(f"C{i:03}"))
+        repos.append(repo)
+    return repos
+
+
+def lease_expiry(repo: Repo, seconds: int) -> None:
+    """Set `lease.expiry_seconds` in the repo's reconciler.yaml."""
+    with (repo.root / "reconciler.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"lease:\n  expiry_seconds: {seconds}\n")
+
+
+def start_apply(repo: Repo, *prefix: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALYTICS_", "CI"))}
+    env.update({"LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret,
+                "NO_COLOR": "1"})
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    cmd = list(prefix) or [sys.executable, "-m", "reconciler"]
+    return subprocess.Popen([*cmd, "apply", "--auto-approve", "--format", "json"],
+                            cwd=repo.root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+
+
+def until(condition: Callable[[], bool], seconds: float = 60) -> bool:
+    """Whether `condition` came true within `seconds` (an upper bound, never a wait for time
+    to pass: it returns as soon as the condition holds)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def set_date(server: Any, **body: Any) -> datetime:
+    """Freeze or move the sandbox's Date clock; the platform time it now tells (the real
+    time once `now=None` frees it)."""
+    r = httpx.post(server.base_url + "/_sandbox/date", json=body, timeout=30)
+    r.raise_for_status()
+    frozen = r.json()["now"]
+    return datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
+
+
+def lease_until(repo: Repo) -> datetime | None:
+    held = [parse(LeaseObject(a["id"], a["name"], (a["id"],))) for a in leases(repo)]
+    return max((le.until for le in held if le is not None), default=None)
+
+
+def duplicates(repo: Repo) -> dict[str, int]:
+    return {n: k for n, k in Counter(c["name"] for c in repo.live_campaigns()).items() if k > 1}
+
+
+def test_an_apply_that_outlives_the_expiry_renews_its_lease_and_nobody_duplicates(
+    sandbox_server: Any, tmp_path: Path
+) -> None:
+    """Expiry 3 s. One create of the first apply is stalled (as by a rate limit) while
+    the platform's time moves twice past the expiry; a second apply started then must
+    be refused, and once the stalled create lands every campaign exists once."""
+    proxy = GatingProxy(sandbox_server.base_url, "/campaigns", "POST", count=1)
+    set_date(sandbox_server, now=datetime.now(UTC).replace(microsecond=0).isoformat())
+    try:
+        a, b = copies(sandbox_server, tmp_path, 10, expiry=3, api_url=proxy.base_url + "/api/v6")
+        b.api_url = sandbox_server.api_url
+        b.write_config()  # the second apply talks to the platform straight
+        lease_expiry(b, 3)
+        first = start_apply(a)
+        assert proxy.held.wait(60), "the first apply never created"
+        for _ in range(3):  # 6 s of platform time: twice the expiry
+            now = set_date(sandbox_server, advance_seconds=2)
+            # the holder renews every second: its expiry moves past the new time (without
+            # renewal it stays put, and the second apply below takes the lease over)
+            until(lambda t=now: (lease_until(a) or t) >= t + timedelta(seconds=2), 10)
+        second = b.apply()
+        assert first.poll() is None, "the first apply ended before the second started"
+    finally:
+        proxy.release()
+        set_date(sandbox_server, now=None)
+    _, err = first.communicate(timeout=120)
+    proxy.stop()
+    assert second.code == 1 and "another apply holds the lease" in second.stderr, second.stderr
+    assert first.returncode == 0, err
+    assert duplicates(b) == {} and len(b.live_campaigns()) == 10  # b reads the platform straight
+    assert leases(b) == []
+
+
+def test_a_second_machine_whose_clock_runs_an_hour_ahead_does_not_take_over(
+    sandbox_server: Any, tmp_path: Path
+) -> None:
+    proxy = GatingProxy(sandbox_server.base_url, "/campaigns", "POST", count=1)
+    try:
+        a, b = copies(sandbox_server, tmp_path, 10, api_url=proxy.base_url + "/api/v6")
+        b.api_url = sandbox_server.api_url
+        b.write_config()
+        first = start_apply(a)
+        assert proxy.held.wait(60), "the first apply never created"
+        ahead = start_apply(b, sys.executable, str(HERE / "skewed_clock.py"), "3600")
+        _, ahead_err = ahead.communicate(timeout=120)
+        assert first.poll() is None, "the first apply ended before the second started"
+    finally:
+        proxy.release()
+    _, err = first.communicate(timeout=120)
+    proxy.stop()
+    assert ahead.returncode == 1 and "another apply holds the lease" in ahead_err, ahead_err
+    assert first.returncode == 0, err
+    assert duplicates(b) == {} and len(b.live_campaigns()) == 10
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_planning_releases_the_lease(
+    sig: signal.Signals, sandbox_server: Any, tmp_path: Path
+) -> None:
+    proxy = GatingProxy(sandbox_server.base_url, "/campaigns")
+    try:
+        a, b = copies(sandbox_server, tmp_path, 3, api_url=proxy.base_url + "/api/v6")
+        b.api_url = sandbox_server.api_url
+        b.write_config()  # the next apply, and the test's looks, go to the platform straight
+        proc = start_apply(a)
+        assert proxy.held.wait(60), "apply never listed campaigns"  # it holds its lease now
+        assert leases(b) != []
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proxy.release()
+        proxy.stop()
+    assert proc.returncode == 1, (proc.returncode, err)
+    assert err.strip().splitlines() == [
+        f"error: apply stopped by {sig.name} before writing; nothing was changed, "
+        "the lease released"]
+    assert leases(b) == [] and b.live_campaigns() == []
+    assert b.apply().code == 0  # the next apply proceeds at once
+    assert len(b.live_campaigns()) == 3
+
+
+def test_a_user_audience_named_like_an_expired_lease_is_never_deleted(repo: Repo) -> None:
+    since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    name = lease_name("0badcafe", "alice@laptop", since, since + timedelta(hours=1), pid=1)
+    rules = {"targeting_type": "customer_id", "behavior": {
+        "days": 7, "behavior_rule_operator": "and", "rules": [{
+            "rule_type": "event", "event_name": "Purchase", "count": 1,
+            "count_operator": "atleast", "conditions": {"operator": "and", "filters": []}}]}}
+    with repo.api() as api:
+        r = api.post("/audiences", json={"name": name, "target_rules": rules})
+        r.raise_for_status()
+        theirs = r.json()["id"]
+    repo.put("campaign", "c", campaign("C"))
+    run = repo.apply()
+    assert run.code == 0, run.stderr
+    assert theirs in [a["id"] for a in repo.live_audiences()]
+    assert [c["name"] for c in repo.live_campaigns()] == ["C"]
+
+
+def test_a_forged_lease_stops_blocking_after_the_longest_lease_time(
+    sandbox_server: Any, repo: Repo
+) -> None:
+    """Ten years ahead is more than any apply writes: it blocks nothing. One claiming the
+    longest documented time blocks until the platform's clock passes it."""
+    repo.put("campaign", "c", campaign("C"))
+    start = set_date(sandbox_server, now=datetime.now(UTC).replace(microsecond=0).isoformat())
+    try:
+        hold(repo, "mallory@forged", age=timedelta(0), ttl=timedelta(days=3650))
+        run = repo.apply()
+        assert run.code == 0, run.stderr
+        assert leases(repo) == []  # a lease that claims too much is cleared like an expired one
+
+        repo.put("campaign", "d", campaign("D"))
+        since = start
+        name = lease_name("0badcafe", "mallory@forged", since,
+                          since + timedelta(seconds=LEASE_SECONDS_MAX), pid=1)
+        with repo.api() as api:
+            api.post("/audiences", json={"name": name, "target_rules": LEASE_RULES}
+                     ).raise_for_status()
+        blocked = repo.apply()
+        assert blocked.code == 1 and "mallory@forged" in blocked.stderr, blocked.stderr
+        set_date(sandbox_server, advance_seconds=LEASE_SECONDS_MAX)
+        run = repo.apply()
+        assert run.code == 0, run.stderr
+        assert sorted(c["name"] for c in repo.live_campaigns()) == ["C", "D"]
+    finally:
+        set_date(sandbox_server, now=None)
