@@ -18,9 +18,9 @@ from tests.dropping_proxy import DroppingProxy
 
 class GatingProxy(DroppingProxy):
     def __init__(self, upstream: str, hold: str, method: str = "GET",
-                 count: int | None = None) -> None:
+                 count: int | None = None, skip: int = 0) -> None:
         super().__init__(upstream, "\0never", lambda body: body)  # drops nothing
-        self.hold, self.method, self.left = hold, method, count
+        self.hold, self.method, self.left, self.skip = hold, method, count, skip
         self.held = threading.Event()
         self._open = threading.Event()
         self._count_lock = threading.Lock()
@@ -35,8 +35,12 @@ class GatingProxy(DroppingProxy):
         super().forward(h, method)
 
     def _take(self) -> bool:
-        """Whether this request is one to hold (the first `count` ones; all when None)."""
+        """Whether this request is one to hold: the first `count` (all when None) after
+        the first `skip` ones."""
         with self._count_lock:
+            if self.skip > 0:
+                self.skip -= 1
+                return False
             if self.left is None:
                 return True
             if self.left <= 0:

@@ -9,6 +9,7 @@ Sandbox latency only makes two applies overlap; nothing waits on a sleep.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -28,7 +29,7 @@ from reconciler.config.models import LEASE_SECONDS_MAX
 from reconciler.localytics.provider import LEASE_RULES
 from reconciler.provider import LeaseObject
 from tests.gating_proxy import GatingProxy
-from tests.repo import Repo, campaign
+from tests.repo import Repo, audience, campaign
 from tests.test_lease import hold, leases
 
 HERE = Path(__file__).parent
@@ -150,6 +151,38 @@ def test_a_second_machine_whose_clock_runs_an_hour_ahead_does_not_take_over(
     assert ahead.returncode == 1 and "another apply holds the lease" in ahead_err, ahead_err
     assert first.returncode == 0, err
     assert duplicates(b) == {} and len(b.live_campaigns()) == 10
+
+
+def test_a_lost_lease_stops_the_writes_that_follow(sandbox_server: Any, tmp_path: Path
+                                                 ) -> None:
+    """The lease is removed (`unlock` from elsewhere) while the audience wave is stalled:
+    the campaign wave is not written, each reported not applied, one line, exit 1."""
+    # POST /audiences: the lease first, then the spec's audience (held)
+    proxy = GatingProxy(sandbox_server.base_url, "/audiences", "POST", count=1, skip=1)
+    try:
+        a, b = copies(sandbox_server, tmp_path, 4, expiry=3, api_url=proxy.base_url + "/api/v6")
+        b.api_url = sandbox_server.api_url
+        b.write_config()
+        for repo in (a, b):
+            repo.put("audience", "buyers", audience("Buyers"))
+            for i in range(4):
+                repo.put("campaign", f"c{i:03}", campaign(f"C{i:03}", audiences=["buyers"]))
+        first = start_apply(a)
+        assert proxy.held.wait(60), "the first apply never created its audience"
+        unlock = b.run("unlock")
+        assert unlock.code == 0 and "removed the apply lease" in unlock.stdout, unlock.stderr
+    finally:
+        proxy.release()
+    out, err = first.communicate(timeout=120)
+    proxy.stop()
+    assert first.returncode == 1, err
+    assert err.strip().splitlines()[-1].startswith("error: stopped writing: ")
+    assert err.strip().splitlines()[-1].endswith(
+        "; 4 change(s) not applied (run apply again once the other apply is done)")
+    skipped = [r for r in json.loads(out)["results"] if r["status"] == "skipped"]
+    assert [r["kind"] for r in skipped] == ["campaign"] * 4
+    assert all(r["error"].startswith("not applied: ") for r in skipped), skipped
+    assert b.live_campaigns() == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])

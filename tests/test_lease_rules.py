@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply.keeper import hold_lease
+from reconciler.apply.keeper import LeaseKeeper, hold_lease
 from reconciler.apply.lease import LeaseHeld, acquire, lease_name, parse
 from reconciler.errors import ApiError, TransportError
 from reconciler.provider import LeaseObject
@@ -267,3 +267,83 @@ def test_a_listing_that_does_not_show_our_lease_yet_refuses_rather_than_guess() 
     with pytest.raises(LeaseHeld, match=r"taking it at the same moment\); try again"):
         run(acquire(board, "me@here"))
     assert board.objects == {}  # and its own object is not left behind
+
+
+class Clock:
+    """A monotonic clock and a sleep that moves it: renewals run without waiting."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds
+        await asyncio.sleep(0)
+
+
+def test_the_keeper_renews_every_third_of_the_expiry_by_the_platform_clock() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+    clock = Clock()
+
+    async def scenario() -> list[datetime]:
+        lease = await acquire(board, "me@here", ttl=timedelta(seconds=30))
+        keeper = LeaseKeeper(board, lease, timedelta(seconds=30), sleep=clock.sleep,
+                             monotonic=clock.monotonic)
+        seen = []
+        task = asyncio.ensure_future(keeper.run())
+        for _ in range(3):
+            while len(clock.sleeps) < len(seen) + 2:
+                await asyncio.sleep(0)
+            board.now += timedelta(seconds=10)  # the platform's time moves on
+            seen.append(parse(board.objects[lease.id]).until)  # type: ignore[union-attr]
+        task.cancel()
+        assert keeper.lost is None
+        return seen
+
+    untils = run(scenario())
+    assert clock.sleeps[:3] == [10.0, 10.0, 10.0]
+    assert untils[-1] > untils[0]  # renewed in place, by the platform's time + expiry
+
+
+def test_the_keeper_gives_up_after_two_thirds_of_the_expiry_without_a_renewal() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+    clock = Clock()
+    lost: list[str] = []
+
+    async def scenario() -> LeaseKeeper:
+        lease = await acquire(board, "me@here", ttl=timedelta(seconds=30))
+        keeper = LeaseKeeper(board, lease, timedelta(seconds=30), sleep=clock.sleep,
+                             monotonic=clock.monotonic, on_lost=lost.append)
+
+        async def refused(lease_id: int | str, name: str) -> None:
+            raise TransportError("timed out")
+
+        board.lease_renew = refused  # type: ignore[method-assign]
+        await keeper.run()  # returns once lost
+        return keeper
+
+    keeper = run(scenario())
+    assert keeper.lost is not None and keeper.lost.startswith("could not renew the apply lease")
+    assert lost == [keeper.lost] and clock.t >= 20  # not before two thirds of 30 s
+    assert run(keeper.confirm()) == keeper.lost  # and every later confirm says so
+
+
+def test_confirm_says_when_another_apply_took_the_lease_over() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+
+    async def scenario() -> str | None:
+        lease = await acquire(board, "me@here")
+        keeper = LeaseKeeper(board, lease)
+        board.objects.clear()  # expired and cleared by a contender, who took its own
+        board.put(lease_name("feedbeef", "bob@ci", board.now, board.now + timedelta(hours=1)))
+        return await keeper.confirm()
+
+    reason = run(scenario())
+    assert reason is not None and "the apply lease of this app is gone" in reason
