@@ -58,10 +58,12 @@ def lease_expiry(repo: Repo, seconds: int) -> None:
         f.write(f"lease:\n  expiry_seconds: {seconds}\n")
 
 
-def start_apply(repo: Repo, *prefix: str) -> subprocess.Popen[str]:
+def start_apply(repo: Repo, *prefix: str, env: dict[str, str] | None = None
+                ) -> subprocess.Popen[str]:
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALYTICS_", "CI"))}
     env.update({"LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret,
-                "NO_COLOR": "1"})
+                "NO_COLOR": "1", **extra})
     env.pop("GITHUB_STEP_SUMMARY", None)
     cmd = list(prefix) or [sys.executable, "-m", "reconciler"]
     return subprocess.Popen([*cmd, "apply", "--auto-approve", "--format", "json"],
@@ -257,3 +259,61 @@ def test_a_forged_lease_stops_blocking_after_the_longest_lease_time(
         assert sorted(c["name"] for c in repo.live_campaigns()) == ["C", "D"]
     finally:
         set_date(sandbox_server, now=None)
+
+
+def test_stream_an_apply_that_outlives_the_expiry_keeps_its_lease_and_sends_once(
+    sandbox_server: Any, tmp_path: Path
+) -> None:
+    """The same on Stream (the lease is the segment of a fixed id, renewed by a PUT of
+    its name): a campaign create stalled, the platform's clock moved twice past a 3 s
+    expiry, a second apply refused; every campaign exists and is started once."""
+    from tests.stream_repo import StreamRepo, segment, stream_campaign
+
+    proxy = GatingProxy(sandbox_server.base_url, "/campaigns", "POST", count=1)
+    set_date(sandbox_server, now=datetime.now(UTC).replace(microsecond=0).isoformat())
+    try:
+        a = StreamRepo(tmp_path / "a", proxy.base_url + "/stream", 0, "")
+        b = StreamRepo(tmp_path / "b", sandbox_server.base_url + "/stream", 0, "",
+                       stream_key=a.stream_key)
+        for repo in (a, b):
+            lease_expiry(repo, 3)
+            repo.put("segment", "s", segment("S"))
+            for i in range(3):
+                repo.put("campaign", f"c{i}", stream_campaign(f"C{i}", ["s"],
+                                                              send={"at": "now"}))
+        first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
+        assert proxy.held.wait(60), "the first apply never created a campaign"
+
+        def stream_until() -> datetime | None:
+            with b.stream() as c:
+                r = c.get("/segments/reconciler-lease")
+            lease = parse(LeaseObject("x", r.json()["segment"]["name"], (0,))) if (
+                r.status_code == 200) else None
+            return lease.until if lease else None
+
+        for _ in range(3):
+            now = set_date(sandbox_server, advance_seconds=2)
+            until(lambda t=now: (stream_until() or t) >= t + timedelta(seconds=2), 10)
+        second = b.apply()
+        assert first.poll() is None, "the first apply ended before the second started"
+    finally:
+        proxy.release()
+        set_date(sandbox_server, now=None)
+    _, err = first.communicate(timeout=120)
+    proxy.stop()
+    assert second.code == 1 and "another apply holds the lease" in second.stderr, second.stderr
+    assert first.returncode == 0, err
+    assert b.starts() == {f"rcl-c{i}": 1 for i in range(3)}
+    assert [b.campaign(f"rcl-c{i}")["name"] for i in range(3)] == ["C0", "C1", "C2"]
+
+
+def test_a_platform_without_a_lease_says_so_in_one_line(smartech_repo: Any) -> None:
+    """Smartech has no lease (see docs/security.md): apply says what that means, once."""
+    run = smartech_repo.apply()
+    assert run.code == 0, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "note: this platform keeps no apply lease: nothing stops another apply of the same "
+        "account writing at the same time; apply this env from one place only "
+        "(apply_from: ci, one workflow)"]
+    unlock = smartech_repo.run("unlock")
+    assert unlock.code == 0 and "keeps no apply lease; nothing to unlock" in unlock.stdout
