@@ -100,6 +100,31 @@ def duplicates(repo: Repo) -> dict[str, int]:
     return {n: k for n, k in Counter(c["name"] for c in repo.live_campaigns()).items() if k > 1}
 
 
+def outlive_the_expiry(server: Any, proxy: GatingProxy, first: subprocess.Popen[str],
+                       second: Repo, held_until: Callable[[], datetime | None]) -> None:
+    """With one create of `first` stalled by `proxy`, move the platform's clock 2 s at a
+    time, three times (twice a 3 s expiry), each time letting the holder renew (it does
+    every second; without renewal its expiry stays put); then apply `second`, which must
+    be refused. The stalled create then lands and `first` ends well."""
+    try:
+        assert proxy.held.wait(60), "the first apply never created"
+        set_date(server, now=datetime.now(UTC).replace(microsecond=0).isoformat())
+        for _ in range(3):
+            now = set_date(server, advance_seconds=2)
+            until(lambda t=now: (held_until() or t) >= t + timedelta(seconds=2), 10)
+        refused = second.apply()
+        assert first.poll() is None, "the first apply ended before the second started"
+    finally:
+        proxy.release()
+        try:
+            _, err = first.communicate(timeout=120)
+        finally:  # only now: the real time is a jump ahead of the frozen one
+            set_date(server, now=None)
+            proxy.stop()
+    assert refused.code == 1 and "another apply holds the lease" in refused.stderr, refused.stderr
+    assert first.returncode == 0, err
+
+
 def test_an_apply_that_outlives_the_expiry_renews_its_lease_and_nobody_duplicates(
     sandbox_server: Any, tmp_path: Path
 ) -> None:
@@ -107,28 +132,11 @@ def test_an_apply_that_outlives_the_expiry_renews_its_lease_and_nobody_duplicate
     the platform's time moves twice past the expiry; a second apply started then must
     be refused, and once the stalled create lands every campaign exists once."""
     proxy = GatingProxy(sandbox_server.base_url, "/campaigns", "POST", count=1)
-    set_date(sandbox_server, now=datetime.now(UTC).replace(microsecond=0).isoformat())
-    try:
-        a, b = copies(sandbox_server, tmp_path, 10, expiry=3, api_url=proxy.base_url + "/api/v6")
-        b.api_url = sandbox_server.api_url
-        b.write_config()  # the second apply talks to the platform straight
-        lease_expiry(b, 3)
-        first = start_apply(a)
-        assert proxy.held.wait(60), "the first apply never created"
-        for _ in range(3):  # 6 s of platform time: twice the expiry
-            now = set_date(sandbox_server, advance_seconds=2)
-            # the holder renews every second: its expiry moves past the new time (without
-            # renewal it stays put, and the second apply below takes the lease over)
-            until(lambda t=now: (lease_until(a) or t) >= t + timedelta(seconds=2), 10)
-        second = b.apply()
-        assert first.poll() is None, "the first apply ended before the second started"
-    finally:
-        proxy.release()
-        set_date(sandbox_server, now=None)
-    _, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert second.code == 1 and "another apply holds the lease" in second.stderr, second.stderr
-    assert first.returncode == 0, err
+    a, b = copies(sandbox_server, tmp_path, 10, expiry=3, api_url=proxy.base_url + "/api/v6")
+    b.api_url = sandbox_server.api_url
+    b.write_config()  # the second apply talks to the platform straight
+    lease_expiry(b, 3)
+    outlive_the_expiry(sandbox_server, proxy, start_apply(a), b, lambda: lease_until(b))
     assert duplicates(b) == {} and len(b.live_campaigns()) == 10  # b reads the platform straight
     assert leases(b) == []
 
@@ -270,39 +278,24 @@ def test_stream_an_apply_that_outlives_the_expiry_keeps_its_lease_and_sends_once
     from tests.stream_repo import StreamRepo, segment, stream_campaign
 
     proxy = GatingProxy(sandbox_server.base_url, "/campaigns", "POST", count=1)
-    set_date(sandbox_server, now=datetime.now(UTC).replace(microsecond=0).isoformat())
-    try:
-        a = StreamRepo(tmp_path / "a", proxy.base_url + "/stream", 0, "")
-        b = StreamRepo(tmp_path / "b", sandbox_server.base_url + "/stream", 0, "",
-                       stream_key=a.stream_key)
-        for repo in (a, b):
-            lease_expiry(repo, 3)
-            repo.put("segment", "s", segment("S"))
-            for i in range(3):
-                repo.put("campaign", f"c{i}", stream_campaign(f"C{i}", ["s"],
-                                                              send={"at": "now"}))
-        first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
-        assert proxy.held.wait(60), "the first apply never created a campaign"
+    a = StreamRepo(tmp_path / "a", proxy.base_url + "/stream", 0, "")
+    b = StreamRepo(tmp_path / "b", sandbox_server.base_url + "/stream", 0, "",
+                   stream_key=a.stream_key)
+    for repo in (a, b):
+        lease_expiry(repo, 3)
+        repo.put("segment", "s", segment("S"))
+        for i in range(3):
+            repo.put("campaign", f"c{i}", stream_campaign(f"C{i}", ["s"], send={"at": "now"}))
 
-        def stream_until() -> datetime | None:
-            with b.stream() as c:
-                r = c.get("/segments/reconciler-lease")
-            lease = parse(LeaseObject("x", r.json()["segment"]["name"], (0,))) if (
-                r.status_code == 200) else None
-            return lease.until if lease else None
+    def stream_until() -> datetime | None:
+        with b.stream() as c:
+            r = c.get("/segments/reconciler-lease")
+        lease = parse(LeaseObject("x", r.json()["segment"]["name"], (0,))) if (
+            r.status_code == 200) else None
+        return lease.until if lease else None
 
-        for _ in range(3):
-            now = set_date(sandbox_server, advance_seconds=2)
-            until(lambda t=now: (stream_until() or t) >= t + timedelta(seconds=2), 10)
-        second = b.apply()
-        assert first.poll() is None, "the first apply ended before the second started"
-    finally:
-        proxy.release()
-        set_date(sandbox_server, now=None)
-    _, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert second.code == 1 and "another apply holds the lease" in second.stderr, second.stderr
-    assert first.returncode == 0, err
+    first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
+    outlive_the_expiry(sandbox_server, proxy, first, b, stream_until)
     assert b.starts() == {f"rcl-c{i}": 1 for i in range(3)}
     assert [b.campaign(f"rcl-c{i}")["name"] for i in range(3)] == ["C0", "C1", "C2"]
 
