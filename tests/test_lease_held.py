@@ -300,13 +300,34 @@ def test_stream_an_apply_that_outlives_the_expiry_keeps_its_lease_and_sends_once
     assert [b.campaign(f"rcl-c{i}")["name"] for i in range(3)] == ["C0", "C1", "C2"]
 
 
-def test_a_platform_without_a_lease_says_so_in_one_line(smartech_repo: Any) -> None:
-    """Smartech has no lease (see docs/security.md): apply says what that means, once."""
-    run = smartech_repo.apply()
+def test_smartech_lease_is_a_tagged_email_draft_held_and_released(smartech_repo: Any) -> None:
+    """Smartech's lease is a v4 email draft with the lease tag: a held one refuses (one
+    line naming its holder), is never planned, `unlock` clears it, apply releases its
+    own; a user's draft named like an expired lease (without the tag) is never touched."""
+    from reconciler.smartech.lease import lease_item
+    from tests.smartech_repo import email_campaign
+
+    repo = smartech_repo
+    repo.put("campaign", "news", email_campaign("News"))
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def create(name: str, tags: list[str]) -> None:
+        httpx.post(f"{repo.base}/v4/campaign/create", headers={"api-key": repo.key},
+                   json={"campaign_details": [{**lease_item(name), "tags": tags}]},
+                   timeout=30).raise_for_status()
+
+    users = lease_name("0badcafe", "old@laptop", now - timedelta(hours=3),
+                       now - timedelta(hours=2), pid=1)
+    create(users, ["promo-draft"])
+    create(lease_name("feedbeef", "bob@ci", now, now + timedelta(hours=1), pid=1),
+           ["reconciler-lease"])
+    plan = repo.plan()
+    assert plan.code == 0, plan.stderr
+    run = repo.apply()
+    assert run.code == 1 and len(run.stderr.splitlines()) == 1, run.stderr
+    assert "another apply holds the lease of this app: bob@ci" in run.stderr
+    unlock = repo.run("unlock")
+    assert unlock.code == 0 and "bob@ci" in unlock.stdout, unlock.stderr
+    run = repo.apply()
     assert run.code == 0, run.stderr
-    assert run.stderr.strip().splitlines() == [
-        "note: this platform keeps no apply lease: nothing stops another apply of the same "
-        "account writing at the same time; apply this env from one place only "
-        "(apply_from: ci, one workflow)"]
-    unlock = smartech_repo.run("unlock")
-    assert unlock.code == 0 and "keeps no apply lease; nothing to unlock" in unlock.stdout
+    assert sorted(c["name"] for c in repo.campaigns()) == sorted(["News", users])
