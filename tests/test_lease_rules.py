@@ -347,3 +347,22 @@ def test_confirm_says_when_another_apply_took_the_lease_over() -> None:
 
     reason = run(scenario())
     assert reason is not None and "the apply lease of this app is gone" in reason
+
+
+def test_the_platform_clock_is_the_latest_date_run_on_by_the_monotonic_clock() -> None:
+    """A lease's times come from the platform's Date header, never the local wall clock;
+    between answers the time runs on by the monotonic clock; an unreadable Date is
+    ignored."""
+    import httpx
+
+    from reconciler.httpio import PlatformClock
+
+    ticks = [100.0]
+    clock = PlatformClock(monotonic=lambda: ticks[0])
+    assert clock.last is None
+    run(clock.record(httpx.Response(200, headers={"date": "Fri, 01 Jan 2027 09:00:00 GMT"})))
+    ticks[0] += 42.5
+    assert clock.last == datetime(2027, 1, 1, 9, 0, 42, 500000, tzinfo=UTC)
+    run(clock.record(httpx.Response(200, headers={"date": "not a date"})))
+    run(clock.record(httpx.Response(200)))
+    assert clock.last == datetime(2027, 1, 1, 9, 0, 42, 500000, tzinfo=UTC)
