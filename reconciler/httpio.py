@@ -7,6 +7,10 @@ told apart from "it may have happened" in one place.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -64,3 +68,38 @@ def not_json(where: str, status: int) -> TransportError:
     """The error for a success answer whose body `json_or_none` could not use."""
     return TransportError(f"{where}: {status} response is not JSON we can read (malformed, "
                           f"nested deeper than {MAX_JSON_DEPTH} levels, or a number too long)")
+
+
+class PlatformClock:
+    """The platform's own time, as the `Date` header of its latest answer says.
+
+    Apply leases are judged by it, never by this machine's clock: two machines
+    whose clocks disagree by an hour still read one time from the platform.
+    Between answers it runs on from the latest `Date` by this machine's
+    monotonic clock (a duration, unaffected by how its wall clock is set), so a
+    renewal long after the last answer does not write an expiry in the past.
+    Install `record` as an httpx response hook.
+    """
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._seen: tuple[datetime, float] | None = None
+
+    @property
+    def last(self) -> datetime | None:
+        """The platform's time now (None before any dated answer)."""
+        if self._seen is None:
+            return None
+        when, at = self._seen
+        return when + timedelta(seconds=self._monotonic() - at)
+
+    async def record(self, response: httpx.Response) -> None:
+        stamp = response.headers.get("date")
+        if not stamp:
+            return
+        try:
+            when = parsedate_to_datetime(stamp)
+        except (TypeError, ValueError, IndexError):
+            return  # a Date we cannot read tells no time; the previous one stands
+        if when.tzinfo is not None:
+            self._seen = (when, self._monotonic())

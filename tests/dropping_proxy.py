@@ -91,7 +91,7 @@ class DroppingProxy:
         with self._lock:  # httpx.Client is not meant to be shared across threads freely
             answer = self._client.request(method, self.upstream + h.path, content=body,
                                           headers=headers)
-        h.send_response(answer.status_code)
+        h.send_response_only(answer.status_code)  # upstream's Date and Server, not ours
         for key, value in answer.headers.items():
             if key.lower() not in HOP_BY_HOP and key.lower() != "content-encoding":
                 h.send_header(key, value)

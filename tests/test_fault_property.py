@@ -22,6 +22,7 @@ import collections
 import os
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.apply.keeper import hold_lease
+from reconciler.apply.lease import LeaseHeld
 from reconciler.apply.run import check_gates, execute_plan
 from reconciler.calls import Caller
 from reconciler.cli.session import open_provider
@@ -43,6 +46,8 @@ from tests.strategies import SLOW, audience_spec, campaign_spec, names
 
 DEFAULT_EXAMPLES = 15
 SLOW_EXAMPLES = 150
+TWO_APPLIERS_EXAMPLES = 3  # in the normal suite; the slow run takes SLOW_EXAMPLES // 3
+SHORT_EXPIRY = 3  # lease.expiry_seconds with two appliers: renewed every second
 ROUNDS = 5
 PREFIX = "git: "  # not "[git] ": prune_match is an fnmatch glob, where [git] is a class
 
@@ -129,6 +134,44 @@ def duplicated(names_: list[str]) -> list[str]:
     return [n for n, k in collections.Counter(names_).items() if k > 1]
 
 
+async def leased_round(root: Path, holder: str) -> tuple[bool, bool]:
+    """One applier as `reconciler apply --auto-approve` runs it, lease included: taken
+    (with this repo's short `lease.expiry_seconds`), renewed, confirmed before each wave,
+    released; a lost lease stops its writes. Refused by the other's lease: (True, False)."""
+    loaded = load_config(root / "reconciler.yaml")
+    workspace = load_workspace(loaded, warn=lambda _line: None)
+    caller = Caller(concurrency=loaded.env.concurrency)
+    ttl = timedelta(seconds=loaded.config.lease.expiry_seconds)
+    async with open_provider(loaded, caller) as provider:
+        try:
+            async with hold_lease(provider, holder, ttl=ttl) as keeper:
+                assert keeper is not None
+                plan = await build_plan(workspace, provider)
+                if not plan.has_changes:
+                    return True, True
+                check_gates(plan, workspace, force=False)
+                stop = asyncio.Event()
+                keeper.on_lost = lambda _reason: stop.set()
+                results = await execute_plan(
+                    plan, workspace, provider, concurrency=caller.concurrency, stop=stop,
+                    journal_path=loaded.state_dir / f"journal-{holder}.jsonl",
+                    guard=keeper.confirm)
+        except LeaseHeld:
+            return True, False
+    return all(r.status == "applied" for r in results), False
+
+
+async def two_rounds(root: Path) -> tuple[bool, bool]:
+    """Two appliers of one app at once (two machines): (both clean, one converged)."""
+    outcomes = await asyncio.gather(leased_round(root, "prop-a@one"),
+                                    leased_round(root, "prop-b@two"), return_exceptions=True)
+    for o in outcomes:
+        if isinstance(o, BaseException) and not isinstance(o, ReconcilerError):
+            raise o
+    done = [o for o in outcomes if not isinstance(o, BaseException)]
+    return len(done) == 2 and all(c for c, _ in done), any(v for _, v in done)
+
+
 async def one_round(root: Path) -> tuple[bool, bool]:
     """Plan and apply as `reconciler apply --auto-approve` does; (clean, converged)."""
     loaded = load_config(root / "reconciler.yaml")
@@ -164,7 +207,8 @@ def scenario(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def run_example(s: dict[str, Any], servers: Servers, figures: Figures) -> None:
+def run_example(s: dict[str, Any], servers: Servers, figures: Figures,
+                appliers: int = 1) -> None:
     server = servers.get(s["profile"])
     app = server.new_app()
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,19 +217,22 @@ def run_example(s: dict[str, Any], servers: Servers, figures: Figures) -> None:
                     server.api_secret, env_extra={
                         "prune": s["prune"], "prune_match": f"{PREFIX}*",
                         "concurrency": s["concurrency"]})
+        if appliers > 1:  # a short expiry: renewals happen within every round
+            with (root / "reconciler.yaml").open("a", encoding="utf-8") as f:
+                f.write(f"lease:\n  expiry_seconds: {SHORT_EXPIRY}\n")
         for key, doc in s["audiences"].items():
             repo.put("audience", key, doc)
         for key, doc in s["campaigns"].items():
             repo.put("campaign", key, doc)
         eyes = Eyes(server, repo)
         try:
-            _check_example(s, server, root, eyes, figures)
+            _check_example(s, server, root, eyes, figures, appliers)
         finally:
             eyes.close()
 
 
 def _check_example(s: dict[str, Any], server: ServedSandbox, root: Path, eyes: Eyes,
-                   figures: Figures) -> None:
+                   figures: Figures, appliers: int = 1) -> None:
     camps_path, auds_path = "/push/campaigns", "/audiences"
     # Out of prune scope: must never be touched. In scope: prune may archive it.
     outside = [eyes.create(camps_path, _body(campaign("Manual promo")), "Manual promo"),
@@ -209,7 +256,8 @@ def _check_example(s: dict[str, Any], server: ServedSandbox, root: Path, eyes: E
     for _ in range(ROUNDS):
         before = server.stats()["faults"]
         try:
-            clean, converged = asyncio.run(one_round(root))
+            clean, converged = asyncio.run(one_round(root) if appliers == 1
+                                           else two_rounds(root))
         except ReconcilerError:
             clean = False  # e.g. a listing that failed every retry: the next round retries
         after = server.stats()["faults"]
@@ -258,28 +306,44 @@ def _body(doc: dict[str, Any], message: str | None = None) -> dict[str, Any]:
 def test_repeated_applies_under_faults_converge_without_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    examples = int(os.environ.get("RECONCILER_FAULT_EXAMPLES", 0)) or (
+        SLOW_EXAMPLES if SLOW else DEFAULT_EXAMPLES)
+    run_property(tmp_path, monkeypatch, examples, appliers=1)
+
+
+def test_two_concurrent_appliers_with_a_short_expiry_never_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each round is two appliers of one app at once (as two machines), with a 3 s lease:
+    under the same faults, no object is ever created twice. The long run is `make
+    test-slow` (RECONCILER_SLOW=1)."""
+    run_property(tmp_path, monkeypatch,
+                 SLOW_EXAMPLES // 3 if SLOW else TWO_APPLIERS_EXAMPLES, appliers=2)
+
+
+def run_property(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, examples: int,
+                 appliers: int) -> None:
     monkeypatch.setenv("LOCALYTICS_API_KEY", "sandbox")
     monkeypatch.setenv("LOCALYTICS_API_SECRET", "sandbox")
     monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
     servers = Servers(tmp_path)
     figures = Figures()
-    examples = int(os.environ.get("RECONCILER_FAULT_EXAMPLES", 0)) or (
-        SLOW_EXAMPLES if SLOW else DEFAULT_EXAMPLES)
 
     @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(scenario())
     def prop(s: dict[str, Any]) -> None:
-        run_example(s, servers, figures)
+        run_example(s, servers, figures, appliers)
 
     start = time.monotonic()
     try:
         prop()
     finally:
         servers.stop()
-        print(f"\nfault property: {figures.examples} examples, {figures.rounds} apply rounds "
-              f"({figures.failed_rounds} with failures, retried), faults injected and "
-              f"survived: {sum(figures.faults.values())} {dict(figures.faults)}, duplicates "
-              f"found: {figures.duplicates}, {time.monotonic() - start:.0f} s")
+        print(f"\nfault property ({appliers} applier(s) at once): {figures.examples} examples, "
+              f"{figures.rounds} apply rounds ({figures.failed_rounds} with failures, "
+              f"retried), faults injected and survived: {sum(figures.faults.values())} "
+              f"{dict(figures.faults)}, duplicates found: {figures.duplicates}, "
+              f"{time.monotonic() - start:.0f} s")
     assert figures.examples >= min(examples, 1)
     assert figures.duplicates == 0

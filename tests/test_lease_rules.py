@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply.lease import LeaseHeld, acquire, hold_lease, lease_name, parse
+from reconciler.apply.keeper import LeaseKeeper, hold_lease
+from reconciler.apply.lease import LeaseHeld, acquire, lease_name, parse
 from reconciler.errors import ApiError, TransportError
 from reconciler.provider import LeaseObject
 
@@ -29,6 +30,7 @@ class Board:
     """
 
     def __init__(self, rank: Any = None) -> None:
+        self.now: datetime | None = None  # the platform's clock; None: no Date header
         self.objects: dict[int, LeaseObject] = {}
         self.next_id = 1
         self.rank = rank or (lambda object_id: (object_id,))
@@ -51,6 +53,15 @@ class Board:
     async def lease_list(self) -> list[LeaseObject]:
         await asyncio.sleep(0)
         return list(self.objects.values())
+
+    async def lease_renew(self, lease_id: int | str, name: str) -> None:
+        await asyncio.sleep(0)
+        if lease_id in self.objects:
+            old = self.objects[lease_id]  # type: ignore[index]
+            self.objects[old.id] = LeaseObject(old.id, name, old.rank)  # type: ignore[index]
+
+    def platform_now(self) -> datetime | None:
+        return self.now
 
     async def lease_delete(self, lease_id: int | str) -> None:
         await asyncio.sleep(0)
@@ -211,8 +222,8 @@ def test_the_lease_is_released_after_the_body_even_when_it_fails() -> None:
     board = Board()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as lease:
-            assert lease is not None and list(board.objects) == [lease.id]
+        async with hold_lease(board, "me@here") as keeper:
+            assert keeper is not None and list(board.objects) == [keeper.lease.id]
             raise RuntimeError("apply failed")
 
     with pytest.raises(RuntimeError):
@@ -235,12 +246,12 @@ def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None
 
 
 def test_a_platform_without_leases_runs_the_body_without_one() -> None:
-    class NoLeases:
+    class NoLeases:  # lacks the HoldsLease capability (no renew, no platform clock)
         async def lease_create(self, name: str) -> None:
-            raise NotImplementedError
+            raise AssertionError("never asked")
 
     async def scenario() -> Any:
-        async with hold_lease(NoLeases(), "me@here") as lease:  # type: ignore[arg-type]
+        async with hold_lease(NoLeases(), "me@here") as lease:
             return lease
 
     assert run(scenario()) is None
@@ -256,3 +267,102 @@ def test_a_listing_that_does_not_show_our_lease_yet_refuses_rather_than_guess() 
     with pytest.raises(LeaseHeld, match=r"taking it at the same moment\); try again"):
         run(acquire(board, "me@here"))
     assert board.objects == {}  # and its own object is not left behind
+
+
+class Clock:
+    """A monotonic clock and a sleep that moves it: renewals run without waiting."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds
+        await asyncio.sleep(0)
+
+
+def test_the_keeper_renews_every_third_of_the_expiry_by_the_platform_clock() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+    clock = Clock()
+
+    async def scenario() -> list[datetime]:
+        lease = await acquire(board, "me@here", ttl=timedelta(seconds=30))
+        keeper = LeaseKeeper(board, lease, timedelta(seconds=30), sleep=clock.sleep,
+                             monotonic=clock.monotonic)
+        seen = []
+        task = asyncio.ensure_future(keeper.run())
+        for _ in range(3):
+            while len(clock.sleeps) < len(seen) + 2:
+                await asyncio.sleep(0)
+            board.now += timedelta(seconds=10)  # the platform's time moves on
+            seen.append(parse(board.objects[lease.id]).until)  # type: ignore[union-attr]
+        task.cancel()
+        assert keeper.lost is None
+        return seen
+
+    untils = run(scenario())
+    assert clock.sleeps[:3] == [10.0, 10.0, 10.0]
+    assert untils[-1] > untils[0]  # renewed in place, by the platform's time + expiry
+
+
+def test_the_keeper_gives_up_after_two_thirds_of_the_expiry_without_a_renewal() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+    clock = Clock()
+    lost: list[str] = []
+
+    async def scenario() -> LeaseKeeper:
+        lease = await acquire(board, "me@here", ttl=timedelta(seconds=30))
+        keeper = LeaseKeeper(board, lease, timedelta(seconds=30), sleep=clock.sleep,
+                             monotonic=clock.monotonic, on_lost=lost.append)
+
+        async def refused(lease_id: int | str, name: str) -> None:
+            raise TransportError("timed out")
+
+        board.lease_renew = refused  # type: ignore[method-assign]
+        await keeper.run()  # returns once lost
+        return keeper
+
+    keeper = run(scenario())
+    assert keeper.lost is not None and keeper.lost.startswith("could not renew the apply lease")
+    assert lost == [keeper.lost] and clock.t >= 20  # not before two thirds of 30 s
+    assert run(keeper.confirm()) == keeper.lost  # and every later confirm says so
+
+
+def test_confirm_says_when_another_apply_took_the_lease_over() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+
+    async def scenario() -> str | None:
+        lease = await acquire(board, "me@here")
+        keeper = LeaseKeeper(board, lease)
+        board.objects.clear()  # expired and cleared by a contender, who took its own
+        board.put(lease_name("feedbeef", "bob@ci", board.now, board.now + timedelta(hours=1)))
+        return await keeper.confirm()
+
+    reason = run(scenario())
+    assert reason is not None and "the apply lease of this app is gone" in reason
+
+
+def test_the_platform_clock_is_the_latest_date_run_on_by_the_monotonic_clock() -> None:
+    """A lease's times come from the platform's Date header, never the local wall clock;
+    between answers the time runs on by the monotonic clock; an unreadable Date is
+    ignored."""
+    import httpx
+
+    from reconciler.httpio import PlatformClock
+
+    ticks = [100.0]
+    clock = PlatformClock(monotonic=lambda: ticks[0])
+    assert clock.last is None
+    run(clock.record(httpx.Response(200, headers={"date": "Fri, 01 Jan 2027 09:00:00 GMT"})))
+    ticks[0] += 42.5
+    assert clock.last == datetime(2027, 1, 1, 9, 0, 42, 500000, tzinfo=UTC)
+    run(clock.record(httpx.Response(200, headers={"date": "not a date"})))
+    run(clock.record(httpx.Response(200)))
+    assert clock.last == datetime(2027, 1, 1, 9, 0, 42, 500000, tzinfo=UTC)

@@ -19,7 +19,7 @@ targeting did not stick never reaches anyone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,6 +62,9 @@ class Executor:
     ids: dict[str, int | str] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
     pins: PinRecord | None = None  # None: pins go into the spec files only
+    # Asked before each wave and each go-live: the reason writing must stop (the apply
+    # lease is no longer ours), else None. Unset: nothing to confirm.
+    guard: Callable[[], Awaitable[str | None]] | None = None
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -69,8 +72,20 @@ class Executor:
             if change.key and change.live_id is not None:
                 self.ids[change.ref] = change.live_id
         for wave in waves(plan, [k.name for k in self.provider.kinds]):
+            reason = None if self.stop.is_set() else await self._guarded()
+            if reason is not None:
+                for c in wave:
+                    self._finish(Result(c, SKIPPED, c.live_id, error=f"not applied: {reason}"))
+                continue
             await asyncio.gather(*(self._one(c) for c in wave))
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
+
+    async def _guarded(self) -> str | None:
+        """Why writing must stop now (set `stop` too, so queued writes do not start)."""
+        reason = await self.guard() if self.guard is not None else None
+        if reason is not None:
+            self.stop.set()
+        return reason
 
     async def _one(self, change: Change) -> None:
         blocked = [d for d in change.depends_on if self._failed(d)]
@@ -165,6 +180,9 @@ class Executor:
             kind=kind, key=change.key, name=change.name, action=change.action.value,
             live_id=obj.id, status="draft", error=None, note="verified as a draft; activating",
         )
+        reason = await self._guarded()
+        if reason is not None:
+            raise PartialWrite(f"left as a draft, not activated: {reason}", live_id=obj.id)
         await self._record_before_send(spec, obj)
         obj = await self.provider.activate(kind, obj, payload)
         obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)

@@ -16,10 +16,18 @@ Algorithm (platform-free; providers only create, list and delete):
    while `wait` seconds allow.
 A platform whose ids are chosen by the client (Stream) uses a fixed id
 instead: its create refuses a second lease, which is itself the lock.
-The lease is released (deleted) when apply ends, also on failure. One left by
-a killed run expires after TTL, is cleared with `reconciler unlock`, or, when
-its holder is ours (same user, host and CI run) and its process is gone
-(kill -9 on this machine), is treated as expired at once.
+The lease is released (deleted) when apply ends, also on failure or on
+SIGINT, SIGTERM or SIGHUP. One left by a killed run expires after its TTL
+(`lease.expiry_seconds`), is cleared with `reconciler unlock`, or, when its
+holder is ours (same user, host and CI run) and its process is gone (kill -9
+on this machine), is treated as expired at once.
+
+Every time in a lease name is the platform's (the `Date` of its answers,
+HoldsLease.platform_now), never this machine's: a contender whose clock runs
+an hour ahead still reads the holder's lease as held. A name claiming an
+expiry more than MAX_TTL ahead of the platform's time was not written by
+apply (no setting allows it) and never blocks. The holder renews its lease
+while it works and confirms it before each write (keeper.py).
 """
 
 from __future__ import annotations
@@ -33,16 +41,17 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from reconciler.calls import send_once
-from reconciler.errors import ApiError, ReconcilerError, RefusedError, TransportError
-from reconciler.provider import LEASE_MARKER, LeaseObject, Provider
+from reconciler.config.models import LEASE_SECONDS_MAX
+from reconciler.errors import ApiError, RefusedError, TransportError
+from reconciler.provider import LEASE_MARKER, HoldsLease, LeaseObject
 
 TTL = timedelta(hours=1)
+MAX_TTL = timedelta(seconds=LEASE_SECONDS_MAX)  # the longest lease apply ever writes
+SKEW = timedelta(minutes=1)  # what two answers' Date may disagree by (a platform's servers)
 RETRY_SECONDS = 2.0
 CREATE_ATTEMPTS = 4
 _NAME = re.compile(
@@ -65,8 +74,15 @@ class Lease:
     rank: tuple[object, ...]
 
     def expired(self, now: datetime, holder: str = "") -> bool:
-        """Past its expiry, or held by `holder` (us) in a process that no longer runs."""
-        return self.until <= now or (self.holder == holder and not _running(self.pid))
+        """Past its expiry (by the platform's time `now`), claiming one further ahead than
+        any apply writes (forged or broken), or held by `holder` (us) in a process that
+        no longer runs."""
+        return (self.until <= now or self.until > now + MAX_TTL + SKEW
+                or (self.holder == holder and not _running(self.pid)))
+
+    def renamed(self, until: datetime) -> str:
+        """This lease's name with a new expiry (a renewal keeps token, holder and since)."""
+        return lease_name(self.token, self.holder, self.since, until, self.pid)
 
     def describe(self, now: datetime) -> str:
         return (f"{self.holder} (pid {self.pid}), started {_age(now - self.since)} ago, expires in "
@@ -110,29 +126,8 @@ def parse(obj: LeaseObject) -> Lease | None:
                  _parse_iso(m["until"]), obj.rank)
 
 
-@asynccontextmanager
-async def hold_lease(
-    provider: Provider, holder: str, *, wait: float = 0.0, ttl: timedelta = TTL,
-    warn: Callable[[str], None] = lambda _m: None,
-) -> AsyncIterator[Lease | None]:
-    """Hold the app's lease for the body; yields None on a platform without leases."""
-    try:
-        lease = await acquire(provider, holder, wait=wait, ttl=ttl)
-    except NotImplementedError:
-        yield None
-        return
-    try:
-        yield lease
-    finally:
-        try:
-            await provider.lease_delete(lease.id)
-        except ReconcilerError as e:
-            warn(f"warning: could not release the apply lease (object id {lease.id}): {e}; "
-                 f"it expires by itself at {_iso(lease.until)}")
-
-
-async def acquire(provider: Provider, holder: str, *, wait: float = 0.0, ttl: timedelta = TTL
-                  ) -> Lease:
+async def acquire(provider: HoldsLease, holder: str, *, wait: float = 0.0,
+                  ttl: timedelta = TTL) -> Lease:
     """Our lease, or LeaseHeld once `wait` seconds have passed without getting it."""
     deadline = time.monotonic() + wait
     while True:
@@ -145,15 +140,24 @@ async def acquire(provider: Provider, holder: str, *, wait: float = 0.0, ttl: ti
             await asyncio.sleep(min(left, RETRY_SECONDS * random.uniform(0.5, 1.5)))
 
 
-async def _attempt(provider: Provider, holder: str, ttl: timedelta) -> Lease:
-    now = datetime.now(UTC).replace(microsecond=0)
+async def _attempt(provider: HoldsLease, holder: str, ttl: timedelta) -> Lease:
+    if provider.platform_now() is None:
+        await provider.lease_list()  # an answer, so that its Date tells the platform's time
+    now = platform_time(provider)
     token = secrets.token_hex(4)
     name = lease_name(token, holder, now, now + ttl)
     created = await _create(provider, name, token)
-    live = await _unexpired(provider, now, holder)
-    if created is None and not live:  # the fixed-id lease had expired: cleared, try again
-        created = await _create(provider, name, token)
-        live = await _unexpired(provider, now, holder)
+    try:
+        live = await _unexpired(provider, holder)
+        if created is None and not live:  # the fixed-id lease had expired: cleared, try again
+            created = await _create(provider, name, token)
+            live = await _unexpired(provider, holder)
+    except asyncio.CancelledError:  # stopped by a signal while taking it: leave none behind
+        if created is not None:
+            with contextlib.suppress(ApiError, TransportError):
+                await provider.lease_delete(created.id)
+        raise
+    now = platform_time(provider)
     mine = next((lease for lease in live if lease.token == token), None)
     if mine is not None:
         first = min(lease.rank for lease in live)
@@ -171,7 +175,7 @@ async def _attempt(provider: Provider, holder: str, ttl: timedelta) -> Lease:
         "wait for it to finish (or if that run died, run `reconciler unlock`)", others[0])
 
 
-async def _create(provider: Provider, name: str, token: str) -> LeaseObject | None:
+async def _create(provider: HoldsLease, name: str, token: str) -> LeaseObject | None:
     """Create our lease once, even across ambiguous failures (calls.send_once looks for our
     token before sending again); when it still fails, remove whatever it may have made,
     so a lost answer cannot leave a lease that blocks every apply until it expires."""
@@ -192,21 +196,33 @@ async def _create(provider: Provider, name: str, token: str) -> LeaseObject | No
         raise
 
 
-async def _unexpired(provider: Provider, now: datetime, holder: str) -> list[Lease]:
-    """Every unexpired lease; expired ones are deleted on the way (their holder died)."""
+async def _unexpired(provider: HoldsLease, holder: str) -> list[Lease]:
+    """Every unexpired lease, by the platform's time of the listing; expired ones are
+    deleted on the way (their holder died). One whose delete the platform refuses is
+    left alone and not counted: it blocks nothing, and never fails the apply."""
     unexpired = []
-    for obj in await provider.lease_list():
+    objects = await provider.lease_list()
+    now = platform_time(provider)
+    for obj in objects:
         lease = parse(obj)
         if lease is None:
             continue  # not ours to judge (another format): never deleted, never winning
-        if lease.expired(now, holder):
-            await provider.lease_delete(lease.id)
-        else:
+        if not lease.expired(now, holder):
             unexpired.append(lease)
+            continue
+        with contextlib.suppress(ApiError):
+            await provider.lease_delete(lease.id)
     return unexpired
 
 
-async def clear_leases(provider: Provider) -> list[Lease | LeaseObject]:
+def platform_time(provider: HoldsLease) -> datetime:
+    """The platform's time (its latest answer's Date); this machine's only when the
+    platform sends no Date at all, which HTTP requires of any server with a clock."""
+    now = provider.platform_now() or datetime.now(UTC)
+    return now.astimezone(UTC).replace(microsecond=0)
+
+
+async def clear_leases(provider: HoldsLease) -> list[Lease | LeaseObject]:
     """Delete every lease object of the app (`reconciler unlock`); what was deleted."""
     cleared: list[Lease | LeaseObject] = []
     for obj in await provider.lease_list():

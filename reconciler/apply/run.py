@@ -8,6 +8,7 @@ hundreds of plan/apply rounds under faults exercises the code users run.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from reconciler.apply.executor import Executor, PinRecord
@@ -36,16 +37,19 @@ async def execute_plan(
     concurrency: int,
     stop: asyncio.Event | None = None,
     pins: PinRecord | None = None,
+    guard: Callable[[], Awaitable[str | None]] | None = None,
 ) -> list[Result]:
     """Run the plan's writes, journaling each; `stop` set = start no new write; `pins`
-    records the ids of what the API cannot find again, each before its send.
+    records the ids of what the API cannot find again, each before its send; `guard`
+    (the lease keeper's confirm) is asked before each wave and go-live.
 
     JournalError (with the results) when the journal failed part way: the
     writes already started finish, no new one starts.
     """
     journal = Journal(journal_path, workspace.loaded.env_name)
     try:
-        executor = Executor(provider, workspace, journal, concurrency=concurrency, pins=pins)
+        executor = Executor(provider, workspace, journal, concurrency=concurrency, pins=pins,
+                            guard=guard)
         if stop is not None:
             executor.stop = stop
         results = await executor.run(plan)

@@ -40,9 +40,10 @@ def check_target(plan: Plan, workspace: Workspace) -> None:
         )
 
 
-def check_same(saved: Plan, fresh: Plan) -> None:
-    """StalePlanError naming the first difference between the file's changes and a fresh
-    plan's; nothing when every change is the same."""
+def check_same(saved: Plan, fresh: Plan, why: str = "plan is stale") -> None:
+    """StalePlanError naming the first difference between the saved changes (a plan file,
+    or the plan a prompt confirmed) and a fresh plan's; nothing when every change is the
+    same. `why` opens the message."""
     theirs = {c.ref: c for c in saved.changes}
     ours = {c.ref: c for c in fresh.changes}
     problems = [p for ref in [*theirs, *(r for r in ours if r not in theirs)]
@@ -50,7 +51,7 @@ def check_same(saved: Plan, fresh: Plan) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StalePlanError(
-            f"plan is stale, nothing applied: {problems[0]}{more}; plan again"
+            f"{why}, nothing applied: {problems[0]}{more}; plan again"
         )
 
 

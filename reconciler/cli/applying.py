@@ -6,12 +6,15 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.lease import default_holder, hold_lease
+from reconciler.apply.keeper import hold_lease
+from reconciler.apply.lease import default_holder
 from reconciler.apply.lock import apply_lock
 from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
@@ -27,6 +30,7 @@ from reconciler.gitops.staterecord import StateRef, ref
 from reconciler.plan import planfile
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
+from reconciler.provider import Provider
 from reconciler.render.json import dumps
 from reconciler.render.report import render_report, report_markdown
 from reconciler.render.safe import plain
@@ -40,10 +44,12 @@ async def run_apply(
     auto_approve: bool, force: bool, fmt: str, journal_path: Path | None,
     lease_wait: float = 0.0,
 ) -> int:
-    """Lock, lease, plan afresh (equal to PLAN_FILE's when given), gate, confirm, execute.
+    """Lock, (confirm,) lease, plan afresh under the lease, gate, execute while it is held.
 
-    The lease is taken before planning: a plan made while another apply writes
-    would propose creating what that apply is creating.
+    The plan that writes is made under the lease: a plan made while another apply
+    writes would propose creating what that apply is creating. A confirmation is
+    asked before the lease is taken (an answer left open holds nothing), and the
+    plan made under the lease must equal the one confirmed.
     """
     loaded, workspace = load(config_path, env_name, use_cache=False)
     check_apply_from(loaded)
@@ -53,41 +59,82 @@ async def run_apply(
     journal_path = journal_path or loaded.state_dir / "journal.jsonl"
     Journal(journal_path, loaded.env_name).close()  # unwritable: refuse before any write
     caller = Caller(concurrency=loaded.env.concurrency)
+    ttl = timedelta(seconds=loaded.config.lease.expiry_seconds)
     with apply_lock(loaded.state_dir):
-        async with open_provider(loaded, caller) as provider, hold_lease(
-            provider, default_holder(), wait=lease_wait, warn=_warn,
-        ):
-            workspace, store, unavailable = read_record(loaded, workspace, provider, _warn)
-            async with progress() as report:
-                plan = await build_plan(workspace, provider, progress=report,
-                                        targets=saved.scope if saved else ())
-            refuse_errors(plan)
-            if saved is not None:
-                check_same(saved, plan)  # the file proposes; the fresh plan decides
-            check_gates(plan, workspace, force=force)
-            if not plan.has_changes:
-                code = _report([], fmt, loaded.env_name)
-                await _record_applied(loaded, store, code)
-                return code
-            _confirm(plan, auto_approve)
-            pins = ApplyPins(store, unavailable) if store is not None else None
-            if pins is not None:
-                await asyncio.to_thread(pins.check)
-            stop = asyncio.Event()
-            try:
-                with _stop_on_signals(stop):
-                    results = await execute_plan(
-                        plan, workspace, provider, stop=stop, concurrency=caller.concurrency,
-                        journal_path=journal_path, pins=pins,
-                    )
-            except JournalError as e:
-                _report(e.results, fmt, loaded.env_name)
-                _propose_pins(e.results, workspace)
-                raise
+        async with open_provider(loaded, caller) as provider:
+            confirmed = None
+            if not auto_approve:
+                shown, _store, _why = read_record(loaded, workspace, provider, _warn)
+                confirmed = await _plan(shown, provider, saved, force)
+                if not confirmed.has_changes:
+                    return _report([], fmt, loaded.env_name)
+                _confirm(confirmed, auto_approve)
+            with _signals() as signals:
+                try:
+                    async with hold_lease(provider, default_holder(), wait=lease_wait, ttl=ttl,
+                                         warn=_warn) as keeper:
+                        if keeper is None:
+                            _warn(NO_LEASE)
+                        # the record is read under the lease: a pin another apply wrote
+                        # before it let go is seen here, so its campaign is not made again
+                        workspace, store, unavailable = read_record(loaded, workspace, provider,
+                                                                    _warn)
+                        plan = await _plan(workspace, provider, saved, force)
+                        if confirmed is not None:
+                            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+                        if not plan.has_changes:
+                            code = _report([], fmt, loaded.env_name)
+                            await _record_applied(loaded, store, code)
+                            return code
+                        pins = ApplyPins(store, unavailable) if store is not None else None
+                        if pins is not None:
+                            await asyncio.to_thread(pins.check)
+                        signals.stop_writes()
+                        if keeper is not None:
+                            keeper.on_lost = lambda _reason: signals.stop.set()
+                        try:
+                            results = await execute_plan(
+                                plan, workspace, provider, stop=signals.stop,
+                                concurrency=caller.concurrency, journal_path=journal_path,
+                                pins=pins, guard=keeper.confirm if keeper is not None else None,
+                            )
+                        except JournalError as e:
+                            _report(e.results, fmt, loaded.env_name)
+                            _propose_pins(e.results, workspace)
+                            raise
+                except asyncio.CancelledError:
+                    if signals.received is None:
+                        raise
+                    asyncio.current_task().uncancel()  # type: ignore[union-attr]
+                    raise RefusedError(f"apply stopped by {signals.received.name} before "
+                                       "writing; nothing was changed, the lease released") from None
     code = _report(results, fmt, loaded.env_name)
     _propose_pins(results, workspace)
+    if keeper is not None and keeper.lost is not None:
+        left = sum(r.status == SKIPPED for r in results)
+        raise RefusedError(f"stopped writing: {keeper.lost}; {plural(left, 'change')} not "
+                           "applied (run apply again once the other apply is done)")
     await _record_applied(loaded, store, code)
     return code
+
+
+NO_LEASE = ("note: this platform keeps no apply lease: nothing stops another apply of the "
+            "same account writing at the same time; apply this env from one place only "
+            "(apply_from: ci, one workflow)")
+CHANGED_WHILE_ASKED = "the live state changed while the confirmation was open"
+
+
+async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
+                force: bool) -> Plan:
+    """A fresh plan, equal to PLAN_FILE's when given, past the gates."""
+    async with progress() as report:
+        plan = await build_plan(workspace, provider, progress=report,
+                                targets=saved.scope if saved else ())
+    refuse_errors(plan)
+    if saved is not None:
+        check_same(saved, plan)  # the file proposes; the fresh plan decides
+    check_gates(plan, workspace, force=force)
+    return plan
 
 
 async def _record_applied(loaded: LoadedConfig, store: StateRef | None, code: int) -> None:
@@ -161,19 +208,41 @@ def _confirm(plan: Plan, auto_approve: bool) -> None:
         raise RefusedError("apply cancelled; nothing was changed")
 
 
-class _stop_on_signals:
-    """SIGINT/SIGTERM: issue no new writes, let in-flight ones finish, then report."""
+class _signals:
+    """SIGTERM and SIGHUP while the lease is held but nothing is written yet: cancel the
+    run (the lease is released on the way out, as Ctrl-C's KeyboardInterrupt does);
+    once writing (`stop_writes`), SIGINT, SIGTERM and SIGHUP start no new write and let
+    in-flight ones finish, then report."""
 
-    def __init__(self, stop: asyncio.Event):
-        self._stop = stop
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self.received: signal.Signals | None = None
         self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._installed: tuple[signal.Signals, ...] = ()
 
-    def __enter__(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._loop.add_signal_handler(sig, self._stop.set)
+    def __enter__(self) -> _signals:
+        self._install(self.SIGNALS, self._cancel)
+        return self
+
+    def stop_writes(self) -> None:
+        self._install((signal.SIGINT, *self.SIGNALS), lambda _sig: self.stop.set())
+
+    def _cancel(self, sig: signal.Signals) -> None:
+        if self.received is None and self._task is not None:
+            self.received = sig
+            self._task.cancel()
+
+    def _install(self, sigs: tuple[signal.Signals, ...],
+                 handler: Callable[[signal.Signals], None]) -> None:
+        for sig in sigs:
+            self._loop.add_signal_handler(sig, handler, sig)
+        self._installed = tuple(dict.fromkeys((*self._installed, *sigs)))
 
     def __exit__(self, *exc: object) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in self._installed:
             self._loop.remove_signal_handler(sig)
 
 

@@ -137,7 +137,9 @@ def serve(
 
 def _server(uvicorn: Any, app: Any) -> Any:
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            server_header=False, timeout_graceful_shutdown=3)
+                            server_header=False,  # an app with a date clock dates its own answers
+                            date_header=not hasattr(app.state, "date_clock"),
+                            timeout_graceful_shutdown=3)
     return uvicorn.Server(config)
 
 

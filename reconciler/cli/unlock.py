@@ -1,6 +1,6 @@
 """`reconciler unlock`: remove the apply lease an interrupted apply left on the app.
 
-A lease expires by itself (an hour after it was taken); this clears it now,
+A lease expires by itself (`lease.expiry_seconds` after its last renewal); this clears it now,
 for a run known to be dead (a killed CI job, a closed laptop). It deletes
 only the reserved lease objects, which never reach users.
 """
@@ -8,7 +8,6 @@ only the reserved lease objects, which never reach users.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -24,16 +23,21 @@ def unlock(config_path: Path, env_name: str | None) -> None:
 
 
 async def _unlock(config_path: Path, env_name: str | None) -> None:
-    from reconciler.apply.lease import Lease, clear_leases
+    from reconciler.apply.lease import Lease, clear_leases, platform_time
     from reconciler.calls import Caller
     from reconciler.cli.session import open_provider
     from reconciler.config import load_config
+    from reconciler.provider import HoldsLease
     from reconciler.render.safe import plain
 
     loaded = load_config(config_path, env_name)
     async with open_provider(loaded, Caller(concurrency=1)) as provider:
+        if not isinstance(provider, HoldsLease):
+            click.echo(f"env {loaded.env_name!r}: this platform keeps no apply lease; "
+                       "nothing to unlock")
+            return
         cleared = await clear_leases(provider)
-    now = datetime.now(UTC)
+        now = platform_time(provider)
     for lease in cleared:
         held = lease.describe(now) if isinstance(lease, Lease) else f"object id {lease.id}"
         click.echo(plain(f"removed the apply lease held by {held}"))

@@ -173,6 +173,23 @@ class SafetyConfig(_Strict):
     )
 
 
+LEASE_SECONDS_MAX = 86400  # the longest lease apply writes; a longer claim is not believed
+
+
+class LeaseConfig(_Strict):
+    """The apply lease (one apply per app, anywhere): held in the platform, renewed by
+    its holder every third of its expiry, judged by the platform's clock."""
+
+    expiry_seconds: int = Field(
+        3600, ge=3, le=LEASE_SECONDS_MAX,
+        description="Seconds a lease stays valid without renewal. The applying run renews "
+        "it every third of this while it works, so it only bounds how long a run that died "
+        "(kill -9, a lost machine) blocks others; raise it when a stalled network or a "
+        "rate limit can keep a run from the platform for minutes. At most 86400; a lease "
+        "claiming more is treated as expired.",
+    )
+
+
 class Config(_Strict):
     """The whole reconciler.yaml."""
 
@@ -182,6 +199,9 @@ class Config(_Strict):
     )
     safety: SafetyConfig = Field(
         default_factory=SafetyConfig, description="Thresholds that make apply refuse."
+    )
+    lease: LeaseConfig = Field(
+        default_factory=LeaseConfig, description="The apply lease held in the platform."
     )
 
 

@@ -15,7 +15,7 @@ import httpx
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, TransportError
-from reconciler.httpio import json_or_none, not_json, send
+from reconciler.httpio import PlatformClock, json_or_none, not_json, send
 from reconciler.localytics.http import raise_for_status
 
 PAGE_SIZE = 1000
@@ -40,7 +40,9 @@ class LocalyticsClient:
         env_name: str = "",
     ):
         base = f"{api_url.rstrip('/')}/orgs/{org_id}/apps/{quote(app_id, safe='')}"
+        self.clock = PlatformClock()  # the platform's time, for the apply lease
         self._http = httpx.AsyncClient(
+            event_hooks={"response": [self.clock.record]},
             base_url=base,
             auth=httpx.BasicAuth(*auth),
             timeout=timeout,

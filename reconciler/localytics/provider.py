@@ -45,10 +45,11 @@ AUDIENCE, CAMPAIGN = "audience", "campaign"
 # listing that never ends, not an app, and is refused before any page is fetched.
 MAX_PAGES = 1000
 # The lease audience's definition: an event no app sends, so it never holds anyone.
+LEASE_EVENT = "reconciler apply lease"
 LEASE_RULES = {
     "targeting_type": "customer_id",
     "behavior": {"days": 1, "behavior_rule_operator": "and", "rules": [{
-        "rule_type": "event", "event_name": "reconciler apply lease", "count": 1,
+        "rule_type": "event", "event_name": LEASE_EVENT, "count": 1,
         "count_operator": "atleast", "conditions": {"operator": "and", "filters": []},
     }]},
 }
@@ -91,7 +92,7 @@ class LocalyticsProvider(Provider):
             rows = await self.client.list_audiences()
             live = [self._audience(r) for r in rows]
             return [o for o in live
-                    if not (o.raw or {}).get("deleted_at") and not is_lease_name(o.name)]
+                    if not (o.raw or {}).get("deleted_at") and not _is_lease(o.raw or {})]
         return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
@@ -177,7 +178,9 @@ class LocalyticsProvider(Provider):
         else:
             await self.client.archive_campaign(int(live_id))
 
-    # --- apply lease: an audience no campaign targets; ids grow, so id is the rank
+    # --- apply lease: an audience no campaign targets; ids grow, so id is the rank.
+    # A lease is told apart from a user's audience by its rules (LEASE_RULES' event) as
+    # well as its name: a user's audience named like one is never listed, so never deleted.
     async def lease_create(self, name: str) -> LeaseObject:
         raw = self._audience(await self.client.create_audience(
             {"name": name, "target_rules": LEASE_RULES}), "create")
@@ -186,7 +189,13 @@ class LocalyticsProvider(Provider):
     async def lease_list(self) -> list[LeaseObject]:
         rows = [self._audience(r) for r in await self.client.list_audiences()]
         return [LeaseObject(o.id, o.name, (o.id,)) for o in rows
-                if is_lease_name(o.name) and not (o.raw or {}).get("deleted_at")]
+                if _is_lease(o.raw or {}) and not (o.raw or {}).get("deleted_at")]
+
+    async def lease_renew(self, lease_id: LiveId, name: str) -> None:
+        await self.client.patch_audience(int(lease_id), {"name": name})
+
+    def platform_now(self) -> datetime | None:
+        return self.client.clock.last
 
     async def lease_delete(self, lease_id: LiveId) -> None:
         try:
@@ -365,3 +374,12 @@ def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:
 
 
 __all__ = ["LocalyticsProvider", "PAGE_SIZE"]
+
+
+def _is_lease(raw: Mapping[str, Any]) -> bool:
+    """An apply lease: a lease name and LEASE_RULES' event, which no user audience has."""
+    rules = raw.get("target_rules")
+    behavior = rules.get("behavior") if isinstance(rules, Mapping) else None
+    found = behavior.get("rules") if isinstance(behavior, Mapping) else None
+    return is_lease_name(str(raw.get("name") or "")) and isinstance(found, list) and any(
+        isinstance(r, Mapping) and r.get("event_name") == LEASE_EVENT for r in found)

@@ -26,7 +26,7 @@ import httpx
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
-from reconciler.httpio import send
+from reconciler.httpio import PlatformClock, send
 from reconciler.smartech.hosts import Endpoints
 
 AUDIENCE_PAGE = 10  # the audience list's documented default page_size (no maximum documented)
@@ -39,7 +39,9 @@ class SmartechClient:
                  timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
                  env_name: str = ""):
         self.endpoints = endpoints
+        self.clock = PlatformClock()  # the platform's time, for the apply lease
         self._http = httpx.AsyncClient(
+            event_hooks={"response": [self.clock.record]},
             timeout=timeout, transport=transport,
             headers={"Content-Type": "application/json", "Accept": "application/json",
                      "User-Agent": "reconciler"},

@@ -32,6 +32,7 @@ from reconciler.plan.model import Words
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
+from reconciler.smartech.lease import SmartechLease, is_lease_row
 from reconciler.smartech.spec import MANAGED_TAG, audience_ref_id
 from reconciler.workspace.workspace import Spec
 
@@ -44,7 +45,7 @@ EXECUTE_ATTEMPTS = 3
 LIVE_STATES = frozenset({"scheduled", "running", "active"})
 
 
-class SmartechProvider(Provider):
+class SmartechProvider(SmartechLease, Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     reach_kind = AUDIENCE
     platform = "smartech"
@@ -151,7 +152,8 @@ class SmartechProvider(Provider):
             for t in AUDIENCE_TYPES:
                 out += [_audience(t, r) for r in await self.client.list_audiences(t)]
             return out
-        return [self._email(r, full=False) for r in await self.client.list_campaigns("email")]
+        return [self._email(r, full=False) for r in await self.client.list_campaigns("email")
+                if not is_lease_row(r)]  # apply leases are never planned, pruned or imported
 
     async def get_live(self, kind: str, live_id: int | str) -> LiveObject | None:
         if kind == AUDIENCE:

@@ -20,7 +20,7 @@ import jwt
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
-from reconciler.httpio import json_or_none, not_json, send
+from reconciler.httpio import PlatformClock, json_or_none, not_json, send
 
 PAGE_LIMIT = 100  # query campaigns / segments: documented maximum
 TARGETS_PAGE = 10_000  # query targets: documented maximum
@@ -61,7 +61,9 @@ class StreamClient:
         env_name: str = "",
     ):
         self.base_url = api_url.rstrip("/")
+        self.clock = PlatformClock()  # the platform's time, for the apply lease
         self._http = httpx.AsyncClient(
+            event_hooks={"response": [self.clock.record]},
             base_url=self.base_url,
             params={"api_key": api_key},
             timeout=timeout,

@@ -32,7 +32,6 @@ from reconciler.provider import (
     LiveObject,
     Provider,
     SpecDocument,
-    is_lease_name,
 )
 from reconciler.stream.client import StreamClient
 from reconciler.stream.normalize import SENT, comparable_campaign, comparable_segment
@@ -220,6 +219,12 @@ class StreamProvider(Provider):
         raw = await self.client.get_segment(LEASE_ID)
         return [LeaseObject(LEASE_ID, str(raw.get("name") or ""), (0,))] if raw else []
 
+    async def lease_renew(self, lease_id: int | str, name: str) -> None:
+        await self.client.update_segment(str(lease_id), {"name": name})
+
+    def platform_now(self) -> datetime | None:
+        return self.client.clock.last
+
     async def lease_delete(self, lease_id: int | str) -> None:
         try:
             await self.client.delete_segment(str(lease_id))
@@ -317,7 +322,8 @@ class StreamProvider(Provider):
 
 
 def _is_lease(raw: Mapping[str, Any]) -> bool:
-    return raw.get("id") == LEASE_ID or is_lease_name(str(raw.get("name") or ""))
+    """The lease is the segment of the fixed id; a user's segment named like one is theirs."""
+    return raw.get("id") == LEASE_ID
 
 
 def _explicit(raw: Mapping[str, Any]) -> bool:

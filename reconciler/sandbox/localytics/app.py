@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 
 from reconciler import __version__
+from reconciler.sandbox import dateclock
 from reconciler.sandbox.base import Mount, build
 from reconciler.sandbox.faults import FaultMiddleware, Faults
 from reconciler.sandbox.localytics import admin, audiences, campaigns, lifecycle, push
@@ -59,7 +60,8 @@ def create_localytics_app(
     app.state.answers = admin.default_answers()
     app.state.push_limiter = push.RateLimiter()
     app.state.clock_now = None  # the campaign lifecycle is off until a test sets the clock
-    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle)]
+    app.state.date_clock = dateclock.DateClock()  # the `Date` of every answer (leases)
+    routers = [m.router for m in (campaigns, audiences, push, admin, lifecycle, dateclock)]
     for router in routers:
         app.include_router(router)
 
@@ -77,6 +79,7 @@ def create_localytics_app(
     routes = [r for router in routers for r in router.routes]
     routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
     app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
+    app.add_middleware(dateclock.DateMiddleware, clock=app.state.date_clock)
     return app
 
 
