@@ -62,6 +62,6 @@ PLATFORM = Platform(
     cross_checks=cross_checks,
     references=References(("audiences", "target_rules", "audience"), "audience"),
     secrets=SECRETS,
-    sandbox="reconciler.sandbox.app:create_app",
+    sandbox="reconciler.sandbox.localytics:mount",
     scaffold="localytics",
 )

@@ -57,7 +57,7 @@ PLATFORM = Platform(
     cross_checks=stream_cross_checks,
     references=References(("segments",), "segment"),
     secrets=SECRETS,
-    sandbox="reconciler.sandbox.stream:create_stream_app",
+    sandbox="reconciler.sandbox.stream:mount",
     scaffold="stream",
     # Stream files keep the order they were written in (a pre-existing choice).
     fmt_by_model=False,

@@ -19,10 +19,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 
 from reconciler import __version__
-from reconciler.sandbox import dateclock
 from reconciler.sandbox.base import Mount, build
 from reconciler.sandbox.faults import FaultMiddleware, Faults
-from reconciler.sandbox.localytics import admin, audiences, campaigns, lifecycle, push
+from reconciler.sandbox.localytics import admin, audiences, campaigns, dateclock, lifecycle, push
 from reconciler.sandbox.localytics.protocol import EXCEPTION_HANDLERS
 from reconciler.sandbox.localytics.store import Store
 

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.sandbox.computed import parse_api_date
-from reconciler.sandbox.protocol import ApiProblem, read_json
+from reconciler.sandbox.localytics.computed import parse_api_date
+from reconciler.sandbox.localytics.protocol import ApiProblem, read_json
 
 router = APIRouter(prefix="/_sandbox")
 
