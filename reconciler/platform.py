@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from reconciler.errors import SpecProblem
     from reconciler.plan.model import Words
     from reconciler.preview.render import Picture
-    from reconciler.provider import ImportRefs, LiveObject, Provider, SpecDocument
+    from reconciler.provider import ImportRefs, LeaseObject, LiveObject, Provider, SpecDocument
     from reconciler.sendtest.core import TestSender
     from reconciler.source.yamlio import Document
     from reconciler.workspace.base import SpecModel
@@ -154,6 +154,33 @@ class Imports(Protocol):
                       ) -> SpecDocument: ...
 
 
+@runtime_checkable
+class HoldsLease(Protocol):
+    """The capability of keeping an apply lease in the platform (reconciler.apply.lease).
+
+    A provider has it by defining these five members; apply checks it with
+    isinstance, so a platform without it is told apart from a broken one.
+    Lease objects are reserved drafts that never reach users, told apart from
+    users' objects by a platform field as well as by their name.
+    """
+
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        """Create a lease object named `name`. None when the platform itself refuses it
+        because a lease exists (a lock by a fixed id). Ranks grow with creation order."""
+
+    async def lease_list(self) -> list[LeaseObject]:
+        """Every lease object on the app (never a user's object of a similar name)."""
+
+    async def lease_renew(self, lease_id: int | str, name: str) -> None:
+        """Rename our lease object in place (a new expiry), keeping its rank."""
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        """Remove a lease object for good; one already gone is not an error."""
+
+    def platform_now(self) -> datetime | None:
+        """The platform's own time: the `Date` of its latest answer (None: none seen)."""
+
+
 CAPABILITIES: dict[str, type] = {
     "import": Imports,
     "send-test": SendsTests,
@@ -161,6 +188,7 @@ CAPABILITIES: dict[str, type] = {
     "calendar": Sends,
     "doctor": Doctors,
     "words": Describes,
+    "lease": HoldsLease,
 }
 
 

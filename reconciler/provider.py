@@ -17,8 +17,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.workspace.workspace import Spec
@@ -88,33 +87,6 @@ class LeaseObject:
     id: int | str
     name: str
     rank: tuple[Any, ...]
-
-
-@runtime_checkable
-class HoldsLease(Protocol):
-    """The capability of keeping an apply lease in the platform (reconciler.apply.lease).
-
-    A provider has it by defining these five members; apply checks it with
-    isinstance, so a platform without it is told apart from a broken one.
-    Lease objects are reserved drafts that never reach users, told apart from
-    users' objects by a platform field as well as by their name.
-    """
-
-    async def lease_create(self, name: str) -> LeaseObject | None:
-        """Create a lease object named `name`. None when the platform itself refuses it
-        because a lease exists (a lock by a fixed id). Ranks grow with creation order."""
-
-    async def lease_list(self) -> list[LeaseObject]:
-        """Every lease object on the app (never a user's object of a similar name)."""
-
-    async def lease_renew(self, lease_id: int | str, name: str) -> None:
-        """Rename our lease object in place (a new expiry), keeping its rank."""
-
-    async def lease_delete(self, lease_id: int | str) -> None:
-        """Remove a lease object for good; one already gone is not an error."""
-
-    def platform_now(self) -> datetime | None:
-        """The platform's own time: the `Date` of its latest answer (None: none seen)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time
 from reconciler.errors import ReconcilerError
-from reconciler.provider import HoldsLease
+from reconciler.platform import HoldsLease
 
 
 @dataclass

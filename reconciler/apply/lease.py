@@ -23,7 +23,7 @@ holder is ours (same user, host and CI run) and its process is gone (kill -9
 on this machine), is treated as expired at once.
 
 Every time in a lease name is the platform's (the `Date` of its answers,
-HoldsLease.platform_now), never this machine's: a contender whose clock runs
+platform.HoldsLease.platform_now), never this machine's: a contender whose clock runs
 an hour ahead still reads the holder's lease as held. A name claiming an
 expiry more than MAX_TTL ahead of the platform's time was not written by
 apply (no setting allows it) and never blocks. The holder renews its lease
@@ -47,7 +47,8 @@ from datetime import UTC, datetime, timedelta
 from reconciler.calls import send_once
 from reconciler.config.models import LEASE_SECONDS_MAX
 from reconciler.errors import ApiError, RefusedError, TransportError
-from reconciler.provider import LEASE_MARKER, HoldsLease, LeaseObject
+from reconciler.platform import HoldsLease
+from reconciler.provider import LEASE_MARKER, LeaseObject
 
 TTL = timedelta(hours=1)
 MAX_TTL = timedelta(seconds=LEASE_SECONDS_MAX)  # the longest lease apply ever writes

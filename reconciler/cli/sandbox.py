@@ -108,7 +108,7 @@ def serve(
     except OSError as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
     sockets = [_bind(host, port)]
-    servers = [_server(uvicorn, AdminGuard(app, token))]
+    servers = [_server(uvicorn, AdminGuard(app, token), dated=hasattr(app.state, "date_clock"))]
     if stream_port is not None:  # the same Stream app (store, knobs) as under /stream
         sockets.append(_bind(host, stream_port))
         servers.append(_server(uvicorn, AdminGuard(app.state.mounts["stream"].app, token)))
@@ -135,10 +135,10 @@ def serve(
         runner.run(run())
 
 
-def _server(uvicorn: Any, app: Any) -> Any:
+def _server(uvicorn: Any, app: Any, *, dated: bool = False) -> Any:
+    """`dated`: the app puts its own (test-settable) `Date` on every answer."""
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            server_header=False,  # an app with a date clock dates its own answers
-                            date_header=not hasattr(app.state, "date_clock"),
+                            server_header=False, date_header=not dated,
                             timeout_graceful_shutdown=3)
     return uvicorn.Server(config)
 

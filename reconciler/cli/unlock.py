@@ -27,7 +27,7 @@ async def _unlock(config_path: Path, env_name: str | None) -> None:
     from reconciler.calls import Caller
     from reconciler.cli.session import open_provider
     from reconciler.config import load_config
-    from reconciler.provider import HoldsLease
+    from reconciler.platform import HoldsLease
     from reconciler.render.safe import plain
 
     loaded = load_config(config_path, env_name)
