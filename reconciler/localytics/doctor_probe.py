@@ -103,7 +103,7 @@ async def _lost(provider: LocalyticsProvider, name: str, suffix: str) -> Check:
                      f"failed: {first_line(e)}); delete it in the dashboard")
     if not found:
         return skipped("probe_deleted" + suffix, DELETED_WHAT,
-                       f"no probe: none named {name} was created")
+                       f"no probe found: nothing is named {name}")
     rows = [await _delete(provider, int(live.id), name, suffix) for live in found]
     failed = [row for row in rows if row.held is not True]
     if failed:
