@@ -1,4 +1,5 @@
-"""A loopback HTTP proxy that makes an API silently forget a field on writes.
+"""A loopback HTTP proxy that makes an API silently forget a field on writes, or lose the
+answer of a create it performed (`lose_creates`).
 
 It sits in front of a served sandbox and forwards every request unchanged,
 except that the JSON body of a write (POST, PUT, PATCH) whose path matches
@@ -18,6 +19,7 @@ from typing import Any
 
 import httpx
 
+LOST = b"<html><body>502 Bad Gateway</body></html>"  # a create done, its answer lost
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length",
                         "host", "proxy-connection", "te", "trailer", "upgrade"})
 
@@ -32,11 +34,14 @@ def drop_push_title(body: Any) -> Any:
 
 
 class DroppingProxy:
-    def __init__(self, upstream: str, path_part: str, drop: Callable[[Any], Any]) -> None:
+    def __init__(self, upstream: str, path_part: str, drop: Callable[[Any], Any],
+                 lose_creates: int = 0, after: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
         self.path_part = path_part
         self.drop = drop
         self.dropped = 0
+        self.lose_creates = lose_creates  # POSTs to path_part performed, then answered 502
+        self.after = after  # ... once this many have been answered as they were
         self._client = httpx.Client(timeout=30)
         self._lock = threading.Lock()
         proxy = self
@@ -71,6 +76,16 @@ class DroppingProxy:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def _lose(self) -> bool:
+        with self._lock:
+            if self.after > 0:
+                self.after -= 1
+                return False
+            if self.lose_creates <= 0:
+                return False
+            self.lose_creates -= 1
+            return True
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -91,6 +106,13 @@ class DroppingProxy:
         with self._lock:  # httpx.Client is not meant to be shared across threads freely
             answer = self._client.request(method, self.upstream + h.path, content=body,
                                           headers=headers)
+        if method == "POST" and self.path_part in h.path and self._lose():
+            h.send_response(502)
+            h.send_header("Content-Type", "text/html")
+            h.send_header("Content-Length", str(len(LOST)))
+            h.end_headers()
+            h.wfile.write(LOST)
+            return
         h.send_response_only(answer.status_code)  # upstream's Date and Server, not ours
         for key, value in answer.headers.items():
             if key.lower() not in HOP_BY_HOP and key.lower() != "content-encoding":

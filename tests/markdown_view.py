@@ -54,4 +54,26 @@ def page(markdown: str) -> tuple[str, list[str]]:
 
 
 def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Whitespace folded and the invisible word joiner (safe.JOINER) gone, as a reader sees."""
+    return re.sub(r"\s+", " ", text.replace("\u2060", "")).strip()
+
+
+def rendered_text(markdown: str) -> str:
+    """The text GitHub's mention and issue-reference filters read: rendered, entities
+    decoded, code included, invisible characters kept."""
+    p = _Page()
+    p.feed(to_html(markdown))
+    p.close()
+    return "".join(p.text)
+
+
+# GitHub's closing keywords before a reference, and @mentions, as its filters match them
+CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+(?:#\d|gh-\d|"
+                    r"[\w.-]+/[\w.-]+#\d|https?://\S+/(?:issues|pull)/\d)", re.IGNORECASE)
+MENTION = re.compile(r"(?<![\w])@[A-Za-z0-9]")
+
+
+def github_acts_on(markdown: str) -> list[str]:
+    """What GitHub would act on in a body: issues a merge closes, people it notifies."""
+    text = rendered_text(markdown) + "\n" + markdown  # what it renders, and the raw source
+    return [m.group() for m in (*CLOSES.finditer(text), *MENTION.finditer(text))]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.doctor import PROBE_PREFIX
+from tests.dropping_proxy import DroppingProxy
 from tests.repo import Repo, audience, campaign
 from tests.sandbox_fixtures import start_sandbox
 
@@ -164,6 +165,45 @@ def test_stream_doctor_writes_probes_and_deletes_them(stream_repo) -> None:
     assert not [s for s in left if s["id"].startswith(PROBE_PREFIX)]
     assert not [x for x in campaigns["campaigns"] if x["id"].startswith(PROBE_PREFIX)]
     assert findings(stream_repo)["provider"] == "stream"
+
+
+@pytest.mark.parametrize(("after", "row", "held"), [(0, "probe_deleted", "yes"),
+                                                    (1, "probe_unknown_keys", "skipped")])
+def test_a_probe_whose_create_answer_was_lost_is_found_by_name_and_deleted(
+        server, tmp_path, after: int, row: str, held: str) -> None:
+    """The create is done and its answer lost (a proxy's 502): the probe exists all the same.
+    Lost: the first probe's answer, or the unknown-key probe's (the second create)."""
+    server.answers(audience_key="audience", past_last_page="404", unknown_keys="keep")
+    proxy = DroppingProxy(server.base_url, "/push/campaigns", lambda body: body,
+                          lose_creates=1, after=after)
+    try:
+        app = server.new_app()
+        repo = Repo(tmp_path / "r", proxy.base_url + "/api/v6", app.org_id, app.app_id,
+                    server.api_key, server.api_secret)
+        run = repo.run("doctor", "--write")
+    finally:
+        proxy.stop()
+    got = rows(run.stdout)
+    assert got[row] == held, run.stdout
+    assert run.code == (1 if after == 0 else 0)  # a failed create fails its row
+    [found] = [c for c in findings(repo)["checks"] if c["id"] == row]
+    assert "answer was lost; found by its name and deleted" in found["evidence"]
+    direct = Repo(tmp_path / "d", server.api_url, app.org_id, app.app_id, server.api_key,
+                  server.api_secret)
+    assert no_probe_left(direct)
+
+
+@pytest.mark.parametrize("route", ["create-segment", "create-campaign"])
+def test_stream_probes_whose_create_answer_was_lost_are_deleted(stream_repo, route) -> None:
+    stream_repo.knobs(drop={route: 1})  # created, then the answer is an HTML 502
+    run = stream_repo.run("doctor", "--write")
+    assert run.code == 1
+    assert rows(run.stdout)["probe_deleted"] == "yes", run.stdout
+    with stream_repo.stream() as c:
+        left = c.post("/segments/query", json={"filter": {}, "limit": 100}).json()["segments"]
+        campaigns = c.post("/campaigns/query", json={"filter": {}, "limit": 100}).json()
+    assert not [s for s in left if s["id"].startswith(PROBE_PREFIX)]
+    assert not [x for x in campaigns["campaigns"] if x["id"].startswith(PROBE_PREFIX)]
 
 
 def test_stream_wrong_secret_fails_credentials(stream_repo) -> None:

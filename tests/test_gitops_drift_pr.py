@@ -27,6 +27,7 @@ from ruamel.yaml import YAML
 from reconciler.gitops.driftbody import RESTORE
 from reconciler.gitops.driftpr import branch, find_prs
 from tests.helpers import example_repo, git, git_checkout
+from tests.markdown_view import github_acts_on
 from tests.repo import SECRET
 from tests.sandbox_fixtures import ServedSandbox
 
@@ -295,3 +296,19 @@ def test_only_the_bots_pull_requests_from_this_repository_count() -> None:
     opened, closed = find_prs(ENV, lambda _args: json.dumps(listed))
     assert opened is None
     assert closed is not None and (closed.number, closed.digest) == (27, "abc")
+
+
+def test_live_text_in_the_drift_pull_request_closes_no_issue_and_pings_no_one(
+        job: DriftJob) -> None:
+    """A dashboard user's text is shown, but merging the pull request closes no issue and
+    opening it notifies no one."""
+    live = "Fixes #1, closes acme/c#2, resolves https://github.com/acme/c/issues/3 @octocat"
+    job.edit("Win back lapsed buyers",
+             lambda d: d["creatives"][1]["build_attributes"].update(push_title=live))
+    job.edit("Weekly digest", lambda d: d.update(name=f"Digest: {live}"))
+    run = job.drift()
+    assert run.code == 0, run.log
+    (pr,) = job.prs()
+    body = pr["body"]
+    assert "octocat" in body and "acme/c#2" in body  # shown as written
+    assert github_acts_on(body) == []

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from reconciler.workspace.schema import schema_text
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, git, run_cli
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
+ACTION_REPO = "reconciler-dev/reconciler"  # the owner init pins by default (README, docs/cli.md)
 ACTION = f"acme/reconciler@{SHA}"
 
 
@@ -137,3 +139,43 @@ def test_init_smartech_pins_the_created_id_and_converges(tmp_path: Path) -> None
     assert (code, err) == (0, ""), out
     code, out, err = run_cli(["plan", "--detailed-exitcode"], repo)
     assert code == 0, out + err
+
+
+def installed_in_a_project(tmp_path: Path) -> tuple[Path, Path, str]:
+    """reconciler installed in a `.venv` inside another project's git repo, as `pip install`
+    would put it: (the project, the installed package, the project's HEAD)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q", "-b", "main")
+    (project / "app.py").write_text("print('not reconciler')\n")
+    git(project, "add", ".")
+    git(project, "-c", "user.name=x", "-c", "user.email=x@example.com", "commit", "-qm", "app")
+    head = git(project, "rev-parse", "HEAD").strip()
+    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    shutil.copytree(ROOT / "reconciler", site / "reconciler",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return project, site, head
+
+
+def test_init_from_another_projects_venv_never_pins_that_projects_commit(tmp_path: Path) -> None:
+    project, site, head = installed_in_a_project(tmp_path)
+    env = {"PYTHONPATH": str(site)}
+    code, out, err = run_cli(["init", "new"], project, env=env)
+    assert head not in out + err
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("error: ") and f"--action {ACTION_REPO}@<commit sha>" in err
+    assert not (project / "new").exists()
+
+    release = site / "reconciler" / "scaffold" / "release.json"  # what a release ships
+    release.write_text(json.dumps({"commit": SHA}))
+    code, _, err = run_cli(["init", "new"], project, env=env)
+    assert code == 0, err
+    apply_yml = (project / "new" / ".github" / "workflows" / "apply.yml").read_text()
+    assert f"uses: {ACTION_REPO}@{SHA}" in apply_yml and head not in apply_yml
+
+
+def test_the_shipped_release_file_names_a_commit_or_none() -> None:
+    """The release process writes the commit; between releases it names none."""
+    doc = json.loads((ROOT / "reconciler" / "scaffold" / "release.json").read_text())
+    assert set(doc) == {"commit"}
+    assert doc["commit"] is None or re.fullmatch(r"[0-9a-f]{40}", doc["commit"])

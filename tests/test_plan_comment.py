@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.describe import Known
-from reconciler.gitops.comment import plan_body
+from reconciler.gitops.comment import code_block, plan_body
 from reconciler.localytics.words import describe_campaign
 from reconciler.plan.model import Action, Change, FieldChange, Plan
 from reconciler.render.markdown import LIMIT, render_markdown
-from reconciler.render.safe import md, plain
+from reconciler.render.safe import code, html_text, md, md_line, plain
 from tests.helpers import make_repo, run_cli
-from tests.markdown_view import fold, page
+from tests.markdown_view import fold, github_acts_on, page
 
 TARGET = {"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "app"}
 CONTEXT = {"101": Known("audience", "lapsed-buyers", "Lapsed buyers",
@@ -85,6 +85,28 @@ def test_escaping_round_trips_through_a_real_renderer(text: str) -> None:
     assert fold(text) in seen
     assert not {"script", "a", "img", "h1", "h2", "hr", "ol", "del", "pre"} & set(tags)
     assert "@everyone" not in body  # GitHub would notify
+
+
+LIVE = ("Fixes #1, closes acme/c#2; Resolved: https://github.com/acme/c/issues/3 and fix GH-4 "
+        "(thanks @octocat, @acme/team)")
+
+
+def test_live_text_closes_no_issue_and_pings_no_one() -> None:
+    """Every way live text reaches a body: prose, quoted lines, cells, code, html, logs."""
+    for shown in (md(LIVE), md_line(LIVE), html_text(LIVE), code(LIVE), md_line("please fix"),
+                  code_block(f"error: {LIVE}\nfixes\n#5", 1000)):
+        assert github_acts_on(shown) == [], shown
+    plan = Plan("prod", TARGET, [create("k", payload(LIVE, [LIVE, "fixes\n#5"]))])
+    for body in (render_markdown(plan), plan_body(plan)):
+        assert github_acts_on(body) == []
+        assert "octocat" in body and fold(LIVE) in page(body)[0]  # still shown as written
+
+
+def test_what_github_acts_on_is_found_in_code_and_entities_too() -> None:
+    """The check above can fail: GitHub reads decoded entities and code spans."""
+    assert set(github_acts_on("`Fixes #1`")) == {"Fixes #1"}
+    assert github_acts_on("&#64;octocat") == ["@o"]
+    assert github_acts_on("fixed price, @ noon, a@b") == []
 
 
 def test_escaping_leaves_plain_text_readable_and_the_size_close_to_the_content() -> None:

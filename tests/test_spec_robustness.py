@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,29 @@ def test_any_document_gives_a_spec_or_located_problems(kind: str, data: dict[str
     for p in problems:
         assert p.location.path == f"{kind}s/x.yaml" and p.location.line == 1
         assert p.message and "\n" not in p.message
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("a: !!str 5", "5"), ("a: !!int '5'", 5), ("a: !!float 1", 1.0), ("a: !!bool 'true'", True),
+    ("a: !!null ''", None), ("a: !!map {b: 1}", {"b": 1}), ("a: !!seq [1]", [1]),
+])
+def test_the_plain_tags_read_as_their_type(text: str, read: Any) -> None:
+    value = load_document(text.encode(), "f.yaml").data["a"]
+    assert value == read and type(value) is type(read)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("a: !!binary aGVsbG8=", "f.yaml:1:4: unsupported YAML tag '!!binary'"),
+    ("a: !!timestamp 2026-01-01", "f.yaml:1:4: unsupported YAML tag '!!timestamp'"),
+    ("a: !!python/name:os.system", "f.yaml:1:4: unsupported YAML tag '!!python/name:os.system'"),
+    ("a: !secret x", "f.yaml:1:4: unsupported YAML tag '!secret'"),
+    ("b: 1\na: !!set {x}", "f.yaml:2:4: unsupported YAML tag '!!set'"),
+    ("a: !!map [1]", "f.yaml:1:4: unsupported YAML tag '!!map'"),
+    ("!!binary aw==: 1", "f.yaml:1:1: unsupported YAML tag '!!binary'"),
+    ("a: !!int ten", "f.yaml:1:4: 'ten' is not a !!int"),
+    ("a: !!bool yes", "f.yaml:1:4: 'yes' is not a !!bool"),
+])
+def test_any_other_tag_is_refused_where_it_stands(text: str, problem: str) -> None:
+    with pytest.raises(FileProblem) as e:
+        load_document(text.encode(), "f.yaml")
+    assert str(e.value) == problem

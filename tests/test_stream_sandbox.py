@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,37 @@ def test_updating_a_segment_clears_a_string_sent_empty(api: Api) -> None:
     api("POST", "/segments", {"type": "user", "id": "s", "description": "d", "name": "n"}, 201)
     seg = api("PUT", "/segments/s", {"description": "", "name": None}, 201)["segment"]
     assert (seg["description"], seg["name"]) == ("", "n")
+
+
+
+def knob(api: Api, key: str, **body: Any) -> httpx.Response:
+    return api.loop.run_until_complete(api.http.post(
+        "/_sandbox/config", json={"api_key": key, **body}))
+
+
+def test_the_app_clock_moves_a_campaign_through_its_life_only_when_told(api: Api) -> None:
+    """`advance` is how time passes in a test: a status never waits on the machine's speed."""
+    in_an_hour = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    other = Api.__new__(Api)  # a second app (API key) on the same server and clock knobs
+    other.loop, other.http, other.key = api.loop, api.http, f"k-{uuid.uuid4().hex[:8]}"
+    for app in (api, other):
+        app("POST", "/campaigns", {"id": "c", "sender_id": "bot", "user_ids": ["u"],
+                                   "message_template": {"text": "Hi"}}, 201)
+        app("POST", "/campaigns/c/start", {"scheduled_for": in_an_hour}, 201)
+        camp = app("GET", "/campaigns/c", status=200)["campaign"]
+        assert camp["status"] == "scheduled" and camp["stats"]["stats_started_at"] is None
+
+    assert knob(api, api.key, advance=3600).json()["ahead"] == 3600
+    assert knob(api, api.key, advance=1.5).json()["ahead"] == 3601.5  # it adds up
+    camp = api("GET", "/campaigns/c", status=200)["campaign"]
+    assert camp["status"] == "completed" and camp["stats"]["progress"] == 1.0
+    assert camp["stats"]["stats_completed_at"] is not None
+    assert api("POST", "/campaigns/c/stop", {}, 400)["code"] == 4  # completed: cannot stop
+    assert other("GET", "/campaigns/c", status=200)["campaign"]["status"] == "scheduled"
+
+
+@pytest.mark.parametrize("advance", [-1, "60", True, None, 10**9])
+def test_a_bad_advance_is_a_400_and_moves_nothing(api: Api, advance: Any) -> None:
+    answer = knob(api, api.key, advance=advance)
+    assert answer.status_code == 400 and "advance" in answer.json()["message"]
+    assert knob(api, api.key).json()["ahead"] == 0

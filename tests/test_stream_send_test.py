@@ -43,6 +43,7 @@ def test_twice_the_same_day_is_one_campaign_started_once(stream_repo: StreamRepo
     assert test["message_template"]["text"] == "Hi {{ receiver.name }} from Acme"
     assert test["status"] != "draft"
 
+    repo.knobs(advance=60)  # Stream's sender finishes: the app's clock, not the machine's speed
     again = repo.run("send-test", "hello")
     assert again.code == 0, again.stderr
     assert f"test campaign {cid}, completed)" in again.stdout
@@ -101,8 +102,33 @@ def test_channel_members_stay_out_of_a_test(stream_repo: StreamRepo) -> None:
     assert run.code == 0, run.stderr
     assert "left out: channel_template.members (other users would see the test)" in run.stdout
     [test] = campaigns(repo)
-    assert test["channel_template"] == {"type": "messaging", "id": "hi-{{ receiver.id }}"}
+    assert set(test["channel_template"]) == {"type", "id"}
     assert test["create_channels"] is True and test["user_ids"] == ["alice", "bob"]
+
+
+@pytest.mark.parametrize(("create", "channel"), [
+    (None, {"type": "messaging", "id": "general"}),  # an existing channel of real users
+    (True, {"type": "messaging", "id": "hi-{{ receiver.id }}"}),  # each receiver's own
+])
+def test_a_test_never_posts_into_a_channel_the_spec_names(
+        stream_repo: StreamRepo, create: bool | None, channel: dict[str, Any]) -> None:
+    repo = on_stream(stream_repo)
+    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"], create_channels=create,
+                                                  channel_template=channel))
+    run = repo.run("send-test", "hello")
+    assert run.code == 0, run.stderr
+    [test] = campaigns(repo)
+    fresh = test["channel_template"]["id"]
+    assert fresh != channel["id"] and fresh.endswith("-{{ receiver.id }}")
+    assert fresh.startswith("rcl-test-" + test["id"].rsplit("-", 1)[1])  # named for the test
+    assert test["channel_template"]["type"] == "messaging" and test["create_channels"] is True
+    assert (f"  channel: a new test channel {fresh} per user, not channel_template.id "
+            f"{channel['id']} (other users are in it)") in run.stdout
+
+    again = repo.run("send-test", "hello", "--again")  # a new test: a new channel too
+    assert again.code == 0, again.stderr
+    ids = {c["channel_template"]["id"] for c in campaigns(repo)}
+    assert len(ids) == 2 and channel["id"] not in ids
 
 
 def test_a_lost_start_answer_is_read_back_not_started_again(stream_repo: StreamRepo) -> None:

@@ -15,7 +15,8 @@ from reconciler.registry import DEFAULT, names
 @click.option("--provider", type=LazyChoice(names), default=DEFAULT,
               show_default=True, help="The platform of the first env.")
 @click.option("--action", "action_text", metavar="OWNER/REPO@SHA", default=None,
-              help="The reconciler Action the workflows pin (default: this install's commit).")
+              help="The reconciler Action the workflows pin (default: reconciler-dev/reconciler "
+                   "at this release's commit).")
 def init(directory: Path, provider: str, action_text: str | None) -> None:
     """Create reconciler.yaml, one audience, one campaign, workflows, pre-commit and schemas."""
     from reconciler.scaffold.create import default_action, parse_action, write_repo

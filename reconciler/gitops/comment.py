@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reconciler.plan.model import Plan
 from reconciler.render.markdown import LIMIT, MARKER, render_markdown
-from reconciler.render.safe import md, plain
+from reconciler.render.safe import inert, md, plain
 
 _ENV_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -122,7 +122,8 @@ def fork_body(env: str, run: RunInfo = RunInfo()) -> str:
 
 def code_block(log: str, room: int) -> str:
     """`log` as a fenced block, cut to `room` characters with a note of what was left out."""
-    lines = [plain(_ANSI.sub("", line)) for line in log.rstrip().splitlines()] or ["(no output)"]
+    lines = [inert(plain(_ANSI.sub("", line))) for line in log.rstrip().splitlines()
+             ] or ["(no output)"]
     longest = max((len(run) for run in re.findall(r"`+", "\n".join(lines))), default=0)
     fence = "`" * max(3, longest + 1)
     kept: list[str] = []

@@ -76,10 +76,9 @@ async def _probe(provider: LocalyticsProvider, audience_id: int | None, key: str
         probe_id = int(_record(await provider.client.create_campaign(sent), "campaign",
                                "probe create")["id"])
     except ReconcilerError as e:
-        missing = "not checked: no probe"
         return _Probe(Check("probe_create" + suffix, create_what, False, first_line(e)),
-                      skipped("probe_fields" + suffix, fields_what, missing),
-                      skipped("probe_deleted" + suffix, "the probe is deleted", missing), None)
+                      skipped("probe_fields" + suffix, fields_what, "the create failed"),
+                      await _lost(provider, name, suffix), None)
     try:
         back = await provider.client.get_campaign(probe_id)
         lost = not_kept(provider, sent, back)
@@ -93,8 +92,31 @@ async def _probe(provider: LocalyticsProvider, audience_id: int | None, key: str
     return _Probe(created, fields, deleted, back)
 
 
+DELETED_WHAT = "the probe is deleted and gone (GET answers 404)"
+
+
+async def _lost(provider: LocalyticsProvider, name: str, suffix: str) -> Check:
+    """A failed create may still have made the probe (its answer lost on the way back):
+    look it up by its unique name and delete it, or say it may be left, naming it."""
+    try:
+        found = await provider.find_by_name("campaign", name)
+    except ReconcilerError as e:
+        return Check("probe_deleted" + suffix, DELETED_WHAT, False,
+                     f"{name} may be left behind (its create failed and looking it up by name "
+                     f"failed: {first_line(e)}); delete it in the dashboard")
+    if not found:
+        return skipped("probe_deleted" + suffix, DELETED_WHAT,
+                       f"no probe found: nothing is named {name}")
+    rows = [await _delete(provider, int(live.id), name, suffix) for live in found]
+    failed = [row for row in rows if row.held is not True]
+    if failed:
+        return failed[0]
+    return Check("probe_deleted" + suffix, DELETED_WHAT, True,
+                 f"{name} was created though its answer was lost; found by its name and deleted")
+
+
 async def _delete(provider: LocalyticsProvider, probe_id: int, name: str, suffix: str) -> Check:
-    what = "the probe is deleted and gone (GET answers 404)"
+    what = DELETED_WHAT
     try:
         await provider.client.delete_campaign(probe_id)
         gone = await provider.client.get_campaign(probe_id) is None
@@ -115,10 +137,12 @@ async def _unknown_key_probe(provider: LocalyticsProvider) -> Check:
     sent = {**probe_payload(probe_name(), None), UNKNOWN_KEY: 1}
     try:
         answer = await provider.client.create_campaign(sent)
-    except ApiError as e:
-        if 400 <= e.status < 500:
+    except ReconcilerError as e:
+        if isinstance(e, ApiError) and 400 <= e.status < 500:
             return Check("probe_unknown_keys", what, True, f"refused: {e.status}")
-        raise
+        left = await _lost(provider, str(sent["name"]), "_unknown")
+        return Check("probe_unknown_keys", what, None,
+                     f"not checked: {first_line(e)}; {left.evidence.removeprefix('not checked: ')}")
     probe_id = int(_record(answer, "campaign", "probe create")["id"])
     try:
         back = await provider.client.get_campaign(probe_id)

@@ -7,11 +7,18 @@ terminals, and its size stays close to its content:
 - backslash escapes for the inline markup characters `\\ ` * [ ] | ~ $`, and for
   `_` except inside a word (`push_message` stays as it is: it cannot open
   emphasis there), and for the paren of `](`;
-- `&lt;` `&gt;` for angle brackets (no HTML, no comments, no autolinks), `&amp;`
-  only where an `&` would start a character reference, and `&#64;` for `@`
-  (no @mentions);
+- `&lt;` `&gt;` for angle brackets (no HTML, no comments, no autolinks), and
+  `&amp;` only where an `&` would start a character reference;
 - at the start of a quoted line, the characters that would open a heading, a
   list, a quote or a setext underline (`md_line`).
+
+And what GitHub acts on wherever it sits in a body, code spans included
+(`inert`): a word joiner (U+2060, invisible) after every `@` that would
+notify someone, and inside a closing keyword (`fixes #1`, `Closes: o/r#2`,
+`resolved https://…`) that would close an issue when a pull request merges.
+GitHub reads mentions and references in the rendered text, entities decoded,
+so an entity such as `&#64;` would not stop them; a character they cannot
+span does. Only keywords followed by a reference (or ending a line) change.
 
 `-`, `:`, `.`, `#` inside a line and all letters pass through unchanged.
 """
@@ -24,14 +31,25 @@ import re
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_INLINE = re.compile(r"\]\(|[\\`*\[\]|~$<>@]|&(?=#?[A-Za-z0-9]+;)|_")
+_INLINE = re.compile(r"\]\(|[\\`*\[\]|~$<>]|&(?=#?[A-Za-z0-9]+;)|_")
 _LINE_START = re.compile(r"^(\s*)(?:([#+=\-])|(\d+)([.)]))")
-_REPLACE = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "@": "&#64;", "](": "\\]\\("}
+_REPLACE = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "](": "\\]\\("}
+JOINER = "\u2060"  # WORD JOINER: invisible, and no mention or closing keyword runs through it
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_CLOSING = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b"
+                      r"(?=:?(?:\s+(?:#|gh-|[\w.-]+/[\w.-]+#|https?://)|[ \t]*$))",
+                      re.IGNORECASE | re.MULTILINE)
 
 
 def plain(text: Any) -> str:
     """Printable text: control characters and ANSI escapes become '?'."""
     return _CONTROL.sub("?", str(text))
+
+
+def inert(text: str) -> str:
+    """`text` with nothing GitHub acts on: no @mention notifies, no closing keyword closes."""
+    text = _CLOSING.sub(lambda m: m[0][0] + JOINER + m[0][1:], text)
+    return _MENTION.sub("@" + JOINER, text)
 
 
 def _inline(m: re.Match[str]) -> str:
@@ -46,12 +64,12 @@ def _inline(m: re.Match[str]) -> str:
 
 def md(text: Any) -> str:
     """One line of text that renders literally in markdown (paragraphs, lists, table cells)."""
-    return _INLINE.sub(_inline, plain(text).replace("\r", "").replace("\n", " "))
+    return _INLINE.sub(_inline, inert(plain(text).replace("\r", "").replace("\n", " ")))
 
 
 def md_line(text: Any) -> str:
     """One line of a quoted text block: `md`, and nothing at its start opens a block."""
-    out = _INLINE.sub(_inline, plain(text).replace("\r", "")).lstrip()
+    out = _INLINE.sub(_inline, inert(plain(text).replace("\r", ""))).lstrip()
     m = _LINE_START.match(out)
     if m and m.group(2):
         return "\\" + out
@@ -62,7 +80,7 @@ def md_line(text: Any) -> str:
 
 def html_text(text: Any) -> str:
     """Text inside an HTML block (`<summary>`), where markdown is not read at all."""
-    return html.escape(plain(text).replace("\n", " "), quote=False).replace("@", "&#64;")
+    return html.escape(inert(plain(text).replace("\n", " ")), quote=False)
 
 
 def code(text: Any) -> str:
@@ -70,7 +88,7 @@ def code(text: Any) -> str:
 
     Not for table cells, where `|` ends the cell even inside code (use `md` there).
     """
-    body = plain(text).replace("\n", " ")
+    body = inert(plain(text).replace("\n", " "))
     longest = max((len(r) for r in re.findall(r"`+", body)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if body.startswith("`") or body.endswith("`") or not body.strip() else ""

@@ -8,8 +8,8 @@ first write, so a refusal leaves the folder as it was.
 
 from __future__ import annotations
 
+import json
 import re
-import subprocess
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -19,6 +19,9 @@ from reconciler.errors import RefusedError
 
 # Where the Action and the pre-commit hooks are published: `--action` overrides it.
 ACTION_REPO = "reconciler-dev/reconciler"
+# The commit of ACTION_REPO this build was released as, written by the release process
+# (docs/contributing.md); `null` between releases, when init asks for `--action`.
+RELEASE_FILE = "release.json"
 _SHA = re.compile(r"[0-9a-f]{40}")
 _ACTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+@[0-9a-f]{40}")
 
@@ -43,23 +46,25 @@ def parse_action(text: str) -> Action:
     return Action(repo, sha)
 
 
-def own_commit() -> str | None:
-    """The commit of the checkout this tool runs from, when it runs from one."""
-    here = Path(__file__).resolve().parent
+def released_commit() -> str | None:
+    """The release commit shipped in the package, or None (not a release, or unreadable).
+
+    Never a git repository's HEAD found near the installed files: installed in a
+    project's `.venv`, that would be the project's commit, not reconciler's."""
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, timeout=10, check=False)
-    except OSError:
+        doc = json.loads(resources.files("reconciler.scaffold").joinpath(RELEASE_FILE)
+                         .read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    sha = out.stdout.strip()
-    return sha if out.returncode == 0 and _SHA.fullmatch(sha) else None
+    sha = doc.get("commit") if isinstance(doc, dict) else None
+    return sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
 
 
 def default_action() -> Action:
-    sha = own_commit()
+    sha = released_commit()
     if sha is None:
-        raise RefusedError("cannot tell which commit to pin the Action to; "
-                           "pass --action owner/reconciler@<commit sha>")
+        raise RefusedError("this reconciler is not a release, so it knows no commit to pin "
+                           f"the Action to; pass --action {ACTION_REPO}@<commit sha>")
     return Action(ACTION_REPO, sha)
 
 

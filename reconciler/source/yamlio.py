@@ -227,6 +227,26 @@ def resolve_plain(v: str) -> Any:
     return v
 
 
+# The tags a spec may carry: the plain ones of the YAML 1.2 core schema, each read as
+# that type. Any other (`!!binary`, `!!timestamp`, `!!python/...`, a custom `!tag`) is
+# refused rather than read as text that means something else to the one who wrote it.
+_SCALAR_TAGS = frozenset({"?", "!", *(_CORE + t for t in ("str", "int", "float", "bool",
+                                                           "null"))})
+_TAGS = {_yaml.ScalarNode: _SCALAR_TAGS, _yaml.MappingNode: frozenset({"?", _CORE + "map"}),
+         _yaml.SequenceNode: frozenset({"?", _CORE + "seq"})}
+_RESOLVED: dict[str, Any] = {  # an explicit tag: its value must resolve to that type
+    _CORE + "int": lambda v: type(v) is int, _CORE + "float": lambda v: type(v) in (int, float),
+    _CORE + "bool": lambda v: type(v) is bool, _CORE + "null": lambda v: v is None}
+
+
+def _anything(v: Any) -> bool:
+    return True
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
 def _is_merge(knode: Any) -> bool:
     return knode.value == "<<" and not knode.style and knode.tag in ("?", _CORE + "merge")
 
@@ -248,17 +268,21 @@ class _Builder:
         self.budget -= 1
         if self.budget < 0:
             raise _TooBig
-        if node.tag != "?" and not node.tag.startswith(_CORE):
-            raise self._fail(node, f"unsupported YAML tag {node.tag!r}")
         cls = type(node)
+        if node.tag not in _TAGS[cls]:
+            raise self._fail(node, f"unsupported YAML tag {_shown_tag(node.tag)!r}")
         if cls is _yaml.ScalarNode:
             v = node.value
             try:
-                if not node.style or node.tag in (_CORE + "int", _CORE + "float"):
+                if node.tag in _RESOLVED or (node.tag == "?" and not node.style):
                     v = resolve_plain(v)
             except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
                 raise self._fail(node, f"number with {len(v):,} digits is too long for "
                                        "any field") from None
+            if not _RESOLVED.get(node.tag, _anything)(v):
+                raise self._fail(node, f"{node.value!r} is not a {_shown_tag(node.tag)}")
+            if node.tag == _CORE + "float":
+                v = float(v)
             if self.templates is not None and type(v) is str and "{" in v:
                 self.templates.append(tuple(self.stack))
             return v
@@ -282,6 +306,8 @@ class _Builder:
             if _is_merge(knode):
                 merges.append(vnode)
                 continue
+            if knode.tag not in ("?", "!", _CORE + "str"):
+                raise self._fail(knode, f"unsupported YAML tag {_shown_tag(knode.tag)!r}")
             key = knode.value
             if key in first:
                 raise self._fail(knode, f"duplicate key {key!r} "

@@ -108,9 +108,9 @@ async def _probes(provider: StreamProvider) -> list[Check]:
 async def _create_and_read(provider: StreamProvider, kind: str, payload: dict[str, Any],
                            made: list[tuple[str, str]]) -> Check:
     what = f"a draft {kind} can be created and is read back as written"
+    made.append((kind, payload["id"]))  # before the create: a lost answer may hide one made
     try:
         await provider.create(kind, payload)
-        made.append((kind, payload["id"]))
         back = await provider.get_live(kind, payload["id"])
     except ReconcilerError as e:
         return Check(f"probe_{kind}", what, False, first_line(e))
@@ -126,14 +126,19 @@ async def _create_and_read(provider: StreamProvider, kind: str, payload: dict[st
 
 
 async def _remove(provider: StreamProvider, made: list[tuple[str, str]], name: str) -> Check:
+    """Delete every probe that exists, looked up by its id (= its unique name): a create
+    that failed may have made its object all the same."""
     what = "the probes are deleted and gone"
+    deleted = []
     try:
         for kind, live_id in reversed(made):
-            await provider.remove(kind, live_id)
+            if await provider.get_live(kind, live_id) is not None:
+                await provider.remove(kind, live_id)
+                deleted.append(live_id)
         left = [i for k, i in made if await provider.get_live(k, i) is not None]
     except ReconcilerError as e:
         return Check("probe_deleted", what, False, f"{name} may be left behind: {first_line(e)}")
-    if not made:
-        return skipped("probe_deleted", what, "nothing was created")
+    if not deleted and not left:
+        return skipped("probe_deleted", what, f"nothing was created (none named {name})")
     return Check("probe_deleted", what, not left,
-                 f"{len(made)} deleted" if not left else f"still there: {', '.join(left)}")
+                 f"{len(deleted)} deleted" if not left else f"still there: {', '.join(left)}")

@@ -9,7 +9,12 @@ already sent, nothing is called); the local record (`sent.jsonl`) is written
 for people, never trusted. A draft left by an interrupted run is read back,
 checked to reach only the recipients, and started; `start` itself is never
 retried blindly (`StreamProvider.activate`). `channel_template` members are
-left out: they would put other people in the test channels.
+left out: they would put other people in the test channels. Nor is the spec's
+`channel_template.id` used: a fixed id (`general`) is a channel real users are
+in, and even a per-receiver one (`hi-{{ receiver.id }}`) is a channel the real
+campaign's other members share. The test gets a new channel per test user,
+named for the test (`rcl-test-<hash>-{{ receiver.id }}`), created by the
+campaign (`create_channels`).
 
 Test campaigns are invisible to plan, prune and import: `list_live` skips the
 `rcl--test-` prefix, which no spec's id can take (keys start with a letter,
@@ -38,6 +43,7 @@ STARTED, ALREADY = "started", "already sent today"
 
 
 MEMBER_FIELDS = ("members", "members_template")  # other people in each created channel
+TEST_CHANNEL = "rcl-test-"  # + the test's hash + each test user's id: a channel no one else is in
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class TestCampaign:
     id: str
     body: dict[str, Any]  # the CreateCampaignRequest
     dropped: tuple[str, ...] = ()  # channel_template fields left out: they name other users
+    channel: tuple[str, str] | None = None  # (the spec's channel id, the test's) when replaced
 
 
 def test_campaign(request: TestRequest, nonce: str = "") -> TestCampaign:
@@ -64,11 +71,24 @@ def test_campaign(request: TestRequest, nonce: str = "") -> TestCampaign:
         sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9_.-]", "_", spec.key.replace("/", "--"))
     cid = f"{TEST_PREFIX}{slug[:MAX_ID - len(TEST_PREFIX) - 13]}-{digest}"
+    replaced = _own_channel(content, digest)
     body = {**content, "id": cid, "name": f"send-test: {spec.name}",
             "description": f"reconciler send-test of {spec.key} on {request.day} "
                            f"({len(request.recipients)} test user(s))",
             "user_ids": list(request.recipients)}
-    return TestCampaign(cid, body, dropped)
+    return TestCampaign(cid, body, dropped, replaced)
+
+
+def _own_channel(content: dict[str, Any], digest: str) -> tuple[str, str] | None:
+    """Point `content` at a new channel per test user instead of the spec's channel id:
+    (the spec's id, the test's), or None when the spec names no channel id."""
+    channel = content.get("channel_template")
+    if not isinstance(channel, dict) or not channel.get("id"):
+        return None
+    fresh = f"{TEST_CHANNEL}{digest}-{{{{ receiver.id }}}}"
+    content["channel_template"] = {**channel, "id": fresh}
+    content["create_channels"] = True  # the test's channel does not exist yet
+    return str(channel["id"]), fresh
 
 
 class StreamTestSender(TestSender):
@@ -145,6 +165,9 @@ def _report(request: TestRequest, test: TestCampaign, status: str) -> list[str]:
              f"  {status.split(' (')[0]:<18} → {to}: {plain(text)}"]
     lines += [f"  left out: channel_template.{f} (other users would see the test)"
               for f in test.dropped]
+    if test.channel is not None:
+        lines.append(f"  channel: a new test channel {plain(test.channel[1])} per user, not "
+                     f"channel_template.id {plain(test.channel[0])} (other users are in it)")
     if status == STARTED:
         lines.append(f"1 test campaign started for {len(request.recipients)} user(s); Stream "
                      "fills {{ receiver.* }} per user")

@@ -3,7 +3,8 @@
 Every route in `segments.ROUTES` and `campaigns.ROUTES` is served through
 `_serve`, which does what all of Stream's endpoints share, in order: count
 the request against the rate limit, check auth, parse the body, run the
-handler in one store transaction, maybe drop the answer (a knob), and stamp
+handler in one store transaction on the app's clock (the `advance` knob), maybe
+drop the answer (a knob), and stamp
 the `X-RateLimit-*` headers on every answer, errors included.
 """
 
@@ -65,7 +66,7 @@ async def _serve(request: Request, route: Route, store: StreamStore, limits: kno
             raise StreamError(429, 9, "Too many requests, check response headers for "
                               "X-RateLimit-Reset")
         body = await read_body(request) if request.method in ("POST", "PUT") else {}
-        with store.session(key) as app:
+        with store.session(key, limits.ahead(key)) as app:
             response = route.handler(Call(app, request.path_params, request.query_params, body))
         if response.status_code < 300 and limits.drop(key, route.name):
             response = Response(b"<html><body>502 Bad Gateway</body></html>", 502,

@@ -3,7 +3,9 @@
 Status follows the clock, as Stream's asynchronous sender does, computed on
 every read from what `start`/`stop` stored: `draft` until started, then
 `scheduled` until `scheduled_for`, `in_progress` for `RUN_SECONDS`, then
-`completed`; `stopped` after `stop` or once `stop_at` passes first. A
+`completed`; `stopped` after `stop` or once `stop_at` passes first. The clock
+is the app's (`App.now`): a test moves it ahead with the `advance` knob
+instead of waiting for a campaign to finish. A
 campaign is sent only once: a second `start` is a 400 marked unrecoverable.
 PUT is a full replace and only a draft takes it (our rule; the docs are
 silent). Answers carry every key the OpenAPI requires of a CampaignResponse.
@@ -25,7 +27,6 @@ from reconciler.sandbox.stream.protocol import (
     checked,
     max_length,
     not_found,
-    now,
     ok,
     parse_date,
     stamp,
@@ -89,7 +90,7 @@ def user(uid: Any, at: str) -> dict[str, Any]:
 
 
 def shown(app: App, camp: dict[str, Any], users: int = USERS_PAGE) -> dict[str, Any]:
-    t = now()
+    t = app.now()
     state = status(camp, t)
     out = {**DEFAULTS, **{k: v for k, v in camp.items() if k not in ("seq", "stopped_at")}}
     out.update(status=state, stats=stats(camp, state, t),
@@ -153,7 +154,7 @@ def get_campaign(call: Call) -> Response:
 
 def update_campaign(call: Call) -> Response:
     camp = existing(call)
-    state = status(camp, now())
+    state = status(camp, call.app.now())
     if state != "draft":
         raise bad_input("UpdateCampaign", f"campaign {camp['id']} is {state}; only a draft "
                         "can be updated")
@@ -164,7 +165,7 @@ def update_campaign(call: Call) -> Response:
 
 def delete_campaign(call: Call) -> Response:
     camp = existing(call)
-    state = status(camp, now())
+    state = status(camp, call.app.now())
     if state in ("scheduled", "in_progress"):
         raise bad_input("DeleteCampaign", f"campaign {camp['id']} is {state}; stop it first")
     call.app.delete("campaigns", camp["id"])
@@ -189,7 +190,8 @@ def _field(row: Mapping[str, Any], name: str) -> Any:
 
 def start(call: Call) -> Response:
     camp = existing(call)
-    t, state = now(), status(camp, now())
+    t = call.app.now()
+    state = status(camp, t)
     if state != "draft":
         raise StreamError(400, 4, f"campaign {camp['id']} is {state}: a campaign can be sent "
                           "only once", unrecoverable=True)
@@ -215,11 +217,11 @@ def _when(body: dict[str, Any], name: str) -> datetime | None:
 
 def stop(call: Call) -> Response:
     camp = existing(call)
-    state = status(camp, now())
+    state = status(camp, call.app.now())
     if state not in ("scheduled", "in_progress"):
         raise bad_input("StopCampaign", f"campaign {camp['id']} is {state}; cannot stop")
     body = {k: v for k, v in camp.items() if k not in ("id", "seq", "created_at", "updated_at")}
-    body["stopped_at"] = stamp(now())
+    body["stopped_at"] = stamp(call.app.now())
     return answer(call, call.app.replace("campaigns", camp["id"], body), 201)
 
 

@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,9 @@ class StreamStore(SqliteFile):
         super().__init__(path, SCHEMA)
 
     @contextmanager
-    def session(self, api_key: str) -> Iterator[App]:
+    def session(self, api_key: str, ahead: timedelta = timedelta(0)) -> Iterator[App]:
         with self._write() as db:
-            yield App(db, api_key)
+            yield App(db, api_key, ahead)
 
     def starts(self, api_key: str) -> dict[str, int]:
         """Start calls performed per campaign id (a sandbox knob: sent-once checks)."""
@@ -61,10 +62,15 @@ def _object(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class App:
-    """One app's objects inside one transaction."""
+    """One app's objects inside one transaction, and the app's clock: the wall clock
+    moved `ahead` by the `advance` knob, so tests decide when a campaign has run."""
 
-    def __init__(self, db: sqlite3.Connection, key: str) -> None:
-        self.db, self.key = db, key
+    def __init__(self, db: sqlite3.Connection, key: str, ahead: timedelta = timedelta(0)
+                 ) -> None:
+        self.db, self.key, self.ahead = db, key, ahead
+
+    def now(self) -> datetime:
+        return now() + self.ahead
 
     # --- segments and campaigns share their shape ------------------------
     def get(self, table: str, ident: str) -> dict[str, Any] | None:
@@ -78,14 +84,14 @@ class App:
         return [_object(r) for r in rows]
 
     def insert(self, table: str, ident: str, body: dict[str, Any]) -> dict[str, Any]:
-        t = stamp(now())
+        t = stamp(self.now())
         self.db.execute(f"INSERT INTO {table} (app_key, id, body, created_at, updated_at) "
                         "VALUES (?, ?, ?, ?, ?)", (self.key, ident, dumps(body), t, t))
         return self.get(table, ident) or {}
 
     def replace(self, table: str, ident: str, body: dict[str, Any]) -> dict[str, Any]:
         self.db.execute(f"UPDATE {table} SET body = ?, updated_at = ? WHERE app_key = ? "
-                        "AND id = ?", (dumps(body), stamp(now()), self.key, ident))
+                        "AND id = ?", (dumps(body), stamp(self.now()), self.key, ident))
         return self.get(table, ident) or {}
 
     def delete(self, table: str, ident: str) -> None:
@@ -96,7 +102,7 @@ class App:
 
     def touch(self, table: str, ident: str) -> None:
         self.db.execute(f"UPDATE {table} SET updated_at = ? WHERE app_key = ? AND id = ?",
-                        (stamp(now()), self.key, ident))
+                        (stamp(self.now()), self.key, ident))
 
     # --- targets ---------------------------------------------------------
     def targets(self, segment_id: str) -> list[dict[str, Any]]:
@@ -117,7 +123,7 @@ class App:
             (self.key, segment_id, target_id)).fetchone() is not None
 
     def add_targets(self, segment_id: str, ids: list[str]) -> None:
-        t = stamp(now())
+        t = stamp(self.now())
         self.db.executemany(
             "INSERT OR IGNORE INTO targets (app_key, segment_id, target_id, created_at) "
             "VALUES (?, ?, ?, ?)", [(self.key, segment_id, i, t) for i in ids])
