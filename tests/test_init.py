@@ -179,3 +179,13 @@ def test_the_shipped_release_file_names_a_commit_or_none() -> None:
     doc = json.loads((ROOT / "reconciler" / "scaffold" / "release.json").read_text())
     assert set(doc) == {"commit"}
     assert doc["commit"] is None or re.fullmatch(r"[0-9a-f]{40}", doc["commit"])
+
+
+def test_init_from_reconcilers_own_checkout_pins_its_commit(tmp_path: Path) -> None:
+    """Run from a clone of reconciler (the README's walk-through), init pins that clone's
+    commit of the published Action; the clone is found beside the package, never by cwd."""
+    head = git(ROOT, "rev-parse", "HEAD").strip()
+    code, _, err = run_cli(["init", "new"], tmp_path)
+    assert code == 0, err
+    apply_yml = (tmp_path / "new" / ".github" / "workflows" / "apply.yml").read_text()
+    assert f"uses: {ACTION_REPO}@{head}" in apply_yml

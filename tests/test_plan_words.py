@@ -152,13 +152,13 @@ def test_one_impossible_stream_edit_next_to_a_go_live_is_a_partial_plan(
 
 
 def test_an_error_entry_path_is_relative_to_the_repository(tmp_path: Path) -> None:
-    """The env's spec folder may sit below the repository root (examples/stream): the error
+    """The env's spec folder may sit below the repository root (teams/chat): the error
     entry names the file as the repository does; outside a repository, as the config's
     folder does."""
-    specs = tmp_path / "examples" / "chat"
+    specs = tmp_path / "teams" / "chat"
     specs.mkdir(parents=True)
     workspace = cast(Workspace, SimpleNamespace(loaded=SimpleNamespace(
         root=specs, config_dir=specs)))
     assert repo_path(workspace, "campaigns/sent.yaml:1") == "campaigns/sent.yaml:1"
     (tmp_path / ".git").mkdir()
-    assert repo_path(workspace, "campaigns/sent.yaml:1") == "examples/chat/campaigns/sent.yaml:1"
+    assert repo_path(workspace, "campaigns/sent.yaml:1") == "teams/chat/campaigns/sent.yaml:1"

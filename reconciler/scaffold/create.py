@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -60,8 +61,36 @@ def released_commit() -> str | None:
     return sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
 
 
+def source_commit() -> str | None:
+    """HEAD of reconciler's own source checkout, when this package runs from one (a clone
+    of reconciler installed editable, as the README's `make plan` does), else None.
+
+    The checkout must be the folder right above this package and hold reconciler's own
+    `action.yml` and `pyproject.toml`: an installed copy sits in `site-packages`, never
+    there, so another project's repository around a `.venv` is never asked."""
+    package = Path(__file__).resolve().parents[1]
+    top = package.parent
+    try:
+        project = (top / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not (top / "action.yml").is_file() or 'name = "reconciler"' not in project:
+        return None
+    try:
+        found = subprocess.run(["git", "-C", str(top), "rev-parse", "--show-toplevel", "HEAD"],
+                               capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = found.stdout.split()
+    if len(lines) != 2 or Path(lines[0]).resolve() != top or not _SHA.fullmatch(lines[1]):
+        return None
+    return lines[1]
+
+
 def default_action() -> Action:
-    sha = released_commit()
+    """The release's commit, else the commit of reconciler's own checkout this runs from;
+    neither (an unreleased install): the user names one with `--action`."""
+    sha = released_commit() or source_commit()
     if sha is None:
         raise RefusedError("this reconciler is not a release, so it knows no commit to pin "
                            f"the Action to; pass --action {ACTION_REPO}@<commit sha>")
