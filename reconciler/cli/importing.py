@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +37,8 @@ def import_cmd(config_path: Path, env_name: str | None, all_: bool, names: tuple
     from reconciler.config import load_config
     from reconciler.importer.run import Options
     from reconciler.importer.select import Selection
+
+    import asyncio  # not at module level: `--help` imports this module
 
     loaded = load_config(config_path, env_name)
     if loaded.env.provider == "smartech":

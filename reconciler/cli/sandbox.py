@@ -9,18 +9,19 @@ fixtures can wait for it. The secret is never printed.
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.cli.options import target_options
 from reconciler.errors import ConfigError
 from reconciler.sandbox.state import SANDBOX_FILES, reset_files, unusable
+
+if TYPE_CHECKING:  # `reconciler --help` imports this module
+    import socket
 
 
 def embedded_db(config_path: Path) -> Path:
@@ -75,6 +76,8 @@ def serve(
 ) -> None:
     """Serve the sandbox API: /api/v6/... (Campaigns & Audiences), /v2/push/{app_id} and
     Stream's Campaign API under /stream (and at the root of --stream-port)."""
+    import asyncio  # not at module level: `--help` imports this module
+
     import uvicorn
 
     from reconciler.sandbox.app import DEFAULT_APPS, create_app
@@ -132,6 +135,8 @@ def _url(sock: socket.socket) -> str:
 
 def _bind(host: str, port: int) -> socket.socket:
     """Bind before serving, so a busy port is one clear error line, not a traceback."""
+    import socket
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

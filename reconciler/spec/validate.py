@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -10,21 +12,37 @@ from pydantic import TypeAdapter, ValidationError
 from reconciler.errors import SpecProblem
 from reconciler.source.problems import problems_from
 from reconciler.source.yamlio import Document
-from reconciler.spec.audience import AudienceSpec
 from reconciler.spec.base import RECONCILER_ONLY, SpecModel
-from reconciler.spec.campaign import CampaignSpec
-from reconciler.spec.smartech import SmartechAudienceSpec, SmartechCampaignSpec
-from reconciler.spec.stream import SegmentSpec, StreamCampaignSpec
 from reconciler.spec.workspace import Spec
 
-MODELS: dict[str, type[SpecModel]] = {
-    "audience": AudienceSpec,
-    "campaign": CampaignSpec,
-    "segment": SegmentSpec,
-    "stream-campaign": StreamCampaignSpec,
-    "smartech-audience": SmartechAudienceSpec,
-    "smartech-campaign": SmartechCampaignSpec,
-}
+
+class _Models(Mapping[str, type[SpecModel]]):
+    """Model name → spec model, each module imported on first use: building a platform's
+    pydantic models costs milliseconds, and a run needs one platform's (issue 29)."""
+
+    def __init__(self, where: dict[str, str]):
+        self._where = where
+
+    def __getitem__(self, name: str) -> type[SpecModel]:
+        module, attr = self._where[name].split(":")
+        model: type[SpecModel] = getattr(importlib.import_module(module), attr)
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+MODELS: Mapping[str, type[SpecModel]] = _Models({
+    "audience": "reconciler.spec.audience:AudienceSpec",
+    "campaign": "reconciler.spec.campaign:CampaignSpec",
+    "segment": "reconciler.spec.stream:SegmentSpec",
+    "stream-campaign": "reconciler.spec.stream:StreamCampaignSpec",
+    "smartech-audience": "reconciler.spec.smartech:SmartechAudienceSpec",
+    "smartech-campaign": "reconciler.spec.smartech:SmartechCampaignSpec",
+})
 # Per platform: spec kind of each folder kind, and the model name in MODELS.
 PLATFORM_KINDS: dict[str, dict[str, tuple[str, str]]] = {
     "localytics": {"audience": ("audience", "audience"), "campaign": ("campaign", "campaign")},
