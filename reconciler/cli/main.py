@@ -15,17 +15,17 @@ import os
 import sys
 from pathlib import Path
 
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+from reconciler.render.safe import plain
+
 # A run builds many small containers (parsed specs, live objects) that live until it
 # ends, so at the default threshold (700 allocations) the cycle collector walks them
 # again and again: a third of `validate`'s time at 1,200 specs (issue 29). Cycles are
 # still collected, just less often.
 gc.set_threshold(50_000, 20, 20)
-
-import click  # noqa: E402
-
-from reconciler import __version__
-from reconciler.errors import ReconcilerError
-from reconciler.render.safe import plain
 
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",
