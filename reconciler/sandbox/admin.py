@@ -66,12 +66,17 @@ class StatsMiddleware:
         self.stats = stats
         self.routes = routes
 
-    def _template(self, scope: Scope) -> str:
-        for route in self.routes:
-            match, _ = route.matches(scope)
+    def _template(self, scope: Scope, routes: Sequence[BaseRoute] | None = None,
+                  prefix: str = "") -> str:
+        """The route template; inside a mounted app (Stream, Smartech) its own route's,
+        so their requests are counted by route as the Localytics ones are."""
+        for route in self.routes if routes is None else routes:
+            match, child = route.matches(scope)
             if match == Match.FULL:
-                return str(getattr(route, "path", scope["path"]))
-        return "(unmatched)"
+                path = prefix + str(getattr(route, "path", scope["path"]))
+                inner = getattr(route, "routes", None)  # a Mount: match inside it
+                return self._template({**scope, **child}, inner, path) if inner else path
+        return prefix + "(unmatched)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):

@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
+from starlette.routing import Mount
 
 from reconciler import __version__
 from reconciler.sandbox import admin, audiences, campaigns, lifecycle, push
@@ -83,7 +84,7 @@ def create_app(
     # add_middleware wraps outward: stats sees faulted requests too.
     app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)
     routes = [r for router in routers for r in router.routes]
-    routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
+    routes += [r for r in app.router.routes if isinstance(r, APIRoute | Mount)]  # + Stream, Smartech
     app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
     return app
 
