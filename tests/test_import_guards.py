@@ -33,22 +33,25 @@ NOT_FOR_VALIDATE = frozenset({"httpx", "httpcore", "fastapi", "starlette", "uvic
 _PROBE = """
 import json, sys
 from reconciler.cli.main import main
+code = 0
 try:
     main(sys.argv[1:])
-except SystemExit:
-    pass
-sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+except SystemExit as e:
+    code = e.code
+sys.stderr.write("\\nMODULES " + json.dumps([code, sorted(sys.modules)]) + "\\n")
 """
 
 
-def imported(args: list[str], cwd: Path) -> tuple[set[str], str]:
-    """The modules a fresh process has after running `reconciler ARGS`, and its stderr."""
+def imported(args: list[str], cwd: Path) -> tuple[set[str], str, object]:
+    """The modules a fresh process has after running `reconciler ARGS`, its stderr and its
+    exit code."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
     head, _, tail = proc.stderr.rpartition("\nMODULES ")
     assert tail, f"the probe printed no module list; stderr:\n{proc.stderr}"
-    return set(json.loads(tail)), head
+    code, modules = json.loads(tail)
+    return set(modules), head, code
 
 
 def heavy(modules: set[str], roots: frozenset[str]) -> list[str]:
@@ -71,7 +74,7 @@ def platform_modules(modules: set[str], platforms: frozenset[str] = PLATFORMS) -
 ], ids=["help", "no-args", "bad-command", "bad-option", "validate-help", "version"])
 def test_help_and_usage_errors_import_no_heavy_or_platform_module(tmp_path: Path,
                                                                    args: list[str]) -> None:
-    modules, stderr = imported(args, tmp_path)
+    modules, stderr, _ = imported(args, tmp_path)
     assert "reconciler.cli.main" in modules, stderr  # the probe did run the CLI
     assert heavy(modules, NOT_FOR_HELP) == []
     assert platform_modules(modules) == []
@@ -80,16 +83,16 @@ def test_help_and_usage_errors_import_no_heavy_or_platform_module(tmp_path: Path
 
 def test_usage_error_is_still_one_line(tmp_path: Path) -> None:
     """The probe sees the real error handling: the lazy imports kept it one line."""
-    _, stderr = imported(["plna"], tmp_path)
+    _, stderr, code = imported(["plna"], tmp_path)
+    assert code == 1
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: reconciler: no such command"), stderr
 
 
 def test_validate_imports_no_http_server_or_event_loop(tmp_path: Path) -> None:
     repo = example_repo(tmp_path / "repo")
-    modules, stderr = imported(["validate"], repo)
-    assert "valid:" not in stderr  # validate's summary goes to stdout; nothing failed
-    assert "reconciler.cli.validate" in modules
+    modules, stderr, code = imported(["validate"], repo)
+    assert code == 0, stderr
     assert heavy(modules, NOT_FOR_VALIDATE) == []
 
 
@@ -97,5 +100,6 @@ def test_validate_imports_only_its_own_platform(tmp_path: Path) -> None:
     """A Localytics repo builds no Stream or Smartech spec models (each costs milliseconds
     of pydantic schema building)."""
     repo = example_repo(tmp_path / "repo")
-    modules, _ = imported(["validate"], repo)
+    modules, stderr, code = imported(["validate"], repo)
+    assert code == 0, stderr
     assert platform_modules(modules, PLATFORMS - {"localytics"}) == []
