@@ -15,10 +15,12 @@ not define the method, and the command that needs it says so in one line.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -48,6 +50,13 @@ Adopter = Callable[["LoadedConfig", "Caller", tuple[str, ...], bool, bool,
                     Callable[[str], None]], Awaitable[str]]
 
 
+@cache
+def _model(path: str) -> type[SpecModel]:
+    module, name = path.split(":")
+    found: type[SpecModel] = getattr(importlib.import_module(module), name)
+    return found
+
+
 @dataclass(frozen=True)
 class SpecKind:
     """One kind of spec file on a platform: which folder holds it, what the plan calls it,
@@ -56,8 +65,14 @@ class SpecKind:
     folder: str  # "audience" (audiences/) or "campaign" (campaigns/)
     kind: str  # the kind providers, plans and `Spec.kind` use (e.g. segment)
     schema: str  # the model's name: `reconciler schema --kind`, schemas/<schema>.schema.json
-    model: type[SpecModel]
+    # "module:Class" of the model, imported on first use: registering every platform (the
+    # config union) then builds no other platform's pydantic models (issue 29)
+    model_path: str
     build: SpecBuilder
+
+    @property
+    def model(self) -> type[SpecModel]:
+        return _model(self.model_path)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -32,6 +31,7 @@ def apply(config_path: Path, env_name: str | None, plan_file: Path | None, auto_
         from reconciler.cli.outpaths import check_writable
 
         check_writable(journal_path, config_path, "--journal")
+    import asyncio  # not at module level: `--help` imports this module
     return asyncio.run(run_apply(
         config_path, env_name, plan_file, auto_approve=auto_approve, force=force, fmt=fmt,
         journal_path=journal_path, lease_wait=lease_wait,

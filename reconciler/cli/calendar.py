@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.calendar.grid import Grid
 from reconciler.cli.options import target_options
+
+if TYPE_CHECKING:  # `reconciler --help` imports this module
+    from reconciler.calendar.grid import Grid
 
 
 @click.command()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli.options import target_options
-from reconciler.config import LoadedConfig
-from reconciler.doctor import Check
+
+if TYPE_CHECKING:  # `reconciler --help` imports this module: no pydantic here (issue 29)
+    from reconciler.config import LoadedConfig
+    from reconciler.doctor import Check
 
 
 @click.command()
@@ -30,6 +32,7 @@ def doctor(config_path: Path, env_name: str | None, write: bool) -> int:
     from reconciler.doctor import all_held, save_findings
 
     loaded = load_config(config_path, env_name)
+    import asyncio  # not at module level: `--help` imports this module
     checks = asyncio.run(_run(loaded, write))
     path = save_findings(loaded.state_dir, loaded.env_name, loaded.env.provider, write, checks)
     _print(checks, loaded.env_name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,8 @@ def import_cmd(config_path: Path, env_name: str | None, all_: bool, names: tuple
                ids: tuple[str, ...], kind: str | None, update: bool, dry_run: bool,
                include_archived: bool, pin_ids: bool) -> int:
     """Write live campaigns and audiences as spec files, so the next plan shows no changes."""
+    import asyncio  # not at module level: `--help` imports this module
+
     from reconciler.config import load_config
     from reconciler.importer.run import Options
     from reconciler.importer.select import Selection

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -31,6 +30,7 @@ def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
         from reconciler.cli.outpaths import check_writable
 
         check_writable(out, config_path, "--out")
+    import asyncio  # not at module level: `--help` imports this module
     result = asyncio.run(compute_plan(config_path, env_name, targets, use_cache))
     if out is not None:
         from reconciler.plan import planfile

@@ -11,19 +11,20 @@ this one serve, and only `/_sandbox/` needs it).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.cli.options import target_options
 from reconciler.errors import ConfigError
 from reconciler.sandbox.state import SANDBOX_FILES, TOKEN_HEADER, reset_files, unusable
+
+if TYPE_CHECKING:  # `reconciler --help` imports this module
+    import socket
 
 
 def embedded_db(config_path: Path) -> Path:
@@ -83,6 +84,8 @@ def serve(
     """Serve the sandbox API: Localytics' /api/v6/... (Campaigns & Audiences) and
     /v2/push/{app_id}, Stream's Campaign API under /stream (and at the root of
     --stream-port), and Netcore Smartech's APIs under /smartech."""
+    import asyncio  # not at module level: `--help` imports this module
+
     import uvicorn
 
     from reconciler.sandbox.faults import Faults
@@ -151,6 +154,8 @@ def _url(sock: socket.socket) -> str:
 
 def _bind(host: str, port: int) -> socket.socket:
     """Bind before serving, so a busy port is one clear error line, not a traceback."""
+    import socket
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

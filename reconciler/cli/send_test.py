@@ -9,7 +9,6 @@ no-op, exit 0.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -53,6 +52,7 @@ def send_test(key: str, config_path: Path, env_name: str | None, creatives: tupl
         again=again, day=utc_day(),
     )
     prepared = sender.prepare(request)
+    import asyncio  # not at module level: `--help` imports this module
     for line in asyncio.run(sender.send(request, prepared)):
         click.echo(line)
     return 0

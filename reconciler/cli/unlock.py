@@ -7,7 +7,6 @@ only the reserved lease objects, which never reach users.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -19,6 +18,8 @@ from reconciler.cli.options import target_options
 @target_options
 def unlock(config_path: Path, env_name: str | None) -> None:
     """Delete the env's apply lease (left by an apply that died); prints what was held."""
+    import asyncio  # not at module level: `--help` imports this module
+
     asyncio.run(_unlock(config_path, env_name))
 
 

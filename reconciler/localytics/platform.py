@@ -5,8 +5,6 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
-from reconciler.localytics.audience import AudienceSpec
-from reconciler.localytics.campaign import CampaignSpec
 from reconciler.localytics.checks import cross_checks
 from reconciler.localytics.config import LocalyticsEnv
 from reconciler.platform import Platform, References, SpecKind
@@ -55,8 +53,10 @@ PLATFORM = Platform(
     name="localytics",
     title="Localytics",
     env_model=LocalyticsEnv,
-    kinds=(SpecKind("audience", "audience", "audience", AudienceSpec, build),
-           SpecKind("campaign", "campaign", "campaign", CampaignSpec, build)),
+    kinds=(SpecKind("audience", "audience", "audience",
+                    "reconciler.localytics.audience:AudienceSpec", build),
+           SpecKind("campaign", "campaign", "campaign",
+                    "reconciler.localytics.campaign:CampaignSpec", build)),
     open=_open,
     provider_class=_provider,
     cross_checks=cross_checks,

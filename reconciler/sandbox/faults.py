@@ -22,6 +22,9 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULT_PREFIXES = ("/api/v6/", "/v2/", "/smartech/")
+# Stream's sandbox answers throttling and drops in Stream's own form (its knobs); it takes
+# only the latency from here, so a Stream plan or apply at --latency-ms waits like the rest.
+LATENCY_ONLY_PREFIXES = ("/stream/",)
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ERROR_STATUSES = (500, 502, 503)
 DROPPED_PAGE = (
@@ -105,8 +108,12 @@ class FaultMiddleware:
             return self._rng.random() < rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or not scope["path"].startswith(FAULT_PREFIXES)
-                or "/_sandbox/" in scope["path"]):
+        if scope["type"] != "http" or "/_sandbox/" in scope["path"]:
+            await self.app(scope, receive, send)
+            return
+        if not scope["path"].startswith(FAULT_PREFIXES):
+            if self.faults.latency_ms and scope["path"].startswith(LATENCY_ONLY_PREFIXES):
+                await asyncio.sleep(self.faults.latency_ms / 1000)
             await self.app(scope, receive, send)
             return
         f = self.faults

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from reconciler.platform import Platform, References, SpecKind
 from reconciler.smartech.checks import smartech_cross_checks
 from reconciler.smartech.config import SmartechEnv
-from reconciler.smartech.spec import SmartechAudienceSpec, SmartechCampaignSpec
 from reconciler.workspace.base import RECONCILER_ONLY
 from reconciler.workspace.workspace import Spec
 
@@ -69,8 +68,10 @@ PLATFORM = Platform(
     name="smartech",
     title="Netcore Smartech",
     env_model=SmartechEnv,
-    kinds=(SpecKind("audience", "audience", "smartech-audience", SmartechAudienceSpec, build),
-           SpecKind("campaign", "campaign", "smartech-campaign", SmartechCampaignSpec, build)),
+    kinds=(SpecKind("audience", "audience", "smartech-audience",
+                    "reconciler.smartech.spec:SmartechAudienceSpec", build),
+           SpecKind("campaign", "campaign", "smartech-campaign",
+                    "reconciler.smartech.spec:SmartechCampaignSpec", build)),
     open=_open,
     provider_class=_provider,
     cross_checks=smartech_cross_checks,

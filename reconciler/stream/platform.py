@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from reconciler.platform import Platform, References, SpecKind
 from reconciler.stream.checks import stream_cross_checks
 from reconciler.stream.config import StreamEnv
-from reconciler.stream.spec import SegmentSpec, StreamCampaignSpec
 from reconciler.workspace.base import RECONCILER_ONLY
 from reconciler.workspace.workspace import Spec
 
@@ -50,8 +49,9 @@ PLATFORM = Platform(
     name="stream",
     title="Stream Chat",
     env_model=StreamEnv,
-    kinds=(SpecKind("audience", "segment", "segment", SegmentSpec, build),
-           SpecKind("campaign", "campaign", "stream-campaign", StreamCampaignSpec, build)),
+    kinds=(SpecKind("audience", "segment", "segment", "reconciler.stream.spec:SegmentSpec", build),
+           SpecKind("campaign", "campaign", "stream-campaign",
+                    "reconciler.stream.spec:StreamCampaignSpec", build)),
     open=_open,
     provider_class=_provider,
     cross_checks=stream_cross_checks,

@@ -46,10 +46,24 @@ class _Lazy(Mapping[str, V]):
         return len(self._table())
 
 
-def _models() -> dict[str, type[SpecModel]]:
-    from reconciler.registry import platforms
+class _Models(Mapping[str, type[SpecModel]]):
+    """Schema name → spec model; a model is imported only when looked up, so a run
+    builds only the models of the platforms it reads (issue 29)."""
 
-    return {k.schema: k.model for p in platforms() for k in p.kinds}
+    def _kinds(self) -> dict[str, Any]:
+        from reconciler.registry import platforms
+
+        return {k.schema: k for p in platforms() for k in p.kinds}
+
+    def __getitem__(self, key: str) -> type[SpecModel]:
+        model: type[SpecModel] = self._kinds()[key].model
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds())
+
+    def __len__(self) -> int:
+        return len(self._kinds())
 
 
 def _platform_kinds() -> dict[str, dict[str, tuple[str, str]]]:
@@ -59,7 +73,7 @@ def _platform_kinds() -> dict[str, dict[str, tuple[str, str]]]:
 
 
 # Every platform's spec models by schema name (`reconciler schema --kind`).
-MODELS: Mapping[str, type[SpecModel]] = _Lazy(_models)
+MODELS: Mapping[str, type[SpecModel]] = _Models()
 # Per platform: spec kind of each folder kind, and the model name in MODELS.
 PLATFORM_KINDS: Mapping[str, dict[str, tuple[str, str]]] = _Lazy(_platform_kinds)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -61,17 +61,23 @@ class RequestStats:
 class StatsMiddleware:
     """Counts every API request (faulted ones too) under its route template."""
 
-    def __init__(self, app: ASGIApp, stats: RequestStats, routes: Sequence[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, stats: RequestStats,
+                 routes: Callable[[], Sequence[BaseRoute]]) -> None:
         self.app = app
         self.stats = stats
-        self.routes = routes
+        self.routes = routes  # read per request: other platforms are mounted after this
 
-    def _template(self, scope: Scope) -> str:
-        for route in self.routes:
-            match, _ = route.matches(scope)
+    def _template(self, scope: Scope, routes: Sequence[BaseRoute] | None = None,
+                  prefix: str = "") -> str:
+        """The route template; inside a mounted app (Stream, Smartech) its own route's,
+        so their requests are counted by route as the Localytics ones are."""
+        for route in self.routes() if routes is None else routes:
+            match, child = route.matches(scope)
             if match == Match.FULL:
-                return str(getattr(route, "path", scope["path"]))
-        return "(unmatched)"
+                path = prefix + str(getattr(route, "path", scope["path"]))
+                inner = getattr(route, "routes", None)  # a Mount: match inside it
+                return self._template({**scope, **child}, inner, path) if inner else path
+        return prefix + "(unmatched)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):

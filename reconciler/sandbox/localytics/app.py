@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
+from starlette.routing import Mount as MountedApp
 
 from reconciler import __version__
 from reconciler.sandbox.base import Mount, build
@@ -75,8 +77,12 @@ def create_localytics_app(
 
     # add_middleware wraps outward: stats sees faulted requests too.
     app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)
-    routes = [r for router in routers for r in router.routes]
-    routes += [r for r in app.router.routes if isinstance(r, APIRoute)]
+    own = [r for router in routers for r in router.routes]
+
+    def routes() -> list[Any]:
+        """Its own routes, then the app's and the platforms mounted on it since."""
+        return own + [r for r in app.router.routes if isinstance(r, APIRoute | MountedApp)]
+
     app.add_middleware(admin.StatsMiddleware, stats=app.state.stats, routes=routes)
     app.add_middleware(dateclock.DateMiddleware, clock=app.state.date_clock)
     return app

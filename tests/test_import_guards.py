@@ -1,0 +1,114 @@
+"""What `reconciler --help`, usage errors and `validate` import (issue 29).
+
+Speed slipped unseen once: `--help` came to import pydantic through one
+module-level import and took 0.6 s instead of 0.09 s. Time is not asserted
+(shared machines are noisy); the set of modules a command imports is, in a
+fresh process running the real entry point. Modules are named by role, so the
+guard survives moves: the heavy libraries by their top-level name, the
+platforms by a dotted segment naming one (`reconciler.<platform>`, or wherever
+a platform's package lives).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import example_repo
+
+PLATFORMS = frozenset({"localytics", "stream", "smartech"})
+# Libraries `--help` must not pay for: validation, HTTP, the sandbox server, YAML,
+# templates and the event loop are all for commands that run.
+NOT_FOR_HELP = frozenset({"pydantic", "pydantic_core", "httpx", "httpcore", "fastapi",
+                          "starlette", "uvicorn", "yaml", "jinja2", "asyncio", "sqlalchemy"})
+# validate reads files offline: no HTTP client, no server, no event loop.
+NOT_FOR_VALIDATE = frozenset({"httpx", "httpcore", "fastapi", "starlette", "uvicorn",
+                              "asyncio"})
+
+_PROBE = """
+import json, sys
+from reconciler.cli.main import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+sys.stderr.write("\\nMODULES " + json.dumps([code, sorted(sys.modules)]) + "\\n")
+"""
+
+
+def imported(args: list[str], cwd: Path) -> tuple[set[str], str, object]:
+    """The modules a fresh process has after running `reconciler ARGS`, its stderr and its
+    exit code."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+    head, _, tail = proc.stderr.rpartition("\nMODULES ")
+    assert tail, f"the probe printed no module list; stderr:\n{proc.stderr}"
+    code, modules = json.loads(tail)
+    return set(modules), head, code
+
+
+def heavy(modules: set[str], roots: frozenset[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in roots)
+
+
+def platform_modules(modules: set[str], platforms: frozenset[str] = PLATFORMS) -> list[str]:
+    """reconciler modules with a dotted segment naming a platform."""
+    return sorted(m for m in modules
+                  if m.startswith("reconciler.") and platforms & set(m.split(".")[1:]))
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"],
+    [],
+    ["plna"],                            # a misspelled command: one error line
+    ["plan", "--confg", "x.yaml"],       # a misspelled option of a real command
+    ["validate", "--help"],
+    ["--version"],
+], ids=["help", "no-args", "bad-command", "bad-option", "validate-help", "version"])
+def test_help_and_usage_errors_import_no_heavy_or_platform_module(tmp_path: Path,
+                                                                   args: list[str]) -> None:
+    modules, stderr, _ = imported(args, tmp_path)
+    assert "reconciler.cli.main" in modules, stderr  # the probe did run the CLI
+    assert heavy(modules, NOT_FOR_HELP) == []
+    assert platform_modules(modules) == []
+    assert sorted(m for m in modules if m.startswith("reconciler.config")) == []
+
+
+def test_usage_error_is_still_one_line(tmp_path: Path) -> None:
+    """The probe sees the real error handling: the lazy imports kept it one line."""
+    _, stderr, code = imported(["plna"], tmp_path)
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: reconciler: no such command"), stderr
+
+
+def test_validate_imports_no_http_server_or_event_loop(tmp_path: Path) -> None:
+    repo = example_repo(tmp_path / "repo")
+    modules, stderr, code = imported(["validate"], repo)
+    assert code == 0, stderr
+    assert heavy(modules, NOT_FOR_VALIDATE) == []
+
+
+# What registering a platform loads: its descriptor, its env model (reconciler.yaml's envs
+# are a union over every registered platform) and its cross-checks. Its spec models,
+# provider and client are imported only by a run that reads one of its envs.
+DESCRIPTOR = {"platform", "config", "checks"}
+
+
+def test_validate_imports_only_its_own_platform(tmp_path: Path) -> None:
+    """A Localytics repo builds no Stream or Smartech spec models (each costs milliseconds
+    of pydantic schema building): of the other platforms only their descriptors load."""
+    repo = example_repo(tmp_path / "repo")
+    modules, stderr, code = imported(["validate"], repo)
+    assert code == 0, stderr
+    others = platform_modules(modules, PLATFORMS - {"localytics"})
+    assert [m for m in others if len(m.split(".")) > 2 and m.split(".")[2] not in DESCRIPTOR
+            ] == []
+    assert {m.split(".")[1] for m in others} <= PLATFORMS - {"localytics"}
