@@ -193,7 +193,7 @@ def test_pull_request_then_merge_then_drift(runner: Runner) -> None:
     assert read(runner, "validate.log").startswith("valid: 1 audience, 2 campaigns")
     body = read(runner, "comment.md")
     assert body.startswith(marker(ENV) + "\n### reconciler plan: `test`")
-    assert body.index("| create |") < body.index("go live") < body.index("<details>")
+    assert body.index("| create |") < body.index("live** and send") < body.index("<details>")
     assert "| 3 | 0 | 0 | 0 | 0 | 0 |" in body and "Feature launch" in body
     assert f"commit `{COMMIT[:12]}`" in body and len(body) < 65_536
     assert body in runner.summary.read_text()
