@@ -52,6 +52,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reconciler.cli",),
     ("reconciler.__main__",),
 )
+# Modules outside a platform that still import one of its modules, and why.
+IMPORTS = {
+    "reconciler.cli.sandbox": ("reconciler.sandbox.localytics.store",),  # `sandbox sent`
+    # reads the pushes the Localytics sandbox's Push API kept, the only sent-push log
+}
 # Texts a person reads that name a platform as an example, and why they stay.
 PROSE = {
     "reconciler/cli/main.py": "the tool's one-line description names the platform it began with",
@@ -167,7 +172,8 @@ def test_no_module_outside_a_platform_imports_one() -> None:
     offending = {
         f"{name}: {imported}"
         for name, path in modules().items() if not is_platform_code(name)
-        for imported in imported_modules(path) if imported.startswith(PLATFORM_PACKAGES)
+        for imported in imported_modules(path) if imported.startswith(PLATFORM_CODE)
+        and not imported.startswith(IMPORTS.get(name, ("-",)))
     }
     assert offending == set()
     assert len(modules()) > 100  # the walk saw the package
@@ -181,6 +187,11 @@ def test_no_module_outside_a_platform_names_one() -> None:
         for hit in platform_names(path.read_text(encoding="utf-8"))
     }
     assert offending == set()
+
+
+def test_the_import_exceptions_still_import_a_platform() -> None:
+    for name, allowed in IMPORTS.items():
+        assert any(i.startswith(allowed) for i in imported_modules(modules()[name])), name
 
 
 def test_the_prose_exceptions_still_name_a_platform() -> None:

@@ -107,7 +107,6 @@ def serve(
     import uvicorn
 
     from reconciler.sandbox.faults import Faults
-    from reconciler.sandbox.localytics.app import DEFAULT_APPS
     from reconciler.sandbox.server import AdminGuard, create_app, ready_urls
     from reconciler.sandbox.server import admin_token as token_for
 
@@ -120,7 +119,7 @@ def serve(
     db_path = db_path or embedded_db(config_path)
     try:
         app = create_app(
-            db_path, api_key=api_key, api_secret=api_secret, apps=[*DEFAULT_APPS, *apps],
+            db_path, api_key=api_key, api_secret=api_secret, more_apps=apps,
             faults=Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
                           rate_limit=rate_limit, seed=seed), embedded=embedded,
         )

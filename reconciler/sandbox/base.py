@@ -138,12 +138,14 @@ class SandboxOptions:
 
     One convention for all of them, so the server never knows which platform takes
     what: each mount uses the options its API has and ignores the others. `apps`
-    None is the platform's own default apps.
+    None is the platform's own default apps; `more_apps` are registered besides them
+    (`serve --app`).
     """
 
     api_key: str = "sandbox"
     api_secret: str = "sandbox"
     apps: Iterable[tuple[int, str]] | None = None
+    more_apps: tuple[tuple[int, str], ...] = ()
     faults: Faults | None = None
 
 

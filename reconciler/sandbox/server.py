@@ -46,6 +46,7 @@ def create_app(
     api_key: str = "sandbox",
     api_secret: str = "sandbox",
     apps: Iterable[tuple[int, str]] | None = None,
+    more_apps: Iterable[tuple[int, str]] = (),
     faults: Faults | None = None,
     embedded: bool = True,
 ) -> Any:
@@ -53,10 +54,11 @@ def create_app(
 
     `app.state.mounts` names each platform's `Mount` (what `serve --port-for` serves at
     the root of a port of its own); the root app's faults act on every mount's
-    `fault_paths`. `apps` None: each platform's default apps.
+    `fault_paths`. `apps` None: each platform's default apps; `more_apps`: besides them.
     """
     options = SandboxOptions(api_key=api_key, api_secret=api_secret,
-                             apps=None if apps is None else tuple(apps), faults=faults)
+                             apps=None if apps is None else tuple(apps),
+                             more_apps=tuple(more_apps), faults=faults)
     names = [registry.DEFAULT, *(n for n in registry.names() if n != registry.DEFAULT)]
     mounts = [mount_of(n, Path(db_path), embedded=embedded, options=options) for n in names]
     root = mounts[0]

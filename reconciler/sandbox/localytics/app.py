@@ -92,7 +92,7 @@ def mount(db: Path, *, embedded: bool = True, options: SandboxOptions | None = N
     """The Localytics sandbox over `db` itself, served at the root of the main port
     (it takes every option: its credentials, apps and the served faults)."""
     o = options or SandboxOptions()
-    apps = DEFAULT_APPS if o.apps is None else o.apps
+    apps = [*(DEFAULT_APPS if o.apps is None else o.apps), *o.more_apps]
     return build("localytics", "", db, lambda path: create_localytics_app(
         path, api_key=o.api_key, api_secret=o.api_secret, apps=apps, faults=o.faults),
         embedded=embedded, api_path=API_PATH, fault_paths=FAULT_PATHS)
