@@ -6,19 +6,30 @@ platform with no entry in ENVS fails here rather than being skipped."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from reconciler.apply.lease import acquire
+from reconciler.calls import Caller
 from reconciler.cli.redact import RedactingFilter, secret_names
+from reconciler.cli.session import open_provider
 from reconciler.config import load_config
 from reconciler.errors import ConfigError
-from reconciler.platform import CAPABILITIES
+from reconciler.platform import CAPABILITIES, HoldsLease
 from reconciler.registry import PLATFORMS, platform, platforms
+from tests.conformance_repos import ENTRIES, same_account, through
+from tests.dropping_proxy import DroppingProxy
+from tests.repo import Repo
+from tests.sandbox_fixtures import ServedSandbox
 from tests.stream_repo import StreamRepo, segment, stream_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,3 +175,168 @@ def test_a_stream_plan_names_send_test_as_the_first_look(stream_repo: StreamRepo
     run = stream_repo.run("plan")
     assert run.code == 0, run.stderr
     assert "see it on a phone first: reconciler send-test hello" in run.stdout
+
+
+# --- live behaviour, against each platform's served sandbox (tests/conformance_repos.py) --
+def having(capability: str) -> list[str]:
+    """The platforms offering `capability`; the others declare it (see the test above)."""
+    return [n for n in NAMES if platform(n).capabilities()[capability]]
+
+
+def test_every_registered_platform_has_a_conformance_entry() -> None:
+    assert sorted(ENTRIES) == sorted(PLATFORMS)
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, sandbox_server: ServedSandbox) -> Callable[[str], Repo]:
+    """`fresh(name)`: a repo on a fresh account of platform `name`, its workspace written."""
+    def make(name: str) -> Repo:
+        repo = ENTRIES[name].repo(tmp_path / "repo", sandbox_server)
+        ENTRIES[name].workspace(repo)
+        return repo
+    return make
+
+
+JSON_TEXT = re.compile(r'\{"|"\s*:|\b(true|false|null)\b')
+
+
+def raw_paths(plan: dict[str, Any]) -> set[str]:
+    """The field paths a JSON plan changes that could not pass for a word (`foo[0].bar`,
+    `send.audience`, `sender_details`), and their parts."""
+    out: set[str] = set()
+    for change in plan["changes"]:
+        for d in change.get("diff") or []:
+            path = str(d["path"])
+            out.add(path)
+            out.update(t.strip(".[]") for t in re.split(r"(?=[.\[])", path))
+    return {p for p in out if re.search(r"[._\[]", p)}
+
+
+@pytest.mark.parametrize("name", having("words"))
+def test_a_plan_says_in_words_what_it_changes(fresh: Callable[[str], Repo], name: str) -> None:
+    repo = fresh(name)
+    planned = repo.plan()
+    assert planned.code == 0, planned.stderr
+    paths = raw_paths(planned.json)
+    assert paths, "the workspace must set nested or API-named fields"
+    for shown in ("text", "markdown"):
+        run = repo.run("plan", "--format", shown)
+        assert run.code == 0, run.stderr
+        read = re.sub(r"<details>.*?</details>", "", run.stdout, flags=re.DOTALL)
+        lines = [line for line in read.splitlines()
+                 if not line.startswith(("<!--", "### ")) and (
+                     JSON_TEXT.search(line) or any(
+                         re.search(rf"(?<![\w/]){re.escape(p)}(?![\w/])", line) for p in paths))]
+        assert lines == [], f"{name} {shown}"
+
+
+@pytest.mark.parametrize("name", having("import"))
+def test_an_applied_workspace_imports_back_with_no_change(
+        fresh: Callable[[str], Repo], tmp_path: Path, name: str) -> None:
+    repo = fresh(name)
+    applied = repo.apply()
+    assert applied.code == 0, applied.stderr
+    empty = same_account(repo, tmp_path / "imported")
+    imported = empty.run("import", "--all")
+    assert imported.code == 0, imported.stderr
+    planned = empty.plan("--detailed-exitcode")
+    assert planned.code == 0, planned.stdout + planned.stderr
+    assert planned.json["changes"] and all(
+        c["action"] == "noop" for c in planned.json["changes"]), planned.json["changes"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_write_that_does_not_stick_names_the_field(
+        sandbox_server: ServedSandbox, tmp_path: Path,
+        name: str) -> None:
+    entry = ENTRIES[name]
+    proxy = DroppingProxy(sandbox_server.base_url, entry.drop_path, entry.drop)
+    try:
+        repo = through(entry.repo(tmp_path / "direct", sandbox_server), proxy.base_url, entry,
+                       tmp_path / "through")
+        entry.workspace(repo)
+        run = repo.apply()
+    finally:
+        proxy.stop()
+    assert run.code == 1, run.stdout + run.stderr
+    assert proxy.dropped, "the proxy dropped nothing: the entry's drop_path is wrong"
+    failed = [r for r in run.json["results"] if r["status"] != "applied"]
+    assert failed and all(f"did not keep {entry.dropped}" in str(r) for r in failed), failed
+
+
+HOSTILE = {
+    "html-500": (500, "text/html", b"<html><body><h1>500 Internal Server Error</h1></body></html>"),
+    "malformed-json": (200, "application/json", b'{"campaigns": [{"id": 1,'),
+    "wrong-shape": (200, "application/json", b'[{"unexpected": true}, 7, null]'),
+}
+
+
+class HostileAPI:
+    """A loopback server giving one bad answer to every request, whatever the platform."""
+
+    def __init__(self, status: int, kind: str, body: bytes) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("answer", list(HOSTILE))
+@pytest.mark.parametrize("name", NAMES)
+def test_a_hostile_api_answer_is_one_error_line(
+        sandbox_server: ServedSandbox, tmp_path: Path, name: str, answer: str) -> None:
+    entry = ENTRIES[name]
+    api = HostileAPI(*HOSTILE[answer])
+    try:
+        repo = through(entry.repo(tmp_path / "direct", sandbox_server), api.base_url, entry,
+                       tmp_path / "hostile")
+        entry.workspace(repo)
+        run = repo.run("plan")
+    finally:
+        api.stop()
+    assert run.code == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), run.stderr
+
+
+@pytest.mark.parametrize("name", having("lease"))
+def test_a_second_apply_is_refused_while_the_lease_is_held(
+        fresh: Callable[[str], Repo], monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    repo = fresh(name)
+    for variable, value in ENTRIES[name].secrets(repo).items():
+        monkeypatch.setenv(variable, value)
+    loaded = load_config(repo.root / "reconciler.yaml")
+
+    async def hold() -> None:
+        async with open_provider(loaded, Caller()) as provider:
+            assert isinstance(provider, HoldsLease)
+            await acquire(provider, "alice@elsewhere")
+
+    asyncio.run(hold())
+    run = repo.apply()
+    assert run.code == 1, run.stdout + run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("error: refusing: another apply holds the lease")
+    assert "alice@elsewhere" in line
+    assert repo.plan("--detailed-exitcode").code == 2  # nothing was written
+    assert repo.run("unlock").code == 0
+    assert repo.apply().code == 0
