@@ -31,6 +31,11 @@ class Entry:
     drop: Callable[[Any], Any]
     dropped: str  # the field path verify-after-write must name
     secrets: Callable[[Repo], dict[str, str]]  # the credentials `repo.run` passes
+    scheduled: Callable[[Repo], object]  # a campaign live from 2027-01-15T09:00Z (calendar)
+    # send-test, for a platform having it: point the env at test recipients alice and bob;
+    # then who the sandbox says got a message
+    testers: Callable[[Repo, ServedSandbox], None] | None = None
+    reached: Callable[[Repo, ServedSandbox], list[str]] | None = None
 
 
 def _localytics_repo(root: Path, server: ServedSandbox) -> Repo:
@@ -69,18 +74,43 @@ def _drop_preheader(body: Any) -> Any:
     return body
 
 
+def _testers(repo: Repo, **extra: Any) -> None:
+    repo.env_extra = {"test_recipients": ["alice", "bob"], **extra}
+    repo.write_config()
+
+
+def _stream_reached(repo: Repo, server: ServedSandbox) -> list[str]:
+    """The users of every campaign Stream started (a segment would reach anyone in it)."""
+    assert isinstance(repo, StreamRepo)
+    with repo.stream() as api:
+        found = api.post("/campaigns/query", json={"filter": {}}).json()["campaigns"]
+    started = [c for c in found if c["status"] != "draft"]
+    assert all(not c["segment_ids"] for c in started), started
+    return [user for c in started for user in c["user_ids"]]
+
+
 ENTRIES: dict[str, Entry] = {
     "localytics": Entry(_localytics_repo, "/api/v6", _localytics_workspace,
                         "/push/campaigns", drop_push_title,
                         "creatives[0].build_attributes.push_title",
                         lambda r: {"LOCALYTICS_API_KEY": r.api_key,
-                                   "LOCALYTICS_API_SECRET": r.api_secret}),
+                                   "LOCALYTICS_API_SECRET": r.api_secret},
+                        lambda r: r.put("campaign", "live", {**campaign("Live"),
+                                                             "status": "active"}),
+                        lambda r, s: _testers(r, push_api_url=s.base_url),
+                        lambda r, s: [p["target"] for p in s.pushes(r.app_id)]),
     "stream": Entry(lambda root, s: StreamRepo(root, s.base_url + "/stream", 0, ""), "/stream",
                     _stream_workspace, "/campaigns", _drop_description, "description",
-                    lambda r: {"STREAM_API_SECRET": SANDBOX_SECRET}),
+                    lambda r: {"STREAM_API_SECRET": SANDBOX_SECRET},
+                    lambda r: r.put("campaign", "live", stream_campaign(
+                        "Live", ["norway"], send={"at": "2027-01-15T09:00:00Z"})),
+                    lambda r, s: _testers(r), _stream_reached),
     "smartech": Entry(lambda root, s: SmartechRepo(root, s.base_url + "/smartech", 0, ""),
                       "/smartech", _smartech_workspace, "/campaign", _drop_preheader,
-                      "preheader", lambda r: {"SMARTECH_API_KEY": getattr(r, "key", "")}),
+                      "preheader", lambda r: {"SMARTECH_API_KEY": getattr(r, "key", "")},
+                      lambda r: r.put("campaign", "live", email_campaign(
+                          "Live", send={"audience": [{"type": "list", "id": 11}],
+                                "at": "2027-01-15T09:00:00Z"}))),
 }
 
 

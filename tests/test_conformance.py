@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from reconciler.platform import CAPABILITIES, HoldsLease
 from reconciler.registry import PLATFORMS, platform, platforms
 from tests.conformance_repos import ENTRIES, same_account, through
 from tests.dropping_proxy import DroppingProxy
+from tests.hostile_api import HOSTILE, HostileAPI
 from tests.repo import Repo
 from tests.sandbox_fixtures import ServedSandbox
 from tests.stream_repo import StreamRepo, segment, stream_campaign
@@ -264,41 +263,6 @@ def test_a_write_that_does_not_stick_names_the_field(
     assert failed and all(f"did not keep {entry.dropped}" in str(r) for r in failed), failed
 
 
-HOSTILE = {
-    "html-500": (500, "text/html", b"<html><body><h1>500 Internal Server Error</h1></body></html>"),
-    "malformed-json": (200, "application/json", b'{"campaigns": [{"id": 1,'),
-    "wrong-shape": (200, "application/json", b'[{"unexpected": true}, 7, null]'),
-}
-
-
-class HostileAPI:
-    """A loopback server giving one bad answer to every request, whatever the platform."""
-
-    def __init__(self, status: int, kind: str, body: bytes) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("answer", list(HOSTILE))
 @pytest.mark.parametrize("name", NAMES)
 def test_a_hostile_api_answer_is_one_error_line(
@@ -340,3 +304,72 @@ def test_a_second_apply_is_refused_while_the_lease_is_held(
     assert repo.plan("--detailed-exitcode").code == 2  # nothing was written
     assert repo.run("unlock").code == 0
     assert repo.apply().code == 0
+
+
+def test_each_capability_case_runs_for_exactly_the_platforms_having_it() -> None:
+    """A platform leaves a case below only by declaring the capability missing."""
+    for capability in ("send-test", "preview", "calendar", "doctor", "import", "lease", "words"):
+        lacking = {n for n in NAMES if n not in having(capability)}
+        assert lacking == {n for n in NAMES if capability in platform(n).notes}, capability
+    for name in having("send-test"):
+        assert ENTRIES[name].testers and ENTRIES[name].reached, name
+
+
+@pytest.mark.parametrize("name", having("send-test"))
+def test_send_test_reaches_the_test_recipients_only(
+        fresh: Callable[[str], Repo], sandbox_server: ServedSandbox, name: str) -> None:
+    repo, entry = fresh(name), ENTRIES[name]
+    assert entry.testers is not None and entry.reached is not None
+    entry.testers(repo, sandbox_server)
+    key = campaign_keys(repo)[0]
+    run = repo.run("send-test", key)
+    assert run.code == 0, run.stdout + run.stderr
+    reached = entry.reached(repo, sandbox_server)
+    assert reached and set(reached) == {"alice", "bob"}, reached
+
+
+def campaign_keys(repo: Repo) -> list[str]:
+    return sorted(p.stem for p in (repo.root / "campaigns").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", having("preview"))
+def test_preview_draws_each_campaign(fresh: Callable[[str], Repo], name: str) -> None:
+    repo = fresh(name)
+    for key in campaign_keys(repo):
+        out = repo.root / f"{key}.svg"
+        run = repo.run("preview", key, "--out", str(out))
+        assert run.code == 0, run.stderr
+        assert out.stat().st_size > 0 and "<svg" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", having("calendar"))
+def test_the_calendar_has_the_sendings(fresh: Callable[[str], Repo], name: str) -> None:
+    repo = fresh(name)
+    ENTRIES[name].scheduled(repo)
+    run = repo.run("calendar", "--start", "2027-01-14", "--days", "3")
+    assert run.code == 0, run.stderr
+    assert sends_per_day(run.stdout) == [0, 1, 0], run.stdout
+    before = repo.run("calendar", "--start", "2027-01-01", "--days", "3")
+    assert before.code == 0 and sends_per_day(before.stdout) == [0, 0, 0], before.stdout
+
+
+def sends_per_day(grid: str) -> list[int]:
+    """Column sums of the text calendar's grid (one row per audience, `.` for none)."""
+    lines = grid.splitlines()
+    days = next(i for i, line in enumerate(lines) if re.fullmatch(r"\s+\d\d( \d\d)*", line))
+    width = len(lines[days].split())
+    sums = [0] * width
+    for line in lines[days + 1:]:
+        if not line.strip():
+            break
+        for i, cell in enumerate(line.split()[-width:]):
+            sums[i] += 0 if cell == "." else int(cell)
+    return sums
+
+
+@pytest.mark.parametrize("name", having("doctor"))
+def test_doctor_returns_rows(fresh: Callable[[str], Repo], name: str) -> None:
+    repo = fresh(name)
+    run = repo.run("doctor")
+    assert run.code == 0, run.stdout + run.stderr
+    assert len([line for line in run.stdout.splitlines() if line.strip()]) >= 2, run.stdout
