@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class Entry:
     # then who the sandbox says got a message
     testers: Callable[[Repo, ServedSandbox], None] | None = None
     reached: Callable[[Repo, ServedSandbox], list[str]] | None = None
+    # config only: two envs on two accounts (allowed), and two envs on one account (refused)
+    envs: tuple[list[dict[str, Any]], list[dict[str, Any]]] = field(kw_only=True)
 
 
 def _localytics_repo(root: Path, server: ServedSandbox) -> Repo:
@@ -98,19 +100,34 @@ ENTRIES: dict[str, Entry] = {
                         lambda r: r.put("campaign", "live", {**campaign("Live"),
                                                              "status": "active"}),
                         lambda r, s: _testers(r, push_api_url=s.base_url),
-                        lambda r, s: [p["target"] for p in s.pushes(r.app_id)]),
+                        lambda r, s: [p["target"] for p in s.pushes(r.app_id)], envs=(
+        [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
+         {"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "b"}],
+        [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
+         {"api_url": "https://dashboard.localytics.com/api/v6/", "org_id": 1, "app_id": "a"}])),
     "stream": Entry(lambda root, s: StreamRepo(root, s.base_url + "/stream", 0, ""), "/stream",
                     _stream_workspace, "/campaigns", _drop_description, "description",
                     lambda r: {"STREAM_API_SECRET": SANDBOX_SECRET},
                     lambda r: r.put("campaign", "live", stream_campaign(
                         "Live", ["norway"], send={"at": "2027-01-15T09:00:00Z"})),
-                    lambda r, s: _testers(r), _stream_reached),
+                    lambda r, s: _testers(r), _stream_reached, envs=(
+        [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
+         {"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k2"}],
+        [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
+         {"provider": "stream", "api_url": "https://chat.stream-io-api.com/", "api_key": "k1"}])),
     "smartech": Entry(lambda root, s: SmartechRepo(root, s.base_url + "/smartech", 0, ""),
                       "/smartech", _smartech_workspace, "/campaign", _drop_preheader,
                       "preheader", lambda r: {"SMARTECH_API_KEY": getattr(r, "key", "")},
                       lambda r: r.put("campaign", "live", email_campaign(
                           "Live", send={"audience": [{"type": "list", "id": 11}],
-                                "at": "2027-01-15T09:00:00Z"}))),
+                                "at": "2027-01-15T09:00:00Z"})),
+                      # Smartech names an account by its API key, a per-env secret (each
+                      # GitHub environment holds its own SMARTECH_API_KEY): envs on one
+                      # region host are two accounts. The embedded sandbox holds one.
+                      envs=([{"provider": "smartech", "api_url": "https://api.netcoresmartech.com"},
+                             {"provider": "smartech", "api_url": "https://api.netcoresmartech.com"}],
+                            [{"provider": "smartech", "api_url": "sandbox"},
+                             {"provider": "smartech", "api_url": "sandbox"}])),
 }
 
 

@@ -2,7 +2,7 @@
 in `reconciler.registry`, so a new platform passes them or fails them.
 
 A platform lacking an optional capability declares it (`Platform.notes` says why); a
-platform with no entry in ENVS fails here rather than being skipped."""
+platform with no entry in tests/conformance_repos.py fails here rather than being skipped."""
 
 from __future__ import annotations
 
@@ -33,35 +33,7 @@ from tests.stream_repo import StreamRepo, segment, stream_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Per platform: two envs on two accounts (allowed), and two envs on one account (refused).
-ENVS: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
-    "localytics": (
-        [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
-         {"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "b"}],
-        [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
-         {"api_url": "https://dashboard.localytics.com/api/v6/", "org_id": 1, "app_id": "a"}],
-    ),
-    "stream": (
-        [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
-         {"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k2"}],
-        [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
-         {"provider": "stream", "api_url": "https://chat.stream-io-api.com/", "api_key": "k1"}],
-    ),
-    # Smartech names an account by its API key, a per-env secret (each GitHub environment
-    # holds its own SMARTECH_API_KEY): envs on one region host are two accounts. The
-    # embedded sandbox holds one account.
-    "smartech": (
-        [{"provider": "smartech", "api_url": "https://api.netcoresmartech.com"},
-         {"provider": "smartech", "api_url": "https://api.netcoresmartech.com"}],
-        [{"provider": "smartech", "api_url": "sandbox"},
-         {"provider": "smartech", "api_url": "sandbox"}],
-    ),
-}
 NAMES = list(PLATFORMS)
-
-
-def test_every_registered_platform_has_its_cases() -> None:
-    assert sorted(ENVS) == sorted(PLATFORMS)
 
 
 def _config(tmp_path: Path, envs: list[dict[str, Any]]) -> Path:
@@ -76,20 +48,21 @@ def _config(tmp_path: Path, envs: list[dict[str, Any]]) -> Path:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_two_envs_on_two_accounts_are_allowed(tmp_path: Path, name: str) -> None:
-    loaded = load_config(_config(tmp_path, ENVS[name][0]))
+    loaded = load_config(_config(tmp_path, ENTRIES[name].envs[0]))
     assert [e.provider for e in loaded.config.envs.values()] == [name, name]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_two_envs_on_one_account_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(ConfigError, match="envs 'staging' and 'production' both target"):
-        load_config(_config(tmp_path, ENVS[name][1]))
+        load_config(_config(tmp_path, ENTRIES[name].envs[1]))
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_an_env_without_provider_is_the_default_platform(tmp_path: Path, name: str) -> None:
-    env = dict(ENVS["localytics"][0][0])
-    loaded = load_config(_config(tmp_path, [env, dict(ENVS["localytics"][0][1])]))
+    first = ENTRIES[next(iter(PLATFORMS))].envs[0]
+    env = dict(first[0])
+    loaded = load_config(_config(tmp_path, [env, dict(first[1])]))
     assert loaded.env.provider == next(iter(PLATFORMS)) == "localytics"
     assert isinstance(loaded.env, platform(loaded.env.provider).env_model)
 
