@@ -14,6 +14,8 @@ def test_app_flag_and_credentials(sandbox_factory) -> None:
     url = f"{served.api_url}/orgs/7/apps/seven/audiences"
     assert httpx.get(url, auth=("k", "s3cret")).json() == []
     assert httpx.get(url, auth=("sandbox", "sandbox")).status_code == 401
+    default = f"{served.api_url}/orgs/1/apps/demo-app/audiences"  # --app adds to it
+    assert httpx.get(default, auth=("k", "s3cret")).status_code == 200
     log = served.db.with_suffix(".log").read_text()
     assert "s3cret" not in log
 

@@ -125,3 +125,28 @@ class sqlite_rows:
 
     def __exit__(self, *exc) -> None:
         self._db.close()
+
+
+def test_faults_reach_the_paths_each_mount_names_and_no_other(tmp_path: Path) -> None:
+    """Which paths see faults comes from the mounts (`Mount.fault_paths`): the Campaigns
+    & Audiences API, the Push API and the whole Smartech sandbox; never the Stream
+    sandbox, the health check or any `/_sandbox/` endpoint."""
+    app = create_app(tmp_path / "s.db", faults=Faults(error_rate=1.0))
+    faulted = ["/api/v6/orgs/1/apps/demo-app/campaigns", "/v2/push/demo-app",
+               "/smartech/v4/campaigns", "/smartech/nowhere"]
+    spared = ["/", "/stream/segments", "/_sandbox/stats", "/stream/_sandbox/starts",
+              "/smartech/_sandbox/executions", "/api/v6/_sandbox/x"]
+
+    async def run() -> dict[str, int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://sandbox") as c:
+            return {path: (await c.get(path)).status_code for path in faulted + spared}
+
+    try:
+        statuses = asyncio.run(run())
+    finally:
+        for m in app.state.mounts.values():
+            m.store.close()
+    assert {p: statuses[p] in (500, 502, 503) for p in faulted + spared} == {
+        **{p: True for p in faulted}, **{p: False for p in spared}}
+    assert sorted(app.state.fault_paths) == ["/api/v6/", "/smartech/", "/v2/"]

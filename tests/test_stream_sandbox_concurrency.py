@@ -31,7 +31,7 @@ def two(tmp_path: Path) -> Iterator[list[ServedProcess]]:
 
 def clients(servers: list[ServedProcess], key: str) -> list[httpx.Client]:
     headers = {"Authorization": server_token(SANDBOX_SECRET), "Stream-Auth-Type": "jwt"}
-    return [httpx.Client(base_url=s.stream_url, params={"api_key": key}, headers=headers,
+    return [httpx.Client(base_url=s.url("stream"), params={"api_key": key}, headers=headers,
                          timeout=30) for s in servers]
 
 

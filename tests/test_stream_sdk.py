@@ -1,5 +1,5 @@
 """The official `stream-chat` SDK (sync `StreamChat` and async `StreamChatAsync`) against the
-served Stream sandbox at the root of its own port (`serve --stream-port`), as the real host.
+served Stream sandbox at the root of its own port (`serve --port-for stream=PORT`), as the real host.
 
 Each scenario is written once and run with both clients (`aw` awaits what the async client
 returns). The first group restates the expectations of the SDK's own integration tests
@@ -39,7 +39,7 @@ async def aw(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedProcess]:
-    process = start_served(tmp_path_factory.mktemp("sdk") / "sandbox.db", stream_port=0)
+    process = start_served(tmp_path_factory.mktemp("sdk") / "sandbox.db", ports={"stream": 0})
     try:
         yield process
     finally:
@@ -48,7 +48,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedProcess]:
 
 def run_both(served: ServedProcess, scenario: Scenario) -> None:
     """Run `scenario` with the sync and the async client, each on a fresh app (API key)."""
-    sync = StreamChat(f"sync-{uuid.uuid4().hex[:8]}", SANDBOX_SECRET, base_url=served.stream_url)
+    sync = StreamChat(f"sync-{uuid.uuid4().hex[:8]}", SANDBOX_SECRET, base_url=served.url("stream"))
     try:
         asyncio.run(scenario(sync))
     finally:
@@ -56,7 +56,7 @@ def run_both(served: ServedProcess, scenario: Scenario) -> None:
 
     async def run_async() -> None:
         async with StreamChatAsync(f"async-{uuid.uuid4().hex[:8]}", SANDBOX_SECRET,
-                                   base_url=served.stream_url) as client:
+                                   base_url=served.url("stream")) as client:
             await scenario(client)
 
     asyncio.run(run_async())
@@ -64,8 +64,8 @@ def run_both(served: ServedProcess, scenario: Scenario) -> None:
 
 def test_the_stream_port_serves_at_the_root_and_shares_the_app_with_slash_stream(
         served: ServedProcess) -> None:
-    assert served.stream_url.startswith("http://127.0.0.1:") and "/stream" not in served.stream_url
-    root = StreamChat("shared", SANDBOX_SECRET, base_url=served.stream_url)
+    assert served.url("stream").startswith("http://127.0.0.1:") and "/stream" not in served.url("stream")
+    root = StreamChat("shared", SANDBOX_SECRET, base_url=served.url("stream"))
     prefixed = StreamChat("shared", SANDBOX_SECRET, base_url=served.base_url + "/stream")
     try:
         root.create_segment(SegmentType.USER, segment_id="both")

@@ -32,7 +32,7 @@ NewId = Callable[[], str]
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedProcess]:
-    process = start_served(tmp_path_factory.mktemp("sdkruns") / "sandbox.db", stream_port=0)
+    process = start_served(tmp_path_factory.mktemp("sdkruns") / "sandbox.db", ports={"stream": 0})
     try:
         yield process
     finally:
@@ -41,7 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedProcess]:
 
 @pytest.fixture
 def client(served: ServedProcess) -> Iterator[StreamChat]:
-    sdk = StreamChat(f"runs-{uuid.uuid4().hex[:8]}", SANDBOX_SECRET, base_url=served.stream_url)
+    sdk = StreamChat(f"runs-{uuid.uuid4().hex[:8]}", SANDBOX_SECRET, base_url=served.url("stream"))
     try:
         yield sdk
     finally:

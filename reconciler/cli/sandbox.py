@@ -45,6 +45,22 @@ def _app_pair(
     return pairs
 
 
+def _platform_port(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, int]:
+    """Parse repeated `--port-for PLATFORM=PORT` into {platform: port}."""
+    from reconciler.registry import names
+
+    found: dict[str, int] = {}
+    for value in values:
+        name, _, port = value.partition("=")
+        if name not in names() or not port.isdigit() or int(port) > 65535:
+            raise click.BadParameter(f"{value!r}: expected PLATFORM=PORT with PLATFORM one of "
+                                     f"{', '.join(names())} and PORT 0-65535, e.g. stream=8401")
+        found[name] = int(port)
+    return found
+
+
 @click.group()
 def sandbox() -> None:
     """The embedded sandbox: local Localytics, Stream Chat and Netcore Smartech APIs kept in
@@ -70,26 +86,30 @@ def sandbox() -> None:
 @click.option("--seed", default=None, type=int, help="Seed of the fault RNG (reproducible runs).")
 @click.option("--app", "apps", multiple=True, callback=_app_pair, metavar="ORG:APP",
               help="Register an app (repeatable); 1:demo-app is always registered.")
-@click.option("--stream-port", default=None, type=click.IntRange(0, 65535),
-              help="Also serve the Stream sandbox at the root of this port, as Stream's "
-                   "own host does (0 picks a free one); /stream stays on --port.")
+@click.option("--port-for", "port_for", multiple=True, callback=_platform_port,
+              metavar="PLATFORM=PORT",
+              help="Also serve this platform's sandbox at the root of its own port, as its "
+                   "own host does (repeatable; 0 picks a free one), e.g. stream=8401; its "
+                   "prefix on --port stays.")
+@click.option("--stream-port", default=None, hidden=True, type=click.IntRange(0, 65535),
+              help="The older spelling of --port-for stream=PORT, kept for scripts.")
 @click.option("--admin-token", default=None, metavar="TOKEN",
               help="Require this X-Sandbox-Token on /_sandbox/ endpoints (default: none on "
                    "loopback, a fresh one printed in the ready line on any other host).")
 def serve(
     config_path: Path, env_name: str | None, host: str, port: int, db_path: Path, api_key: str, api_secret: str, latency_ms: int,
     error_rate: float, drop_rate: float, rate_limit: int, seed: int | None,
-    apps: list[tuple[int, str]], stream_port: int | None, admin_token: str | None,
+    apps: list[tuple[int, str]], port_for: dict[str, int], stream_port: int | None,
+    admin_token: str | None,
 ) -> None:
     """Serve the sandbox API: Localytics' /api/v6/... (Campaigns & Audiences) and
     /v2/push/{app_id}, Stream's Campaign API under /stream (and at the root of
-    --stream-port), and Netcore Smartech's APIs under /smartech."""
+    --port-for stream=PORT), and Netcore Smartech's APIs under /smartech."""
     import asyncio  # not at module level: `--help` imports this module
 
     import uvicorn
 
     from reconciler.sandbox.faults import Faults
-    from reconciler.sandbox.localytics.app import DEFAULT_APPS
     from reconciler.sandbox.server import AdminGuard, create_app, ready_urls
     from reconciler.sandbox.server import admin_token as token_for
 
@@ -102,7 +122,7 @@ def serve(
     db_path = db_path or embedded_db(config_path)
     try:
         app = create_app(
-            db_path, api_key=api_key, api_secret=api_secret, apps=[*DEFAULT_APPS, *apps],
+            db_path, api_key=api_key, api_secret=api_secret, more_apps=apps,
             faults=Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
                           rate_limit=rate_limit, seed=seed), embedded=embedded,
         )
@@ -110,13 +130,17 @@ def serve(
         raise unusable(db_path, e, embedded) from None
     except OSError as e:
         raise ConfigError(f"{db_path}: cannot open the sandbox database: {e}") from None
+    if stream_port is not None:
+        port_for = {"stream": stream_port, **port_for}
     sockets = [_bind(host, port)]
     servers = [_server(uvicorn, AdminGuard(app, token), dated=hasattr(app.state, "date_clock"))]
-    if stream_port is not None:  # the same Stream app (store, knobs) as under /stream
-        sockets.append(_bind(host, stream_port))
-        servers.append(_server(uvicorn, AdminGuard(app.state.mounts["stream"].app, token)))
+    for name, own_port in port_for.items():  # the same app (store, knobs) as under its prefix
+        own = app.state.mounts[name].app
+        sockets.append(_bind(host, own_port))
+        servers.append(_server(uvicorn, AdminGuard(own, token),
+                               dated=hasattr(own.state, "date_clock")))
     urls = [_url(s) for s in sockets]
-    ready = ready_urls(app, urls[0], {"stream": urls[1]} if len(urls) > 1 else {})
+    ready = ready_urls(app, urls[0], dict(zip(port_for, urls[1:], strict=True)))
     ready_line = {"ready": {**ready, "admin_token": token} if token else ready}
 
     async def run() -> None:

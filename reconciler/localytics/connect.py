@@ -22,7 +22,7 @@ async def open_localytics(loaded: LoadedConfig, caller: Caller) -> AsyncIterator
     transport = None
     api_url = env.api_url
     if env.is_sandbox:
-        from reconciler.sandbox import inprocess_transport
+        from reconciler.sandbox.localytics import inprocess_transport
 
         loaded.state_dir.mkdir(parents=True, exist_ok=True)
         transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)

@@ -44,7 +44,7 @@ async def open_push_client(loaded: LoadedConfig, caller: Caller) -> AsyncIterato
     env = loaded.env
     transport = None
     if env.is_sandbox:
-        from reconciler.sandbox import inprocess_transport
+        from reconciler.sandbox.localytics import inprocess_transport
 
         loaded.state_dir.mkdir(parents=True, exist_ok=True)
         transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)

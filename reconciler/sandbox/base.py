@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.state import platform_file, unusable
 
 
@@ -132,11 +133,33 @@ class SandboxTransport(httpx.ASGITransport):
 
 
 @dataclass(frozen=True)
+class SandboxOptions:
+    """What `sandbox serve` was asked for, handed alike to every platform's `mount`.
+
+    One convention for all of them, so the server never knows which platform takes
+    what: each mount uses the options its API has and ignores the others. `apps`
+    None is the platform's own default apps; `more_apps` are registered besides them
+    (`serve --app`).
+    """
+
+    api_key: str = "sandbox"
+    api_secret: str = "sandbox"
+    apps: Iterable[tuple[int, str]] | None = None
+    more_apps: tuple[tuple[int, str], ...] = ()
+    faults: Faults | None = None
+
+
+@dataclass(frozen=True)
 class Mount:
     """One platform's sandbox, built: its ASGI app over its store, and its place when served.
 
     `prefix` is where `sandbox serve` mounts it on the main port ("" for the root), and
-    `prefix + api_path` the `api_url` a client of it is given.
+    `prefix + api_path` the `api_url` a client of it is given. `fault_paths` are the
+    paths below the prefix that a served sandbox's injected faults act on (none: its
+    API never sees them). The app at the root of the main port (the registry's default
+    platform) also carries the others mounted in it, and its fault middleware acts on
+    the paths in its `app.state.fault_paths`, which `server.create_app` sets to every
+    mount's.
     """
 
     platform: str
@@ -144,6 +167,10 @@ class Mount:
     app: Any
     store: SqliteFile
     api_path: str = ""  # where the API starts below the prefix (Localytics: /api/v6)
+    fault_paths: tuple[str, ...] = ()
+    # paths that take only the served latency (their own knobs answer throttling and drops
+    # in their platform's form), so a plan at --latency-ms waits on every platform alike
+    latency_paths: tuple[str, ...] = ()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """The app without a socket (`httpx.AsyncClient(transport=...)`); closing closes it."""
@@ -151,12 +178,13 @@ class Mount:
 
 
 def build(platform: str, prefix: str, db: Path, make: Callable[[Path], Any], *,
-          embedded: bool = True, api_path: str = "") -> Mount:
+          embedded: bool = True, api_path: str = "", fault_paths: tuple[str, ...] = (),
+          latency_paths: tuple[str, ...] = ()) -> Mount:
     """Build a platform's app (`make(its file)`, keeping its store at `app.state.store`) over
     its file beside `db`. A damaged or foreign file is one error line; `embedded` says
     whether its way out is `sandbox reset` (else another `--db`)."""
     app = opened(platform_file(db, platform), make, embedded)
-    return Mount(platform, prefix, app, app.state.store, api_path)
+    return Mount(platform, prefix, app, app.state.store, api_path, fault_paths, latency_paths)
 
 
 def opened(path: Path, make: Callable[[Path], Any], embedded: bool = True) -> Any:

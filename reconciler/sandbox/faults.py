@@ -5,8 +5,9 @@ These knobs let tests and users see what the real API does on a bad day:
 `drop_rate` performs a write and then fails the answer with an HTML 502 (the
 ambiguous create a client must resolve by looking the object up), and
 `rate_limit` answers 429 without Retry-After, as the real API does. One RNG
-seeded by `seed` makes a run reproducible. Only /api/v6, /v2 and /smartech are
-affected; /_sandbox/ admin endpoints (any prefix) never are.
+seeded by `seed` makes a run reproducible. Only the API paths each platform's
+mount names (`Mount.fault_paths`: Localytics' /api/v6 and /v2, Smartech's whole
+/smartech) are affected; /_sandbox/ admin endpoints (any prefix) never are.
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ import json
 import random
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FAULT_PREFIXES = ("/api/v6/", "/v2/", "/smartech/")
-# Stream's sandbox answers throttling and drops in Stream's own form (its knobs); it takes
-# only the latency from here, so a Stream plan or apply at --latency-ms waits like the rest.
-LATENCY_ONLY_PREFIXES = ("/stream/",)
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ERROR_STATUSES = (500, 502, 503)
 DROPPED_PAGE = (
@@ -91,10 +89,18 @@ async def send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 class FaultMiddleware:
-    """Pure ASGI middleware (no body buffering) that applies `Faults` to API paths."""
+    """Pure ASGI middleware (no body buffering) that applies `Faults` to API paths.
 
-    def __init__(self, app: ASGIApp, faults: Faults, counter: FaultCounter | None = None) -> None:
+    `paths` (path prefixes) is read on every request, not copied: the server fills it
+    with every mounted platform's `fault_paths` after the app is built; `latency_paths`
+    (likewise, from `Mount.latency_paths`) take only the latency.
+    """
+
+    def __init__(self, app: ASGIApp, faults: Faults, counter: FaultCounter | None = None,
+                 paths: Sequence[str] = (), latency_paths: Sequence[str] = ()) -> None:
         self.app = app
+        self.paths = paths
+        self.latency_paths = latency_paths
         self.faults = faults
         self.counter: FaultCounter = counter or _NoCount()
         self._rng = random.Random(faults.seed)
@@ -111,8 +117,8 @@ class FaultMiddleware:
         if scope["type"] != "http" or "/_sandbox/" in scope["path"]:
             await self.app(scope, receive, send)
             return
-        if not scope["path"].startswith(FAULT_PREFIXES):
-            if self.faults.latency_ms and scope["path"].startswith(LATENCY_ONLY_PREFIXES):
+        if not scope["path"].startswith(tuple(self.paths)):
+            if self.faults.latency_ms and scope["path"].startswith(tuple(self.latency_paths)):
                 await asyncio.sleep(self.faults.latency_ms / 1000)
             await self.app(scope, receive, send)
             return

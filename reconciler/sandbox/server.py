@@ -1,16 +1,20 @@
 """The served sandbox: every platform's mount on one ASGI app, and its admin guard.
 
-`create_app` builds the Localytics app at the root of the main port and mounts each
-other platform's sandbox under its prefix (`/stream`, `/smartech`), each over its own
-file beside the database (`state.platform_file`). `AdminGuard` keeps the sandbox-only
-`/_sandbox/` endpoints (state, faults, clock) behind a token when one is set: `sandbox
-serve` sets one whenever it listens beyond loopback, since those endpoints can rewrite
-what every client of the sandbox sees.
+`create_app` builds every registered platform's sandbox from its descriptor's
+`sandbox` entry ("module:function", imported only here and only when serving): the
+registry's default platform at the root of the main port, each other one mounted
+under its `Mount.prefix`, each over its own file beside the database
+(`state.platform_file`). It names no platform, so a new one is served once it is in
+the registry. `AdminGuard` keeps the sandbox-only `/_sandbox/` endpoints (state,
+faults, clock) behind a token when one is set: `sandbox serve` sets one whenever it
+listens beyond loopback, since those endpoints can rewrite what every client of the
+sandbox sees.
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib
 import ipaddress
 import secrets
 from collections.abc import Iterable
@@ -20,14 +24,20 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.sandbox.base import Mount
+from reconciler import registry
+from reconciler.sandbox.base import Mount, SandboxOptions
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.localytics import app as localytics
-from reconciler.sandbox.smartech import app as smartech
 from reconciler.sandbox.state import TOKEN_HEADER
-from reconciler.sandbox.stream import app as stream
 
 ADMIN_PATH = "/_sandbox/"
+
+
+def mount_of(name: str, db: Path, *, embedded: bool, options: SandboxOptions) -> Mount:
+    """Platform `name`'s sandbox over `db`, built by its descriptor's "module:function"."""
+    module, _, function = registry.platform(name).sandbox.partition(":")
+    mount: Mount = getattr(importlib.import_module(module), function)(
+        db, embedded=embedded, options=options)
+    return mount
 
 
 def create_app(
@@ -35,21 +45,27 @@ def create_app(
     *,
     api_key: str = "sandbox",
     api_secret: str = "sandbox",
-    apps: Iterable[tuple[int, str]] = localytics.DEFAULT_APPS,
+    apps: Iterable[tuple[int, str]] | None = None,
+    more_apps: Iterable[tuple[int, str]] = (),
     faults: Faults | None = None,
     embedded: bool = True,
 ) -> Any:
     """Every platform's sandbox on one ASGI app over `db_path` and the files beside it.
 
-    `app.state.mounts` names each platform's `Mount` (the Stream one is also what
-    `serve --stream-port` serves at the root of its own port).
+    `app.state.mounts` names each platform's `Mount` (what `serve --port-for` serves at
+    the root of a port of its own); the root app's faults act on every mount's
+    `fault_paths`. `apps` None: each platform's default apps; `more_apps`: besides them.
     """
-    root = localytics.mount(Path(db_path), embedded=embedded, api_key=api_key,
-                            api_secret=api_secret, apps=apps, faults=faults)
-    mounts = [root, stream.mount(Path(db_path), embedded=embedded),
-              smartech.mount(Path(db_path), embedded=embedded)]
+    options = SandboxOptions(api_key=api_key, api_secret=api_secret,
+                             apps=None if apps is None else tuple(apps),
+                             more_apps=tuple(more_apps), faults=faults)
+    names = [registry.DEFAULT, *(n for n in registry.names() if n != registry.DEFAULT)]
+    mounts = [mount_of(n, Path(db_path), embedded=embedded, options=options) for n in names]
+    root = mounts[0]
     for sub in mounts[1:]:
         root.app.mount(sub.prefix, sub.app)
+    root.app.state.fault_paths[:] = [m.prefix + p for m in mounts for p in m.fault_paths]
+    root.app.state.latency_paths[:] = [m.prefix + p for m in mounts for p in m.latency_paths]
     root.app.state.mounts = {m.platform: m for m in mounts}
     return root.app
 

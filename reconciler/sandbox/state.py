@@ -1,11 +1,13 @@
 """The sandbox's files, one naming scheme, and what to say when one is unusable.
 
 Every platform's sandbox keeps its state in a file named after the sandbox's
-database: `sandbox.db` is Localytics', `sandbox-stream.db` Stream's and
-`sandbox-smartech.db` Smartech's (`<stem>-<platform>.db` beside any `--db`), for the
-embedded sandbox in `.reconciler/` and a served one alike. Before this scheme the
-embedded files were `stream-sandbox.db` and `smartech-sandbox.db`: such a file is
-renamed on first use, so an existing embedded sandbox keeps its objects.
+database: the registry's default platform (Localytics) keeps the database itself
+(`sandbox.db`), every other platform `<stem>-<platform>.db` beside it
+(`sandbox-stream.db`, `sandbox-smartech.db`, or beside any `--db`), for the embedded
+sandbox in `.reconciler/` and a served one alike. Before this scheme the embedded
+files were `<platform>-sandbox.db`: such a file is renamed on first use, so an
+existing embedded sandbox keeps its objects. The names follow from the registry by
+rule, so this module names no platform.
 
 A damaged or foreign file is one error line that names the file and the way out,
 `reconciler sandbox reset`, which removes exactly these files (never the journal,
@@ -16,18 +18,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler import registry
 from reconciler.errors import ConfigError
 
-ROOT_PLATFORM = "localytics"  # its file is the database itself
-PLATFORMS = ("localytics", "stream", "smartech")
+ROOT_PLATFORM = registry.DEFAULT  # its file is the database itself
+PLATFORMS = registry.names()
+DATABASE = "sandbox.db"  # the embedded sandbox's database in `.reconciler/`
 WAL = ("", "-wal", "-shm")
-# The embedded files, each with its WAL companions; the older names last, so a reset
-# removes them too.
-SANDBOX_FILES = tuple(f"{name}{suffix}" for name in ("sandbox.db", "sandbox-stream.db",
-                                                     "sandbox-smartech.db",
-                                                     "stream-sandbox.db",
-                                                     "smartech-sandbox.db")
-                      for suffix in WAL)
+
+
+def _embedded_names() -> tuple[str, ...]:
+    """The embedded files' names: the database, each other platform's file beside it,
+    and last their older names (`<platform>-sandbox.db`), so a reset removes those too."""
+    stem = Path(DATABASE).stem
+    others = [p for p in PLATFORMS if p != ROOT_PLATFORM]
+    return (DATABASE, *(f"{stem}-{p}.db" for p in others),
+            *(f"{p}-{DATABASE}" for p in others))
+
+
+# The embedded files, each with its WAL companions.
+SANDBOX_FILES = tuple(f"{name}{suffix}" for name in _embedded_names() for suffix in WAL)
 RESET = "reconciler sandbox reset"
 TOKEN_HEADER = "X-Sandbox-Token"  # what `/_sandbox/` needs when `serve` has an admin token
 
@@ -38,7 +48,7 @@ def platform_file(db: Path, platform: str) -> Path:
         return db
     path = db.with_name(f"{db.stem}-{platform}.db")
     legacy = db.with_name(f"{platform}-{db.name}")
-    if db.name == SANDBOX_FILES[0] and legacy.is_file() and not path.exists():
+    if db.name == DATABASE and legacy.is_file() and not path.exists():
         for suffix in WAL:  # the embedded file's older name: keep its objects
             old = legacy.with_name(legacy.name + suffix)
             if old.is_file():
@@ -48,7 +58,7 @@ def platform_file(db: Path, platform: str) -> Path:
 
 def embedded_file(state_dir: Path, platform: str) -> Path:
     """`platform`'s embedded sandbox file in the state folder (`.reconciler/`)."""
-    return platform_file(state_dir / SANDBOX_FILES[0], platform)
+    return platform_file(state_dir / DATABASE, platform)
 
 
 def unusable(path: Path, cause: BaseException | str, embedded: bool = True) -> ConfigError:

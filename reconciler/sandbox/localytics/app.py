@@ -21,13 +21,15 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount as MountedApp
 
 from reconciler import __version__
-from reconciler.sandbox.base import Mount, build
+from reconciler.sandbox.base import Mount, SandboxOptions, build
 from reconciler.sandbox.faults import FaultMiddleware, Faults
 from reconciler.sandbox.localytics import admin, audiences, campaigns, dateclock, lifecycle, push
 from reconciler.sandbox.localytics.protocol import EXCEPTION_HANDLERS
 from reconciler.sandbox.localytics.store import Store
 
 DEFAULT_APPS: tuple[tuple[int, str], ...] = ((1, "demo-app"),)
+API_PATH = "/api/v6"
+FAULT_PATHS = (API_PATH + "/", "/v2/")  # the Campaigns & Audiences API and the Push API
 
 
 def create_localytics_app(
@@ -41,7 +43,8 @@ def create_localytics_app(
     """The Localytics sandbox as an ASGI app over the SQLite file `db_path` (created if absent).
 
     Its fault and request-count middleware wrap everything later mounted into it, so a
-    served sandbox's faults reach every platform's API paths (see `faults.FAULT_PREFIXES`).
+    served sandbox's faults reach every platform's API paths: those in
+    `app.state.fault_paths` (its own `FAULT_PATHS` until the server adds the others').
     """
     app = FastAPI(
         title="reconciler sandbox (Localytics API)",
@@ -76,7 +79,10 @@ def create_localytics_app(
         return PlainTextResponse("pong")
 
     # add_middleware wraps outward: stats sees faulted requests too.
-    app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats)
+    app.state.fault_paths = list(FAULT_PATHS)
+    app.state.latency_paths = []
+    app.add_middleware(FaultMiddleware, faults=faults or Faults(), counter=app.state.stats,
+                       paths=app.state.fault_paths, latency_paths=app.state.latency_paths)
     own = [r for router in routers for r in router.routes]
 
     def routes() -> list[Any]:
@@ -88,13 +94,15 @@ def create_localytics_app(
     return app
 
 
-def mount(db: Path, *, embedded: bool = True, api_key: str = "sandbox",
-          api_secret: str = "sandbox", apps: Iterable[tuple[int, str]] = DEFAULT_APPS,
-          faults: Faults | None = None) -> Mount:
-    """The Localytics sandbox over `db` itself, served at the root of the main port."""
+def mount(db: Path, *, embedded: bool = True, options: SandboxOptions | None = None
+          ) -> Mount:
+    """The Localytics sandbox over `db` itself, served at the root of the main port
+    (it takes every option: its credentials, apps and the served faults)."""
+    o = options or SandboxOptions()
+    apps = [*(DEFAULT_APPS if o.apps is None else o.apps), *o.more_apps]
     return build("localytics", "", db, lambda path: create_localytics_app(
-        path, api_key=api_key, api_secret=api_secret, apps=apps, faults=faults),
-        embedded=embedded, api_path="/api/v6")
+        path, api_key=o.api_key, api_secret=o.api_secret, apps=apps, faults=o.faults),
+        embedded=embedded, api_path=API_PATH, fault_paths=FAULT_PATHS)
 
 
 def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncBaseTransport:
@@ -104,4 +112,4 @@ def inprocess_transport(db_path: Path, org_id: int, app_id: str) -> httpx.AsyncB
     port is opened, and the credentials are the defaults (`sandbox`/`sandbox`).
     Closing the client closes the database.
     """
-    return mount(db_path, apps=[(org_id, app_id)]).transport()
+    return mount(db_path, options=SandboxOptions(apps=[(org_id, app_id)])).transport()

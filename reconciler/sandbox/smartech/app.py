@@ -41,7 +41,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from reconciler.sandbox.base import Mount, SandboxTransport, build, transport_over
+from reconciler.sandbox.base import (
+    Mount,
+    SandboxOptions,
+    SandboxTransport,
+    build,
+    transport_over,
+)
 from reconciler.sandbox.faults import DROPPED_PAGE
 from reconciler.sandbox.smartech.store import SmartechStore
 
@@ -314,9 +320,12 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def mount(db: Path, *, embedded: bool = True) -> Mount:
-    """The Smartech sandbox over its file beside `db`, served under `/smartech`."""
-    return build("smartech", "/smartech", db, create_smartech_app, embedded=embedded)
+def mount(db: Path, *, embedded: bool = True, options: SandboxOptions | None = None
+          ) -> Mount:
+    """The Smartech sandbox over its file beside `db`, served under `/smartech`, where
+    the served faults act on all of it (it takes no other option)."""
+    return build("smartech", "/smartech", db, create_smartech_app, embedded=embedded,
+                 fault_paths=("/",))
 
 
 def inprocess_transport(path: Path) -> SandboxTransport:

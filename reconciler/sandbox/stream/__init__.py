@@ -1,7 +1,7 @@
 """The Stream Chat sandbox: Campaign API (segments, targets, campaigns) over SQLite.
 
 Served by `reconciler sandbox serve` under `/stream` on the main port and, with
-`--stream-port N`, at the root of its own port as the real host serves it
+`--port-for stream=N`, at the root of its own port as the real host serves it
 (`https://chat.stream-io-api.com/segments`); in-process for `api_url: sandbox`
 through `inprocess_transport`. Modules: `protocol` (error body, auth, dates,
 field checks), `store` (SQLite), `query` (filters, sort, cursors),

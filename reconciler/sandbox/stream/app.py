@@ -18,7 +18,13 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from reconciler.sandbox.base import Mount, SandboxTransport, build, transport_over
+from reconciler.sandbox.base import (
+    Mount,
+    SandboxOptions,
+    SandboxTransport,
+    build,
+    transport_over,
+)
 from reconciler.sandbox.stream import campaigns, knobs, segments
 from reconciler.sandbox.stream.protocol import (
     StreamError,
@@ -81,10 +87,14 @@ async def _serve(request: Request, route: Route, store: StreamStore, limits: kno
     return response
 
 
-def mount(db: Path, *, embedded: bool = True, api_secret: str = SANDBOX_SECRET) -> Mount:
-    """The Stream sandbox over its file beside `db`, served under `/stream`."""
+def mount(db: Path, *, embedded: bool = True, options: SandboxOptions | None = None
+          ) -> Mount:
+    """The Stream sandbox over its file beside `db`, served under `/stream`. It takes no
+    served option: its secret is always `SANDBOX_SECRET` (the one its clients sign with;
+    a test changes a key through `/_sandbox/config`), and of the served faults only the
+    latency reaches it (its throttling and drops are its own knobs, in Stream's form)."""
     return build("stream", "/stream", db, lambda path: create_stream_app(
-        path, api_secret=api_secret), embedded=embedded)
+        path, api_secret=SANDBOX_SECRET), embedded=embedded, latency_paths=("/",))
 
 
 def inprocess_transport(path: Path, api_secret: str = SANDBOX_SECRET) -> SandboxTransport:
