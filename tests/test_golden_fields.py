@@ -303,3 +303,9 @@ def test_field_table_times_are_in_the_zone_the_schedule_uses() -> None:
     assert rows["send"] == "sends once, on 20 Mar 2027 at 09:00 UTC+01:00, within the " \
         "account's frequency capping"
     assert rows["send.frequency_capping"] == "ignoring the account's frequency capping"
+
+
+def test_stream_segment_flags_read_as_words() -> None:
+    assert stream.show_value("segment", "all_users", True, {}) == "all users of the app"
+    assert stream.show_value("segment", "filter.lapsed_buyer.$eq", True, {}) == "is true"
+    assert stream.show_value("segment", "filter.country.$eq", "NO", {}) is None  # their text
