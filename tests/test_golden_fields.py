@@ -309,3 +309,8 @@ def test_stream_segment_flags_read_as_words() -> None:
     assert stream.show_value("segment", "all_users", True, {}) == "all users of the app"
     assert stream.show_value("segment", "filter.lapsed_buyer.$eq", True, {}) == "is true"
     assert stream.show_value("segment", "filter.country.$eq", "NO", {}) is None  # their text
+
+
+def test_localytics_recurring_day_reads_as_a_day() -> None:
+    assert localytics.show_value("campaign", "schedule.recurring.intervals[0].day_of_week",
+                                 "tuesday", {}) == "Tuesday"

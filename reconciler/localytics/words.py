@@ -334,6 +334,7 @@ def show_value(kind: str, path: str, value: Any, payload: Mapping[str, Any]) -> 
             str(v), str(v).replace("_", " ")),
         "count_operator": lambda v: COUNTS.get(str(v)),
         "targeting_type": lambda v: DEVICES.get(str(v)),
+        "day_of_week": lambda v: str(v).capitalize(),
     }
     said = words.get(key)
     return said(value) if said and isinstance(value, str | int) and value is not True else None
