@@ -116,3 +116,21 @@ def span(begin: Any, end: Any) -> str:
     if e is None:
         return f"from {day(b)} on, with no end date"
     return f"from {day(b, year=b.year != e.year)} to {day(e)}"
+
+
+def plain(pieces: Iterable[Piece | None]) -> str:
+    """Pieces as one plain text (their text as written), for a field-table cell."""
+    return "".join(p.text if isinstance(p, Their) else p for p in pieces if p is not None)
+
+
+def inside(payload: Mapping[str, Any], path: str) -> Any:
+    """The value at a flattened path's parent (`schedule.on_schedule` of
+    `schedule.on_schedule.begin_date`), or None where there is none."""
+    node: Any = payload
+    for step in path.replace("[", ".[").split(".")[:-1]:
+        if step.startswith("["):
+            i = int(step.strip("[]"))
+            node = node[i] if isinstance(node, list) and i < len(node) else None
+        else:
+            node = node.get(step) if isinstance(node, Mapping) else None
+    return node

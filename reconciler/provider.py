@@ -344,6 +344,13 @@ class Provider(ABC):
         the plan JSON's `schedule`; None for objects that never send. Optional."""
         return None
 
+    def show_value(self, kind: str, path: str, value: Any, payload: Mapping[str, Any]
+                   ) -> str | None:
+        """A field-table value in words (`path` flattened, `payload` the whole side it is
+        from, so a time reads in its schedule's zone and `true` as what it does); None
+        leaves the value as it is. Optional."""
+        return None
+
     # Optional capabilities (send-test, preview, calendar sendings, doctor rows, plans
     # in words, import) are methods a platform adds when it has them, checked by type:
     # the Protocols in reconciler.platform.

@@ -10,6 +10,7 @@ RECONCILER_UPDATE_GOLDEN=1 and read the diff of tests/golden/ before committing 
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 from collections.abc import Callable, Mapping
@@ -23,7 +24,8 @@ from reconciler.localytics.normalize import comparable_audience, comparable_camp
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action, Change, Plan, Problem, Words
 from reconciler.plan.paths import flatten
-from reconciler.plan.within import mark_changed, names_of, reach_after_plan
+from reconciler.plan.within import mark_changed, names_of, reach_after_plan, shown_of
+from reconciler.registry import platform
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import console, render_plan
 from reconciler.smartech import wire
@@ -45,14 +47,19 @@ def made(kind: str, key: str, after: dict[str, Any], describe: Describe, compare
                     words=describe(after, context),
                     words_before=describe(before, context) if before is not None else (),
                     **extra)
+    # the platform's field-table words, as Provider.show_value gives them to the planner
+    show = importlib.import_module(describe.__module__).show_value
+    change.shown = shown_of(change, show, before or {}, after)
     return change
 
 
 def finish(env: str, target: dict[str, Any], changes: list[Change], known: dict[str, Known],
-           reach_kind: str, errors: list[Problem] | None = None) -> Plan:
+           reach_kind: str, errors: list[Problem] | None = None, *, on: str) -> Plan:
     reach_after_plan(changes)
+    # as the planner makes it: the send-test hint where the platform `on` has send-test
     return Plan(env, target, changes, errors=errors or [],
-                names=names_of(changes, known, reach_kind))
+                names=names_of(changes, known, reach_kind),
+                send_test=platform(on).capabilities()["send-test"])
 
 
 def smartech_plan() -> Plan:
@@ -89,7 +96,7 @@ def smartech_plan() -> Plan:
     ]
     return finish("smartech-production", {"api_url": "https://apiind.netcoresmartech.com",
                                           "org_id": None, "app_id": "acme"},
-                  changes, known, "audience")
+                  changes, known, "audience", on="smartech")
 
 
 def stream_plan() -> Plan:
@@ -138,7 +145,7 @@ def stream_plan() -> Plan:
                     "Stream sends a campaign only once; to send again, create a new campaign "
                     "key (a new file under campaigns/)")
     return finish("chat", {"api_url": "https://chat.stream-io-api.com", "org_id": None,
-                           "app_id": "key"}, changes, known, "segment", [error])
+                           "app_id": "key"}, changes, known, "segment", [error], on="stream")
 
 
 def localytics_plan() -> Plan:
@@ -205,7 +212,7 @@ def localytics_plan() -> Plan:
     ]
     return finish("production", {"api_url": "https://dashboard.localytics.com/api/v6",
                                  "org_id": 12345, "app_id": "0a1b2c3d-app-key"},
-                  changes, known, "audience")
+                  changes, known, "audience", on="localytics")
 
 
 PLANS = [("fields-smartech", smartech_plan), ("fields-stream", stream_plan),
@@ -264,3 +271,46 @@ def test_the_go_live_says_who_after_this_plan() -> None:
     assert "- **who:** in the last 30 days → in the last 90 days (5 unchanged conditions " \
         "hidden)" in text
     assert "- **who:** *Lapsed buyers* → *New installs*" in text  # an audience swap
+
+
+def cells(markdown: str) -> list[tuple[str, str, str]]:
+    """(field, before, after) of every row of the collapsed field tables."""
+    rows = []
+    for table in re.findall(r"<details>.*?</details>", markdown, flags=re.DOTALL):
+        for line in table.splitlines():
+            m = re.fullmatch(r"\| `(.+?)` \| (.*) \| (.*) \|", line)
+            if m:
+                rows.append((m[1], m[2], m[3]))
+    return rows
+
+
+@pytest.mark.parametrize(("name", "plan"), PLANS)
+def test_field_tables_show_no_raw_boolean_time_or_digest(name: str,
+                                                         plan: Callable[[], Plan]) -> None:
+    rows = cells(render_markdown(plan()))
+    assert rows
+    raw = [(path, v) for path, *values in rows for v in values
+           if v in ("true", "false") or re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", v)
+           or re.fullmatch(r"'[0-9a-f]{16}'", v)]
+    assert raw == []
+
+
+def test_field_table_times_are_in_the_zone_the_schedule_uses() -> None:
+    rows = {path: after for path, _, after in cells(render_markdown(localytics_plan()))}
+    assert rows["schedule.on_schedule.begin_date"] == "1 Feb 2027 at 18:00 in each user's " \
+        "local time"
+    rows = {path: after for path, _, after in cells(render_markdown(smartech_plan()))}
+    assert rows["send"] == "sends once, on 20 Mar 2027 at 09:00 UTC+01:00, within the " \
+        "account's frequency capping"
+    assert rows["send.frequency_capping"] == "ignoring the account's frequency capping"
+
+
+def test_stream_segment_flags_read_as_words() -> None:
+    assert stream.show_value("segment", "all_users", True, {}) == "all users of the app"
+    assert stream.show_value("segment", "filter.lapsed_buyer.$eq", True, {}) == "is true"
+    assert stream.show_value("segment", "filter.country.$eq", "NO", {}) is None  # their text
+
+
+def test_localytics_recurring_day_reads_as_a_day() -> None:
+    assert localytics.show_value("campaign", "schedule.recurring.intervals[0].day_of_week",
+                                 "tuesday", {}) == "Tuesday"

@@ -162,3 +162,21 @@ def test_an_error_entry_path_is_relative_to_the_repository(tmp_path: Path) -> No
     assert repo_path(workspace, "campaigns/sent.yaml:1") == "campaigns/sent.yaml:1"
     (tmp_path / ".git").mkdir()
     assert repo_path(workspace, "campaigns/sent.yaml:1") == "teams/chat/campaigns/sent.yaml:1"
+
+
+def test_field_tables_say_times_in_the_schedules_zone_in_the_plan_and_its_comment(
+        repo: Repo) -> None:
+    """The collapsed field table of a campaign sent in each user's local time shows its
+    time that way (not `2027-01-15T09:00:00Z`), both in `plan --format markdown` and in
+    the pull-request comment built from the saved plan file."""
+    repo.put("campaign", "sale", campaign("Sale"))
+    row = ("| `schedule.on_schedule.begin_date` | (none) | 15 Jan 2027 at 09:00 in each "
+           "user's local time |")
+    md = repo.run("plan", "--format", "markdown")
+    assert md.code == 0, md.stderr
+    assert row in md.stdout and "09:00:00Z" not in md.stdout
+    assert "| `status` | (none) | draft |" in md.stdout
+    assert repo.run("plan", "--out", "plan.json").code == 0
+    comment = repo.run("gitops", "comment", "--plan-file", "plan.json")
+    assert comment.code == 0, comment.stderr
+    assert row in comment.stdout and "09:00:00Z" not in comment.stdout

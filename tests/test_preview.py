@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from reconciler.localytics.limits import ANDROID, ELLIPSIS, IOS, cut, graphemes
-from reconciler.localytics.preview import svg
+from reconciler.localytics.preview import BODY_SIZE, CARD_W, PAD, THUMB, svg
+from reconciler.preview.measure import text_width
 from reconciler.preview.render import png
 from tests.helpers import example_repo, run_cli
 
@@ -53,6 +54,25 @@ def test_ios_body_wraps_on_at_most_four_lines() -> None:
     lines = shown(svg(body(push_message=words), "Acme"), "iOS", "push_message")
     assert 1 < len(lines) <= 4
     assert lines[-1].endswith(ELLIPSIS)
+
+
+@pytest.mark.parametrize("image", [False, True])
+def test_ios_message_fills_the_cards_text_width(image: bool) -> None:
+    """Lines are as wide as the card's text area allows, measured at the card's font size
+    (not cut at 48 characters, which left a third of a 470 px card empty); beside a
+    thumbnail they are narrower."""
+    attrs = {"push_message": " ".join(["wonderful", "sale"] * 12)}
+    if image:
+        attrs["attachment_url"] = "https://cdn.example/x.png"
+    lines = shown(svg(body(**attrs), "Acme"), "iOS", "push_message")
+    room = CARD_W["iOS"] - 2 * PAD - (THUMB if image else 0)
+    assert len(lines) > 1
+    for line, following in zip(lines, lines[1:], strict=False):
+        assert text_width(line, BODY_SIZE) <= room
+        next_word = following.split(" ")[0]
+        assert text_width(f"{line} {next_word}", BODY_SIZE) > room  # it would not fit
+    if not image:
+        assert len(graphemes(lines[0])) > 48
 
 
 def test_emoji_count_as_one_and_are_never_split() -> None:

@@ -11,17 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.localytics.limits import ANDROID, IOS, Limit, cut, graphemes, wrap
+from reconciler.localytics.limits import ANDROID, IOS, Limit, cut
 from reconciler.localytics.lint import attributes, creatives, letter
+from reconciler.preview.measure import wrap_to
 from reconciler.preview.render import Picture, PreviewError, environment, is_rtl
 from reconciler.workspace.workspace import Spec
 
 # Cards are wide enough for a full line at each limit in a 13px sans font (~0.55 em a
 # character): iOS 50 bold graphemes beside a 48px thumbnail, Android's 65-grapheme bold title.
-# Wider glyphs (WWW…) are clipped at the card's edge.
+# Text wraps at the measured width of each card's text area (reconciler.preview.measure).
 CARD_W = {"iOS": 470, "Android": 520}
 WIDTH = 20 + CARD_W["iOS"] + 20 + CARD_W["Android"] + 20
 PAD = 14
+THUMB = 56  # the iOS thumbnail (48 px) and its gap, taken from the text's width
+BODY_SIZE = 13  # px of .title and .body in preview.svg.j2: lines are measured at it
 LINE = 19
 ROW_GAP = 24
 
@@ -115,11 +118,13 @@ def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], 
         if not isinstance(text, str) or not text or limit is None:
             continue
         shown, _ = cut(text, limit.chars)
-        lines = wrap(shown, limit.per_line)
+        # as the phone wraps: by measured width in the card's text area
+        room, bold = w - 2 * PAD - (THUMB if thumb else 0), cls == "title"
+        lines = wrap_to(shown, room, BODY_SIZE, bold)
         if len(lines) > limit.lines:  # word breaks wasted room: break anywhere instead
-            lines = _hard(shown, limit.per_line)
+            lines = wrap_to(shown, room, BODY_SIZE, bold, anywhere=True)
         rtl = is_rtl(text)
-        right = x + w - PAD - (56 if thumb else 0)
+        right = x + w - PAD - (THUMB if thumb else 0)
         for part in lines:
             card.lines.append(Line(right if rtl else x + PAD, cy, part, platform, f, rtl, cls))
             cy += LINE
@@ -133,11 +138,6 @@ def _card(platform: str, limits: Mapping[str, Limit], attrs: Mapping[str, Any], 
             cy += 110 + 6
     card.height = cy - y + PAD - 6
     return card
-
-
-def _hard(text: str, width: int) -> list[str]:
-    parts = graphemes(text)
-    return ["".join(parts[i:i + width]) for i in range(0, len(parts), width)] or [""]
 
 
 def _short(text: str, limit: int) -> str:

@@ -278,6 +278,12 @@ class LocalyticsProvider(Provider):
     def plan_notes(self) -> list[str]:
         return list(self.notes)
 
+    def show_value(self, kind: str, path: str, value: Any, payload: Mapping[str, Any]
+                   ) -> str | None:
+        from reconciler.localytics.words import show_value
+
+        return show_value(kind, path, value, payload)
+
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         from reconciler.localytics.words import describe_audience, describe_campaign
 

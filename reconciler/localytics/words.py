@@ -10,7 +10,7 @@ out here (a field the API adds later) is shown by the renderer as path: value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.describe import (
@@ -20,6 +20,7 @@ from reconciler.describe import (
     clock,
     count,
     day,
+    inside,
     instant,
     joined,
     moment,
@@ -305,3 +306,35 @@ def _creative(i: int, c: Mapping[str, Any], several: bool) -> list[Phrase]:
         out.append(say(f"key/values {x}", "what", *joined(items, last=", "),
                        paths=(f"{at}.key_values",)))
     return out
+
+
+# --- field-table values in words ----------------------------------------------
+TIMES = ("begin_date", "end_date", "fallback_time")
+
+
+def show_value(kind: str, path: str, value: Any, payload: Mapping[str, Any]) -> str | None:
+    """A field-table value as the cards say it: a schedule's time in the zone the schedule
+    uses (each user's local time when it names a starting zone), API tokens as words."""
+    body = comparable_audience(payload) if kind == "audience" else comparable_campaign(payload)
+    key = path.rsplit(".", 1)[-1]
+    if key in TIMES and path.startswith("schedule."):
+        t = instant(value)
+        parent = inside(body, path)
+        local = isinstance(parent, Mapping) and parent.get("starting_time_zone_id") is not None
+        zone = "in each user's local time" if local else "UTC"
+        return f"{day(t)} at {clock(t)} {zone}" if t else None
+    words: dict[str, Callable[[Any], str | None]] = {
+        "starting_time_zone_id": lambda v: "each user's local time",
+        "push_throttle_num_msgs": lambda v: f"{int(v):,} pushes per minute",
+        "status": lambda v: {"active": "live", "draft": "draft"}.get(str(v)),
+        "goal": lambda v: GOALS.get(str(v)),
+        "campaign_type": lambda v: str(v).replace("_", " "),
+        "control_group_percent": lambda v: f"{v}% held back, sent nothing",
+        "operator": lambda v: {"and": "all of these", "or": "any of these"}.get(
+            str(v), str(v).replace("_", " ")),
+        "count_operator": lambda v: COUNTS.get(str(v)),
+        "targeting_type": lambda v: DEVICES.get(str(v)),
+        "day_of_week": lambda v: str(v).capitalize(),
+    }
+    said = words.get(key)
+    return said(value) if said and isinstance(value, str | int) and value is not True else None

@@ -100,6 +100,10 @@ class Change:
     # Who it reached before this plan, when the plan also changes its audience (then
     # `reach` is None: the new reach is known only after apply).
     reach_before: dict[str, Any] | None = None
+    # Field-table values in the platform's words, by flattened path: [before, after]
+    # (None where the raw value says it best), from `Provider.show_value` at plan time,
+    # so a `…Z` time reads in the schedule's zone and `true` as what it does.
+    shown: dict[str, list[str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def ref(self) -> str:

@@ -46,6 +46,7 @@ def save(plan: Plan, path: Path) -> None:
         "words_before": {c.ref: [p.to_json() for p in c.words_before]
                          for c in plan.changes if c.words_before},
         "names": plan.names,
+        "shown": {c.ref: c.shown for c in plan.changes if c.shown},
     }
     doc["checksum"] = _checksum(doc)
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -79,6 +80,7 @@ def load(path: Path) -> Plan:
         change.live_body = saved.get("live_bodies", {}).get(change.ref)
         change.words = _words(saved.get("words", {}).get(change.ref))
         change.words_before = _words(saved.get("words_before", {}).get(change.ref))
+        change.shown = _shown(saved.get("shown", {}).get(change.ref))
         changes.append(change)
     plan = Plan(
         env=doc["env"], target=doc["target"], changes=changes,
@@ -92,6 +94,14 @@ def load(path: Path) -> Plan:
         names={str(k): str(v) for k, v in (saved.get("names") or {}).items()},
     )
     return plan
+
+
+def _shown(doc: Any) -> dict[str, list[str | None]]:
+    """Field-table values in words of a saved plan; older files have none."""
+    if not isinstance(doc, dict):
+        return {}
+    return {str(k): [x if isinstance(x, str) else None for x in v][:2]
+            for k, v in doc.items() if isinstance(v, list) and len(v) == 2}
 
 
 def _words(docs: Any) -> Words:

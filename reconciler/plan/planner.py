@@ -26,6 +26,7 @@ from reconciler.plan.within import (
     names_of,
     reach_after_plan,
     repo_path,
+    shown_of,
 )
 from reconciler.platform import Describes, SendsTests, has
 from reconciler.provider import LintItem, LiveObject, Provider
@@ -258,6 +259,9 @@ def _change(
         change.words = provider.describe(spec.kind, payload, known)
         if live is not None:
             change.words_before = provider.describe(spec.kind, live.body or {}, known)
+    if change.diff:
+        change.shown = shown_of(change, provider.show_value,
+                                live.body or {} if live else {}, payload)
     return change
 
 

@@ -7,8 +7,10 @@ Kept apart from the planner so the plan's own bookkeeping reads in one place.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from reconciler.describe import Known
 from reconciler.plan.model import Action, Change
@@ -75,3 +77,22 @@ def names_of(changes: list[Change], known: dict[str, Known], reach_kind: str) ->
     return out
 
 
+
+
+# (kind, flattened path, value, the whole side it is from) -> the value in words, or None
+ShowValue = Callable[[str, str, Any, Mapping[str, Any]], "str | None"]
+
+
+def shown_of(change: Change, show: ShowValue, before: Mapping[str, Any],
+             after: Mapping[str, Any]) -> dict[str, list[str | None]]:
+    """The platform's words for each changed leaf of the field table (`Provider.show_value`):
+    `before` and `after` are the whole payloads, so a time can read in the zone its
+    schedule names. Leaves the platform has no words for are left out."""
+    out: dict[str, list[str | None]] = {}
+    for d in change.diff:
+        for path, old, new in flatten(d.path.removesuffix(" (order)"), d.before, d.after):
+            said = [show(change.kind, path, old, before) if old is not None else None,
+                    show(change.kind, path, new, after) if new is not None else None]
+            if said != [None, None]:
+                out[path] = said
+    return out

@@ -268,10 +268,13 @@ def _theirs(text: str) -> str:
     return f"“{escaped}”" if text else ""
 
 
-def _cell(v: object, who: bool, names: dict[str, str]) -> str:
-    """A field table value; an audience id or key as its name (`Lapsed buyers (104)`)."""
+def _cell(v: object, who: bool, names: dict[str, str], said: str | None = None) -> str:
+    """A field table value; an audience id or key as its name (`Lapsed buyers (104)`), or
+    as the platform says it (`Change.shown`: a time in its schedule's zone, not `…Z`)."""
     name = names.get(str(v)) if who and v is not None else None
-    return f"{md(name)} ({md(value(v, 60))})" if name else md(value(v, 200))
+    if name:
+        return f"{md(name)} ({md(value(v, 60))})"
+    return md(said) if said is not None and v is not None else md(value(v, 200))
 
 
 def _raw(change: Change, names: dict[str, str]) -> str:
@@ -283,7 +286,10 @@ def _raw(change: Change, names: dict[str, str]) -> str:
               for leaf in flatten(d.path.removesuffix(" (order)"), d.before, d.after)]
     who = {p for p, _, _ in who_leaves(change)} if names else set()
     # `|` ends a table cell even inside a code span, so the path's are escaped too
-    rows = "".join(f"| {code(p).replace('|', chr(92) + '|')} | {_cell(b, p in who, names)} "
-                   f"| {_cell(a, p in who, names)} |\n" for p, b, a in leaves)
+    said = change.shown
+    rows = "".join(f"| {code(p).replace('|', chr(92) + '|')} "
+                   f"| {_cell(b, p in who, names, said.get(p, [None, None])[0])} "
+                   f"| {_cell(a, p in who, names, said.get(p, [None, None])[1])} |\n"
+                   for p, b, a in leaves)
     return (f"<details><summary>fields of {html_text(label(change))}</summary>\n\n"
             f"| field | before | after |\n|---|---|---|\n{rows}\n</details>\n\n")

@@ -322,6 +322,12 @@ class SmartechProvider(SmartechLease, Provider):
             return None
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
 
+    def show_value(self, kind: str, path: str, value: Any, payload: Mapping[str, Any]
+                   ) -> str | None:
+        from reconciler.smartech.words import show_value
+
+        return show_value(kind, path, value, payload)
+
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         from reconciler.smartech.words import describe_campaign
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from reconciler.describe import Context, Piece, Their, count, joined, say
+from reconciler.describe import Context, Piece, Their, count, joined, plain, say
 from reconciler.plan.model import Phrase, Words
 
 WHO_PATHS = ("audience", "send.audience", "send_audience")
@@ -163,3 +163,25 @@ def _what(payload: Mapping[str, Any], push: bool) -> list[Phrase]:
     out.append(say("body", "what", "the panel's email template ", Their(template),
                    paths=("template_id",)))
     return out
+
+
+# --- field-table values in words ----------------------------------------------
+CHANNELS = {"email": "email", "apn": "app push"}
+
+
+def show_value(kind: str, path: str, value: Any, payload: Mapping[str, Any]) -> str | None:
+    """A field-table value as the cards say it: `send` as when it sends, `send.at` in the
+    zone it is written in, the capping and channel in words, the app push's fingerprint
+    of what it was created with as what it stands for."""
+    push = payload.get("channel") == "apn"
+    if path == "send":
+        return plain(_when(payload.get("send"), push))
+    if path == "send.at":
+        return plain(["as soon as it is applied"] if value == "now" else _moment(value))
+    if path == "send.frequency_capping" and isinstance(value, bool):
+        return ("within" if value else "ignoring") + " the account's frequency capping"
+    if path == "channel":
+        return CHANNELS.get(str(value))
+    if path == "campaign" and push:
+        return "a fingerprint of the apps, name, template and tags it was created with"
+    return None

@@ -288,6 +288,12 @@ class StreamProvider(Provider):
             return None  # a segment created in this run, or one Stream never sizes
         return {"user_count": sum(int(s) for s in sizes if s is not None)}
 
+    def show_value(self, kind: str, path: str, value: Any, payload: Mapping[str, Any]
+                   ) -> str | None:
+        from reconciler.stream.words import show_value
+
+        return show_value(kind, path, value, payload)
+
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         from reconciler.stream.words import describe_campaign, describe_segment
 

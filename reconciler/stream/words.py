@@ -214,3 +214,31 @@ def _filter(f: Mapping[str, Any]) -> list[Piece]:
         else:
             parts.append([Their(str(field)), " is ", Their(str(cond))])
     return joined(parts, last=" and ")
+
+
+# --- field-table values in words ----------------------------------------------
+FLAGS = {"create_channels": ("creates a channel per receiver", "no channel per receiver"),
+         "show_channels": ("the created channels are shown", "the created channels are hidden"),
+         "skip_push": ("no push notification", "with a push notification"),
+         "skip_webhook": ("no webhooks", "webhooks are called"),
+         "searchable": ("searchable", "not searchable"),
+         "all_users": ("all users of the app", "only the users its filter or list selects")}
+SENDER_MODES = {"include": "the sender is added to every channel",
+                "exclude": "the sender is not added to the channels"}
+
+
+def show_value(kind: str, path: str, value: Any, payload: Mapping[str, Any]) -> str | None:
+    """A field-table value as the cards say it: `send` as when it sends (in UTC, as
+    `send.at` is written), a flag as what it does."""
+    key = path.rsplit(".", 1)[-1]
+    if path == "send":
+        return "".join(_when(payload.get("send"), payload.get("status")).parts)
+    if key in FLAGS and isinstance(value, bool):
+        return FLAGS[key][0 if value else 1]
+    if path.startswith("filter.") and key in OPERATORS and isinstance(value, bool):
+        return f"{OPERATORS[key]} {'true' if value else 'false'}"  # a profile flag's value
+    if key == "sender_mode":
+        return SENDER_MODES.get(str(value))
+    if key == "sender_visibility":
+        return f"the channels are {value} for the sender"
+    return None
