@@ -112,3 +112,42 @@ def test_validate_imports_only_its_own_platform(tmp_path: Path) -> None:
     assert [m for m in others if len(m.split(".")) > 2 and m.split(".")[2] not in DESCRIPTOR
             ] == []
     assert {m.split(".")[1] for m in others} <= PLATFORMS - {"localytics"}
+
+
+_BUILT_PROBE = """
+import json, sys
+from reconciler.cli.main import main
+try:
+    main(["validate"])
+except SystemExit as e:
+    assert e.code == 0, e.code
+from pydantic import BaseModel
+from reconciler.config import EnvConfig
+from reconciler.workspace.base import SpecModel
+
+def below(c):
+    for s in c.__subclasses__():
+        yield s
+        yield from below(s)
+
+ours = {c for c in below(BaseModel) if c.__module__.startswith("reconciler.")}
+built = [c for c in ours if c.__dict__.get("__pydantic_complete__")]
+print(json.dumps({"models": len(ours), "built": len(built),
+                  "spec_or_env": sorted(c.__qualname__ for c in built
+                                        if issubclass(c, (SpecModel, EnvConfig)))}))
+"""
+
+
+def test_validate_builds_no_validator_of_a_nested_model(tmp_path: Path) -> None:
+    """A run validates reconciler.yaml through its root model and each spec through one
+    adapter per kind, which build their own validators; a model class that built one at
+    import (pydantic's default) built it for nothing: 38 of them were a fifth of
+    validate's profile (issue 29). Env and spec models defer theirs (`defer_build`)."""
+    repo = example_repo(tmp_path / "repo")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run([sys.executable, "-c", _BUILT_PROBE], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["models"] > 20, found  # the probe saw the platforms' models
+    assert found["spec_or_env"] == []
