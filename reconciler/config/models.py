@@ -34,7 +34,7 @@ CustomerId = Annotated[StrictStr, AfterValidator(_customer_id)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 EnvName = Annotated[str, AfterValidator(check_env_name)]

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 class SpecModel(BaseModel):
     """Unknown fields are errors; types are not coerced (a quoted "5" is not an int)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 def rule(message: str, at: str = "") -> PydanticCustomError:
