@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.workspace.workspace import LEASE_MARKER as LEASE_MARKER  # the leases' names
 from reconciler.workspace.workspace import Spec
+from reconciler.workspace.workspace import is_lease_name as is_lease_name
 
 if TYPE_CHECKING:
     pass
@@ -69,14 +71,6 @@ def fingerprint(body: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-# Apply leases (reconciler.apply.lease) are reserved draft objects whose name starts
-# with this marker: providers hide them from list_live, so they are never planned,
-# pruned or imported, and specs may not use names that start with it.
-LEASE_MARKER = "reconciler-lease"
-
-
-def is_lease_name(name: str) -> bool:
-    return name.startswith(LEASE_MARKER)
 
 
 @dataclass(frozen=True)

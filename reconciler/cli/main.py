@@ -27,6 +27,10 @@ from reconciler.render.safe import plain
 # still collected, just less often; the older generations keep their factor of 10, so
 # a plan's cyclic garbage (responses, tasks) does not wait for a rare full collection.
 gc.set_threshold(10_000, 10, 10)
+# pydantic looks for plugins (entry points of every installed distribution) when it
+# builds its first model: a scan of the venv's metadata on every run, for plugins
+# reconciler does not use. A user's own setting of the variable wins.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",

@@ -7,14 +7,12 @@ from typing import Any
 
 from reconciler.errors import SpecProblem
 from reconciler.source.yamlio import Document
-from reconciler.workspace.workspace import KINDS, Spec
+from reconciler.workspace.workspace import KINDS, LEASE_MARKER, Spec, is_lease_name
 
 
 def cross_checks(specs: list[Spec], docs: dict[str, Document], audience_keys: list[str]
                  ) -> list[SpecProblem]:
     """Duplicate names and pinned ids within a kind; names reserved for apply leases."""
-    from reconciler.provider import LEASE_MARKER, is_lease_name
-
     problems: list[SpecProblem] = [
         SpecProblem(docs[s.ref].location(("name",)),
                     f"names starting with {LEASE_MARKER!r} are reserved for apply leases")

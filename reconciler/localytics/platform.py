@@ -34,7 +34,7 @@ def build(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: A
                 depends.append(f"audience:{ref}")
     return Spec(kind=kind, key=key, path=doc.path, body=body, pin_id=model.id,
                 protect=model.protect, ignore_changes=tuple(model.ignore_changes),
-                depends_on=tuple(depends), people=getattr(model, "people", None))
+                depends_on=tuple(depends), people=vars(model).get("people"))  # a field, or None: no __getattr__
 
 
 def _open(loaded: LoadedConfig, caller: Caller) -> AbstractAsyncContextManager[Provider]:

@@ -29,7 +29,7 @@ def build(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: A
         kind=kind, key=key, path=doc.path, body=body,
         pin_id=model.id,
         protect=model.protect, ignore_changes=tuple(model.ignore_changes), depends_on=depends,
-        people=getattr(model, "people", None),
+        people=vars(model).get("people"),  # a field, or None: no __getattr__
     )
 
 

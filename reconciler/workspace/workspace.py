@@ -18,6 +18,16 @@ from reconciler.config import LoadedConfig
 KINDS = ("audience", "campaign")  # dependency order: audiences before campaigns
 FOLDERS = {"audience": "audiences", "campaign": "campaigns"}
 
+# Apply leases (reconciler.apply.lease) are reserved draft objects whose name starts
+# with this marker: providers hide them from list_live, so they are never planned,
+# pruned or imported, and specs may not use names that start with it. Here rather than
+# in reconciler.provider, so a platform's spec checks (validate) need not import that.
+LEASE_MARKER = "reconciler-lease"
+
+
+def is_lease_name(name: str) -> bool:
+    return name.startswith(LEASE_MARKER)
+
 
 @dataclass(frozen=True)
 class Spec:
