@@ -13,6 +13,7 @@ name them).
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -48,8 +49,16 @@ def stream_repo(root: Path, server: Server, objects: int) -> dict[str, str]:
 
 
 def smartech_repo(root: Path, server: Server, objects: int) -> dict[str, str]:
-    """A Smartech repo of `objects` campaigns, email and app push alternating."""
+    """A Smartech repo of `objects` campaigns, email and app push alternating. It is a git
+    checkout with a bare `origin` beside it, as a user's is: each app push's pin is
+    pushed to origin's refs/reconciler/state/<env> before its send (issue 26), and that
+    push is part of what the row measures."""
     _config(root, {"provider": "smartech", "api_url": server.base_url + "/smartech"})
+    origin = root.parent / f"{root.name}-origin.git"
+    for args, cwd in ((["init", "-q", "--bare", str(origin)], root.parent),
+                      (["init", "-q", "-b", "main"], root),
+                      (["remote", "add", "origin", str(origin)], root)):
+        subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
     for i in range(objects):
         if i % 2:
             doc: dict[str, object] = {
