@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from reconciler.calls import Caller
 from reconciler.config import LoadedConfig
-from reconciler.localytics.session import credentials
+from reconciler.localytics.session import credentials, sandbox_transport
 from reconciler.provider import Provider
 
 
@@ -19,14 +19,8 @@ async def open_localytics(loaded: LoadedConfig, caller: Caller) -> AsyncIterator
     from reconciler.localytics.provider import LocalyticsProvider
 
     env = loaded.env
-    transport = None
-    api_url = env.api_url
-    if env.is_sandbox:
-        from reconciler.sandbox.localytics import inprocess_transport
-
-        loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
-        api_url = "http://sandbox.invalid/api/v6"
+    transport = sandbox_transport(loaded)
+    api_url = "http://sandbox.invalid/api/v6" if transport is not None else env.api_url
     client = LocalyticsClient(
         api_url, env.org_id, env.app_id, auth=credentials(loaded), caller=caller,
         timeout=env.timeout, transport=transport, env_name=loaded.env_name,

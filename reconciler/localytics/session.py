@@ -17,6 +17,8 @@ from reconciler.errors import ConfigError
 from reconciler.localytics.config import LocalyticsEnv
 
 if TYPE_CHECKING:
+    import httpx
+
     from reconciler.localytics.push import PushClient
 
 SANDBOX_CREDENTIALS = ("sandbox", "sandbox")
@@ -35,6 +37,21 @@ def credentials(loaded: LoadedConfig) -> tuple[str, str]:
     return key, secret
 
 
+def sandbox_transport(loaded: LoadedConfig) -> httpx.AsyncBaseTransport | None:
+    """The embedded sandbox of an `api_url: sandbox` env, without a socket (its file in
+    `.reconciler/`, the env's app registered); None for any other env. The Campaigns API
+    and the Push API of one env share it."""
+    env = loaded.env
+    if not env.is_sandbox:
+        return None
+    from reconciler.sandbox.localytics import inprocess_transport
+
+    loaded.state_dir.mkdir(parents=True, exist_ok=True)
+    transport: httpx.AsyncBaseTransport = inprocess_transport(
+        loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
+    return transport
+
+
 @asynccontextmanager
 async def open_push_client(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[PushClient]:
     """The Push API of the env: the in-process sandbox for `api_url: sandbox`, else
@@ -42,15 +59,8 @@ async def open_push_client(loaded: LoadedConfig, caller: Caller) -> AsyncIterato
     from reconciler.localytics.push import PushClient
 
     env = loaded.env
-    transport = None
-    if env.is_sandbox:
-        from reconciler.sandbox.localytics import inprocess_transport
-
-        loaded.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = inprocess_transport(loaded.state_dir / "sandbox.db", env.org_id, env.app_id)
-        url = "http://sandbox.invalid"
-    else:
-        url = push_api_url(loaded)
+    transport = sandbox_transport(loaded)
+    url = "http://sandbox.invalid" if transport is not None else push_api_url(loaded)
     client = PushClient(url, env.app_id, auth=credentials(loaded), caller=caller,
                         timeout=env.timeout, transport=transport)
     try:
