@@ -469,3 +469,25 @@ def test_files_stay_apart(tmp_path: Path) -> None:
     finally:
         running.stop()
         app.state.store.close()
+
+
+def test_recurring_schedule_sends_each_occurrence_until_deleted(project: Project) -> None:
+    # first send Monday 2030-01-07 09:00 UTC, then Mondays and Thursdays
+    sp = scheduled(project, {**ua.scheduled_time(datetime(2030, 1, 7, 9)),
+                             **ua.recurring_schedule(count=1, type="weekly",
+                                                     days_of_week=["monday", "thursday"])})
+    sp.send()
+    week = 7 * 86_400
+    day = 86_400
+    project.admin("POST", "/clock", json={"advance_seconds": 10 * day + 9 * 3600})  # Fri 11th
+    assert [s["at"][:16] for s in project.sends()] == [
+        "2030-01-07T09:00", "2030-01-10T09:00"]
+    sp.pause()
+    project.admin("POST", "/clock", json={"advance_seconds": week})  # 14th, 17th held
+    sp.resume()
+    assert len(project.sends()) == 2  # held occurrences are not sent late
+    project.admin("POST", "/clock", json={"advance_seconds": 3 * day})  # Mon 21st 09:00
+    assert [s["at"][:16] for s in project.sends()][2:] == ["2030-01-21T09:00"]
+    assert sp.cancel().status_code == 204  # the stop: a recurring one can always be deleted
+    project.admin("POST", "/clock", json={"advance_seconds": 4 * week})
+    assert len(project.sends()) == 3

@@ -40,6 +40,7 @@ from reconciler.sandbox.airship.protocol import (
     read_body,
 )
 from reconciler.sandbox.airship.routing import Call, Route
+from reconciler.sandbox.airship.sending import settle
 from reconciler.sandbox.airship.store import AirshipStore
 from reconciler.sandbox.base import (
     Mount,
@@ -95,7 +96,7 @@ async def _serve(request: Request, route: Route, store: AirshipStore, limits: kn
         body = await read_body(request) if request.method in ("POST", "PUT") else None
         base = _base(request)
         with store.session(key) as project:
-            schedules.settle(project)
+            settle(project)
             response = route.handler(Call(project, request.path_params,
                                           request.query_params, body, op, base))
         if response.status_code < 300 and limits.drop(key, route.name):

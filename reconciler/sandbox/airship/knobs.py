@@ -31,7 +31,7 @@ from reconciler.sandbox.airship.protocol import (
     read_body,
     show_time,
 )
-from reconciler.sandbox.airship.schedules import settle
+from reconciler.sandbox.airship.sending import settle
 from reconciler.sandbox.airship.store import AirshipStore, Project
 
 MAX_ADVANCE = 5 * 366 * 86_400
