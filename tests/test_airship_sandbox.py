@@ -75,6 +75,9 @@ def test_bodies_that_are_not_json_or_too_big(served: Served) -> None:
     bad = served.http.post("/api/segments", content=b"{not json")
     assert bad.status_code == 400 and bad.json()["error_code"] == 40001
     assert "operation_id" in bad.json()
+    lone = served.http.post("/api/segments", content=b'{"display_name": "\\ud800", '
+                            b'"criteria": {"tag": "t"}}')
+    assert lone.status_code == 400 and lone.json()["error_code"] == 40001
     big = served.http.post("/api/segments", content=b" " * (5 * 1024 * 1024 + 1))
     assert big.status_code == 413 and big.json()["error_code"] == 41307
     assert served.http.get("/api/segments", params={"limit": 201}).status_code == 400
