@@ -14,6 +14,7 @@ the project's clock, frozen by the test: nothing waits on the wall clock.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 import urbanairship as ua
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from urbanairship.urls import Urls
 
 from reconciler.sandbox.airship import SANDBOX_MASTER_SECRET, SANDBOX_TOKEN
@@ -491,3 +494,42 @@ def test_recurring_schedule_sends_each_occurrence_until_deleted(project: Project
     assert sp.cancel().status_code == 204  # the stop: a recurring one can always be deleted
     project.admin("POST", "/clock", json={"advance_seconds": 4 * week})
     assert len(project.sends()) == 3
+
+
+# --- criteria read back as written, for any valid tree -------------------------
+
+TAG = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=128)
+ATOMS = st.one_of(
+    TAG.map(lambda t: {"tag": t}),
+    st.tuples(st.lists(TAG, min_size=1, max_size=3), TAG).map(
+        lambda p: {"tag": p[0], "group": p[1]}),
+    TAG.map(lambda u: {"named_user": u}),
+    st.tuples(TAG, st.sampled_from(["equals", "contains", "less", "greater"]), TAG).map(
+        lambda a: {"attribute": a[0], "operator": a[1], "value": a[2]}),
+)
+TREES = st.recursive(ATOMS, lambda sub: st.one_of(
+    st.lists(sub, min_size=1, max_size=10).map(lambda xs: {"and": xs}),
+    st.lists(sub, min_size=1, max_size=10).map(lambda xs: {"OR": xs}),
+    sub.map(lambda x: {"not": x})), max_leaves=25)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(criteria=TREES)
+def test_any_valid_criteria_reads_back_as_written(served: ServedApp, criteria: Any) -> None:
+    project = Project(served)
+    try:
+        seg = ua.Segment()
+        seg.display_name, seg.criteria = "property", criteria
+        ident = seg.create(project.client).json()["segment_id"]
+        assert project.get(f"segments/{ident}") == {"display_name": "property",
+                                                    "criteria": criteria}
+        spoiled = json.loads(json.dumps(criteria).replace('"tag": "', '"tag": "' + "x" * 128,
+                                                          1))
+        if spoiled != criteria:  # one tag made longer than 128 characters
+            seg.criteria = spoiled
+            assert_airship_error(failure(lambda: seg.update(project.client)), 400)
+            assert project.get(f"segments/{ident}")["criteria"] == criteria
+    finally:
+        project.http.close()
+        project.client.session.close()
