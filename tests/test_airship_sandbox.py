@@ -173,3 +173,21 @@ def test_served_drop_performs_the_write_and_loses_the_answer(tmp_path: Path) -> 
         made.http.close()
         made.running.stop()
         made.mounted.store.close()
+
+
+def test_drop_knob_loses_the_next_answers_of_a_route(served: Served) -> None:
+    assert served.admin("/config", {"drop": {"segments-create": 1}}).json()["drop"] == {
+        "segments-create": 1}
+    lost = served.http.post("/api/segments", json=SEGMENT)
+    assert lost.status_code == 502 and lost.headers["content-type"].startswith("text/html")
+    assert served.http.post("/api/segments", json=SEGMENT).status_code == 201
+    assert len(served.http.get("/api/segments").json()["segments"]) == 2  # both were made
+
+
+def test_a_bad_config_changes_nothing(served: Served) -> None:
+    answer = served.admin("/config", {"throttle": 3, "drop": {"no-such-route": 1}})
+    assert answer.status_code == 400 and "segments-create" in answer.json()["error"]
+    assert served.admin("/config", {"throttle": 2, "pipeline_limits": {"active": -1}}
+                        ).status_code == 400
+    assert served.http.get("/api/segments").status_code == 200  # no throttle was set
+    assert served.http.get("/api/pipelines/limits").json()["limits"]["active_limit"] == 200
