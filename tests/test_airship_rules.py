@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reconciler.sandbox.airship import SANDBOX_MASTER_SECRET
 from reconciler.sandbox.airship.app import create_airship_app
@@ -322,3 +324,73 @@ def test_exclusions_end_time_and_local_time() -> None:
              "recurring": {"cadence": {"type": "weekly", "days_of_week": ["wednesday"]}}}
     assert sends(local, "2030-01-08T20:00:00") == [  # 09:00 first comes in UTC+14
         "2030-01-01T19:00", "2030-01-08T19:00"]
+
+
+# --- no body makes it fail: any JSON in any field is a 2xx or a 4xx --------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda sub: st.lists(sub, max_size=4) | st.dictionaries(st.text(max_size=12), sub,
+                                                            max_size=4),
+    max_leaves=12)
+VALID = [
+    ("/api/segments", {"display_name": "s", "criteria": {"and": [
+        {"tag": ["a", "b"], "group": "g"}, {"not": {"named_user": "u"}},
+        {"attribute": "x", "operator": "equals", "value": 1},
+        {"activity": "app_open", "metric": "count"}]}}),
+    ("/api/pipelines/validate", GOOD_PIPELINES[1]),
+    ("/api/pipelines/validate", GOOD_PIPELINES[3]),
+    ("/api/pipelines/validate", {**GOOD_PIPELINES[5], **GOOD_PIPELINES[6]}),
+    ("/api/pipelines/validate", {**GOOD_PIPELINES[4], "immediate_trigger": "open"}),
+    ("/api/push/validate", GOOD_PUSHES[1]),
+    ("/api/push/validate", GOOD_PUSHES[7]),
+    ("/api/push/validate", [GOOD_PUSHES[2], GOOD_PUSHES[3]]),
+    ("/api/schedules", {"name": "n", "schedule": {
+        "local_scheduled_time": "2030-02-01T09:00:00", "recurring": {
+            "cadence": {"type": "weekly", "days_of_week": ["monday"]},
+            "end_time": "2030-06-01T00:00:00",
+            "exclusions": [{"hour_range": "1-2"}, {"days_of_week": ["sunday"]},
+                           {"date_range": "2030-03-01T00:00:00/2030-03-02T00:00:00"}]}},
+        "push": GOOD_PUSHES[2]}),
+    ("/api/schedules", {"schedule": {"best_time": {"send_date": "2030-02-01"}},
+                        "push": GOOD_PUSHES[6]}),
+]
+
+
+def paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value, the value itself first."""
+    found = [at]
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, list) else ()
+    for key, inner in items:
+        found += paths(inner, (*at, key))
+    return found
+
+
+def replaced(value: Any, at: tuple[Any, ...], new: Any) -> Any:
+    if not at:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[at[0]] = replaced(value[at[0]], at[1:], new)
+    return copy
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(VALID), pick=st.integers(0, 10**6), new=JSON)
+def test_any_json_in_any_field_is_answered_2xx_or_4xx(
+        http: httpx.Client, case: tuple[str, Any], pick: int, new: Any) -> None:
+    route, valid = case
+    places = paths(valid)
+    body = replaced(valid, places[pick % len(places)], new)
+    answer = http.post(route, json=body)
+    assert answer.status_code in (200, 201, 400, 404), answer.text
+    assert answer.json()["ok"] is (answer.status_code < 300)
+
+
+@pytest.mark.parametrize("case", VALID)
+def test_the_fuzzed_bodies_are_valid_as_they_stand(http: httpx.Client,
+                                                   case: tuple[str, Any]) -> None:
+    route, valid = case
+    assert http.post(route, json=valid).status_code in (200, 201)
