@@ -261,20 +261,37 @@ BAD_SCHEDULES = [
     ({"schedule": {"best_time": {"send_date": "Feb 1"}}, "push": SCHEDULE_PUSH},
      "schedule.best_time.send_date"),
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00",
-                   "recurring": {"cadence": {"type": "fortnightly"}}}, "push": SCHEDULE_PUSH},
+                   "recurring": {"cadence": {"type": "fortnightly", "count": 1}}},
+      "push": SCHEDULE_PUSH},
      "schedule.recurring.cadence.type"),
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00",
                    "recurring": {"cadence": {"type": "weekly"}}}, "push": SCHEDULE_PUSH},
+     "schedule.recurring.cadence.count"),
+    ({"schedule": {"scheduled_time": "2030-02-01T00:00:00",
+                   "recurring": {"cadence": {"type": "weekly", "count": 1,
+                                             "days_of_week": []}}}, "push": SCHEDULE_PUSH},
      "schedule.recurring.cadence.days_of_week"),
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00",
-                   "recurring": {"cadence": {"type": "daily", "days_of_week": ["monday"]}}},
+                   "recurring": {"cadence": {"type": "daily", "count": 1,
+                                             "days_of_week": ["monday"]}}},
       "push": SCHEDULE_PUSH}, "schedule.recurring.cadence.days_of_week"),
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00",
                    "recurring": {"cadence": {"type": "daily", "count": 0}}},
       "push": SCHEDULE_PUSH}, "schedule.recurring.cadence.count"),
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00",
-                   "recurring": {"cadence": {"type": "daily"}, "exclusions": [{}]}},
+                   "recurring": {"cadence": {"type": "daily", "count": 1},
+                                 "exclusions": [{}]}},
       "push": SCHEDULE_PUSH}, "schedule.recurring.exclusions[0]"),
+    *[({"schedule": {"scheduled_time": "2030-02-01T00:00:00", "recurring": {
+        "cadence": {"type": "daily", "count": 1}, "exclusions": exclusions}},
+        "push": SCHEDULE_PUSH}, f"schedule.recurring.exclusions{where}")
+      for exclusions, where in [
+          ([], ""), ([{"hour_range": "25-3"}], "[0].hour_range"),
+          ([{"hour_range": "14-12"}], "[0].hour_range"),
+          ([{"date_range": "2030-03-02T00:00:00/2030-03-01T00:00:00"}], "[0].date_range"),
+          ([{"date_range": "2030-03-01"}], "[0].date_range"),
+          ([{"days_of_week": ["funday"]}], "[0].days_of_week"),
+          ([{"hour_range": "1-2", "days_of_week": ["monday"]}], "[0]")]],
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00"}, "push": SCHEDULE_PUSH,
       "name": 5}, "name"),
     ({"schedule": {"scheduled_time": "2030-02-01T00:00:00"},
@@ -336,9 +353,13 @@ def test_exclusions_end_time_and_local_time() -> None:
     ended = every("daily", "2030-01-01T08:00:00", end_time="2030-01-02T09:00:00")
     assert sends(ended, "2030-02-01T00:00:00") == ["2030-01-01T08:00", "2030-01-02T08:00"]
     local = {"local_scheduled_time": "2030-01-02T09:00:00",
-             "recurring": {"cadence": {"type": "weekly", "days_of_week": ["wednesday"]}}}
+             "recurring": {"cadence": {"type": "weekly", "count": 1,
+                                       "days_of_week": ["wednesday"]}}}
     assert sends(local, "2030-01-08T20:00:00") == [  # 09:00 first comes in UTC+14
         "2030-01-01T19:00", "2030-01-08T19:00"]
+    every_other = every("weekly", "2030-01-02T09:00:00", count=2)  # no days: its own
+    assert sends(every_other, "2030-01-31T00:00:00") == [
+        "2030-01-02T09:00", "2030-01-16T09:00", "2030-01-30T09:00"]
 
 
 # --- no body makes it fail: any JSON in any field is a 2xx or a 4xx --------------
@@ -363,7 +384,7 @@ VALID = [
     ("/api/push/validate", [GOOD_PUSHES[2], GOOD_PUSHES[3]]),
     ("/api/schedules", {"name": "n", "schedule": {
         "local_scheduled_time": "2030-02-01T09:00:00", "recurring": {
-            "cadence": {"type": "weekly", "days_of_week": ["monday"]},
+            "cadence": {"type": "weekly", "count": 2, "days_of_week": ["monday"]},
             "end_time": "2030-06-01T00:00:00",
             "exclusions": [{"hour_range": "1-2"}, {"days_of_week": ["sunday"]},
                            {"date_range": "2030-03-01T00:00:00/2030-03-02T00:00:00"}]}},
