@@ -77,6 +77,8 @@ GOOD_PUSHES = [
          notification={"alert": "hi", "actions": {"open": {"type": "url",
                                                            "content": "https://x"}}}),
     push(audience="all"),
+    push(options={"omit_from_activity_log": True, "bypass_holdout_groups": True},
+         message_type="commercial"),
     push(device_types=["open::kiosk"], notification={"alert": "hi"}),
 ]
 
@@ -232,6 +234,8 @@ BAD_PIPELINES = [
                                                            "days": 0}]),
      "historical_trigger[0].days"),
     (pipeline(name=7), "name"),
+    (pipeline(outcome={"push": {**OUTCOME["push"], "localizations": []}}),
+     "outcome.push.localizations"),
 ]
 
 
