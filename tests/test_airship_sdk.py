@@ -432,6 +432,15 @@ def test_version_header_is_required(project: Project) -> None:
     bare = httpx.get(f"{project.base}/api/segments", auth=(project.key, SANDBOX_MASTER_SECRET))
     assert bare.status_code == 406
     assert bare.json()["ok"] is False and bare.json()["error_code"] == 40601
+    assert bare.headers["content-type"] == "application/json"
+    unknown = httpx.get(f"{project.base}/api/segments/{uuid.uuid4()}", headers=ACCEPT,
+                        auth=(project.key, SANDBOX_MASTER_SECRET))
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/vnd.urbanairship+json")
+    denied = httpx.get(f"{project.base}/api/segments", headers=ACCEPT)
+    assert denied.status_code == 401 and denied.headers["content-type"].startswith(
+        "text/plain")  # as the spec labels it; the body is still Airship's error
+    assert denied.json()["error_code"] == 40101
     v2 = httpx.get(f"{project.base}/api/segments", auth=(project.key, SANDBOX_MASTER_SECRET),
                    headers={"Accept": "application/vnd.urbanairship+json; version=2"})
     assert v2.status_code == 406
