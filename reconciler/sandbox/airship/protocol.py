@@ -73,9 +73,11 @@ def error_response(err: AirshipError, op: str | None = None) -> JSONResponse:
 
 def ok(body: Mapping[str, Any] | None = None, status: int = 200,
        headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """A 2xx JSON answer, with `ok: true` first, in Airship's media type."""
+    """A 2xx JSON answer, with `ok: true` first, in Airship's media type (a 202 in plain
+    JSON, as the spec gives it)."""
     return JSONResponse({"ok": True, **(body or {})}, status_code=status,
-                        headers=dict(headers or {}), media_type=MEDIA_TYPE)
+                        headers=dict(headers or {}),
+                        media_type="application/json" if status == 202 else MEDIA_TYPE)
 
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
