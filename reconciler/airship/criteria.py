@@ -111,14 +111,3 @@ def _atom(node: Mapping[str, Any], path: str) -> Iterator[tuple[str, str]]:
     if atom == "attribute" and node.get("operator") not in OPERATORS:
         yield f"{path}.operator", f"an attribute selector's operator is one of {', '.join(OPERATORS)}"
 
-
-def count_selectors(criteria: Any) -> int:
-    """How many selectors the tree holds (compounds included)."""
-    if isinstance(criteria, Mapping):
-        value = next(iter(criteria.values()), None) if len(criteria) == 1 else None
-        key = next(iter(criteria), None)
-        if key in ("and", "or") and isinstance(value, list):
-            return 1 + sum(count_selectors(v) for v in value)
-        if key == "not":
-            return 1 + count_selectors(value)
-    return 1

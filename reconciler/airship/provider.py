@@ -14,16 +14,28 @@ so its creation is its go-live, gated as any other.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reconciler.airship.client import AirshipClient
 from reconciler.airship.lease import AirshipLease
 from reconciler.airship.normalize import comparable, lower_keys, segment_ids, wire_time
-from reconciler.provider import KindInfo, LiveObject, Provider
+from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.provider import (
+    ImportRefs,
+    KindInfo,
+    LintItem,
+    LiveObject,
+    Provider,
+    SpecDocument,
+)
 from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
+    from reconciler.calendar.grid import Sending
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
     from reconciler.describe import Context
     from reconciler.doctor import Check
     from reconciler.plan.model import Words
@@ -179,6 +191,38 @@ class AirshipProvider(AirshipLease, Provider):
         return {"on": "trigger", "enabled": bool(payload.get("enabled"))}
 
     # --- optional capabilities ------------------------------------------
+    def spec_document(self, live: LiveObject, refs: ImportRefs, archived: bool = False
+                      ) -> SpecDocument:
+        from reconciler.airship.importing import spec_document
+
+        return spec_document(live, refs)
+
+    @classmethod
+    def test_sender(cls) -> TestSender:
+        from reconciler.airship.sendtest import AirshipTestSender
+
+        return AirshipTestSender()
+
+    @classmethod
+    def preview(cls, spec: Spec, env: EnvConfig, which: str) -> Picture:
+        from reconciler.airship.preview import picture
+
+        return picture(spec, which)
+
+    def lint(self, items: Sequence[LintItem], every: Sequence[Spec], env: EnvConfig,
+             safety: SafetyConfig) -> dict[str, list[str]]:
+        from reconciler.airship.lint import lint
+
+        return lint([i.spec for i in items], every, safety.max_pushes_per_day)
+
+    @classmethod
+    def sendings(cls, specs: Sequence[Spec], start: date, days: int, now: datetime, *,
+                 drafts: bool = False) -> list[Sending]:
+        """Scheduled pushes' send times (see reconciler.airship.sendings)."""
+        from reconciler.airship.sendings import sendings
+
+        return sendings(specs, start, days, now)
+
     def describe(self, kind: str, payload: Mapping[str, Any], context: Context) -> Words:
         from reconciler.airship.words import describe
 

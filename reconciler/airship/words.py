@@ -68,7 +68,8 @@ def criteria(node: Any) -> list[Piece]:
         if key in ("named_user", "static_list", "subscription_list", "segment"):
             return [f"in {key.replace('_', ' ')} ", Their(_text(value))]
     if isinstance(node, Mapping) and "tag" in node:
-        group = [" (group ", Their(str(node["group"])), ")"] if node.get("group") else []
+        group: list[Piece] = [" (group ", Their(str(node["group"])), ")"] \
+            if node.get("group") else []
         return ["tagged ", Their(_text(node["tag"])), *group]
     return ["matching ", Their(_text(node))]
 
@@ -144,7 +145,8 @@ def _what(push: Mapping[str, Any], prefix: str) -> list[Phrase]:
     default = note.get("alert")
     out = []
     for device in push.get("device_types") or ():
-        override = note.get(device) if isinstance(note.get(device), Mapping) else {}
+        found = note.get(device)
+        override: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         text = override.get("alert") or default
         title = override.get("title")
         pieces: list[Piece] = [Their(str(title)), ": "] if title else []
