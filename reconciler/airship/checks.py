@@ -14,7 +14,7 @@ def airship_cross_checks(specs: list[Spec], docs: dict[str, Document], audience_
     problems: list[SpecProblem] = []
     seen: dict[tuple[str, str, str], Spec] = {}
     for s in specs:
-        name = str(s.body.get("display_name") or s.body.get("name") or "")
+        name = s.name
         claim = ("id", str(s.pin_id), "id") if s.pin_id else ("name", name, "")
         other = seen.setdefault((s.kind, claim[0], claim[1]), s)
         if other is not s:

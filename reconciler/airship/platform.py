@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
 
 def build(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: Any) -> Spec:
-    """An Airship spec; a scheduled push depends on its segments."""
+    """An Airship spec; a scheduled push depends on its segments. A segment's
+    `display_name` is its name (`Spec.name`, what identity matches)."""
     body = {k: v for k, v in rendered.items() if k not in RECONCILER_ONLY}
+    if "display_name" in body:
+        body["name"] = body["display_name"]
     depends = tuple(dict.fromkeys(f"segment:{k}" for k in body.get("segments") or ()))
     return Spec(
         kind=kind, key=key, path=doc.path, body=body, pin_id=model.id,
