@@ -9,6 +9,8 @@ starts servers with fault knobs for the tests that need them.
 
 from __future__ import annotations
 
+import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from reconciler.sandbox.launcher import ServedProcess, start_served
 
@@ -119,3 +122,32 @@ def sandbox_factory(tmp_path: Path) -> Iterator[Callable[..., ServedSandbox]]:
 def sandbox_app(sandbox_server: ServedSandbox) -> AppRef:
     """A fresh app on the session's sandbox: no objects but the test's own."""
     return sandbox_server.new_app()
+
+
+@dataclass
+class ServedApp:
+    """One ASGI app served by uvicorn in a thread on a loopback port (`serve_asgi`)."""
+
+    base_url: str
+    server: uvicorn.Server = field(repr=False)
+    thread: threading.Thread = field(repr=False)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def serve_asgi(app: Any) -> ServedApp:
+    """Serve `app` over real HTTP on 127.0.0.1, for a sandbox not (yet) in the registry.
+
+    The socket is bound and listening before the thread starts, so a client may connect
+    at once (the kernel queues it until uvicorn accepts): no waiting for readiness.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    return ServedApp(f"http://127.0.0.1:{port}", server, thread)
