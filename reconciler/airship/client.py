@@ -161,9 +161,10 @@ class AirshipClient:
 def _one(data: Any, what: str) -> dict[str, Any]:
     """A GET's object: `{pipeline: {..}}`, `{pipeline: [{..}]}`, `{pipelines: [{..}]}` (the
     spec's text and example disagree) or the bare object (segments, schedules)."""
-    singular = what.rstrip("s")
+    if isinstance(data, dict) and what != "pipelines":
+        return data  # a schedule's own `schedule` key is its timing, not a wrapper
     if isinstance(data, dict):
-        for key in (singular, what):
+        for key in ("pipeline", "pipelines"):
             inner = data.get(key)
             if isinstance(inner, list) and inner and isinstance(inner[0], dict):
                 return inner[0]  # type: ignore[no-any-return]
