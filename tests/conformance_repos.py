@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from reconciler.sandbox.airship.secret import SANDBOX_MASTER_SECRET
 from reconciler.sandbox.stream import SANDBOX_SECRET
 from tests.airship_repo import AirshipRepo, airship_pipeline, airship_schedule, airship_segment
@@ -97,6 +99,17 @@ def _drop_ios_title(body: Any) -> Any:
     return body
 
 
+def _airship_reached(repo: Repo, server: ServedSandbox) -> list[str]:
+    """Who every logged push went to: a named user's id, or the whole audience when it is
+    anything else (which the test then sees as someone other than the test users)."""
+    assert isinstance(repo, AirshipRepo)
+    sends = httpx.get(f"{repo.api_url}/_sandbox/sends", params={"app_key": repo.key},
+                      timeout=10).raise_for_status().json()
+    audiences = [s["body"].get("audience") for s in sends]
+    return [a["named_user"] if isinstance(a, dict) and set(a) == {"named_user"} else str(a)
+            for a in audiences]
+
+
 def _testers(repo: Repo, **extra: Any) -> None:
     repo.env_extra = {"test_recipients": ["alice", "bob"], **extra}
     repo.write_config()
@@ -155,7 +168,7 @@ ENTRIES: dict[str, Entry] = {
                      lambda r: {"AIRSHIP_MASTER_SECRET": SANDBOX_MASTER_SECRET},
                      lambda r: r.put("campaign", "live", airship_schedule(
                          "Live", ["vip"], at="2027-01-15T09:00:00Z")),
-                     envs=(
+                     lambda r, s: _testers(r), _airship_reached, envs=(
         [{"provider": "airship", "api_url": "https://go.urbanairship.com",
           "app_key": "a" * 22},
          {"provider": "airship", "api_url": "https://go.urbanairship.com",
