@@ -21,6 +21,9 @@ from reconciler.config.models import SANDBOX, EnvConfig
 REGION_HOSTS = {"go.urbanairship.com": "NA", "go.airship.eu": "EU"}
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 APP_KEY = r"^[\w-]{22}$"  # 22 word characters or `-`, as the official client checks
+SECRET_VARIABLE = "AIRSHIP_MASTER_SECRET"  # basic auth with the app key
+TOKEN_VARIABLE = "AIRSHIP_TOKEN"  # or a bearer token
+SECRETS = (SECRET_VARIABLE, TOKEN_VARIABLE)
 
 
 def check_airship_url(url: str) -> None:

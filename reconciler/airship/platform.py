@@ -6,8 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from reconciler.airship.checks import airship_cross_checks
-from reconciler.airship.config import AirshipEnv
-from reconciler.airship.session import SECRETS
+from reconciler.airship.config import SECRETS, AirshipEnv
 from reconciler.platform import Platform, References, SpecKind
 from reconciler.workspace.base import RECONCILER_ONLY
 from reconciler.workspace.workspace import Spec

@@ -8,14 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from reconciler.airship.config import AirshipEnv
+from reconciler.airship.config import SECRET_VARIABLE, TOKEN_VARIABLE, AirshipEnv
 from reconciler.config import LoadedConfig
 from reconciler.errors import ConfigError
 
 SANDBOX_APP_KEY = "sandbox-app-key-000000"  # 22 characters, as real app keys are
-SECRET_VARIABLE = "AIRSHIP_MASTER_SECRET"
-TOKEN_VARIABLE = "AIRSHIP_TOKEN"
-SECRETS = (SECRET_VARIABLE, TOKEN_VARIABLE)
 
 
 @dataclass(frozen=True)
