@@ -14,6 +14,7 @@ the project's clock, frozen by the test: nothing waits on the wall clock.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 import urbanairship as ua
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from urbanairship.urls import Urls
 
 from reconciler.sandbox.airship import SANDBOX_MASTER_SECRET, SANDBOX_TOKEN
@@ -469,3 +472,64 @@ def test_files_stay_apart(tmp_path: Path) -> None:
     finally:
         running.stop()
         app.state.store.close()
+
+
+def test_recurring_schedule_sends_each_occurrence_until_deleted(project: Project) -> None:
+    # first send Monday 2030-01-07 09:00 UTC, then Mondays and Thursdays
+    sp = scheduled(project, {**ua.scheduled_time(datetime(2030, 1, 7, 9)),
+                             **ua.recurring_schedule(count=1, type="weekly",
+                                                     days_of_week=["monday", "thursday"])})
+    sp.send()
+    week = 7 * 86_400
+    day = 86_400
+    project.admin("POST", "/clock", json={"advance_seconds": 10 * day + 9 * 3600})  # Fri 11th
+    assert [s["at"][:16] for s in project.sends()] == [
+        "2030-01-07T09:00", "2030-01-10T09:00"]
+    sp.pause()
+    project.admin("POST", "/clock", json={"advance_seconds": week})  # 14th, 17th held
+    sp.resume()
+    assert len(project.sends()) == 2  # held occurrences are not sent late
+    project.admin("POST", "/clock", json={"advance_seconds": 3 * day})  # Mon 21st 09:00
+    assert [s["at"][:16] for s in project.sends()][2:] == ["2030-01-21T09:00"]
+    assert sp.cancel().status_code == 204  # the stop: a recurring one can always be deleted
+    project.admin("POST", "/clock", json={"advance_seconds": 4 * week})
+    assert len(project.sends()) == 3
+
+
+# --- criteria read back as written, for any valid tree -------------------------
+
+TAG = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=128)
+ATOMS = st.one_of(
+    TAG.map(lambda t: {"tag": t}),
+    st.tuples(st.lists(TAG, min_size=1, max_size=3), TAG).map(
+        lambda p: {"tag": p[0], "group": p[1]}),
+    TAG.map(lambda u: {"named_user": u}),
+    st.tuples(TAG, st.sampled_from(["equals", "contains", "less", "greater"]), TAG).map(
+        lambda a: {"attribute": a[0], "operator": a[1], "value": a[2]}),
+)
+TREES = st.recursive(ATOMS, lambda sub: st.one_of(
+    st.lists(sub, min_size=1, max_size=10).map(lambda xs: {"and": xs}),
+    st.lists(sub, min_size=1, max_size=10).map(lambda xs: {"OR": xs}),
+    sub.map(lambda x: {"not": x})), max_leaves=25)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(criteria=TREES)
+def test_any_valid_criteria_reads_back_as_written(served: ServedApp, criteria: Any) -> None:
+    project = Project(served)
+    try:
+        seg = ua.Segment()
+        seg.display_name, seg.criteria = "property", criteria
+        ident = seg.create(project.client).json()["segment_id"]
+        assert project.get(f"segments/{ident}") == {"display_name": "property",
+                                                    "criteria": criteria}
+        spoiled = json.loads(json.dumps(criteria).replace('"tag": "', '"tag": "' + "x" * 128,
+                                                          1))
+        if spoiled != criteria:  # one tag made longer than 128 characters
+            seg.criteria = spoiled
+            assert_airship_error(failure(lambda: seg.update(project.client)), 400)
+            assert project.get(f"segments/{ident}")["criteria"] == criteria
+    finally:
+        project.http.close()
+        project.client.session.close()

@@ -40,6 +40,7 @@ from reconciler.sandbox.airship.protocol import (
     read_body,
 )
 from reconciler.sandbox.airship.routing import Call, Route
+from reconciler.sandbox.airship.sending import settle
 from reconciler.sandbox.airship.store import AirshipStore
 from reconciler.sandbox.base import (
     Mount,
@@ -93,9 +94,9 @@ async def _serve(request: Request, route: Route, store: AirshipStore, limits: kn
         if wait is not None:
             raise AirshipError(429, "Too many requests", 1, headers={"Retry-After": str(wait)})
         body = await read_body(request) if request.method in ("POST", "PUT") else None
-        base = str(request.base_url).rstrip("/")
+        base = _base(request)
         with store.session(key) as project:
-            schedules.settle(project)
+            settle(project)
             response = route.handler(Call(project, request.path_params,
                                           request.query_params, body, op, base))
         if response.status_code < 300 and limits.drop(key, route.name):
@@ -106,6 +107,13 @@ async def _serve(request: Request, route: Route, store: AirshipStore, limits: kn
     except sqlite3.OperationalError as e:  # the file is locked past busy_timeout
         response = error_response(AirshipError(503, f"sandbox store busy: {e}", 1), op or None)
     return response
+
+
+def _base(request: Request) -> str:
+    """This server's URL up to the mount's prefix (`/airship` when mounted, "" at the root
+    of its own port): the scope's `root_path`, which `base_url` leaves out when mounted."""
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return origin + str(request.scope.get("root_path", "")).rstrip("/")
 
 
 class AirshipFaultShape:

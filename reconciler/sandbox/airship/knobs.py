@@ -31,6 +31,7 @@ from reconciler.sandbox.airship.protocol import (
     read_body,
     show_time,
 )
+from reconciler.sandbox.airship.sending import settle
 from reconciler.sandbox.airship.store import AirshipStore, Project
 
 MAX_ADVANCE = 5 * 366 * 86_400
@@ -115,10 +116,10 @@ def set_clock(project: Project, body: dict[str, Any]) -> None:
             <= MAX_ADVANCE:
         raise AirshipError(400, "advance_seconds must be 0 to five years of seconds", 1)
     if step:
-        if project._frozen is not None:
-            project.set_clock(project._frozen + timedelta(seconds=step), timedelta(0))
+        if project.frozen is not None:
+            project.set_clock(project.frozen + timedelta(seconds=step), timedelta(0))
         else:
-            project.set_clock(None, project._ahead + timedelta(seconds=step))
+            project.set_clock(None, project.ahead + timedelta(seconds=step))
 
 
 def router(knobs: Knobs, store: AirshipStore) -> APIRouter:
@@ -148,8 +149,6 @@ def router(knobs: Knobs, store: AirshipStore) -> APIRouter:
 
     @r.get("/sends")
     async def sends(app_key: str) -> JSONResponse:
-        from reconciler.sandbox.airship.schedules import settle
-
         with store.session(app_key) as project:
             settle(project)
             return JSONResponse(project.sends())

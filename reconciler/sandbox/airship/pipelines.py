@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 
@@ -145,11 +146,13 @@ def _page(call: Call, rows: list[dict[str, Any]], offset: int, limit: int | None
     chosen = rows[offset: offset + limit if limit else None]
     answer: dict[str, Any] = {"pipelines": [shown(call, r) for r in chosen],
                               "total_count": len(rows)}
-    keep = "".join(f"&{k}={v}" for k, v in call.query.items() if k not in (offset_name,))
+    keep = [(k, v) for k, v in call.query.items() if k != offset_name]
     if limit and offset + limit < len(rows):
-        answer["next_page"] = f"{call.url(path)}?{offset_name}={offset + limit}{keep}"
+        answer["next_page"] = f"{call.url(path)}?" + urlencode(
+            [(offset_name, offset + limit), *keep])
     if limit and offset > 0:
-        answer["prev_page"] = f"{call.url(path)}?{offset_name}={max(offset - limit, 0)}{keep}"
+        answer["prev_page"] = f"{call.url(path)}?" + urlencode(
+            [(offset_name, max(offset - limit, 0)), *keep])
     return ok(answer)
 
 

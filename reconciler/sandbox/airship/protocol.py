@@ -135,9 +135,11 @@ async def read_body(request: Request) -> Any:
     if len(raw) > MAX_BODY:
         raise AirshipError(413, "Request body too large (5 MiB at most)", 7)
     try:
-        return json.loads(raw or b"{}", parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        body = json.loads(raw or b"{}", parse_constant=_no_constant)
+        json.dumps(body, ensure_ascii=False).encode()  # a lone surrogate is no UTF-8 text
+    except (ValueError, UnicodeError, RecursionError):
         raise AirshipError(400, "Could not parse request body.", 1) from None
+    return body
 
 
 # --- dates ------------------------------------------------------------------

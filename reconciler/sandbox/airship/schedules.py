@@ -7,10 +7,11 @@ create (one object or an array of up to 1,000, 100 for local time: 201 with
 unknown id, it cannot create), delete (204; 405 on the collection), pause/resume
 (recurring only, 204). There is no disabled state: creating a schedule arms it.
 
-`settle` runs before every request on the project's clock: each schedule whose sending
-window has begun is logged as a send once (what `/_sandbox/sends` shows), and a one-time
-schedule whose window is over leaves the list. So a DELETE before the time cancels it
-(the emergency stop), during the window answers 409 (it began sending), after it 404.
+`sending.settle` runs before every request on the project's clock: each send whose time
+came is logged once (what `/_sandbox/sends` shows), and a one-time schedule whose window
+is over leaves the list. So a DELETE before the time cancels it (the emergency stop),
+during the window answers 409 (it began sending), after it 404; a recurring schedule's
+DELETE stops every later occurrence.
 """
 
 from __future__ import annotations
@@ -30,22 +31,11 @@ from reconciler.sandbox.airship.schedule_rules import (
     window,
 )
 from reconciler.sandbox.airship.segments import exists
+from reconciler.sandbox.airship.sending import forget
 from reconciler.sandbox.airship.store import Project
 
 KIND = "schedule"
 DEFAULT_LIMIT = MAX_LIMIT = 200
-
-
-def settle(project: Project) -> None:
-    """Log the sends whose time came; retire one-time schedules whose window is over."""
-    now = project.now()
-    logged = {s["ref"] for s in project.sends() if s["source"] == "schedule"}
-    for row in project.all(KIND):
-        when = window(row["body"]["schedule"])
-        if when.begin <= now and row["id"] not in logged:
-            project.log_send("schedule", row["id"], row["body"]["push"], when.begin)
-        if not when.recurring and when.end <= now:
-            project.delete(KIND, row["id"])
 
 
 def began(row: dict[str, Any], project: Project) -> bool:
@@ -110,6 +100,7 @@ def delete_schedule(call: Call) -> Response:
         raise AirshipError(409, "Only a schedule that has not begun sending can be cancelled",
                            1)
     call.project.delete(KIND, row["id"])
+    forget(call.project, row["id"])
     return Response(status_code=204)
 
 
@@ -164,4 +155,4 @@ ROUTES = (
     Route("POST", "/api/schedules/{id}/resume", "schedules-resume", resume_schedule),
 )
 
-__all__ = ["KINDS", "ROUTES", "settle"]
+__all__ = ["KINDS", "ROUTES"]

@@ -78,6 +78,14 @@ class Project:
         """The project's time: frozen by a test, else the wall clock moved ahead."""
         return self._frozen or datetime.now(UTC) + self._ahead
 
+    @property
+    def frozen(self) -> datetime | None:
+        return self._frozen
+
+    @property
+    def ahead(self) -> timedelta:
+        return self._ahead
+
     def set_clock(self, frozen: datetime | None, ahead: timedelta) -> None:
         self._frozen, self._ahead = frozen, ahead
         self.db.execute("UPDATE as_projects SET frozen = ?, ahead = ? WHERE app_key = ?",

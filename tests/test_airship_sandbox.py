@@ -1,0 +1,175 @@
+"""The Airship sandbox's mount and what the official client does not reach: the served
+faults in Airship's form, the mount under its prefix, body limits, and the clock knob.
+
+The mount is served as `sandbox serve` serves a non-default platform: under its prefix
+in a root app (`Mount.prefix`), over real HTTP on a loopback port (`serve_asgi`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import urbanairship as ua
+from fastapi import FastAPI
+from urbanairship.urls import Urls
+
+from reconciler.sandbox.airship import SANDBOX_MASTER_SECRET
+from reconciler.sandbox.airship.app import mount
+from reconciler.sandbox.base import Mount, SandboxOptions
+from reconciler.sandbox.faults import Faults
+from tests.sandbox_fixtures import ServedApp, serve_asgi
+
+ACCEPT = {"Accept": "application/vnd.urbanairship+json; version=3"}
+SEGMENT = {"display_name": "s", "criteria": {"tag": "t"}}
+
+
+class Served:
+    def __init__(self, running: ServedApp, mounted: Mount) -> None:
+        self.running, self.mounted = running, mounted
+        self.api = running.base_url + mounted.prefix + mounted.api_path
+        self.key = uuid.uuid4().hex[:22]
+        self.http = httpx.Client(base_url=self.api, headers=ACCEPT, timeout=30,
+                                 auth=(self.key, SANDBOX_MASTER_SECRET))
+
+    def admin(self, path: str, body: dict[str, Any]) -> Any:
+        answer = self.http.post(f"/_sandbox{path}", json={"app_key": self.key, **body})
+        return answer
+
+
+def serve_mount(db: Path, faults: Faults | None = None) -> Served:
+    mounted = mount(db, embedded=False, options=SandboxOptions(faults=faults))
+    root = FastAPI()
+    root.mount(mounted.prefix, mounted.app)
+    return Served(serve_asgi(root), mounted)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    made = serve_mount(tmp_path / "sandbox.db")
+    yield made
+    made.http.close()
+    made.running.stop()
+    made.mounted.store.close()
+
+
+def test_mount_is_under_its_prefix_with_its_own_file(served: Served, tmp_path: Path) -> None:
+    assert (served.mounted.platform, served.mounted.prefix) == ("airship", "/airship")
+    assert served.mounted.store.path == tmp_path / "sandbox-airship.db"
+    made = served.http.post("/api/segments", json=SEGMENT)
+    assert made.status_code == 201
+    assert made.headers["Location"] == (f"{served.api}/api/segments/"
+                                        f"{made.json()['segment_id']}")
+    client = ua.Airship(served.key, SANDBOX_MASTER_SECRET)
+    client.urls = Urls(base_url=f"{served.api}/api/")
+    for _ in range(2):
+        served.http.post("/api/segments", json=SEGMENT)
+    assert len(list(ua.SegmentList(client, limit=1))) == 3  # next_page under the prefix
+
+
+def test_bodies_that_are_not_json_or_too_big(served: Served) -> None:
+    bad = served.http.post("/api/segments", content=b"{not json")
+    assert bad.status_code == 400 and bad.json()["error_code"] == 40001
+    assert "operation_id" in bad.json()
+    lone = served.http.post("/api/segments", content=b'{"display_name": "\\ud800", '
+                            b'"criteria": {"tag": "t"}}')
+    assert lone.status_code == 400 and lone.json()["error_code"] == 40001
+    big = served.http.post("/api/segments", content=b" " * (5 * 1024 * 1024 + 1))
+    assert big.status_code == 413 and big.json()["error_code"] == 41307
+    assert served.http.get("/api/segments", params={"limit": 201}).status_code == 400
+    assert served.http.get("/api/segments").json() == {"ok": True, "segments": []}
+
+
+def test_clock_knob(served: Served) -> None:
+    assert served.admin("/clock", {"now": "2031-05-01T10:00:00Z"}).json() == {
+        "now": "2031-05-01T10:00:00"}
+    assert served.admin("/clock", {"advance_seconds": 90}).json() == {
+        "now": "2031-05-01T10:01:30"}
+    assert served.admin("/clock", {"now": "yesterday"}).status_code == 400
+    assert served.admin("/clock", {"advance_seconds": -1}).status_code == 400
+    assert served.http.get("/_sandbox/clock", params={"app_key": served.key}).json() == {
+        "now": "2031-05-01T10:01:30"}
+
+
+def test_best_time_schedule_window(served: Served) -> None:
+    served.admin("/clock", {"now": "2031-05-01T10:00:00"})
+    push = {"audience": {"tag": "t"}, "device_types": ["android"],
+            "notification": {"alert": "hi"}}
+    past = served.http.post("/api/schedules", json={
+        "schedule": {"best_time": {"send_date": "2031-04-29"}}, "push": push})
+    assert past.status_code == 400
+    made = served.http.post("/api/schedules", json={
+        "schedule": {"best_time": {"send_date": "2031-05-03"}}, "push": push})
+    assert made.status_code == 201
+    ident = made.json()["schedule_ids"][0]
+    served.admin("/clock", {"now": "2031-05-02T11:00:00"})  # 00:00 on the 3rd at UTC+14
+    assert served.http.delete(f"/api/schedules/{ident}").status_code == 409
+    served.admin("/clock", {"now": "2031-05-04T12:00:01"})  # over in UTC-12 too
+    assert served.http.get(f"/api/schedules/{ident}").status_code == 404
+    sends = served.http.get("/_sandbox/sends", params={"app_key": served.key}).json()
+    assert [s["ref"] for s in sends] == [ident]
+
+
+def test_pipeline_historical_trigger_keeps_its_creation_time(served: Served) -> None:
+    body = {"enabled": False, "historical_trigger": {"event": "open", "equals": 0, "days": 7},
+            "outcome": {"push": {"audience": "triggered", "device_types": ["ios"],
+                                 "notification": {"alert": "We miss you"}}}}
+    served.admin("/clock", {"now": "2031-01-01T00:00:00"})
+    url = served.http.post("/api/pipelines", json=body).json()["pipeline_urls"][0]
+    got = served.http.get(url).json()["pipeline"]
+    assert got["historical_trigger"]["creation_time"] == "2031-01-01T00:00:00"
+    served.admin("/clock", {"now": "2031-02-01T00:00:00"})
+    assert served.http.put(url, json=got).status_code == 200  # sent back: kept
+    assert served.http.get(url).json()["pipeline"]["historical_trigger"][
+        "creation_time"] == "2031-01-01T00:00:00"
+    assert served.http.put(url, json=body).status_code == 200  # left out: reset
+    assert served.http.get(url).json()["pipeline"]["historical_trigger"][
+        "creation_time"] == "2031-02-01T00:00:00"
+
+
+def test_served_errors_are_in_airships_body(tmp_path: Path) -> None:
+    made = serve_mount(tmp_path / "sandbox.db", Faults(error_rate=1.0, seed=1))
+    try:
+        answer = made.http.post("/api/segments", json=SEGMENT)
+        assert answer.status_code in (500, 502, 503)
+        body = answer.json()
+        assert body["ok"] is False and body["error_code"] // 100 == answer.status_code
+        assert "operation_id" in body
+        admin = made.http.get("/_sandbox/sends", params={"app_key": made.key})
+        assert admin.status_code == 200  # admin endpoints never see faults
+    finally:
+        made.http.close()
+        made.running.stop()
+        made.mounted.store.close()
+
+
+def test_served_rate_limit_is_429_with_retry_after(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reconciler.sandbox.faults.time.monotonic", lambda: 1000.0)
+    made = serve_mount(tmp_path / "sandbox.db", Faults(rate_limit=1))
+    try:
+        assert made.http.get("/api/segments").status_code == 200
+        refused = made.http.get("/api/segments")  # the same (frozen) second
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+        assert refused.json()["ok"] is False and refused.json()["error_code"] // 100 == 429
+    finally:
+        made.http.close()
+        made.running.stop()
+        made.mounted.store.close()
+
+
+def test_served_drop_performs_the_write_and_loses_the_answer(tmp_path: Path) -> None:
+    made = serve_mount(tmp_path / "sandbox.db", Faults(drop_rate=1.0))
+    try:
+        lost = made.http.post("/api/segments", json=SEGMENT)
+        assert lost.status_code == 502 and lost.headers["content-type"].startswith("text/html")
+        listed = made.http.get("/api/segments").json()["segments"]
+        assert [s["display_name"] for s in listed] == ["s"]  # it was created
+    finally:
+        made.http.close()
+        made.running.stop()
+        made.mounted.store.close()
