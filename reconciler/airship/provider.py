@@ -34,11 +34,11 @@ from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
     from reconciler.calendar.grid import Sending
-    from reconciler.preview.render import Picture
-    from reconciler.sendtest.core import TestSender
     from reconciler.describe import Context
     from reconciler.doctor import Check
     from reconciler.plan.model import Words
+    from reconciler.preview.render import Picture
+    from reconciler.sendtest.core import TestSender
 
 SEGMENT, CAMPAIGN = "segment", "campaign"
 PIPELINE, SCHEDULE = "pipeline", "schedule"
