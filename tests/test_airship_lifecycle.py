@@ -159,3 +159,20 @@ def test_pruning_deletes_an_unmanaged_schedule(repo: AirshipRepo) -> None:
     run = repo.apply()
     assert run.code == 0, run.stdout + run.stderr
     assert list(ua.ScheduledList(official(repo))) == []
+
+
+def test_a_one_time_schedule_whose_time_has_passed_is_never_created_again(
+        repo: AirshipRepo) -> None:
+    """Airship removes a sent one-time schedule, so its spec finds nothing live: the plan
+    warns and apply refuses the create that would send it a second time."""
+    repo.put("segment", "vip", airship_segment("VIP"))
+    repo.put("campaign", "old", airship_schedule(
+        "Old news", ["vip"], schedule={"local_scheduled_time": "2020-01-01T10:00:00"}))
+    planned = repo.run("plan")
+    assert planned.code == 0, planned.stderr
+    assert "its one-time send time has passed" in planned.stdout, planned.stdout
+    run = repo.apply()
+    assert run.code == 1, run.stdout + run.stderr
+    failed = [r for r in run.json["results"] if r["status"] != "applied"]
+    assert [r["key"] for r in failed] == ["old"] and "apply refuses" in str(failed)
+    assert list(ua.ScheduledList(official(repo))) == []

@@ -159,5 +159,9 @@ def test_lint_flags_oversized_payloads_and_past_times() -> None:
     warnings = lint_campaign(big, now)
     assert any("ios notification is 5,012 bytes" in w for w in warnings), warnings
     assert any("android notification" in w for w in warnings), warnings
-    assert any("in the past" in w for w in warnings), warnings
+    assert any("one-time send time has passed" in w for w in warnings), warnings
     assert lint_campaign(airship_schedule("S", ["vip"]), now) == []
+    # a device-local time has passed only once the last time zone (UTC-12) is past it
+    local = airship_schedule("S", ["vip"], schedule={"local_scheduled_time": "2026-12-31T20:00:00"})
+    assert lint_campaign(local, datetime(2027, 1, 1, 9, 59, tzinfo=UTC)) == []
+    assert lint_campaign(local, datetime(2027, 1, 1, 10, 0, tzinfo=UTC)) != []

@@ -3,9 +3,11 @@
 Limits (docs/specs/airship.md §8): an iOS or Android override payload is at
 most 4,096 bytes [OAS]; Airship documents no length limit on `alert` itself
 (ASSUMED: no server check, platforms truncate on screen), so the byte limits
-are the ones linted. A schedule's `scheduled_time` in the past is refused by
-Airship (400) and flagged here first. Days on which a segment gets more than
-`safety.max_pushes_per_day` scheduled pushes are flagged from the calendar.
+are the ones linted. A one-time schedule whose time has passed (in every time
+zone, for a local time) is flagged: Airship removes a schedule once it sent
+(ASSUMED), so creating it again would send it again, and apply refuses that
+create. Days on which a segment gets more than `safety.max_pushes_per_day`
+scheduled pushes are flagged from the calendar.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.airship.sendings import first_time, sendings
+from reconciler.airship.sendings import passed, sendings
 from reconciler.calendar.grid import build, cap_warnings
 from reconciler.workspace.workspace import Spec
 
 MAX_OVERRIDE_BYTES = {"ios": 4096, "android": 4096}
 PLAN_HORIZON_DAYS = 90
+PASSED = ("its one-time send time has passed: Airship removes a sent schedule, so creating "
+          "it would send it again; apply refuses to: delete the file, or give it a new time")
 
 
 def override_bytes(notification: Mapping[str, Any], device: str) -> int:
@@ -41,11 +45,8 @@ def lint_campaign(body: Mapping[str, Any], now: datetime) -> list[str]:
                            f"{device} payload over {limit:,} bytes")
     schedule = body.get("schedule")
     if body.get("type") == "schedule" and isinstance(schedule, Mapping) and \
-            schedule.get("scheduled_time") and not schedule.get("recurring"):
-        at = first_time(schedule)
-        if at is not None and at <= now:
-            out.append(f"scheduled_time {schedule['scheduled_time']} is in the past: Airship "
-                       "refuses to create it (400)")
+            passed(schedule, now):
+        out.append(PASSED)
     return out
 
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reconciler.airship.client import AirshipClient
 from reconciler.airship.lease import AirshipLease
+from reconciler.airship.lint import PASSED
 from reconciler.airship.normalize import comparable, lower_keys, segment_ids, wire_time
+from reconciler.airship.sendings import passed
 from reconciler.config import EnvConfig, SafetyConfig
+from reconciler.errors import ApiError
 from reconciler.provider import (
     ImportRefs,
     KindInfo,
@@ -96,6 +99,10 @@ class AirshipProvider(AirshipLease, Provider):
     # --- writes ----------------------------------------------------------
     async def create(self, kind: str, payload: Mapping[str, Any]) -> LiveObject:
         which = _which(kind, payload)
+        schedule = payload.get("schedule")
+        if which == SCHEDULE and isinstance(schedule, Mapping) and \
+                passed(schedule, self.client.clock.last or datetime.now(UTC)):
+            raise ApiError(f"schedule {_name(payload)!r}: {PASSED}", status=422)
         new_id = await self.client.create(PATHS[which], _wire(payload))
         if kind == CAMPAIGN:
             self._types[new_id] = which

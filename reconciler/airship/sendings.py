@@ -33,6 +33,24 @@ def first_time(schedule: Mapping[str, Any]) -> datetime | None:
     return parse_instant(str(day)) if day else None
 
 
+LATEST_ZONE = timedelta(hours=14)  # a local time's last zone (UTC-12) runs this far behind
+ZONE_SPREAD = timedelta(hours=26)  # from the first zone (UTC+14) to the last
+
+
+def passed(schedule: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a one-time schedule's send time is over everywhere (a recurring one never
+    is here: its `end_time` ends it). Airship removes a sent one-time schedule (ASSUMED),
+    so creating it again would send it again."""
+    at = first_time(schedule)
+    if at is None or isinstance(schedule.get("recurring"), Mapping):
+        return False
+    if schedule.get("local_scheduled_time"):
+        at += LATEST_ZONE
+    elif schedule.get("best_time"):
+        at += ZONE_SPREAD
+    return at <= now
+
+
 def times(schedule: Mapping[str, Any], end: datetime) -> Iterator[datetime]:
     """Every send time before `end`."""
     at = first_time(schedule)
