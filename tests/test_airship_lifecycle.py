@@ -176,3 +176,19 @@ def test_a_one_time_schedule_whose_time_has_passed_is_never_created_again(
     failed = [r for r in run.json["results"] if r["status"] != "applied"]
     assert [r["key"] for r in failed] == ["old"] and "apply refuses" in str(failed)
     assert list(ua.ScheduledList(official(repo))) == []
+
+
+def test_a_bearer_token_reads_the_same_project_and_a_wrong_one_is_one_line(
+        repo: AirshipRepo) -> None:
+    from reconciler.sandbox.airship.secret import SANDBOX_TOKEN
+
+    repo.put("segment", "vip", airship_segment("VIP"))
+    assert repo.apply().code == 0
+    bearer = repo.run("plan", "--detailed-exitcode", env={"AIRSHIP_MASTER_SECRET": "",
+                                                          "AIRSHIP_TOKEN": SANDBOX_TOKEN})
+    assert bearer.code == 0, bearer.stdout + bearer.stderr
+    wrong = repo.run("plan", env={"AIRSHIP_TOKEN": "not-the-token-000000000"})
+    assert wrong.code == 1
+    [line] = wrong.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "401" in line and "check AIRSHIP_TOKEN" in line
+    assert "not-the-token" not in wrong.stdout + wrong.stderr

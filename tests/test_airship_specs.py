@@ -165,3 +165,33 @@ def test_lint_flags_oversized_payloads_and_past_times() -> None:
     local = airship_schedule("S", ["vip"], schedule={"local_scheduled_time": "2026-12-31T20:00:00"})
     assert lint_campaign(local, datetime(2027, 1, 1, 9, 59, tzinfo=UTC)) == []
     assert lint_campaign(local, datetime(2027, 1, 1, 10, 0, tzinfo=UTC)) != []
+
+
+def test_next_page_is_followed_to_the_end_under_the_base_path() -> None:
+    """Relative and absolute page links both stay under the served sandbox's prefix."""
+    pages = {"/airship/api/segments": ("/airship/api/segments?start=b", ["a"]),
+             "/airship/api/segments?start=b": ("http://127.0.0.1:8400/airship/api/segments"
+                                               "?start=c", ["b"]),
+             "/airship/api/segments?start=c": (None, ["c"])}
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        target = request.url.raw_path.decode().replace("limit=200", "").rstrip("?&")
+        seen.append(target)
+        link, names = pages[target]
+        return httpx.Response(200, json={"segments": [{"id": n, "display_name": n}
+                                                      for n in names],
+                                         **({"next_page": link} if link else {})})
+
+    async def listing() -> list[dict[str, Any]]:
+        client = AirshipClient("http://127.0.0.1:8400/airship", app_key="k" * 22, secret="s",
+                               caller=Caller(), transport=httpx.MockTransport(answer))
+        try:
+            return await client.list_segments()
+        finally:
+            await client.aclose()
+
+    import asyncio
+
+    assert [r["id"] for r in asyncio.run(listing())] == ["a", "b", "c"]
+    assert seen == list(pages)
