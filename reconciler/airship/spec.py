@@ -228,9 +228,6 @@ class AirshipCampaignSpec(SpecModel):
         description="pipeline (automation, sent on a trigger) | schedule (scheduled push). "
         "Changing it replaces the live object.")
     name: NonEmptyStr = Field(description="The name (matched exactly).")
-    device_types: list[Literal["ios", "android", "web"]] = Field(
-        min_length=1, description="Platforms it sends to: ios, android, web.")
-    notification: Notification = Field(description="The push each device gets.")
     segments: list[NonEmptyStr] | None = Field(
         None, min_length=1, max_length=MAX_SEGMENTS,
         description="schedule: segment keys (files under audiences/); anyone in one of them.")
@@ -245,6 +242,9 @@ class AirshipCampaignSpec(SpecModel):
         None, max_length=3, description="pipeline: frequency caps (at most 3).")
     activation_time: DateTimeText | None = Field(None, description="pipeline: starts (UTC).")
     deactivation_time: DateTimeText | None = Field(None, description="pipeline: ends (UTC).")
+    device_types: list[Literal["ios", "android", "web"]] = Field(
+        min_length=1, description="Platforms it sends to: ios, android, web.")
+    notification: Notification = Field(description="The push each device gets.")
     id: str | None = _pin()
     protect: bool = protect_field()
     ignore_changes: list[NonEmptyStr] = ignore_changes_field()
