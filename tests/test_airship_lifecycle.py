@@ -192,3 +192,18 @@ def test_a_bearer_token_reads_the_same_project_and_a_wrong_one_is_one_line(
     [line] = wrong.stderr.strip().splitlines()
     assert line.startswith("error: ") and "401" in line and "check AIRSHIP_TOKEN" in line
     assert "not-the-token" not in wrong.stdout + wrong.stderr
+
+
+def test_allow_go_live_false_refuses_a_schedule_and_an_enabled_pipeline(
+        repo: AirshipRepo) -> None:
+    """A schedule's creation is its go-live, and enabling a pipeline is one: both gated."""
+    workspace(repo)
+    repo.env_extra = {"allow_go_live": False}
+    repo.write_config()
+    run = repo.apply()
+    assert run.code == 1, run.stdout + run.stderr
+    assert "allow_go_live" in run.stdout + run.stderr
+    client = official(repo)
+    assert list(ua.ScheduledList(client)) == []
+    listed = ua.Automation(client).list_automations(enabled=None).json()["pipelines"]
+    assert [p["enabled"] for p in listed if p.get("enabled")] == []
