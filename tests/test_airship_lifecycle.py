@@ -207,3 +207,19 @@ def test_allow_go_live_false_refuses_a_schedule_and_an_enabled_pipeline(
     assert list(ua.ScheduledList(client)) == []
     listed = ua.Automation(client).list_automations(enabled=None).json()["pipelines"]
     assert [p["enabled"] for p in listed if p.get("enabled")] == []
+
+
+def test_a_users_segment_named_like_a_lease_is_never_taken_for_one(repo: AirshipRepo) -> None:
+    """Leases are told apart by name and by their reserved criteria: a user's segment
+    with the lease's name but its own criteria survives apply's lease and `unlock`."""
+    from reconciler.provider import LEASE_MARKER
+
+    client = official(repo)
+    theirs = ua.Segment()
+    theirs.display_name, theirs.criteria = f"{LEASE_MARKER} of theirs", {"tag": "vip"}
+    theirs.create(client)
+    repo.put("segment", "vip", airship_segment("VIP"))
+    assert repo.apply().code == 0
+    assert repo.run("unlock").code == 0
+    names = sorted(s.display_name for s in ua.SegmentList(client))
+    assert names == ["VIP", f"{LEASE_MARKER} of theirs"]

@@ -68,10 +68,10 @@ class AirshipProvider(AirshipLease, Provider):
     async def list_live(self, kind: str) -> list[LiveObject]:
         if kind == SEGMENT:
             rows = await self.client.list_segments()
-            leases = {id(r) for r in await self.lease_rows(rows)}
+            leases = {str(r["id"]) for r in await self.lease_rows(rows)}
             return [LiveObject(SEGMENT, str(r["id"]), str(r.get("display_name") or ""),
                                updated_at=_text(r.get("modification_date")), raw=r)
-                    for r in rows if id(r) not in leases and r.get("id")]
+                    for r in rows if r.get("id") and str(r["id"]) not in leases]
         pipelines = [self._campaign(PIPELINE, _pipeline_id(r), r)
                      for r in await self.client.list_pipelines()]
         schedules = [self._campaign(SCHEDULE, _schedule_id(r), r)
