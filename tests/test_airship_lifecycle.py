@@ -223,3 +223,16 @@ def test_a_users_segment_named_like_a_lease_is_never_taken_for_one(repo: Airship
     assert repo.run("unlock").code == 0
     names = sorted(s.display_name for s in ua.SegmentList(client))
     assert names == ["VIP", f"{LEASE_MARKER} of theirs"]
+
+
+def test_doctor_write_probes_hold_and_leave_nothing(repo: AirshipRepo) -> None:
+    """The write probes check the ASSUMED facts the go-live relies on (criteria kept as
+    sent, a disabled pipeline stays disabled), then delete what they made."""
+    run = repo.run("doctor", "--write")
+    assert run.code == 0, run.stdout + run.stderr
+    for row in ("criteria_kept", "disabled_kept", "credentials", "unknown_id"):
+        [line] = [x for x in run.stdout.splitlines() if x.startswith(row)]
+        assert "| yes" in line, line
+    client = official(repo)
+    assert list(ua.SegmentList(client)) == []
+    assert ua.Automation(client).list_automations(enabled=None).json()["pipelines"] == []
