@@ -7,6 +7,7 @@ in a root app (`Mount.prefix`), over real HTTP on a loopback port (`serve_asgi`)
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +170,55 @@ def test_served_drop_performs_the_write_and_loses_the_answer(tmp_path: Path) -> 
         assert lost.status_code == 502 and lost.headers["content-type"].startswith("text/html")
         listed = made.http.get("/api/segments").json()["segments"]
         assert [s["display_name"] for s in listed] == ["s"]  # it was created
+    finally:
+        made.http.close()
+        made.running.stop()
+        made.mounted.store.close()
+
+
+def test_drop_knob_loses_the_next_answers_of_a_route(served: Served) -> None:
+    assert served.admin("/config", {"drop": {"segments-create": 1}}).json()["drop"] == {
+        "segments-create": 1}
+    lost = served.http.post("/api/segments", json=SEGMENT)
+    assert lost.status_code == 502 and lost.headers["content-type"].startswith("text/html")
+    assert served.http.post("/api/segments", json=SEGMENT).status_code == 201
+    assert len(served.http.get("/api/segments").json()["segments"]) == 2  # both were made
+
+
+def test_a_bad_config_changes_nothing(served: Served) -> None:
+    answer = served.admin("/config", {"throttle": 3, "drop": {"no-such-route": 1}})
+    assert answer.status_code == 400 and "segments-create" in answer.json()["error"]
+    assert served.admin("/config", {"throttle": 2, "pipeline_limits": {"active": -1}}
+                        ).status_code == 400
+    assert served.http.get("/api/segments").status_code == 200  # no throttle was set
+    assert served.http.get("/api/pipelines/limits").json()["limits"]["active_limit"] == 200
+
+
+def test_inprocess_transport_serves_the_same_api(tmp_path: Path) -> None:
+    """`api_url: sandbox` reaches the same handlers without a socket; closing the client
+    closes the store."""
+    from reconciler.sandbox.airship.app import inprocess_transport
+
+    async def run() -> list[str]:
+        transport = inprocess_transport(tmp_path / "sandbox-airship.db")
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox",
+                                     headers=ACCEPT, auth=("k" * 22, SANDBOX_MASTER_SECRET)
+                                     ) as client:
+            made = await client.post("/api/segments/", json=SEGMENT)
+            assert made.status_code == 201
+            listed = (await client.get("/api/segments")).json()["segments"]
+            return [s["id"] for s in listed]
+
+    assert asyncio.run(run()) != []
+
+
+def test_the_apps_own_429_passes_the_fault_shape_untouched(tmp_path: Path) -> None:
+    made = serve_mount(tmp_path / "sandbox.db", Faults(rate_limit=10_000))
+    try:
+        made.admin("/config", {"throttle": 1, "retry_after": 9})
+        refused = made.http.get("/api/segments")
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "9"
+        assert refused.json()["error"] == "Too many requests"
     finally:
         made.http.close()
         made.running.stop()

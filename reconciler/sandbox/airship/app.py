@@ -65,7 +65,7 @@ def create_airship_app(path: Path, *, faults: Faults | None = None) -> FastAPI:
     store = AirshipStore(Path(path))
     limits = knobs.Knobs()
     app.state.store = store
-    app.include_router(knobs.router(limits, store))
+    app.include_router(knobs.router(limits, store, frozenset(r.name for r in ROUTES)))
     for route in ROUTES:
         endpoint = _endpoint(route, store, limits)
         for where in (route.path, route.path + "/"):  # the library adds a trailing slash

@@ -57,6 +57,19 @@ class Knobs:
             self.refused[key] = self.refused.get(key, 0) + 1
             return wait
 
+    def set(self, key: str, throttle: tuple[int, int] | None, drops: dict[str, int]) -> None:
+        """Throttle the next N requests of `key` (with their Retry-After); drop answers."""
+        with self._lock:
+            if throttle is not None:
+                self.throttles[key] = throttle
+            self.drops.update({f"{key}/{route}": n for route, n in drops.items()})
+
+    def shown(self, key: str) -> dict[str, Any]:
+        with self._lock:
+            return {"throttle": self.throttles.get(key, (0, 1))[0],
+                    "drop": {k.split("/", 1)[1]: v for k, v in self.drops.items()
+                             if k.startswith(f"{key}/")}}
+
     def drop(self, key: str, route: str) -> bool:
         with self._lock:
             left = self.drops.get(f"{key}/{route}", 0)
@@ -78,27 +91,30 @@ def _count(value: Any, name: str) -> int:
     return value
 
 
-def configure(knobs: Knobs, store: AirshipStore, body: Any) -> dict[str, Any]:
+def configure(knobs: Knobs, store: AirshipStore, body: Any, routes: frozenset[str]
+              ) -> dict[str, Any]:
+    """Apply a `POST config`, all of it or (on a bad value) none of it."""
     key = _key(body)
     drop = body.get("drop") or {}
-    if not isinstance(drop, dict):
-        raise AirshipError(400, "drop must map routes to counts", 1)
-    with knobs._lock:
-        if "throttle" in body:
-            wait = _count(body.get("retry_after", 1), "retry_after")
-            knobs.throttles[key] = (_count(body["throttle"], "throttle"), wait)
-        knobs.drops.update({f"{key}/{k}": _count(v, "drop") for k, v in drop.items()})
+    if not isinstance(drop, dict) or not set(drop) <= routes:
+        raise AirshipError(400, "drop must map routes to counts; routes: "
+                           + ", ".join(sorted(routes)), 1)
+    drops = {route: _count(n, "drop") for route, n in drop.items()}
+    throttle = None
+    if "throttle" in body:
+        throttle = (_count(body["throttle"], "throttle"),
+                    _count(body.get("retry_after", 1), "retry_after"))
     limits = body.get("pipeline_limits")
+    if limits is not None:
+        if not isinstance(limits, dict) or not set(limits) <= {"active", "total"}:
+            raise AirshipError(400, "pipeline_limits takes active and total", 1)
+        limits = {k: _count(v, f"pipeline_limits.{k}") for k, v in limits.items()}
+    knobs.set(key, throttle, drops)
     with store.session(key) as project:
         if limits is not None:
-            if not isinstance(limits, dict) or not set(limits) <= {"active", "total"}:
-                raise AirshipError(400, "pipeline_limits takes active and total", 1)
-            project.settings["pipeline_limits"] = {
-                k: _count(v, f"pipeline_limits.{k}") for k, v in limits.items()}
+            project.settings["pipeline_limits"] = limits
             project.save_settings()
-        return {"throttle": knobs.throttles.get(key, (0, 1))[0],
-                "drop": {k.split("/", 1)[1]: v for k, v in knobs.drops.items()
-                         if k.startswith(f"{key}/")},
+        return {**knobs.shown(key),
                 "pipeline_limits": project.settings.get("pipeline_limits", {})}
 
 
@@ -122,13 +138,14 @@ def set_clock(project: Project, body: dict[str, Any]) -> None:
             project.set_clock(None, project.ahead + timedelta(seconds=step))
 
 
-def router(knobs: Knobs, store: AirshipStore) -> APIRouter:
+def router(knobs: Knobs, store: AirshipStore, routes: frozenset[str]) -> APIRouter:
+    """The `/_sandbox/` endpoints; `routes` are the route names `drop` takes."""
     r = APIRouter(prefix="/_sandbox")
 
     @r.post("/config")
     async def config(request: Request) -> JSONResponse:
         try:
-            return JSONResponse(configure(knobs, store, await read_body(request)))
+            return JSONResponse(configure(knobs, store, await read_body(request), routes))
         except AirshipError as e:
             return error_response(e)
 

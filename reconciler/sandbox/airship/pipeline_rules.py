@@ -151,7 +151,10 @@ def _daypart(value: Any, path: str) -> None:
     days = part.get("days_of_week", [])
     if not isinstance(days, list) or not all(d in DAYS for d in days):
         raise bad(f"{path}.days_of_week must list days monday to sunday", f"{path}.days_of_week")
-    for j, span in enumerate(part.get("allowed_times", [])):
+    spans = part.get("allowed_times", [])
+    if not isinstance(spans, list):
+        raise bad(f"{path}.allowed_times must be an array", f"{path}.allowed_times")
+    for j, span in enumerate(spans):
         here = f"{path}.allowed_times[{j}]"
         times = obj(span, here)
         only(times, {"start", "end", "preferred"}, here)

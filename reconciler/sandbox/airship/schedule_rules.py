@@ -31,7 +31,6 @@ from reconciler.sandbox.airship.protocol import (
     obj,
     one_of,
     only,
-    parse_time,
     text,
     time_field,
 )
@@ -58,12 +57,10 @@ def window(schedule: dict[str, Any]) -> Window:
     """The sending window of a checked `schedule` spec."""
     recurring = "recurring" in schedule
     if "scheduled_time" in schedule:
-        at = parse_time(schedule["scheduled_time"])
-        assert at is not None
+        at = time_field(schedule["scheduled_time"], "schedule.scheduled_time")
         return Window(at, at, recurring)
     if "local_scheduled_time" in schedule:
-        at = parse_time(schedule["local_scheduled_time"])
-        assert at is not None
+        at = time_field(schedule["local_scheduled_time"], "schedule.local_scheduled_time")
         return Window(at - FIRST_ZONE, at + LAST_ZONE, recurring)
     day = date.fromisoformat(schedule["best_time"]["send_date"])
     midnight = datetime.combine(day, time(0), UTC)

@@ -65,11 +65,17 @@ def occurrences(spec: dict[str, Any], after: datetime | None, until: datetime
     rec = spec["recurring"]
     end = parse_time(rec.get("end_time"))
     last = min(until, end) if end is not None else until
-    for at in _cadence(window(spec).begin, rec["cadence"]):
-        if at > last:
+    first = window(spec).begin
+    nominal = parse_time(spec.get("scheduled_time") or spec.get("local_scheduled_time")) \
+        or first
+    # the cadence, its weekdays and exclusions run on the schedule's own (local) time;
+    # each occurrence goes out when that time first comes (UTC+14 for a local time)
+    for at in _cadence(nominal, rec["cadence"]):
+        sent = at + (first - nominal)
+        if sent > last:
             return
-        if (after is None or at > after) and not _excluded(at, rec.get("exclusions") or []):
-            yield at
+        if (after is None or sent > after) and not _excluded(at, rec.get("exclusions") or []):
+            yield sent
 
 
 def _cadence(first: datetime, cadence: dict[str, Any]) -> Iterator[datetime]:
