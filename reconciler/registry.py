@@ -22,6 +22,7 @@ PLATFORMS: dict[str, str] = {
     "localytics": "reconciler.localytics.platform",
     "stream": "reconciler.stream.platform",
     "smartech": "reconciler.smartech.platform",
+    "airship": "reconciler.airship.platform",
 }
 DEFAULT = next(iter(PLATFORMS))
 

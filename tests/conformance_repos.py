@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from reconciler.sandbox.airship.secret import SANDBOX_MASTER_SECRET
 from reconciler.sandbox.stream import SANDBOX_SECRET
+from tests.airship_repo import AirshipRepo, airship_pipeline, airship_schedule, airship_segment
 from tests.dropping_proxy import drop_push_title
 from tests.repo import Repo, audience, campaign
 from tests.sandbox_fixtures import ServedSandbox
@@ -76,6 +80,36 @@ def _drop_preheader(body: Any) -> Any:
     return body
 
 
+def _airship_workspace(repo: Repo) -> None:
+    repo.put("segment", "vip", airship_segment("VIP buyers", {"and": [
+        {"tag": "vip", "group": "loyalty"}, {"not": {"tag": "churned"}}]}))
+    repo.put("campaign", "sale", airship_schedule(
+        "Winter sale", ["vip"], notification={
+            "alert": "20% off this week", "ios": {"title": "Winter sale", "sound": "default"},
+            "android": {"title": "Winter sale", "summary": "This week only"}}))
+    repo.put("campaign", "welcome", airship_pipeline(
+        "Welcome", enabled=True, constraint=[{"rate": {"pushes": 1, "days": 7}}]))
+
+
+def _drop_ios_title(body: Any) -> Any:
+    body = copy.deepcopy(body)
+    ios = ((body.get("push") or {}).get("notification") or {}).get("ios")
+    if isinstance(ios, dict):
+        ios.pop("title", None)
+    return body
+
+
+def _airship_reached(repo: Repo, server: ServedSandbox) -> list[str]:
+    """Who every logged push went to: a named user's id, or the whole audience when it is
+    anything else (which the test then sees as someone other than the test users)."""
+    assert isinstance(repo, AirshipRepo)
+    sends = httpx.get(f"{repo.api_url}/_sandbox/sends", params={"app_key": repo.key},
+                      timeout=10).raise_for_status().json()
+    audiences = [s["body"].get("audience") for s in sends]
+    return [a["named_user"] if isinstance(a, dict) and set(a) == {"named_user"} else str(a)
+            for a in audiences]
+
+
 def _testers(repo: Repo, **extra: Any) -> None:
     repo.env_extra = {"test_recipients": ["alice", "bob"], **extra}
     repo.write_config()
@@ -128,6 +162,20 @@ ENTRIES: dict[str, Entry] = {
                              {"provider": "smartech", "api_url": "https://api.netcoresmartech.com"}],
                             [{"provider": "smartech", "api_url": "sandbox"},
                              {"provider": "smartech", "api_url": "sandbox"}])),
+    "airship": Entry(lambda root, s: AirshipRepo(root, s.base_url + "/airship", 0, ""),
+                     "/airship", _airship_workspace, "/api/schedules", _drop_ios_title,
+                     "push.notification.ios.title",
+                     lambda r: {"AIRSHIP_MASTER_SECRET": SANDBOX_MASTER_SECRET},
+                     lambda r: r.put("campaign", "live", airship_schedule(
+                         "Live", ["vip"], at="2027-01-15T09:00:00Z")),
+                     lambda r, s: _testers(r), _airship_reached, envs=(
+        [{"provider": "airship", "api_url": "https://go.urbanairship.com",
+          "app_key": "a" * 22},
+         {"provider": "airship", "api_url": "https://go.urbanairship.com",
+          "app_key": "b" * 22}],
+        [{"provider": "airship", "api_url": "https://go.urbanairship.com",
+          "app_key": "a" * 22},
+         {"provider": "airship", "api_url": "https://go.airship.eu", "app_key": "a" * 22}])),
 }
 
 

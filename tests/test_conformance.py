@@ -69,10 +69,10 @@ def test_an_env_without_provider_is_the_default_platform(tmp_path: Path, name: s
 
 def test_an_unknown_provider_is_one_line_naming_the_registered_ones(tmp_path: Path) -> None:
     path = tmp_path / "reconciler.yaml"
-    path.write_text("envs:\n  x:\n    provider: airship\n    api_url: sandbox\n")
+    path.write_text("envs:\n  x:\n    provider: pigeon\n    api_url: sandbox\n")
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert str(err.value) == (f"{path}:3:5: envs.x.provider: invalid value 'airship'; "
+    assert str(err.value) == (f"{path}:3:5: envs.x.provider: invalid value 'pigeon'; "
                               f"expected one of {', '.join(PLATFORMS)}")
 
 

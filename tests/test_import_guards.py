@@ -21,7 +21,7 @@ import pytest
 
 from tests.helpers import example_repo
 
-PLATFORMS = frozenset({"localytics", "stream", "smartech"})
+PLATFORMS = frozenset({"localytics", "stream", "smartech", "airship"})
 # Libraries `--help` must not pay for: validation, HTTP, the sandbox server, YAML,
 # templates and the event loop are all for commands that run.
 NOT_FOR_HELP = frozenset({"pydantic", "pydantic_core", "httpx", "httpcore", "fastapi",

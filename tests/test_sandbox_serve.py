@@ -30,9 +30,10 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedProcess]
 
 
 def test_the_ready_line_names_every_platforms_url_and_the_token(guarded: ServedProcess) -> None:
-    assert set(guarded.urls) == {"localytics", "stream", "smartech"}
+    assert set(guarded.urls) == {"localytics", "stream", "smartech", "airship"}
     assert guarded.urls["localytics"].endswith("/api/v6")
     assert guarded.urls["smartech"] == guarded.base_url + "/smartech"
+    assert guarded.urls["airship"] == guarded.base_url + "/airship"
     assert guarded.url("stream") == guarded.urls["stream"] and "/stream" not in guarded.url("stream")
     assert guarded.admin_token == "t0ken-for-tests"
     campaigns = httpx.get(guarded.api_url + "/orgs/1/apps/demo-app/campaigns",

@@ -148,6 +148,8 @@ def test_apply_queues_per_target_app_and_never_cancels_an_apply_in_progress() ->
         "localytics-api-secret": "${{ secrets.LOCALYTICS_API_SECRET }}",
         "stream-api-secret": "${{ secrets.STREAM_API_SECRET }}",
         "smartech-api-key": "${{ secrets.SMARTECH_API_KEY }}",
+        "airship-master-secret": "${{ secrets.AIRSHIP_MASTER_SECRET }}",
+        "airship-token": "${{ secrets.AIRSHIP_TOKEN }}",
     }
 
 
@@ -186,7 +188,7 @@ def test_plan_runs_on_spec_changes_and_forks_never_get_their_code_run() -> None:
     (step,) = steps_using({"plan": doc["jobs"]["plan"]}, "./base")
     secrets = {k: v for k, v in step["with"].items() if "secrets." in v}
     assert set(secrets) == {"localytics-api-key", "localytics-api-secret", "stream-api-secret",
-                            "smartech-api-key"}
+                            "smartech-api-key", "airship-master-secret", "airship-token"}
     for value in secrets.values():
         assert value.startswith("${{ github.event_name == 'pull_request' && secrets.PLAN_")
 
@@ -340,9 +342,10 @@ def test_plan_and_drift_use_their_own_secrets_apply_the_environments() -> None:
     read = names(workflow("plan")) | names(workflow("drift"))
     write = names(workflow("apply"))
     assert read == {"PLAN_LOCALYTICS_API_KEY", "PLAN_LOCALYTICS_API_SECRET",
-                    "PLAN_STREAM_API_SECRET", "PLAN_SMARTECH_API_KEY"}
+                    "PLAN_STREAM_API_SECRET", "PLAN_SMARTECH_API_KEY",
+                    "PLAN_AIRSHIP_MASTER_SECRET", "PLAN_AIRSHIP_TOKEN"}
     assert write == {"LOCALYTICS_API_KEY", "LOCALYTICS_API_SECRET", "STREAM_API_SECRET",
-                     "SMARTECH_API_KEY"}
+                     "SMARTECH_API_KEY", "AIRSHIP_MASTER_SECRET", "AIRSHIP_TOKEN"}
     assert workflow("apply")["jobs"]["apply"]["environment"]
 
 
