@@ -103,6 +103,7 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
                    "real users:\n")
         out += go_live
         out.append("\n")
+    out.append(_stopped(plan))
     if warnings:
         out += ["**Warnings**\n\n", *warnings, "\n"]
     out += cards
@@ -173,6 +174,21 @@ def _shorter(phrase: Phrase, cut: int | None) -> Phrase:
         return phrase
     parts = tuple(p[:cut] + "…" if i % 2 else p for i, p in enumerate(phrase.parts))
     return Phrase(phrase.label, parts, phrase.topic, phrase.paths, phrase.block)
+
+
+def _stopped(plan: Plan) -> str:
+    """Specs stopped by an emergency stop, in words: the go-lives held back first."""
+    stopped = sorted((c for c in plan.changes if c.stop is not None),
+                     key=lambda c: not c.stop.get("held") if c.stop else True)
+    if not stopped:
+        return ""
+    held = len(plan.held)
+    lines = ["> [!IMPORTANT]\n> **Stopped in an emergency**"
+             + (f": {plural(held, 'campaign')} held back, apply does not send "
+                f"{'it' if held == 1 else 'them'} again" if held else "") + "\n"]
+    lines += [f"> - **{md(c.kind)} {code(c.key or c.live_id)}** {md(c.name)}: "
+              f"{md((c.stop or {}).get('message', ''))}\n" for c in stopped[:100]]
+    return "".join(lines) + "\n"
 
 
 def _error(problem: Problem) -> str:
