@@ -32,7 +32,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,7 @@ class Stop:
 
     @property
     def when(self) -> str:
-        """`14:02 UTC on 2026-12-07` (the recorded text as it is, when not a time)."""
-        try:
-            t = datetime.fromisoformat(self.at.replace("Z", "+00:00"))
-        except ValueError:
-            return self.at or "an unknown time"
-        return f"{t:%H:%M} UTC on {t:%Y-%m-%d}"
+        return when(self.at)
 
     def words(self, held: bool) -> str:
         said = f"stopped by an emergency stop at {self.when} by {self.by}"
@@ -79,6 +74,16 @@ class Stop:
             return f"held back: {self.by}; apply makes nothing go live until it can be read"
         return f"{said}; merge a change to its spec to send again" if held else \
             f"{said}; it stays stopped"
+
+
+def when(at: str) -> str:
+    """`14:02 UTC on 2026-12-07` (the recorded text as it is, when not a time)."""
+    try:
+        t = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return at or "an unknown time"
+    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return f"{t:%H:%M} UTC on {t:%Y-%m-%d}"
 
 
 def stops_of(record: Record) -> dict[str, Stop]:
