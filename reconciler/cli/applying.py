@@ -23,7 +23,7 @@ from reconciler.calls import Caller
 from reconciler.cli.pinrecord import ApplyPins, read_record
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
-from reconciler.cli.stoprecord import clear_stops, held, read_stops
+from reconciler.cli.stopheld import clear_stops, held, read_stops
 from reconciler.cli.workflow import load
 from reconciler.config import LoadedConfig
 from reconciler.errors import JournalError, ReconcilerError, RefusedError

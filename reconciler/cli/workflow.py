@@ -35,7 +35,7 @@ async def compute_plan(
         cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
     async with open_provider(loaded, caller) as provider, progress() as report:
         from reconciler.cli.pinrecord import read_record
-        from reconciler.cli.stoprecord import held, read_stops
+        from reconciler.cli.stopheld import held, read_stops
 
         workspace, store, _why = read_record(loaded, workspace, provider, _warn)
         stops, _store = read_stops(loaded, store, _warn)
