@@ -2,7 +2,9 @@
 
 The stops live in the env's record on origin, so only a checkout with an
 `origin` can hold one: elsewhere (a folder that is not a git checkout, or one
-with no origin) there is nothing to read and nothing is held. Where origin
+with no origin) there is nothing to read and nothing is held; nor for an env
+on the embedded sandbox, which reaches no one (and a first plan of the
+examples makes no network call). Where origin
 exists but the record cannot be read, every go-live is held back: a stop may
 be in it, and sending a stopped campaign again is the one thing this must
 never do.
@@ -35,8 +37,8 @@ def read_stops(loaded: LoadedConfig, store: StateRef | None, warn: Callable[[str
     """The env's stops (reusing `store`'s record when it was just read) and the store."""
     if store is not None and store.last is not None:
         return stops_of(store.last), store
-    if not has_origin(loaded.root):
-        return {}, store
+    if loaded.env.is_sandbox or not has_origin(loaded.root):  # the embedded sandbox
+        return {}, store  # reaches no one and keeps no record; no origin, no record
     store = store or StateRef(loaded.root, loaded.env_name)
     try:
         record = store.read()
