@@ -114,6 +114,7 @@ def test_unchanged_main_does_not_reactivate_and_the_plan_says_so(stopped: Repo) 
     applied = repo.apply()
     assert applied.code == 0, applied.stderr
     assert applied.json["results"] == []
+    assert f"held back: campaign spring: {WORDS}; {AGAIN}" in applied.stderr
     assert live(repo, "Spring sale")["status"] == "draft"  # still stopped
     assert "campaign:spring" in stops(repo)  # held, so kept
 

@@ -89,6 +89,9 @@ async def run_apply(
                                            _holder(loaded, workspace, stops, verdicts))
                         if confirmed is not None:
                             check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+                        for change in plan.held:  # in the job log, in words
+                            _warn(plain(f"held back: {label(change)}: "
+                                        f"{(change.stop or {}).get('message')}"))
                         if not plan.has_changes:
                             code = _report([], fmt, loaded.env_name)
                             await _record_applied(loaded, store, code)
