@@ -213,3 +213,22 @@ def test_stream_stopped_campaign_stays_stopped(stream_repo: StreamRepo) -> None:
     assert repo.apply().code == 0
     assert repo.campaign("rcl-hello")["status"] == "stopped"
     assert "campaign:hello" in stops(repo)
+
+
+def test_after_reconciler_stop_the_next_apply_holds_it(repo: Repo) -> None:
+    """The whole loop with the stop command itself (built on another branch: skipped until
+    both are merged): stop, plan says held back, apply leaves it stopped."""
+    pytest.importorskip("reconciler.cli.stop", reason="`reconciler stop` is not on this branch")
+    repo.put("campaign", "spring", campaign("Spring sale", status="active"))
+    checkout(repo)
+    assert repo.apply().code == 0
+    stopped = repo.run("stop", "--env", "test", "--auto-approve", "--", "spring")  # as stop.yml
+    assert stopped.code == 0, stopped.stdout + stopped.stderr
+    assert live(repo, "Spring sale")["status"] == "draft"
+    entry = stops(repo)["campaign:spring"]
+    assert entry["blob"] == git(repo.root, "rev-parse", "HEAD:campaigns/spring.yaml").strip()
+    change = repo.plan().json["changes"][0]
+    assert change["action"] == "noop" and change["stop"]["held"] is True
+    assert AGAIN in change["stop"]["message"]
+    assert repo.apply().json["results"] == []
+    assert live(repo, "Spring sale")["status"] == "draft"
