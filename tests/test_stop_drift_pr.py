@@ -19,10 +19,13 @@ from reconciler.gitops.staterecord import StateRef
 from tests.helpers import git
 from tests.repo import SECRET
 from tests.sandbox_fixtures import ServedSandbox
-from tests.test_gitops_drift_pr import BRANCH, ENV, DriftJob, changed_lines
+from tests.test_gitops_drift_pr import BRANCH, ENV, PLAN_STEP, DriftJob, changed_lines, step_of
 
 SPEC = "campaigns/feature-launch.yaml"
 NAME = "Wishlist feature launch"
+STOP_YML = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "stop.yml"
+STOP_STEP = step_of(STOP_YML, "stop", "Stop")
+PROPOSE_STEP = step_of(STOP_YML, "stop", "Propose the stopped state as the drift pull request")
 TITLE = (f"Emergency stop in {ENV}: {NAME} stopped by oncall-ana at 14:02 UTC on "
          "2026-12-07")
 
@@ -71,3 +74,36 @@ def test_the_stop_comes_back_as_a_pull_request_in_words(stopped: DriftJob) -> No
     assert StateRef(job.work, ENV).read().stops == {}
     with job.api() as c:
         assert c.get(f"/push/campaigns/{job.campaign_id(NAME)}").json()["status"] == "draft"
+
+
+def test_stop_yml_end_to_end(sandbox_factory: Callable[..., ServedSandbox],
+                             tmp_path: Path) -> None:
+    """stop.yml's own steps as GitHub runs them: `reconciler stop`, the action's plan step,
+    the drift-pr step (skipped until the stop command, on another branch, is merged)."""
+    pytest.importorskip("reconciler.cli.stop", reason="`reconciler stop` is not on this branch")
+    job = DriftJob(sandbox_factory(api_secret=SECRET), tmp_path)
+    assert job.cli("apply", "--auto-approve").returncode == 0
+    creds = {"LOCALYTICS_API_KEY": job.served.api_key,
+             "LOCALYTICS_API_SECRET": job.served.api_secret, "STREAM_API_SECRET": "",
+             "SMARTECH_API_KEY": ""}
+    stop = STOP_STEP["env"].keys() - {"GH_TOKEN"}
+    env = {"ENV_NAME": ENV, "KEYS": "feature-launch", "ALL_LIVE": "false", "NO_COLOR": "1",
+           "GITHUB_ACTOR": "oncall-ana", **creds}
+    assert stop <= set(env), "a stop step variable the test does not set"
+    stopped, _ = job.script(STOP_STEP["run"], env)
+    assert stopped.code == 0, stopped.log
+    with job.api() as c:
+        assert c.get(f"/push/campaigns/{job.campaign_id(NAME)}").json()["status"] == "draft"
+    sha = git(job.work, "rev-parse", "HEAD").strip()
+    plan, out = job.script(PLAN_STEP["run"], {
+        "INPUT_ENV": ENV, "INPUT_CONFIG": "reconciler.yaml", "GH_TOKEN": "token",
+        "RECONCILER_TRUSTED_CONFIG": "", "FORK": "false", "COMMIT": sha, **creds})
+    assert plan.code == 0 and out["exitcode"] == "2", plan.log
+    proposed, _ = job.script(PROPOSE_STEP["run"], {
+        "GH_TOKEN": "token", "GH_REPO": "acme/c", "ENV_NAME": ENV,
+        "EXIT_CODE": out["exitcode"], "PLAN_DIR": out["dir"], "GITHUB_REF_NAME": "main",
+        "GITHUB_SHA": sha, **creds})
+    assert proposed.code == 0, proposed.log
+    (pr,) = job.prs()
+    assert pr["title"].startswith(f"Emergency stop in {ENV}: {NAME} stopped by ")
+    assert changed_lines(job.pr_diff()) == ["-status: active", "+status: draft"]
