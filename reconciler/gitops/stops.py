@@ -69,9 +69,10 @@ class Stop:
         return when(self.at)
 
     def words(self, held: bool) -> str:
-        said = f"stopped by an emergency stop at {self.when} by {self.by}"
         if self.ref == UNREADABLE:
-            return f"held back: {self.by}; apply makes nothing go live until it can be read"
+            return (f"not sent: the emergency-stop record could not be read ({self.state}); "
+                    "nothing goes live until it can be")
+        said = f"stopped by an emergency stop at {self.when} by {self.by}"
         return f"{said}; merge a change to its spec to send again" if held else \
             f"{said}; it stays stopped"
 
@@ -94,7 +95,7 @@ def stops_of(record: Record) -> dict[str, Stop]:
 
 def unreadable(why: str) -> dict[str, Stop]:
     """Stand-in when the record could not be read: every go-live is held back."""
-    return {UNREADABLE: Stop(UNREADABLE, by=f"the stop record could not be read ({why})")}
+    return {UNREADABLE: Stop(UNREADABLE, by="", state=why)}
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
