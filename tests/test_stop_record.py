@@ -269,3 +269,20 @@ def test_a_stopped_smartech_email_stays_stopped_until_its_spec_changes(
     assert applied.code == 0, applied.stdout + applied.stderr
     assert state() != "draft"
     assert stops(repo) == {}
+
+
+def test_many_held_back_campaigns_fit_the_comment() -> None:
+    """`stop --all-live` of hundreds of campaigns with long names: the comment keeps its
+    65,536 characters, says how many were left out, and the JSON has every one."""
+    from reconciler.plan.model import Action, Change, Plan
+    from reconciler.render.markdown import LIMIT, render_markdown
+
+    stop = {"at": AT, "by": "oncall-ana", "held": True, "message": f"{WORDS}; {AGAIN}"}
+    changes = [Change("campaign", f"c{i}", f"Campaign {i} " + "x" * 900, Action.NOOP, i,
+                      stop=dict(stop)) for i in range(300)]
+    plan = Plan("production", {"api_url": "u", "org_id": 1, "app_id": "a"}, changes)
+    text = render_markdown(plan)
+    assert len(text) <= LIMIT
+    assert "**Stopped in an emergency**: 300 campaigns held back" in text
+    assert "stopped campaigns" in text.split("_Left out to fit the comment:")[1]
+    assert len(plan.to_json()["changes"]) == 300
