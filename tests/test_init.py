@@ -106,7 +106,7 @@ def test_init_refuses_an_unpinned_action(tmp_path: Path, action: str) -> None:
 def test_scaffold_workflows_are_the_repos_own() -> None:
     """The tool's workflows run `uses: ./`; init's copies are the same files, pinned."""
     shipped = ROOT / "reconciler" / "scaffold" / "files" / "workflows"
-    for name in ("plan.yml", "apply.yml", "drift.yml"):
+    for name in ("plan.yml", "apply.yml", "drift.yml", "stop.yml"):
         assert (shipped / name).read_text() == (ROOT / ".github" / "workflows" / name
                                                 ).read_text(), f"copy .github/workflows/{name}"
 

@@ -27,7 +27,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("plan", "apply", "drift", "ci")
+NAMES = ("plan", "apply", "drift", "ci", "stop")
 # (workflow, job) -> the write scopes it may hold; every other scope is read or none.
 WRITES: dict[tuple[str, str], set[str]] = {
     ("plan", "envs"): {"pull-requests"},  # the comment saying reconciler.yaml is invalid
@@ -37,6 +37,8 @@ WRITES: dict[tuple[str, str], set[str]] = {
     ("drift", "drift"): {"contents", "pull-requests", "issues"},
     # the pin pull request of Smartech app-push ids apply created
     ("apply", "apply"): {"contents", "pull-requests"},
+    # the stop record (refs/reconciler/state/<env>) and the stop's drift pull request
+    ("stop", "stop"): {"contents", "pull-requests"},
 }
 SPEC_PATHS = ["**/audiences/**", "**/campaigns/**", "reconciler.yaml"]
 

@@ -23,10 +23,12 @@ from reconciler.calls import Caller
 from reconciler.cli.pinrecord import ApplyPins, read_record
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
+from reconciler.cli.stopheld import clear_stops, held, read_stops
 from reconciler.cli.workflow import load
 from reconciler.config import LoadedConfig
 from reconciler.errors import JournalError, ReconcilerError, RefusedError
 from reconciler.gitops.staterecord import StateRef, ref
+from reconciler.gitops.stops import Stop, Verdicts
 from reconciler.plan import planfile
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
@@ -64,8 +66,10 @@ async def run_apply(
         async with open_provider(loaded, caller) as provider:
             confirmed = None
             if not auto_approve:
-                shown, _store, _why = read_record(loaded, workspace, provider, _warn)
-                confirmed = await _plan(shown, provider, saved, force)
+                shown, store, _why = read_record(loaded, workspace, provider, _warn)
+                stops, _store = read_stops(loaded, store, _warn)
+                confirmed = await _plan(shown, provider, saved, force,
+                                        _holder(loaded, shown, stops))
                 if not confirmed.has_changes:
                     return _report([], fmt, loaded.env_name)
                 _confirm(confirmed, auto_approve)
@@ -79,12 +83,19 @@ async def run_apply(
                         # before it let go is seen here, so its campaign is not made again
                         workspace, store, unavailable = read_record(loaded, workspace, provider,
                                                                     _warn)
-                        plan = await _plan(workspace, provider, saved, force)
+                        stops, stop_store = read_stops(loaded, store, _warn)
+                        verdicts: list[Verdicts] = []
+                        plan = await _plan(workspace, provider, saved, force,
+                                           _holder(loaded, workspace, stops, verdicts))
                         if confirmed is not None:
                             check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+                        for change in plan.held:  # in the job log, in words
+                            _warn(plain(f"held back: {label(change)}: "
+                                        f"{(change.stop or {}).get('message')}"))
                         if not plan.has_changes:
                             code = _report([], fmt, loaded.env_name)
                             await _record_applied(loaded, store, code)
+                            await clear_stops(stop_store, next(iter(verdicts), None), _warn)
                             return code
                         pins = ApplyPins(store, unavailable) if store is not None else None
                         if pins is not None:
@@ -115,6 +126,8 @@ async def run_apply(
         raise RefusedError(f"stopped writing: {keeper.lost}; {plural(left, 'change')} not "
                            "applied (run apply again once the other apply is done)")
     await _record_applied(loaded, store, code)
+    if code == 0:
+        await clear_stops(stop_store, next(iter(verdicts), None), _warn)
     return code
 
 
@@ -124,12 +137,27 @@ NO_LEASE = ("note: this platform keeps no apply lease: nothing stops another app
 CHANGED_WHILE_ASKED = "the live state changed while the confirmation was open"
 
 
+def _holder(loaded: LoadedConfig, workspace: Workspace, stops: dict[str, Stop],
+            verdicts: list[Verdicts] | None = None) -> Callable[[Plan], None]:
+    """Holds back a plan's go-lives of campaigns stopped in an emergency (spec unchanged at
+    HEAD since the stop); `verdicts` receives what apply clears after success."""
+
+    def hold(plan: Plan) -> None:
+        if stops:
+            judged = held(plan, loaded, workspace, stops, committed=True)
+            if verdicts is not None:
+                verdicts.append(judged)
+
+    return hold
+
+
 async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
-                force: bool) -> Plan:
+                force: bool, hold: Callable[[Plan], None]) -> Plan:
     """A fresh plan, equal to PLAN_FILE's when given, past the gates."""
     async with progress() as report:
         plan = await build_plan(workspace, provider, progress=report,
                                 targets=saved.scope if saved else ())
+    hold(plan)
     refuse_errors(plan)
     if saved is not None:
         check_same(saved, plan)  # the file proposes; the fresh plan decides

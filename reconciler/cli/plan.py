@@ -41,4 +41,5 @@ def plan(config_path: Path, env_name: str | None, fmt: str, out: Path | None,
         for problem in result.errors:
             click.echo(f"error: {problem.line}", err=True)
         return 1
-    return 2 if detailed_exitcode and result.has_changes else 0
+    # a go-live held back by an emergency stop is a difference too: live is not what git says
+    return 2 if detailed_exitcode and (result.has_changes or result.held) else 0

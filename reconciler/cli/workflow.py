@@ -35,9 +35,13 @@ async def compute_plan(
         cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
     async with open_provider(loaded, caller) as provider, progress() as report:
         from reconciler.cli.pinrecord import read_record
+        from reconciler.cli.stopheld import held, read_stops
 
-        workspace, _store, _why = read_record(loaded, workspace, provider, _warn)
+        workspace, store, _why = read_record(loaded, workspace, provider, _warn)
+        stops, _store = read_stops(loaded, store, _warn)
         plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
+        if stops:
+            held(plan, loaded, workspace, stops, committed=False)
     if cache is not None:
         cache.save()
     return plan

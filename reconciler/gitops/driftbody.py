@@ -29,13 +29,15 @@ def _cell(text: object) -> str:
 
 def body(env: str, drift: Drift, digest: str, files: list[str], plan: Plan,
          run: RunInfo, limit: int = LIMIT) -> str:
-    head = (f"{marker(env, digest)}\n## Dashboard edits to adopt: {code(env)}\n\n"
-            "The scheduled drift check found managed objects edited in the dashboard since "
-            "main was last applied. This pull request writes their live values into their "
-            "spec files (`reconciler import --update` of exactly these objects; comments and "
-            "`{{ vars.… }}` templates that still render to the live text are kept).\n\n"
-            f"- {ADOPT}\n- {RESTORE}\n\n"
-            + _edited(drift.edited) + _files(files) + _missing(drift.missing)
+    edits = ("" if not drift.edited else
+             f"## Dashboard edits to adopt: {code(env)}\n\n"
+             "The scheduled drift check found managed objects edited in the dashboard since "
+             "main was last applied. This pull request writes their live values into their "
+             "spec files (`reconciler import --update` of exactly these objects; comments and "
+             "`{{ vars.… }}` templates that still render to the live text are kept).\n\n"
+             f"- {ADOPT}\n- {RESTORE}\n\n" + _edited(drift.edited))
+    head = (f"{marker(env, digest)}\n" + _stopped(env, drift.stopped) + edits
+            + _files(files) + _missing(drift.missing)
             + _extra(drift.extra)
             + "### The drift plan\n\nWhat the next apply does with the specs on main, "
             "that is, if this pull request is closed (live → spec):\n\n")
@@ -46,6 +48,27 @@ def body(env: str, drift: Drift, digest: str, files: list[str], plan: Plan,
     plan_md = plan_body(plan, run, limit=room)
     plan_md = plan_md.split("\n", 1)[1] if plan_md.startswith("<!--") else plan_md
     return head + plan_md + foot
+
+
+def _stopped(env: str, changes: list[Change]) -> str:
+    """The emergency stop in words: what was stopped, when, by whom, what merging means."""
+    if not changes:
+        return ""
+    rows = [f"- {md(c.kind)} {code(c.key)} {md(c.name)} (live id {md(c.live_id)}): "
+            f"{md(str((c.stop or {}).get('message', '')).split(';')[0])}\n" for c in changes]
+    return (f"## Emergency stop in {code(env)}: bring git in line\n\n"
+            "These campaigns were stopped on the platform by `reconciler stop` and are "
+            "stopped now; their spec files on main still say they send:\n\n"
+            + _rows(rows, "campaigns") + "\n"
+            "- **Merging** this pull request writes their stopped state into their spec "
+            "files (`reconciler import --update` of exactly these campaigns; comments "
+            "kept): git then agrees with the platform, and the next plan shows no change "
+            "for them.\n"
+            "- **Closing** it changes nothing on the platform: apply keeps holding them back "
+            "while their spec files are unchanged since the stop.\n"
+            "- **To send one again**, once the cause is fixed: change its spec file (for "
+            "example set it live again) in a pull request of your own and merge it; that "
+            "reviewed change is what sends it again.\n\n")
 
 
 def _rows(items: list[str], what: str) -> str:

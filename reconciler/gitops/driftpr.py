@@ -33,6 +33,7 @@ from typing import Any
 from reconciler.gitops.gh import Runner, gh_json
 from reconciler.gitops.issue import is_bot
 from reconciler.gitops.pins import Git, push, run_git
+from reconciler.gitops.stops import when
 from reconciler.plan.model import Action, Change, Plan
 from reconciler.provider import LiveId
 
@@ -54,11 +55,14 @@ class Drift:
     edited: list[Change] = field(default_factory=list)  # managed, live differs: import
     missing: list[Change] = field(default_factory=list)  # managed, no live object: list only
     extra: list[Change] = field(default_factory=list)  # live, not managed, prune removes it
+    # managed, stopped in an emergency (a go-live held back, reconciler.gitops.stops):
+    # imported like an edit, so the spec says the stopped state
+    stopped: list[Change] = field(default_factory=list)
 
     @property
     def ids(self) -> dict[str, list[LiveId]]:
         out: dict[str, list[LiveId]] = {}
-        for c in self.edited:
+        for c in [*self.stopped, *self.edited]:
             if c.live_id is not None:
                 out.setdefault(c.kind, []).append(c.live_id)
         return out
@@ -67,7 +71,9 @@ class Drift:
 def drift_of(plan: Plan) -> Drift:
     drift = Drift()
     for c in plan.changes:
-        if c.action is Action.UPDATE and c.key and c.live_id is not None:
+        if c.stop is not None and c.stop.get("held") and c.key and c.live_id is not None:
+            drift.stopped.append(c)
+        elif c.action is Action.UPDATE and c.key and c.live_id is not None:
             drift.edited.append(c)
         elif c.action is Action.CREATE:
             drift.missing.append(c)
@@ -125,7 +131,7 @@ def propose(env: str, root: Path, plan: Plan, importer: Importer, runner: Runner
     `root` is the folder of reconciler.yaml in the checkout; `body_of(drift, digest,
     files)` writes the pull request body."""
     drift = drift_of(plan)
-    if not drift.edited:
+    if not drift.edited and not drift.stopped:
         return Proposal("nothing")
     top = Path(git(["rev-parse", "--show-toplevel"], root).strip())
     inside = root.resolve().relative_to(top.resolve())
@@ -153,7 +159,7 @@ def propose(env: str, root: Path, plan: Plan, importer: Importer, runner: Runner
         body_file.write_text(text, encoding="utf-8")
         if opened is None:
             url = runner(["pr", "create", "--head", branch(env), "--base", base, "--title",
-                          f"Adopt dashboard edits: {env}", "--body-file", str(body_file)]).strip()
+                          title(env, drift), "--body-file", str(body_file)]).strip()
             tail = url.rsplit("/", 1)[-1]
             made = DriftPr(int(tail) if tail.isdigit() else 0, url, digest, True)
             return Proposal("created", made, tuple(files))
@@ -189,14 +195,25 @@ def _commit_and_push(env: str, work: Path, top: Path, remote: str | None, drift:
         parents = [remote]
     else:
         parents = [remote, head]
-    keys = ", ".join(sorted({f"{c.kind} {c.key}" for c in drift.edited}))[:400]
-    message = f"Adopt dashboard edits ({env}): {keys}\n\nreconciler import --update of the " \
-              "objects the scheduled drift plan found changed in the dashboard."
+    keys = ", ".join(sorted({f"{c.kind} {c.key}" for c in [*drift.stopped, *drift.edited]}))
+    message = f"{title(env, drift)}: {keys[:400]}\n\nreconciler import --update of the " \
+              "objects the drift plan found stopped or changed in the dashboard."
     args = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}", "commit-tree", tree]
     for p in parents:
         args += ["-p", p]
     commit = git([*args, "-m", message], work).strip()
     push(git, top, f"{commit}:refs/heads/{branch(env)}")
+
+
+def title(env: str, drift: Drift) -> str:
+    """The pull request's title: an emergency stop says who stopped what and when."""
+    if not drift.stopped:
+        return f"Adopt dashboard edits: {env}"
+    stop = max((c.stop or {} for c in drift.stopped), key=lambda s: str(s.get("at") or ""))
+    what = drift.stopped[0].name if len(drift.stopped) == 1 else \
+        f"{len(drift.stopped)} campaigns"
+    return (f"Emergency stop in {env}: {what} stopped by {stop.get('by')} at "
+            f"{when(str(stop.get('at') or ''))}")[:250]
 
 
 def marker(env: str, digest: str) -> str:

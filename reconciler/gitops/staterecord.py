@@ -75,6 +75,12 @@ class Record:
         return pins if isinstance(pins, dict) else {}
 
     @property
+    def stops(self) -> dict[str, dict[str, Any]]:
+        """Emergency stops by `kind:key` (written by `reconciler stop`; see gitops.stops)."""
+        stops = self.doc.get("stops")
+        return stops if isinstance(stops, dict) else {}
+
+    @property
     def applied(self) -> str | None:
         entry = self.doc.get("applied")
         sha = entry.get("commit") if isinstance(entry, dict) else None
@@ -196,6 +202,11 @@ class StateRef:
             self.git(["update-ref", _fetched(self.env), commit], self.top())
             self._head, self._record = commit, record
             return record
+
+    @property
+    def last(self) -> Record | None:
+        """The record as last read or written by this object (None before any read)."""
+        return self._record
 
     def pin(self, spec_ref: str, values: Mapping[str, Any]) -> None:
         """Record what `spec_ref`'s file would say (`id`, `pin`), with commit and time."""

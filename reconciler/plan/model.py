@@ -104,6 +104,9 @@ class Change:
     # (None where the raw value says it best), from `Provider.show_value` at plan time,
     # so a `…Z` time reads in the schedule's zone and `true` as what it does.
     shown: dict[str, list[str | None]] = field(default_factory=dict, repr=False)
+    # An emergency stop of this spec (reconciler.gitops.stops): `at`, `by`, `held` (a
+    # go-live held back) and `message` in words; None when it is not stopped.
+    stop: dict[str, Any] | None = None
 
     @property
     def ref(self) -> str:
@@ -123,6 +126,7 @@ class Change:
             "warnings": list(self.warnings),
             "schedule": self.schedule,
             "reach_before": self.reach_before,
+            **({"stop": self.stop} if self.stop is not None else {}),
         }
 
 
@@ -205,6 +209,11 @@ class Plan:
     @property
     def go_live(self) -> list[Change]:
         return [c for c in self.changes if c.go_live]
+
+    @property
+    def held(self) -> list[Change]:
+        """Go-lives held back by an emergency stop: live differs from git, apply waits."""
+        return [c for c in self.changes if c.stop is not None and c.stop.get("held")]
 
     def to_json(self) -> dict[str, Any]:
         return {

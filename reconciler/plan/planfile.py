@@ -74,7 +74,7 @@ def load(path: Path) -> Plan:
             live_id=c["live_id"], diff=[FieldChange(**d) for d in c["diff"]],
             go_live=c["go_live"], reach=c["reach"], depends_on=tuple(c["depends_on"]),
             warnings=list(c["warnings"]), schedule=c.get("schedule"),
-            reach_before=c.get("reach_before"),
+            reach_before=c.get("reach_before"), stop=c.get("stop"),
         )
         change.fingerprint = fingerprints.get(change.ref, "absent")
         change.live_body = saved.get("live_bodies", {}).get(change.ref)

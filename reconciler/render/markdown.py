@@ -42,6 +42,7 @@ MARKER = "<!-- reconciler-plan -->"
 NOTE_ROOM = 600  # the closing note of what was left out
 # Shares of the room a section may take at most, in priority order.
 GO_LIVE_SHARE, REMOVAL_SHARE, WARNING_SHARE = 0.35, 0.15, 0.15
+STOP_SHARE = 0.15  # campaigns an emergency stop holds back (taken after the go-lives)
 LISTED_WARNINGS = 40  # more than this and warnings are grouped by kind
 FULL = 80  # less room than this left in a section: it is full
 COMPACT = 100  # characters of each message in go-live lines when they would not all fit
@@ -79,6 +80,9 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     budget = Budget(limit - len(head) - len(foot) - NOTE_ROOM)
     go_live = budget.take(_go_lives(plan, int(budget.room * GO_LIVE_SHARE)), len(plan.go_live),
                           GO_LIVE_SHARE, "go-lives")
+    stopped = [c for c in plan.changes if c.stop is not None]
+    stopped.sort(key=lambda c: not (c.stop or {}).get("held"))  # the held back first
+    stops = budget.take(map(_stop, stopped), len(stopped), STOP_SHARE, "stopped campaigns")
     removed = [c for c in plan.changes if c.action.removes]
     removals = budget.take(map(_removal, removed), len(removed), REMOVAL_SHARE, "removals")
     refusals = budget.take([f"> [!CAUTION]\n> apply will refuse: {md(r)}\n\n"
@@ -103,6 +107,7 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
                    "real users:\n")
         out += go_live
         out.append("\n")
+    out += _stopped(plan, stops)
     if warnings:
         out += ["**Warnings**\n\n", *warnings, "\n"]
     out += cards
@@ -173,6 +178,22 @@ def _shorter(phrase: Phrase, cut: int | None) -> Phrase:
         return phrase
     parts = tuple(p[:cut] + "…" if i % 2 else p for i, p in enumerate(phrase.parts))
     return Phrase(phrase.label, parts, phrase.topic, phrase.paths, phrase.block)
+
+
+def _stopped(plan: Plan, rows: list[str]) -> list[str]:
+    """Specs stopped by an emergency stop, in words: the go-lives held back first."""
+    if not rows:
+        return []
+    held = len(plan.held)
+    head = ("> [!IMPORTANT]\n> **Stopped in an emergency**"
+            + (f": {plural(held, 'campaign')} held back, apply does not send "
+               f"{'it' if held == 1 else 'them'} again" if held else "") + "\n")
+    return [head, *rows, "\n"]
+
+
+def _stop(change: Change) -> str:
+    return (f"> - **{md(change.kind)} {code(change.key or change.live_id)}** {md(change.name)}: "
+            f"{md((change.stop or {}).get('message', ''))}\n")
 
 
 def _error(problem: Problem) -> str:

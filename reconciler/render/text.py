@@ -62,6 +62,11 @@ def render_plan(plan: Plan, out: Console) -> None:
         hint = send_test_hint(change, plan)
         if hint:
             out.print(Text(f"  see it on a phone first: {plain(hint)}", style="dim"))
+    for change in plan.changes:
+        if change.stop is not None:  # an emergency stop, in words (held or not)
+            verb = "HELD BACK " if change.stop.get("held") else "STOPPED "
+            out.print(Text.assemble((verb, "bold red"), f"{label(change)} "
+                                    f"{plain(change.name)!r}: {plain(change.stop['message'])}"))
     out.print()
     noops = [c for c in plan.changes if c.action is Action.NOOP]
     for change in plan.changes:

@@ -47,6 +47,8 @@ def summary_line(plan: Plan) -> str:
         f"{s['create']} to create, {s['update']} to update, {s['archive']} to archive, "
         f"{s['delete']} to delete, {s['noop']} unchanged, {s['unmanaged']} unmanaged"
     )
+    if plan.held:
+        line += f", {len(plan.held)} held back by an emergency stop"
     return line + (f", {plural(len(plan.errors), 'error')}" if plan.errors else "")
 
 
