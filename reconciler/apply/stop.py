@@ -166,12 +166,12 @@ async def _stop_one(provider: Provider, stopper: Stops, target: Target, journal:
     try:
         back = await send_once(write, happened, STOP_ATTEMPTS)
     except (ApiError, TransportError) as e:
-        journal.record(**entry, outcome="failed", error=str(e)[:300])
+        journal.record(**entry, status="failed", error=str(e)[:300])
         return Outcome(target, FAILED, str(e))
     if back.live is not None and not stopper.is_stopped(back.live):
         why = f"read back after the stop, it is still {back.live.status or 'live'}"
-        journal.record(**entry, outcome="failed", error=why)
+        journal.record(**entry, status="failed", error=why)
         return Outcome(target, FAILED, why, back.live)
     state = stopper.stopped_state(back.live or live)
-    journal.record(**entry, outcome="stopped", state=state)
+    journal.record(**entry, status="stopped", state=state)
     return Outcome(target, STOPPED, after=back.live, state=state)
