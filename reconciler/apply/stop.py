@@ -66,15 +66,17 @@ def stops(provider: Provider) -> Stops:
 
 
 async def find_targets(provider: Provider, kind: str, specs: Sequence[Spec] | None,
-                       keys: Sequence[str], all_live: bool) -> list[Target]:
+                       keys: Sequence[str], all_live: bool,
+                       listed: Sequence[LiveObject] | None = None) -> list[Target]:
     """The campaigns to stop, from live state (`specs` None: the workspace did not load).
 
     `keys` are spec keys (or, without a workspace, live names or ids); an unknown key is
     an error before any write. With `all_live`, every campaign that is not stopped.
+    `listed`: the listing of `kind`, when the caller read it already.
     """
     stopper = stops(provider)
     mine = [s for s in specs or () if s.kind == kind]
-    live = list(await provider.list_live(kind))
+    live = list(listed if listed is not None else await provider.list_live(kind))
     seen = {o.id for o in live}
     for spec in mine:  # identity in git: objects the listing cannot show
         found = provider.git_live(spec) if provider.identity_in_git(spec) else None
@@ -125,13 +127,73 @@ async def _full(provider: Provider, stopper: Stops, targets: list[Target]) -> li
     return list(await asyncio.gather(*(full(t) for t in targets)))
 
 
-async def stop_all(provider: Provider, targets: Sequence[Target], journal: Journal
-                   ) -> list[Outcome]:
-    """Stop every target at once (the `Caller` paces and bounds them), journaling each
-    write as it completes."""
+async def stop_all(provider: Provider, targets: Sequence[Target], journal: Journal, *,
+                   batch_from: int = 8) -> list[Outcome]:
+    """Stop every target at once (the `Caller` paces and bounds them), then read them all
+    back, journaling each outcome.
+
+    The read-back is one fresh listing once more than `batch_from` were written (a page
+    reads a hundred campaigns in the time a GET reads one), else a GET of each; one the
+    listing does not show is read by itself. A stop whose answer was lost was already
+    read back, by `send_once`, before anything was sent again.
+    """
     stopper = stops(provider)
-    return list(await asyncio.gather(*(_stop_one(provider, stopper, t, journal)
-                                       for t in targets)))
+    first = await asyncio.gather(*(_stop_one(provider, stopper, t, journal) for t in targets))
+    written = [t for t in first if isinstance(t, Target)]
+    fresh = await _read_back(provider, written, batch_from)
+    outcomes = [_judged(stopper, t, fresh.get(_key(t))) if isinstance(t, Target) else t
+                for t in first]
+    for o in outcomes:
+        _journal(journal, o)
+    return outcomes
+
+
+def _key(target: Target) -> tuple[str, Any]:
+    assert target.live is not None
+    return target.live.kind, target.live.id
+
+
+async def _read_back(provider: Provider, written: Sequence[Target], batch_from: int
+                     ) -> dict[tuple[str, Any], _Read]:
+    found: dict[tuple[str, Any], _Read] = {}
+    if len(written) > batch_from:
+        for kind in dict.fromkeys(k for k, _ in map(_key, written)):
+            found.update({(kind, o.id): _Read(o) for o in await provider.list_live(kind)})
+
+    async def one(t: Target) -> None:
+        kind, live_id = _key(t)
+        found[(kind, live_id)] = _Read(await provider.get_live(kind, live_id))
+
+    await asyncio.gather(*(one(t) for t in written if _key(t) not in found))
+    return found
+
+
+def _judged(stopper: Stops, target: Target, back: _Read | None) -> Outcome:
+    """A written stop, judged on its read-back (None or gone: nothing sends)."""
+    after = back.live if back is not None else None
+    if after is not None and not stopper.is_stopped(after):
+        return Outcome(target, FAILED,
+                       f"read back after the stop, it is still {after.status or 'live'}", after)
+    assert target.live is not None
+    return Outcome(target, STOPPED, after=after, state=stopper.stopped_state(after or target.live))
+
+
+def _entry(target: Target) -> dict[str, Any]:
+    live = target.live
+    assert live is not None
+    return {"action": "stop", "kind": live.kind, "key": target.ref, "live_id": live.id,
+            "name": live.name}
+
+
+def _journal(journal: Journal, o: Outcome) -> None:
+    """The verdict on a stop that was sent (its write was journaled when answered)."""
+    if o.target.live is None or o.status not in (STOPPED, FAILED):
+        return  # nothing was written
+    entry = {**_entry(o.target), "status": o.status}
+    if o.status == STOPPED:
+        journal.record(**entry, state=o.state)
+    else:
+        journal.record(**entry, error=o.why[:300])
 
 
 class _Read:
@@ -142,7 +204,10 @@ class _Read:
 
 
 async def _stop_one(provider: Provider, stopper: Stops, target: Target, journal: Journal
-                    ) -> Outcome:
+                    ) -> Outcome | Target:
+    """The outcome where no read-back is left to do, else the target (written, to read).
+    A write is journaled as soon as it is answered (`status: written`), so a run killed
+    before the read-back still tells what it sent."""
     live = target.live
     if live is None or stopper.is_stopped(live):
         return Outcome(target, NOT_LIVE, after=live)
@@ -150,28 +215,17 @@ async def _stop_one(provider: Provider, stopper: Stops, target: Target, journal:
     if why is not None:
         return Outcome(target, CANNOT, why, live)
 
-    async def read() -> _Read:
-        return _Read(await provider.get_live(live.kind, live.id))
-
-    async def write() -> _Read:
+    async def write() -> _Read | None:
         await stopper.stop(live)
-        return await read()
+        return None  # read back with the others
 
     async def happened() -> _Read | None:
-        back = await read()
+        back = _Read(await provider.get_live(live.kind, live.id))
         return back if back.live is None or stopper.is_stopped(back.live) else None
 
-    entry = {"action": "stop", "kind": live.kind, "key": target.ref, "live_id": live.id,
-             "name": live.name}
     try:
         back = await send_once(write, happened, STOP_ATTEMPTS)
     except (ApiError, TransportError) as e:
-        journal.record(**entry, status="failed", error=str(e)[:300])
         return Outcome(target, FAILED, str(e))
-    if back.live is not None and not stopper.is_stopped(back.live):
-        why = f"read back after the stop, it is still {back.live.status or 'live'}"
-        journal.record(**entry, status="failed", error=why)
-        return Outcome(target, FAILED, why, back.live)
-    state = stopper.stopped_state(back.live or live)
-    journal.record(**entry, status="stopped", state=state)
-    return Outcome(target, STOPPED, after=back.live, state=state)
+    journal.record(**_entry(target), status="written")
+    return target if back is None else _judged(stopper, target, back)

@@ -7,6 +7,7 @@ stop back: it is a warning and exit 1, since the next apply could start it again
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,7 +40,6 @@ from reconciler.workspace.workspace import Workspace
 async def run_stop(config_path: Path, env_name: str | None, keys: Sequence[str], *,
                    all_live: bool, auto_approve: bool, journal_path: Path | None) -> int:
     loaded = load_config(config_path, env_name)
-    workspace = _workspace(loaded)
     journal_path = journal_path or loaded.state_dir / "journal.jsonl"
     Journal(journal_path, loaded.env_name).close()  # unwritable: refuse before any write
     from reconciler.registry import platform_of
@@ -49,18 +49,23 @@ async def run_stop(config_path: Path, env_name: str | None, keys: Sequence[str],
     caller = Caller(concurrency=loaded.env.concurrency)
     async with open_provider(loaded, caller) as provider:
         stops(provider)  # a platform without the capability: one line, before any read
+        # the specs are read while the API answers the listings: neither waits for the other
+        workspace, listed, audiences = await asyncio.gather(
+            asyncio.to_thread(_workspace, loaded), provider.list_live(kind),
+            _audiences(provider))
         specs = None
         if workspace is not None:
             from reconciler.cli.pinrecord import read_record
 
             workspace, _store, _why = read_record(loaded, workspace, provider, _warn)
             specs = workspace.specs
-        targets = await find_targets(provider, kind, specs, keys, all_live)
+        targets = await find_targets(provider, kind, specs, keys, all_live, listed)
         if any(_may_stop(provider, t) for t in targets):
-            await _confirm(provider, targets, auto_approve)
+            _confirm(provider, targets, audiences, auto_approve)
         journal = Journal(journal_path, loaded.env_name)
         try:
-            outcomes = await stop_all(provider, targets, journal)
+            outcomes = await stop_all(provider, targets, journal,
+                                      batch_from=caller.concurrency)
         finally:
             journal.close()
     code = _report(outcomes, descriptor.title)
@@ -74,7 +79,7 @@ def _workspace(loaded: LoadedConfig) -> Workspace | None:
     from reconciler.workspace import load_workspace
 
     try:
-        return load_workspace(loaded, use_cache=False)
+        return load_workspace(loaded)  # the parse cache, as plan: every second counts here
     except ReconcilerError as e:
         first = next(iter(e.lines()), str(e))
         _warn(f"warning: the specs do not load ({plain(first)}); stopping from live state "
@@ -86,10 +91,10 @@ def _may_stop(provider: Provider, target: Target) -> bool:
     return target.live is not None and not stops(provider).is_stopped(target.live)
 
 
-async def _confirm(provider: Provider, targets: Sequence[Target], auto_approve: bool) -> None:
+def _confirm(provider: Provider, targets: Sequence[Target], audiences: Mapping[Any, Any],
+             auto_approve: bool) -> None:
     """What will stop, with reach and next send; asked on a terminal, never assumed."""
     shown = [t for t in targets if _may_stop(provider, t)]
-    audiences = await _audiences(provider)
     lines = [f"  {plain(t.ref)} {plain(t.live.name)!r}: {_facts(provider, t.live, audiences)}"
              for t in shown if t.live is not None]
     sys.stderr.write(f"will stop {plural(len(shown), 'campaign')}:\n" + "\n".join(lines) + "\n")

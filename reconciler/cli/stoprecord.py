@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,8 @@ def write_stops(loaded: LoadedConfig, done: Sequence[Outcome], store: StateRef |
     commit = store.commit()
     by = who(top)
     at = now()
-    entries = {o.target.ref: entry(loaded, o, top, commit, by, at) for o in done}
+    blobs = _blobs(top, commit)
+    entries = {o.target.ref: entry(loaded, o, top, commit, by, at, blobs) for o in done}
 
     def change(doc: dict[str, Any]) -> None:
         section = doc.get(SECTION)
@@ -40,7 +41,7 @@ def write_stops(loaded: LoadedConfig, done: Sequence[Outcome], store: StateRef |
 
 
 def entry(loaded: LoadedConfig, outcome: Outcome, top: Path, commit: str | None, by: str,
-          at: str) -> dict[str, Any]:
+          at: str, blobs: Mapping[str, str]) -> dict[str, Any]:
     live = outcome.after or outcome.target.live
     assert live is not None
     spec = outcome.target.spec
@@ -52,7 +53,7 @@ def entry(loaded: LoadedConfig, outcome: Outcome, top: Path, commit: str | None,
             path = None
     return {"id": live.id, "kind": live.kind, "name": live.name, "at": at, "by": by,
             "commit": commit, "path": path,
-            "blob": _blob(top, commit, path) if path and commit else None,
+            "blob": blobs.get(path) if path else None,
             "state": outcome.state}
 
 
@@ -71,7 +72,16 @@ def who(top: Path) -> str:
         return "unknown"
 
 
-def _blob(top: Path, commit: str, path: str) -> str | None:
-    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{commit}:{path}"],
-                          cwd=top, capture_output=True, text=True, check=False)
-    return proc.stdout.strip() or None
+def _blobs(top: Path, commit: str | None) -> dict[str, str]:
+    """Every file's blob id at `commit` (one git call, however many campaigns stopped)."""
+    if commit is None:
+        return {}
+    proc = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", commit], cwd=top,
+                          capture_output=True, text=True, check=False)
+    out = {}
+    for line in proc.stdout.split("\0"):
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            out[path] = parts[2]
+    return out
