@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.apply.journal import read_journal
@@ -253,3 +254,23 @@ def test_doctor_shows_where_the_stop_is_assumed(tmp_path: Path, sandbox_server: 
     assert run.code == 0, run.stdout + run.stderr
     [row] = [line for line in run.stdout.splitlines() if line.startswith("stop ")]
     assert "| skipped | ASSUMED, not checked: " in row
+
+
+def test_the_smartech_sandbox_takes_back_only_a_scheduled_email(
+        smartech_repo: SmartechRepo) -> None:
+    """What the stop relies on, and what it must not do: a sent email refuses the update
+    back to draft, as every update of a campaign past draft is refused."""
+    repo = smartech_repo
+    repo.put("campaign", "now", {**ENTRIES_EMAIL, "send": {"audience": [{"type": "list",
+                                                                       "id": 11}]}})
+    committed(repo)
+    assert repo.apply().code == 0
+    [sent] = [c for c in repo.campaigns() if c["name"] == "Now"]
+    assert sent["state"] == "sent"
+    item = {"campaign_id": sent["id"], "channel": "email", "campaign_name": "Now",
+            "campaign_state": "draft",
+            "sender_details": {"sender_name": "Acme", "sender_email": "news@acme.example"}}
+    answer = httpx.post(f"{repo.base}/v4/campaign/update", headers={"api-key": repo.key},
+                        json={"campaign_details": [item]}, timeout=10)
+    assert answer.status_code == 400 and "only a draft can be updated" in answer.text
+    assert [c["state"] for c in repo.campaigns() if c["name"] == "Now"] == ["sent"]
