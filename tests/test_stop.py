@@ -135,14 +135,16 @@ def test_stop_refuses_without_a_terminal_or_auto_approve(live: Callable[[str], R
     assert live_status(name, repo) != ENTRIES[name].stopped and stop_entries(repo, "written") == []
 
 
-def test_an_unknown_key_is_one_error_line_and_stops_nothing(live: Callable[[str], Repo]
-                                                            ) -> None:
-    repo = live("stream")
+def test_an_unknown_key_is_one_error_line_and_no_request(
+        live: Callable[[str], Repo], sandbox_server: ServedSandbox) -> None:
+    repo = live("localytics")
+    sandbox_server.reset_stats()  # the session's server: this test's requests only from here
     run = stop(repo, "live", "nope")
     assert run.code == 1
     assert run.stderr.strip() == ("error: refusing: no campaign spec has the key 'nope'; "
                                   "nothing was stopped (stop --all-live stops every live one)")
-    assert live_status("stream", repo) == "scheduled"
+    assert sandbox_server.stats()["total"] == 0
+    assert live_status("localytics", repo) == "active"
 
 
 def test_without_a_writable_record_it_stops_and_warns(live: Callable[[str], Repo]) -> None:
