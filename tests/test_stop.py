@@ -5,6 +5,7 @@ stops from live state, and each stop is recorded in the env's record for apply."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from tests.conformance_repos import ENTRIES
 from tests.repo import Repo, campaign, committed
 from tests.sandbox_fixtures import ServedSandbox
 from tests.smartech_repo import SmartechRepo, push_campaign
+from tests.stalling_proxy import StallingProxy
 from tests.stream_repo import StreamRepo, stream_campaign
 
 STOPPING = [n for n in PLATFORMS if platform(n).capabilities()["stop"]]
@@ -182,6 +184,27 @@ def test_stream_stop_with_lost_answers_and_429s_stops_once(live: Callable[[str],
     assert {live_status("stream", repo, n) for n in ("Live", "L1", "L2", "L3")} == {"stopped"}
     assert sorted(e["key"] for e in stop_entries(repo)) == sorted(f"campaign:{k}" for k in keys)
     assert len(stop_entries(repo, "written")) == 4
+
+
+def test_a_stop_that_times_out_after_it_was_done_is_read_back_not_resent(
+        live: Callable[[str], Repo]) -> None:
+    """The stop is performed and its answer never comes: the client's own timeout (1 s
+    here) is the most ambiguous failure. Stream refuses a second stop, so a resend would
+    fail the run; the campaign is read back instead."""
+    repo = live("stream")
+    assert isinstance(repo, StreamRepo)
+    proxy = StallingProxy(repo.api_url, "POST", "/stop")
+    try:
+        slow = dataclasses.replace(repo, api_url=proxy.base_url, env_extra={"timeout": 1})
+        slow.write_config()
+        run = stop(slow, "live")
+    finally:
+        proxy.stop()
+    assert proxy.stalled == 1
+    assert run.code == 0, run.stdout + run.stderr
+    assert "stopped: campaign:live 'Live'" in run.stdout
+    assert live_status("stream", repo) == "stopped"
+    assert len(stop_entries(repo)) == len(stop_entries(repo, "written")) == 1
 
 
 def test_localytics_stop_under_dropped_answers_writes_once(
