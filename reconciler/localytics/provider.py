@@ -21,6 +21,7 @@ from reconciler.localytics.normalize import (
     comparable_campaign,
     saved_audiences,
 )
+from reconciler.localytics.stop import LocalyticsStop
 from reconciler.plan.model import Words
 from reconciler.provider import (
     ImportRefs,
@@ -55,7 +56,7 @@ LEASE_RULES = {
 }
 
 
-class LocalyticsProvider(Provider):
+class LocalyticsProvider(LocalyticsStop, Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
     notes: tuple[str, ...] = ()  # doctor findings in use (reconciler.localytics.findings)

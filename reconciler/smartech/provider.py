@@ -34,6 +34,7 @@ from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
 from reconciler.smartech.lease import SmartechLease, is_lease_row
 from reconciler.smartech.spec import MANAGED_TAG, audience_ref_id
+from reconciler.smartech.stop import SmartechStop
 from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ EXECUTE_ATTEMPTS = 3
 LIVE_STATES = frozenset({"scheduled", "running", "active"})
 
 
-class SmartechProvider(SmartechLease, Provider):
+class SmartechProvider(SmartechLease, SmartechStop, Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     reach_kind = AUDIENCE
     platform = "smartech"
