@@ -147,7 +147,7 @@ class DriftJob:
                   "RECONCILER_TRUSTED_CONFIG": "", "FORK": "false", "COMMIT": sha,
                   "NO_COLOR": "1", "LOCALYTICS_API_KEY": self.served.api_key,
                   "LOCALYTICS_API_SECRET": self.served.api_secret, "STREAM_API_SECRET": "",
-                  "SMARTECH_API_KEY": ""}
+                  "SMARTECH_API_KEY": "", "AIRSHIP_MASTER_SECRET": "", "AIRSHIP_TOKEN": ""}
         assert set(PLAN_STEP["env"]) <= set(inputs), "an action input the test does not set"
         plan, out = self.script(PLAN_STEP["run"], inputs)
         assert plan.code == 0 and out["exitcode"] in ("0", "2"), plan.log
@@ -155,7 +155,7 @@ class DriftJob:
                "EXIT_CODE": out["exitcode"], "PLAN_DIR": out["dir"],
                "LOCALYTICS_API_KEY": self.served.api_key,
                "LOCALYTICS_API_SECRET": self.served.api_secret, "STREAM_API_SECRET": "",
-               "SMARTECH_API_KEY": "", "GITHUB_REF_NAME": "main", "GITHUB_SHA": sha}
+               "SMARTECH_API_KEY": "", "AIRSHIP_MASTER_SECRET": "", "AIRSHIP_TOKEN": "", "GITHUB_REF_NAME": "main", "GITHUB_SHA": sha}
         assert set(DRIFT_STEP["env"]) <= set(env), "a drift step variable the test does not set"
         job, _ = self.script(DRIFT_STEP["run"], env)
         return job

@@ -126,7 +126,7 @@ class Runner:
                   "FORK": "true" if fork else "false", "COMMIT": COMMIT, "NO_COLOR": "1",
                   "LOCALYTICS_API_KEY": self.repo.api_key,
                   "LOCALYTICS_API_SECRET": self.repo.api_secret, "STREAM_API_SECRET": "",
-                  "SMARTECH_API_KEY": ""}
+                  "SMARTECH_API_KEY": "", "AIRSHIP_MASTER_SECRET": "", "AIRSHIP_TOKEN": ""}
         assert set(step["env"]) <= set(inputs), "a new input the test does not set"
         return self.script(step["run"], **{**inputs, **env})
 

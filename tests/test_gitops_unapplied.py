@@ -57,7 +57,7 @@ def apply_job(job: DriftJob, sha: str, main: str) -> Job:
            "RECONCILER_TRUSTED_CONFIG": "", "GH_TOKEN": "token", "NO_COLOR": "1",
            "LOCALYTICS_API_KEY": job.served.api_key,
            "LOCALYTICS_API_SECRET": job.served.api_secret, "STREAM_API_SECRET": "",
-           "SMARTECH_API_KEY": "", "CI": "true", "GITHUB_REPOSITORY": "acme/c",
+           "SMARTECH_API_KEY": "", "AIRSHIP_MASTER_SECRET": "", "AIRSHIP_TOKEN": "", "CI": "true", "GITHUB_REPOSITORY": "acme/c",
            "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": sha, "FAKE_GH_MAIN": main}
     assert set(APPLY_STEP["env"]) <= set(env), "an action input the test does not set"
     try:

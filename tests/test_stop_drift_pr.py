@@ -85,7 +85,7 @@ def test_stop_yml_end_to_end(sandbox_factory: Callable[..., ServedSandbox],
     assert job.cli("apply", "--auto-approve").returncode == 0
     creds = {"LOCALYTICS_API_KEY": job.served.api_key,
              "LOCALYTICS_API_SECRET": job.served.api_secret, "STREAM_API_SECRET": "",
-             "SMARTECH_API_KEY": ""}
+             "SMARTECH_API_KEY": "", "AIRSHIP_MASTER_SECRET": "", "AIRSHIP_TOKEN": ""}
     stop = STOP_STEP["env"].keys() - {"GH_TOKEN"}
     env = {"ENV_NAME": ENV, "KEYS": "feature-launch", "ALL_LIVE": "false", "NO_COLOR": "1",
            "GITHUB_ACTOR": "oncall-ana", **creds}
