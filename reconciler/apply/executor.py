@@ -28,8 +28,8 @@ from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
 from reconciler.apply.verify import NotKept, verify_write
 from reconciler.calls import send_once
 from reconciler.errors import PartialWrite, ReconcilerError
+from reconciler.plan.compare import desired_payload
 from reconciler.plan.model import Action, Change, Plan
-from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
 from reconciler.workspace.workspace import Spec, Workspace
 
