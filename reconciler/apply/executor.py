@@ -36,6 +36,7 @@ from reconciler.workspace.workspace import Spec, Workspace
 CREATE_ATTEMPTS = 4
 CANCELLED = "cancelled before start"
 NOT_RECORDED = "its id could not be recorded"
+STOPPED = "apply stopped before its send"
 
 
 class PinRecord(Protocol):
@@ -150,7 +151,8 @@ class Executor:
         """Record the held drafts' pins in one write, then send them; when the lease is
         lost or the write fails, every draft stays unsent (DESIGN §6, "Exactly once")."""
         assert self.pins is not None
-        reason = await self._guarded()
+        stopped = STOPPED if self.stop.is_set() else None
+        reason = stopped or await self._guarded()
         if reason is None:
             try:
                 await self.pins.record([(h.spec, h.doubt) for h in held])
@@ -165,7 +167,7 @@ class Executor:
     async def _send(self, held: Held) -> None:
         async with self._slots:
             if self.stop.is_set() or self.journal.failed:
-                result: Result | Held = self._unsent(held, "apply stopped before its send")
+                result: Result | Held = self._unsent(held, STOPPED)
             else:
                 result = await self._attempt(held.change, self._go_live(
                     held.change, held.spec, held.draft, held.payload, held.note))
