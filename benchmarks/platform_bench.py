@@ -50,9 +50,10 @@ def stream_repo(root: Path, server: Server, objects: int) -> dict[str, str]:
 
 def smartech_repo(root: Path, server: Server, objects: int) -> dict[str, str]:
     """A Smartech repo of `objects` campaigns, email and app push alternating. It is a git
-    checkout with a bare `origin` beside it, as a user's is: each app push's pin is
-    pushed to origin's refs/reconciler/state/<env> before its send (issue 26), and that
-    push is part of what the row measures."""
+    checkout with a bare `origin` beside it, as a user's is: app push pins are pushed
+    to origin's refs/reconciler/state/<env> (issue 26; one push per wave for the drafts
+    before their sends, one for what the wave did), and those pushes are part of what
+    the row measures."""
     _config(root, {"provider": "smartech", "api_url": server.base_url + "/smartech"})
     origin = root.parent / f"{root.name}-origin.git"
     for args, cwd in ((["init", "-q", "--bare", str(origin)], root.parent),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,21 @@ class GitHub:
     def executions(self) -> int:
         return len([r for r in self.repo.executions() if r["channel"] == "apn"])
 
+    def log_pushes(self) -> Path:
+        """From now on every `git push` the CLI runs is logged (a git wrapper on PATH): the
+        file it is logged to."""
+        log = self.tmp / "git_pushes.log"
+        log.touch()
+        wrapper = self.tmp / "fakebin" / "git"
+        wrapper.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = push ] && echo "$*" >> "{log}"'
+                           f'; done\nexec {shutil.which("git")} "$@"\n')
+        wrapper.chmod(0o755)
+        return log
+
+    def record_log(self) -> list[str]:
+        """The subjects of the record's commits on origin, newest first."""
+        return git(self.repo.origin, "log", "--format=%s", ref(ENV)).splitlines()
+
 
 @pytest.fixture
 def github(smartech_repo: SmartechRepo, tmp_path: Path) -> GitHub:
@@ -187,6 +203,40 @@ def test_the_record_is_a_ref_of_origin_written_before_the_execute(github: GitHub
     assert pinned["pin"]["executed"] not in (False, "unknown")
     assert pinned["commit"] == git(origin, "rev-parse", "main").strip()
     assert last["applied"]["commit"] == pinned["commit"]  # a full success, in CI
+
+
+def test_a_waves_app_pushes_are_recorded_in_two_writes(github: GitHub) -> None:
+    """Ten app pushes: one record write for the ten drafts (before any send), one for the
+    ten sends; one dry-run push checks the record can be written before the first create."""
+    for i in range(9):
+        github.repo.put("campaign", f"push{i}", push_campaign(f"Push {i}", ["lapsed"]))
+    github.merge_specs()
+    pushes = github.log_pushes()
+    run = github.apply(ci=False)
+    assert run.code == 0, run.stderr
+    assert github.executions() == 10
+    assert len(github.record_log()) == 2, github.record_log()
+    before = json.loads(git(github.repo.origin, "show", f"{ref(ENV)}~1:state.json"))["pins"]
+    after = json.loads(git(github.repo.origin, "show", f"{ref(ENV)}:state.json"))["pins"]
+    assert len(before) == len(after) == 10
+    assert {p["pin"]["executed"] for p in before.values()} == {"unknown"}
+    assert all(after[r]["id"] == before[r]["id"] and after[r]["pin"]["executed"] != "unknown"
+               for r in before)
+    logged = pushes.read_text().splitlines()
+    assert [("--dry-run" in line) for line in logged] == [True, False, False], "\n".join(logged)
+
+
+def test_an_apply_that_writes_no_app_push_checks_and_writes_no_record(github: GitHub) -> None:
+    assert github.apply(ci=False).code == 0
+    written = github.record_log()
+    github.repo.put("audience", "news", {"type": "list", "name": "Newsletter subscribers"})
+    github.repo.put("campaign", "mail", email_campaign("Mail", ["news"]))
+    github.merge_specs()
+    pushes = github.log_pushes()
+    run = github.apply(ci=False)
+    assert run.code == 0, run.stderr
+    assert [c.get("channel") for c in github.repo.executions()] == ["apn", "email"]
+    assert pushes.read_text() == "" and github.record_log() == written
 
 
 def test_a_refused_record_write_leaves_an_unsent_draft(github: GitHub) -> None:

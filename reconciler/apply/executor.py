@@ -19,7 +19,7 @@ targeting did not stick never reaches anyone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,28 +28,45 @@ from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result
 from reconciler.apply.verify import NotKept, verify_write
 from reconciler.calls import send_once
 from reconciler.errors import PartialWrite, ReconcilerError
+from reconciler.plan.compare import desired_payload
 from reconciler.plan.model import Action, Change, Plan
-from reconciler.plan.planner import desired_payload
 from reconciler.provider import LiveObject, Provider
 from reconciler.workspace.workspace import Spec, Workspace
 
 CREATE_ATTEMPTS = 4
 CANCELLED = "cancelled before start"
 NOT_RECORDED = "its id could not be recorded"
+STOPPED = "apply stopped before its send"
 
 
 class PinRecord(Protocol):
     """Where the pins of objects the API cannot find again are recorded durably.
 
     Apply records a pin before the send it stands for (DESIGN §6, "Exactly once")
-    and again after it; a change that needs the record while it is unavailable is
-    refused before any write.
+    and again after it, a wave's pins together: one durable write (a git push)
+    for all the drafts a wave is about to send, one for what the wave did. A
+    change that needs the record while it is unavailable is refused before any
+    write.
     """
 
     unavailable: str | None  # why pins cannot be recorded now, or None
 
-    async def record(self, spec: Spec, values: Mapping[str, Any]) -> None:
-        """Record `values` (the spec file's `id`/`pin`) for `spec`; ReconcilerError if not."""
+    async def record(self, pins: Sequence[tuple[Spec, Mapping[str, Any]]]) -> None:
+        """Record each spec's `values` (its file's `id`/`pin`) in one durable write, all
+        or none; ReconcilerError if not."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A draft written and verified, held back until its pin is recorded: the wave's
+    held drafts are recorded in one write, then sent (`Executor._send_held`)."""
+
+    change: Change
+    spec: Spec
+    draft: LiveObject
+    payload: Mapping[str, Any]
+    note: str | None
+    doubt: dict[str, Any]  # the pin as it must stand if the send's outcome is lost
 
 
 @dataclass
@@ -62,9 +79,12 @@ class Executor:
     ids: dict[str, int | str] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
     pins: PinRecord | None = None  # None: pins go into the spec files only
-    # Asked before each wave and each go-live: the reason writing must stop (the apply
-    # lease is no longer ours), else None. Unset: nothing to confirm.
+    # Asked before each wave and each go-live (once for a wave's held drafts): the reason
+    # writing must stop (the apply lease is no longer ours), else None. Unset: nothing to
+    # confirm.
     guard: Callable[[], Awaitable[str | None]] | None = None
+    # the wave's results whose pins wait for its one record write (`_record_wave`)
+    _unrecorded: list[Result] = field(default_factory=list, init=False)
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -77,8 +97,16 @@ class Executor:
                 for c in wave:
                     self._finish(Result(c, SKIPPED, c.live_id, error=f"not applied: {reason}"))
                 continue
-            await asyncio.gather(*(self._one(c) for c in wave))
+            await self._wave(wave)
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
+
+    async def _wave(self, wave: list[Change]) -> None:
+        """Every change of the wave concurrently; the drafts held for the record are
+        recorded together, then sent; the wave's pins are recorded together at its end."""
+        held = [h for h in await asyncio.gather(*(self._one(c) for c in wave)) if h]
+        if held:
+            await self._send_held(held)
+        await self._record_wave()
 
     async def _guarded(self) -> str | None:
         """Why writing must stop now (set `stop` too, so queued writes do not start)."""
@@ -87,30 +115,80 @@ class Executor:
             self.stop.set()
         return reason
 
-    async def _one(self, change: Change) -> None:
+    async def _one(self, change: Change) -> Held | None:
+        """Write `change`; a draft that must be recorded before its send is returned."""
         blocked = [d for d in change.depends_on if self._failed(d)]
         if blocked:
             self._finish(Result(change, SKIPPED, change.live_id,
                                 error=f"depends on {', '.join(blocked)}, which did not apply"))
-            return
+            return None
         async with self._slots:  # checked only once a slot is free: a stop cuts the queue
             if self.stop.is_set() or self.journal.failed:
                 self._finish(Result(change, SKIPPED, change.live_id, error=CANCELLED))
-                return
+                return None
             refused = self._unrecordable(change)
+            outcome = (Result(change, FAILED, change.live_id, error=refused) if refused
+                       else await self._attempt(change, self._write(change)))
+        if isinstance(outcome, Held):
+            return outcome
+        self._done(outcome)
+        return None
+
+    async def _attempt(self, change: Change, write: Awaitable[Result | Held]
+                       ) -> Result | Held:
+        """The write's outcome; a failure as a FAILED result keeping what it made."""
+        try:
+            return await write
+        except PartialWrite as e:  # what it did (or may have done) must be kept
+            return Result(change, FAILED, e.live_id or change.live_id, error=str(e),
+                          pin=e.pin, request=e.request)
+        except NotKept as e:
+            return Result(change, FAILED, e.live_id or change.live_id, error=str(e))
+        except ReconcilerError as e:
+            return Result(change, FAILED, change.live_id, error=str(e))
+
+    async def _send_held(self, held: list[Held]) -> None:
+        """Record the held drafts' pins in one write, then send them; when the lease is
+        lost or the write fails, every draft stays unsent (DESIGN §6, "Exactly once")."""
+        assert self.pins is not None
+        stopped = STOPPED if self.stop.is_set() else None
+        reason = stopped or await self._guarded()
+        if reason is None:
             try:
-                if refused:
-                    raise ReconcilerError(refused)
-                result = await self._write(change)
-            except PartialWrite as e:  # what it did (or may have done) must be kept
-                result = Result(change, FAILED, e.live_id or change.live_id, error=str(e),
-                                pin=e.pin, request=e.request)
-            except NotKept as e:
-                result = Result(change, FAILED, e.live_id or change.live_id, error=str(e))
+                await self.pins.record([(h.spec, h.doubt) for h in held])
             except ReconcilerError as e:
-                result = Result(change, FAILED, change.live_id, error=str(e))
-            result = await self._record(result)
-        self._finish(result)
+                reason = f"{NOT_RECORDED} ({e})"
+        if reason is not None:
+            for h in held:
+                self._done(self._unsent(h, reason))
+            return
+        await asyncio.gather(*(self._send(h) for h in held))
+
+    async def _send(self, held: Held) -> None:
+        async with self._slots:
+            if self.stop.is_set() or self.journal.failed:
+                result: Result | Held = self._unsent(held, STOPPED)
+            else:
+                result = await self._attempt(held.change, self._go_live(
+                    held.change, held.spec, held.draft, held.payload, held.note))
+        assert isinstance(result, Result)
+        self._done(result)
+
+    def _unsent(self, held: Held, reason: str) -> Result:
+        """A held draft that was not sent; its pin (not executed) is recorded at the wave's
+        end, over the record's "unknown" where that was written."""
+        return Result(held.change, FAILED, held.draft.id,
+                      error=f"created as draft {held.draft.id}, not sent: {reason}",
+                      pin=self.provider.pin(held.spec, held.draft))
+
+    def _done(self, result: Result) -> None:
+        """Finish `result`, or keep it for the wave's record write when it has a pin to
+        record (a send whose record fails is then a failure: `_record_wave`)."""
+        if self.pins is None or not result.pin or self._in_git(result.change) is None \
+                or NOT_RECORDED in (result.error or ""):
+            self._finish(result)
+        else:
+            self._unrecorded.append(result)
 
     def _in_git(self, change: Change) -> Spec | None:
         """The spec of `change` when its identity must be recorded (and a record is kept)."""
@@ -126,22 +204,24 @@ class Executor:
         return (f"refused: what it creates could not be recorded ({why}), so nothing was "
                 "created or sent for it")
 
-    async def _record(self, result: Result) -> Result:
-        """Record a result's pin (after the write); a send whose record fails is a failure:
-        the record still says its outcome is unknown, and the next plan asks."""
-        if self.pins is None or not result.pin or self._in_git(result.change) is None \
-                or NOT_RECORDED in (result.error or ""):
-            return result
-        spec = self.workspace.get(result.change.ref)
-        assert spec is not None
+    async def _record_wave(self) -> None:
+        """Record the pins of the wave's results in one write, then finish them; when the
+        write fails each is a failure: the record still says its outcome is unknown (or
+        holds no id), and the next plan asks."""
+        results, self._unrecorded = self._unrecorded, []
+        if not results:
+            return
+        assert self.pins is not None
+        pins = [(spec, r.pin) for r in results
+                if r.pin and (spec := self.workspace.get(r.change.ref)) is not None]
         try:
-            await self.pins.record(spec, result.pin)
+            await self.pins.record(pins)
         except ReconcilerError as e:
-            done = f"{result.error}; " if result.error else "written, but "
-            return Result(result.change, FAILED, result.live_id, pin=result.pin,
-                          request=result.request,
-                          error=f"{done}its pin was not recorded: {e}")
-        return result
+            results = [Result(r.change, FAILED, r.live_id, pin=r.pin, request=r.request,
+                              error=(f"{r.error}; " if r.error else "written, but ")
+                              + f"its pin was not recorded: {e}") for r in results]
+        for r in results:
+            self._finish(r)
 
     def _failed(self, ref: str) -> bool:
         r = self.results.get(ref)
@@ -160,7 +240,7 @@ class Executor:
                 **({"pin": result.pin} if result.pin else {}),
             )
 
-    async def _write(self, change: Change) -> Result:
+    async def _write(self, change: Change) -> Result | Held:
         kind = change.kind
         if change.action.removes:
             await self.provider.remove(kind, change.live_id)  # type: ignore[arg-type]
@@ -180,27 +260,21 @@ class Executor:
             kind=kind, key=change.key, name=change.name, action=change.action.value,
             live_id=obj.id, status="draft", error=None, note="verified as a draft; activating",
         )
+        doubt = self.provider.pin_in_doubt(spec, obj) if self.pins is not None else None
+        if doubt is not None:  # recorded with the wave's other held drafts, then sent
+            return Held(change, spec, obj, payload, note, doubt)
         reason = await self._guarded()
         if reason is not None:
             raise PartialWrite(f"left as a draft, not activated: {reason}", live_id=obj.id)
-        await self._record_before_send(spec, obj)
-        obj = await self.provider.activate(kind, obj, payload)
-        obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
+        return await self._go_live(change, spec, obj, payload, note)
+
+    async def _go_live(self, change: Change, spec: Spec, draft: LiveObject,
+                       payload: Mapping[str, Any], note: str | None) -> Result:
+        """Activate a verified draft and verify it again."""
+        obj = await self.provider.activate(change.kind, draft, payload)
+        obj = await verify_write(self.provider, change.kind, obj, payload, spec.ignore_changes)
         return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated",
                       pin=self.provider.pin(spec, obj))
-
-    async def _record_before_send(self, spec: Spec, draft: LiveObject) -> None:
-        """Record the draft's pin, as it must stand if the send's outcome is lost, before
-        the send: when that fails, the draft stays unsent (DESIGN §6, "Exactly once")."""
-        doubt = self.provider.pin_in_doubt(spec, draft) if self.pins is not None else None
-        if self.pins is None or doubt is None:
-            return
-        try:
-            await self.pins.record(spec, doubt)
-        except ReconcilerError as e:
-            raise PartialWrite(f"created as draft {draft.id}, not sent: {NOT_RECORDED} ({e})",
-                               live_id=draft.id,
-                               pin=self.provider.pin(spec, draft)) from None
 
     async def _put(
         self, change: Change, payload: Mapping[str, object]

@@ -40,8 +40,8 @@ async def execute_plan(
     guard: Callable[[], Awaitable[str | None]] | None = None,
 ) -> list[Result]:
     """Run the plan's writes, journaling each; `stop` set = start no new write; `pins`
-    records the ids of what the API cannot find again, each before its send; `guard`
-    (the lease keeper's confirm) is asked before each wave and go-live.
+    records the ids of what the API cannot find again before their send (a wave's in one
+    write); `guard` (the lease keeper's confirm) is asked before each wave and go-live.
 
     JournalError (with the results) when the journal failed part way: the
     writes already started finish, no new one starts.

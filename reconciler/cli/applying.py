@@ -20,7 +20,7 @@ from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
 from reconciler.apply.stale import check_same, check_target
 from reconciler.calls import Caller
-from reconciler.cli.pinrecord import ApplyPins, read_record
+from reconciler.cli.pinrecord import ApplyPins, read_record, writes_record
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.cli.stopheld import clear_stops, held, read_stops
@@ -98,7 +98,7 @@ async def run_apply(
                             await clear_stops(stop_store, next(iter(verdicts), None), _warn)
                             return code
                         pins = ApplyPins(store, unavailable) if store is not None else None
-                        if pins is not None:
+                        if pins is not None and writes_record(plan, workspace, provider):
                             await asyncio.to_thread(pins.check)
                         signals.stop_writes()
                         if keeper is not None:

@@ -11,13 +11,14 @@ sandbox reach no one and keep no record: their pins go into the files only.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from reconciler.config import LoadedConfig
 from reconciler.errors import ReconcilerError
 from reconciler.gitops.staterecord import Record, StateRef, merged
+from reconciler.plan.model import Action, Plan
 from reconciler.provider import Provider
 from reconciler.workspace.workspace import Spec, Workspace
 
@@ -56,6 +57,18 @@ def read_record(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
     return with_record(workspace, record), store, None
 
 
+def writes_record(plan: Plan, workspace: Workspace, provider: Provider) -> bool:
+    """Whether applying `plan` writes a pin to the record: it creates or updates an object
+    whose identity lives in git. Only then is the record checked for writing first."""
+    for change in plan.changes:
+        if change.action is Action.NOOP or change.action.removes:
+            continue
+        spec = workspace.get(change.ref)
+        if spec is not None and provider.identity_in_git(spec):
+            return True
+    return False
+
+
 class ApplyPins:
     """The executor's PinRecord: each pin pushed to the env's record from a thread."""
 
@@ -71,5 +84,5 @@ class ApplyPins:
             except ReconcilerError as e:
                 self.unavailable = str(e)
 
-    async def record(self, spec: Spec, values: Mapping[str, Any]) -> None:
-        await asyncio.to_thread(self.store.pin, spec.ref, values)
+    async def record(self, pins: Sequence[tuple[Spec, Mapping[str, Any]]]) -> None:
+        await asyncio.to_thread(self.store.pin_all, {spec.ref: values for spec, values in pins})

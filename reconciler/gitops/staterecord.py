@@ -210,12 +210,25 @@ class StateRef:
 
     def pin(self, spec_ref: str, values: Mapping[str, Any]) -> None:
         """Record what `spec_ref`'s file would say (`id`, `pin`), with commit and time."""
-        entry = {**dict(values), "commit": self.commit(), "at": now()}
+        self.pin_all({spec_ref: values})
+
+    def pin_all(self, pins: Mapping[str, Mapping[str, Any]]) -> None:
+        """Record the pins of several specs (`kind:key` to `id`/`pin`) in one push: apply
+        records a wave's pins together, one push per wave, not one per campaign."""
+        if not pins:
+            return
+        stamp = {"commit": self.commit(), "at": now()}
+        entries = {spec_ref: {**dict(values), **stamp} for spec_ref, values in pins.items()}
 
         def change(doc: dict[str, Any]) -> None:
-            doc.setdefault("pins", {})[spec_ref] = entry
+            doc.setdefault("pins", {}).update(entries)
 
-        self.update(change, f"pin {spec_ref}: {values.get('id')}")
+        refs = list(pins)
+        if len(refs) == 1:
+            message = f"pin {refs[0]}: {pins[refs[0]].get('id')}"
+        else:
+            message = f"pin {len(refs)} specs: {', '.join(refs[:3])}{', ...' * (len(refs) > 3)}"
+        self.update(change, message)
 
     def applied(self, commit: str) -> None:
         """Record `commit` as the last one applied in full."""

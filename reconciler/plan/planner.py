@@ -11,13 +11,16 @@ import asyncio
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from reconciler.describe import Known
-from reconciler.errors import PlanError
-from reconciler.plan import paths
+from reconciler.errors import PlanError, ReconcilerError
 from reconciler.plan.cache import LiveCache
-from reconciler.plan.diff import diff
+from reconciler.plan.compare import (
+    Compared,
+    add_words,
+    compare,
+    missing_reference,
+)
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
 from reconciler.plan.within import (
@@ -26,9 +29,8 @@ from reconciler.plan.within import (
     names_of,
     reach_after_plan,
     repo_path,
-    shown_of,
 )
-from reconciler.platform import Describes, SendsTests, has
+from reconciler.platform import SendsTests, has
 from reconciler.provider import LintItem, LiveObject, Provider
 from reconciler.workspace.confusables import fold, live_lookalike
 from reconciler.workspace.workspace import Spec, Workspace
@@ -88,31 +90,43 @@ async def build_plan(
                           missing_ok=provider.read_only(k)) for k in kinds}
     selected = {s.ref for s in specs}
     problems = [msg for m in matchings.values() for ref, msg in m.problems if ref in selected]
-    problems += [_missing_reference(s) for s in specs if provider.read_only(s.kind)
+    problems += [missing_reference(s) for s in specs if provider.read_only(s.kind)
                  and matchings[s.kind].pairs.get(s.ref) is None]
     if problems:
         raise PlanError(problems[0], problems)
 
     progress("reading managed objects")
-    for k in kinds:
-        await _fill_bodies(provider, matchings[k].pairs, selected, cache)
-
     ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
     _refuse_dangling_ids(provider, workspace, specs, by_id)
+    compared: dict[str, Compared | Impossible | ReconcilerError] = {}
+
+    def ready(spec: Spec, obj: LiveObject | None) -> None:
+        """Compare a spec the moment its live object is complete, between responses; a
+        failure is kept for its turn in the plan's order, as if compared there."""
+        try:
+            compared[spec.ref] = compare(provider, spec, obj, ids, by_id)
+        except (Impossible, ReconcilerError) as e:
+            compared[spec.ref] = e
+
+    by_ref = {s.ref: s for s in specs}
+    await asyncio.gather(*(_fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready)
+                           for k in kinds))
     known = _known(provider, workspace, matchings, live)
     changes: list[Change] = []
     errors: list[Problem] = []
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
-            live_obj = matchings[k].pairs[spec.ref]
-            try:
-                change = _change(provider, spec, live_obj, ids, by_id, known)
-            except Impossible as e:  # one error entry; the rest of the plan goes on
+            outcome = compared[spec.ref]
+            if isinstance(outcome, Impossible):  # one error entry; the rest of the plan goes on
                 errors.append(Problem(spec.kind, spec.key, spec.name,
-                                      repo_path(workspace, spec.at()), str(e)))
+                                      repo_path(workspace, spec.at()), str(outcome)))
                 continue
+            if isinstance(outcome, ReconcilerError):
+                raise outcome
+            change = add_words(provider, outcome, known)
             changes.append(change)
+            live_obj = outcome.live
             if change.action is Action.UPDATE and k == provider.reach_kind and live_obj:
                 mark_changed(known, spec.ref, str(live_obj.id), live_obj.name)
     reach_after_plan(changes)
@@ -168,117 +182,45 @@ def _refuse_dangling_ids(provider: Provider, workspace: Workspace, specs: list[S
         raise PlanError(problems[0], problems)
 
 
-def desired_payload(
-    provider: Provider,
-    spec: Spec,
-    live_body: Mapping[str, Any] | None,
-    ids: Mapping[str, int | str],
-) -> dict[str, Any]:
-    """The wire payload for `spec`; ignored paths keep their live values.
-
-    A full-replace update must not overwrite what `ignore_changes` leaves to
-    the dashboard, so those paths are copied from the live object.
-    """
-    body = dict(spec.body)
-    if live_body is not None and spec.ignore_changes:
-        body = paths.overlay(body, dict(live_body), spec.ignore_changes)
-    return provider.payload(replace(spec, body=body), ids)
-
-
 async def _fill_bodies(
     provider: Provider,
     pairs: dict[str, LiveObject | None],
-    selected: set[str],
+    selected: Mapping[str, Spec],
     cache: LiveCache | None,
+    ready: Callable[[Spec, LiveObject | None], None],
 ) -> None:
-    """Read the details the listing lacked: only for selected specs, cache first."""
+    """Read the details the listing lacked: only for selected specs, cache first. Each
+    selected spec is handed to `ready` once its live object is complete, so the caller's
+    work on it overlaps the reads still in flight."""
     missing = []
     for ref, obj in pairs.items():
-        if obj is None or obj.body is not None or ref not in selected:
+        spec = selected.get(ref)
+        if spec is None:
+            continue
+        if obj is None or obj.body is not None:
+            ready(spec, obj)
             continue
         cached = cache.get(obj) if cache else None
         if cached is not None:
             pairs[ref] = cached
+            ready(spec, cached)
         else:
-            missing.append((ref, obj))
-    fetched = await asyncio.gather(*(provider.get_live(o.kind, o.id) for _, o in missing))
-    for (ref, old), new in zip(missing, fetched, strict=True):
+            missing.append((spec, obj))
+
+    async def read(spec: Spec, old: LiveObject) -> None:
+        new = await provider.get_live(old.kind, old.id)
         if new is None:
             raise PlanError(f"{old.kind} {old.id} ({old.name!r}) vanished while planning; re-run")
         if cache is not None:
             # keep the listing's updated_at: that is what the next plan compares
             new = replace(new, updated_at=old.updated_at or new.updated_at)
             cache.put(new)
-        pairs[ref] = new
+        pairs[spec.ref] = new
+        ready(spec, new)
+
+    await asyncio.gather(*(read(spec, obj) for spec, obj in missing))
 
 
-def _change(
-    provider: Provider,
-    spec: Spec,
-    live: LiveObject | None,
-    ids: Mapping[str, int | str],
-    live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
-    known: Mapping[str, Known],
-) -> Change:
-    if provider.read_only(spec.kind):
-        return _reference(spec, live)
-    payload = desired_payload(provider, spec, live.body if live else None, ids)
-    desired = paths.without(provider.comparable(spec.kind, payload), spec.ignore_changes)
-    change = Change(
-        kind=spec.kind, key=spec.key, name=spec.name, action=Action.CREATE,
-        depends_on=spec.depends_on,
-        go_live=provider.goes_live(spec.kind, live, payload),
-        reach=provider.reach(payload, live_by_id.get(provider.reach_kind, {})),
-        schedule=provider.schedule(spec.kind, payload),
-    )
-    if live is None:
-        change.diff = diff({}, desired)
-    else:
-        current = paths.without(dict(live.body or {}), spec.ignore_changes)
-        change.live_id = live.id
-        change.fingerprint = live.fingerprint
-        change.live_body = dict(live.body or {})
-        change.diff = diff(current, desired)
-        change.action = Action.UPDATE if change.diff else Action.NOOP
-        frozen = provider.immutable(live) if change.diff else None
-        if frozen:
-            raise Impossible(frozen)
-        if change.diff and provider.replaces(spec.kind, live, payload):
-            change.warnings.append(
-                f"replace: cannot change in place; apply deletes {spec.kind} {live.id} and "
-                "creates it anew"
-            )
-        if change.diff and provider.is_live(live):
-            change.warnings.append(
-                "edits a live campaign: the new message and audience apply to its next sends"
-            )
-    if change.go_live and change.reach is None:
-        change.warnings.append("goes live to an audience whose reach is known only after apply")
-    # in words (a platform that has them): as planned and, for updates, as live
-    if change.action is not Action.NOOP and isinstance(provider, Describes):
-        change.words = provider.describe(spec.kind, payload, known)
-        if live is not None:
-            change.words_before = provider.describe(spec.kind, live.body or {}, known)
-    if change.diff:
-        change.shown = shown_of(change, provider.show_value,
-                                live.body or {} if live else {}, payload)
-    return change
-
-
-def _missing_reference(spec: Spec) -> str:
-    pinned = spec.pin_id is not None
-    what = f"id {str(spec.pin_id).rsplit(':', 1)[-1]}" if pinned else f"name {spec.name!r}"
-    return (f"{spec.at('id' if pinned else 'name')}: no live {spec.body.get('type', spec.kind)} "
-            f"with {what}: it is owned by the platform's panel and reconciler never creates "
-            "it; fix the reference")
-
-
-def _reference(spec: Spec, live: LiveObject | None) -> Change:
-    """A read-only spec (a panel's list or segment): it must exist; it never changes."""
-    if live is None:
-        raise PlanError(_missing_reference(spec))
-    return Change(kind=spec.kind, key=spec.key, name=live.name, action=Action.NOOP,
-                  live_id=live.id, fingerprint=live.fingerprint, reach=dict(live.reach or {}) or None)
 def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
            live: Mapping[str, list[LiveObject]]) -> dict[str, Known]:
     """What describe may name: live objects by id, specs by ref and by the id they get."""
