@@ -349,6 +349,59 @@ def test_confirm_says_when_another_apply_took_the_lease_over() -> None:
     assert reason is not None and "the apply lease of this app is gone" in reason
 
 
+class CountingBoard(Board):
+    """A board whose renewals wait for the test to let them through, one at a time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.renewals = 0
+        self.gate = asyncio.Event()
+
+    async def lease_renew(self, lease_id: int | str, name: str) -> None:
+        self.renewals += 1
+        await self.gate.wait()
+        await super().lease_renew(lease_id, name)
+
+
+def test_concurrent_confirmations_share_one_round_that_begins_after_each_asked() -> None:
+    board = CountingBoard()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+
+    async def scenario() -> tuple[int, list[str | None], list[str | None]]:
+        board.gate.set()
+        keeper = LeaseKeeper(board, await acquire(board, "me@here"))
+        board.gate.clear()
+        board.renewals = 0
+        first = asyncio.ensure_future(keeper.confirm())
+        while board.renewals == 0:  # the first round has begun and waits at the gate
+            await asyncio.sleep(0)
+        # 40 go-lives ask while it is under way: it began before they asked, so it
+        # cannot answer for them; they share the one round after it
+        late = [asyncio.ensure_future(keeper.confirm()) for _ in range(40)]
+        await asyncio.sleep(0)
+        assert board.renewals == 1 and not any(t.done() for t in late)
+        board.gate.set()
+        answers = [await first], [await t for t in late]
+        return board.renewals, *answers
+
+    renewals, first, late = run(scenario())
+    assert renewals == 2, renewals  # one for the first caller, one for the 40 (was 41)
+    assert first == [None] and late == [None] * 40
+
+
+def test_a_lost_lease_found_by_a_shared_round_stops_every_waiter() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+
+    async def scenario() -> list[str | None]:
+        keeper = LeaseKeeper(board, await acquire(board, "me@here"))
+        board.objects.clear()  # removed by `reconciler unlock`
+        return list(await asyncio.gather(*(keeper.confirm() for _ in range(5))))
+
+    reasons = run(scenario())
+    assert all(r is not None and "is gone" in r for r in reasons), reasons
+
+
 def test_the_platform_clock_is_the_latest_date_run_on_by_the_monotonic_clock() -> None:
     """A lease's times come from the platform's Date header, never the local wall clock;
     between answers the time runs on by the monotonic clock; an unreadable Date is
