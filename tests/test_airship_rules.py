@@ -160,8 +160,8 @@ def pipeline(**more: Any) -> dict[str, Any]:
 
 
 DAYPARTS = [{"days_of_week": ["monday", "friday"],
-             "allowed_times": [{"start": "09:00:00", "end": "17:00:00"},
-                               {"preferred": "12:00:00"}]}]
+             "allowed_times": [{"start": "09:00:00", "end": "17:00:00",
+                                "preferred": "09:00:00"}, {"preferred": "12:00:00"}]}]
 GOOD_PIPELINES = [
     pipeline(),
     pipeline(immediate_trigger=["open", {"tag_removed": "vip"},
@@ -180,6 +180,10 @@ GOOD_PIPELINES = [
                          {"rate": {"pushes": 1, "lifetimes": 1}}]),
     pipeline(condition=[{"and": [{"tag": {"tag_name": "a"}}] * 10},
                         {"or": [{"subscription": {"list_id": "l"}}] * 10}]),
+    pipeline(immediate_trigger=None, historical_trigger=[
+        {"event": "open", "equals": 0, "days": 1}, {"event": "open", "equals": 0, "days": 7}]),
+    pipeline(immediate_trigger={"id": "8e1a61d7-7e9d-4870-a548-2d4d6eb6405f",
+                                "double_opt_in": {}}),
     pipeline(name="n", activation_time="2030-01-01T00:00:00Z",
              deactivation_time="2031-01-01T00:00:00", uid="ignored", status="live"),
 ]
@@ -216,6 +220,17 @@ BAD_PIPELINES = [
     (pipeline(historical_trigger={"event": "open", "equals": 1, "days": 1}),
      "historical_trigger.equals"),
     (pipeline(enabled="yes"), "enabled"),
+    (pipeline(timing={"delay": {"seconds": 60}}, cancellation_trigger=["open", "first_opt_in"]),
+     "cancellation_trigger"),
+    (pipeline(timing={"schedule": {"dayparts": [{"allowed_times": [{"start": "09:00:00"}]}]}}),
+     "timing.schedule.dayparts[0].allowed_times[0]"),
+    (pipeline(timing={"schedule": {"dayparts": [{"allowed_times": [
+        {"start": "09:00:00", "end": "10:00:00", "preferred": "11:00:00"}]}]}}),
+     "timing.schedule.dayparts[0].allowed_times[0].preferred"),
+    (pipeline(immediate_trigger=None, historical_trigger=[]), "historical_trigger"),
+    (pipeline(immediate_trigger=None, historical_trigger=[{"event": "open", "equals": 0,
+                                                           "days": 0}]),
+     "historical_trigger[0].days"),
     (pipeline(name=7), "name"),
 ]
 
@@ -394,3 +409,25 @@ def test_the_fuzzed_bodies_are_valid_as_they_stand(http: httpx.Client,
                                                    case: tuple[str, Any]) -> None:
     route, valid = case
     assert http.post(route, json=valid).status_code in (200, 201)
+
+
+UUID = "0b9d1a2e-8f7c-4b7e-9a51-2f0c6f1d7a10"
+GOOD_CRITERIA = [
+    {"tag": "x" * 128},
+    {"tag": [f"t{i}" for i in range(100)], "group": "loyalty"},
+    {"AND": [{"named_user": "u" * 128}, {"NOT": {"static_list": ["vip", "beta"]}}]},
+    {"or": [{"channel": UUID}, {"ios_channel": [UUID]}, {"android_channel": UUID},
+            {"amazon_channel": UUID}, {"open_channel": UUID}]},
+    {"or": [{"sms_sender": "1" * 16}, {"sms_id": {"sender": "12345", "msisdn": "15035551212"}},
+            {"subscription_list": ["monthly_news-letter"]}]},
+    {"attribute": "city", "operator": "is_empty"},
+    {"activity": "app_open", "metric": "count", "operator": "greater", "value": 3},
+]
+
+
+@pytest.mark.parametrize("criteria", GOOD_CRITERIA)
+def test_valid_criteria_pass(http: httpx.Client, criteria: Any) -> None:
+    made = http.post("/api/segments", json={"display_name": "ok", "criteria": criteria})
+    assert made.status_code == 201, made.text
+    assert http.get(f"/api/segments/{made.json()['segment_id']}").json()["criteria"] == \
+        criteria

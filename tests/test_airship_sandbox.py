@@ -223,3 +223,18 @@ def test_the_apps_own_429_passes_the_fault_shape_untouched(tmp_path: Path) -> No
         made.http.close()
         made.running.stop()
         made.mounted.store.close()
+
+
+def test_pipeline_status_follows_the_clock_at_its_edges(served: Served) -> None:
+    """pending while now <= activation_time, completed once now >= deactivation_time [OAS]."""
+    body = {"enabled": True, "immediate_trigger": "open", "activation_time": "2031-01-01T00:00:00",
+            "deactivation_time": "2031-02-01T00:00:00",
+            "outcome": {"push": {"audience": "triggered", "device_types": ["ios"],
+                                 "notification": {"alert": "hi"}}}}
+    url = served.http.post("/api/pipelines", json=body).json()["pipeline_urls"][0]
+    seen = []
+    for now in ("2030-12-31T23:59:59", "2031-01-01T00:00:00", "2031-01-01T00:00:01",
+                "2031-01-31T23:59:59", "2031-02-01T00:00:00"):
+        served.admin("/clock", {"now": now})
+        seen.append(served.http.get(url).json()["pipeline"]["status"])
+    assert seen == ["pending", "pending", "live", "live", "completed"]

@@ -154,6 +154,14 @@ def test_segment_list_follows_next_page(project: Project) -> None:
     ({"tag_class": "autogroup", "tag": "a"}, "criteria.tag_class"),
     ({"location": {"id": "x"}}, "criteria.location"),
     ({"segment": "no-such-segment"}, "criteria.segment"),
+    ({"segment": "0b9d1a2e-8f7c-4b7e-9a51-2f0c6f1d7a10"}, "criteria.segment"),  # unknown
+    ({"channel": "c-1"}, "criteria.channel"),
+    ({"named_user": "u" * 129}, "criteria.named_user"),
+    ({"tag": [f"t{i}" for i in range(101)]}, "criteria.tag"),
+    ({"sms_sender": "12345678901234567"}, "criteria.sms_sender"),
+    ({"subscription_list": "news letter"}, "criteria.subscription_list"),
+    ({"sms_id": "15035551212"}, "criteria.sms_id"),
+    ({"web_channel": "0b9d1a2e-8f7c-4b7e-9a51-2f0c6f1d7a10"}, "criteria.web_channel"),
     ("all", "criteria"),
 ])
 def test_bad_criteria_is_400_in_airships_body(project: Project, criteria: Any, path: str
@@ -167,7 +175,11 @@ def test_bad_criteria_is_400_in_airships_body(project: Project, criteria: Any, p
 
 
 def test_more_than_1000_selectors_is_400(project: Project) -> None:
-    criteria = {"or": [{"tag": [f"t{i}-{j}" for j in range(101)]} for i in range(10)]}
+    thousand = {"or": [{"tag": [f"t{i}-{j}" for j in range(100)]} for i in range(10)]}
+    seg = ua.Segment()
+    seg.display_name, seg.criteria = "at the limit", thousand
+    assert seg.create(project.client).status_code == 201
+    criteria = {"and": [thousand, {"tag": "one-more"}]}
     seg = ua.Segment()
     seg.display_name, seg.criteria = "huge", criteria
     assert "1000 selectors" in failure(lambda: seg.create(project.client)).error

@@ -4,14 +4,19 @@
 The grammar is checked, not echoed: compound `and`/`or` (1 to 10 items) and `not` (one
 selector), in lowercase or uppercase (the schema spells them `AND/OR/NOT`, the examples and
 the library use lowercase; ASSUMED either is accepted and stored as sent); atomic selectors
-with only their own keys; a tag 1 to 128 characters; at most 1,000 selectors in all
-[SUP-LIM, OAS `audienceSelector1000`]. A `segment` selector must name a segment of the
-project (ASSUMED: the spec only says segments can nest). `location` and `tag_class` are not
-in the current spec: unknown keys, so 400.
+with only their own keys [OAS `atomicSelector`]: a tag, named user or static list 1 to 128
+characters, an SMS sender 1 to 16, a subscription list id of letters, digits, `_` and `-`,
+segment and channel ids UUIDs, `sms_id` an object of `sender` and `msisdn`, and an array of
+any of them 1 to 100 items; at most 1,000 selectors in all [SUP-LIM, OAS
+`audienceSelector1000`]. A `segment` selector must name a segment of the project (ASSUMED:
+the spec only says segments can nest). `location`, `tag_class`, `web_channel` and
+`email_address` are not atomic selectors in the current spec: unknown keys, so 400.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,11 +25,14 @@ from reconciler.sandbox.airship.protocol import bad, one_of, only, text
 MAX_SELECTORS = 1000
 COMPOUND_ITEMS = (1, 10)
 TAG_LENGTH = (1, 128)
-# atomic selectors whose value is one id or a list of ids, and nothing else
-ID_SELECTORS = frozenset({
-    "segment", "static_list", "subscription_list", "named_user", "channel", "ios_channel",
-    "android_channel", "amazon_channel", "web_channel", "sms_id", "sms_sender",
-    "email_address"})
+MAX_IDS = 100  # a selector's array of ids or names [OAS `uuidArray`, `stringArray`]
+# atomic selectors of one id or an array of ids: the spec's `format: uuid` ones, the
+# 1-128 character names, and SMS sender codes (1-16) [OAS `atomicSelector`]
+UUID_SELECTORS = frozenset({"segment", "channel", "ios_channel", "android_channel",
+                            "amazon_channel", "open_channel"})
+NAME_SELECTORS = {"named_user": (1, 128), "static_list": (1, 128),
+                  "subscription_list": (1, None), "sms_sender": (1, 16)}
+SUBSCRIPTION_LIST_ID = re.compile(r"[A-Za-z0-9_-]+")
 ATTRIBUTE_OPERATORS = ("equals", "contains", "less", "greater", "is_empty", "before", "after",
                        "range")
 ACTIVITY_KEYS = frozenset({"activity", "metric", "operator", "value", "after", "before", "on",
@@ -93,36 +101,61 @@ def _atomic(value: dict[str, Any], path: str, exists: SegmentExists) -> int:
         if "metric" in value:
             one_of(value["metric"], METRICS, f"{path}.metric")
         return 1
+    if "sms_id" in value:
+        only(value, {"sms_id"}, path)
+        sms = value["sms_id"]
+        if not isinstance(sms, dict):
+            raise bad(f"{path}.sms_id must be an object with sender and msisdn",
+                      f"{path}.sms_id")
+        only(sms, {"sender", "msisdn"}, f"{path}.sms_id")
+        for key in ("sender", "msisdn"):
+            text(sms.get(key), f"{path}.sms_id.{key}", 1, 128)
+        return 1
     if len(value) != 1:
         raise bad(f"{path}: an atomic selector has exactly one key", path)
     ((key, ids),) = value.items()
-    if key not in ID_SELECTORS:
-        raise bad(f"Unexpected key {key!r}", f"{path}.{key}")
-    listed = _ids(ids, f"{path}.{key}")
-    if key == "segment":
+    here = f"{path}.{key}"
+    if key in UUID_SELECTORS:
+        listed = _ids(ids, here, (36, 36))
         for ident in listed:
-            if not exists(ident):
-                raise bad(f"Segment {ident} does not exist", f"{path}.segment")
-    return len(listed)
+            if not _is_uuid(ident):
+                raise bad(f"{here}: {ident!r} is not a UUID", here)
+        if key == "segment":
+            for ident in listed:
+                if not exists(ident):
+                    raise bad(f"Segment {ident} does not exist", here)
+        return len(listed)
+    if key in NAME_SELECTORS:
+        listed = _ids(ids, here, NAME_SELECTORS[key])
+        if key == "subscription_list" and not all(
+                SUBSCRIPTION_LIST_ID.fullmatch(i) for i in listed):
+            raise bad(f"{here}: a list id holds letters, digits, _ and - only", here)
+        return len(listed)
+    raise bad(f"Unexpected key {key!r}", here)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
 
 
 def _tag(value: dict[str, Any], path: str) -> int:
     only(value, {"tag", "group"}, path)
     if "group" in value:
         text(value["group"], f"{path}.group", 1)
-    tags = value["tag"] if isinstance(value["tag"], list) else [value["tag"]]
-    if not tags:
-        raise bad(f"{path}.tag must name at least one tag", f"{path}.tag")
-    low, high = TAG_LENGTH
-    for tag in tags:
-        text(tag, f"{path}.tag", low, high)
-    return len(tags)
+    return len(_ids(value["tag"], f"{path}.tag", TAG_LENGTH))
 
 
-def _ids(value: Any, path: str) -> list[str]:
+def _ids(value: Any, path: str, length: tuple[int, int | None]) -> list[str]:
+    """One id or name, or an array of 1 to 100 of them, each `length` characters."""
     listed = value if isinstance(value, list) else [value]
-    if not listed or not all(isinstance(v, str) and v for v in listed):
-        raise bad(f"{path} must be an id or a non-empty array of ids", path)
+    low, high = length
+    if not 1 <= len(listed) <= MAX_IDS or not all(
+            isinstance(v, str) and low <= len(v) <= (high or len(v)) for v in listed):
+        span = f"{low} to {high} characters" if high else "non-empty"
+        raise bad(f"{path} must be one id or an array of 1 to {MAX_IDS}, each {span}", path)
     return listed
 
 

@@ -36,7 +36,9 @@ SIMPLE_EVENTS = ("open", "first_open", "first_opt_in", "double_opt_in", "region_
 COMPOUND_EVENTS = frozenset({"tag_added", "tag_removed", "custom_event", "subscription_added",
                              "subscription_removed", "region_entered", "region_exited",
                              "double_opt_in", "pipeline_event"})
-IDENTIFIER_EXTRAS = frozenset({"activation_time", "deactivation_time", "condition"})
+# what a compound event identifier may carry besides its event [OAS `eventIdentifier`]
+IDENTIFIER_EXTRAS = frozenset({"activation_time", "deactivation_time", "condition", "id"})
+IMMEDIATE_ONLY = ("first_open", "first_opt_in")  # "only available in immediate triggers"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RATE_CAPS = {"days": 90, "hours": 72, "lifetimes": 1}
 MAX_CONSTRAINTS, MAX_CONDITIONS, HISTORICAL_DAYS = 3, 20, (1, 90)
@@ -61,7 +63,7 @@ def check_pipeline(body: Any, path: str, segment_exists: SegmentExists) -> dict[
     if p.get("immediate_trigger") is not None:
         _triggers(p["immediate_trigger"], f"{at}immediate_trigger")
     if p.get("historical_trigger") is not None:
-        _historical(p["historical_trigger"], f"{at}historical_trigger")
+        _historicals(p["historical_trigger"], f"{at}historical_trigger")
         if p.get("timing") is not None:
             raise bad("A pipeline with a historical_trigger cannot have timing", f"{at}timing")
     if p.get("timing") is not None:
@@ -113,6 +115,15 @@ def _tag_event(value: Any, path: str) -> None:
     text(tag["tag"], f"{path}.tag", 1, 128)
 
 
+def _historicals(value: Any, path: str) -> None:
+    """One historical trigger or an array of them [OAS `pipelineObject`]."""
+    items = _listed(value)
+    if not items:
+        raise bad(f"{path} must hold at least one trigger", path)
+    for i, item in enumerate(items):
+        _historical(item, f"{path}[{i}]" if isinstance(value, list) else path)
+
+
 def _historical(value: Any, path: str) -> None:
     h = obj(value, path)
     only(h, {"event", "equals", "days", "creation_time"}, path)
@@ -162,6 +173,11 @@ def _daypart(value: Any, path: str) -> None:
             if not (isinstance(clock, str) and len(clock) == 8 and clock[2] == clock[5] == ":"
                     and clock.replace(":", "").isdigit()):
                 raise bad(f"{here}.{key} must be hh:mm:ss", f"{here}.{key}")
+        if ("start" in times) != ("end" in times):  # "optional, unless ... is specified"
+            raise bad(f"{here}: start and end go together", here)
+        if "preferred" in times and "start" in times and not (
+                times["start"] <= times["preferred"] <= times["end"]):
+            raise bad(f"{here}.preferred must be between start and end", f"{here}.preferred")
 
 
 def _cancellation(p: dict[str, Any], path: str) -> None:
@@ -170,8 +186,8 @@ def _cancellation(p: dict[str, Any], path: str) -> None:
     if p.get("timing") is None:
         raise bad("cancellation_trigger needs timing that can delay the outcome", path)
     for event in _triggers(p["cancellation_trigger"], path):
-        if event == "first_open":
-            raise bad("first_open cannot be a cancellation_trigger", path)
+        if event in IMMEDIATE_ONLY:
+            raise bad(f"{event} cannot be a cancellation_trigger", path)
 
 
 def _outcome(value: Any, path: str, exists: SegmentExists) -> None:

@@ -48,7 +48,7 @@ def status(body: dict[str, Any], now: datetime) -> str:
         body.get("deactivation_time"))
     if end is not None and end <= now:
         return "completed"
-    if start is not None and start > now:
+    if start is not None and start >= now:  # "current time is less than or equal to" [OAS]
         return "pending"
     return "live"
 
@@ -62,13 +62,17 @@ def shown(call: Call, row: dict[str, Any]) -> dict[str, Any]:
             "last_modified_time": show_time(row["updated_at"])}
 
 
-def _stored(call: Call, body: Any, path: str, old: dict[str, Any] | None) -> dict[str, Any]:
+def _stored(call: Call, body: Any, path: str) -> dict[str, Any]:
     """The checked body, with the historical trigger's `creation_time` kept when sent back
     and reset otherwise [OAS: "send back historical_trigger.creation_time"]."""
     p = check_pipeline(body, path, exists(call.project))
     hist = p.get("historical_trigger")
+    stamped = show_time(call.project.now())
     if isinstance(hist, dict) and "creation_time" not in hist:
-        p["historical_trigger"] = {**hist, "creation_time": show_time(call.project.now())}
+        p["historical_trigger"] = {**hist, "creation_time": stamped}
+    elif isinstance(hist, list):
+        p["historical_trigger"] = [h if "creation_time" in h else {**h, "creation_time": stamped}
+                                   for h in hist]
     return p
 
 
@@ -93,7 +97,7 @@ def _batch(call: Call) -> list[dict[str, Any]]:
     if not items or len(items) > MAX_BATCH:
         raise bad(f"Send 1 to {MAX_BATCH} pipelines")
     many = isinstance(call.body, list)
-    return [_stored(call, item, f"[{i}]" if many else "", None) for i, item in enumerate(items)]
+    return [_stored(call, item, f"[{i}]" if many else "") for i, item in enumerate(items)]
 
 
 def create_pipelines(call: Call) -> Response:
@@ -124,7 +128,7 @@ def update_pipeline(call: Call) -> Response:
     row = _row(call)
     if isinstance(call.body, list):
         raise bad("Update one pipeline: send one object")
-    body = _stored(call, call.body, "", row["body"])
+    body = _stored(call, call.body, "")
     if body["enabled"] and not row["body"].get("enabled"):
         _within_limits(call.project, 0, 1)
     call.project.replace(KIND, row["id"], body)
