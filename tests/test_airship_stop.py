@@ -130,7 +130,7 @@ def test_a_second_stop_writes_nothing(repo: AirshipRepo, served: ServedSandbox) 
     served.reset_stats()
     again = stop(repo, "sale", "welcome")
     assert again.code == 0, again.stdout + again.stderr
-    assert again.stdout.splitlines() == ["was not live: campaign:sale",
+    assert again.stdout.splitlines() == ["was not live: campaign:sale 'Sale'",
                                          "was not live: campaign:welcome 'Welcome'"]
     assert writes(served) == {}
     assert len(journal(repo, "written")) == 2
@@ -183,15 +183,33 @@ def test_a_one_time_push_already_sending_cannot_be_stopped_and_says_why(
     assert journal(repo, "written") == []
 
 
-def test_a_recurring_push_already_sending_is_deleted_to_stop_later_sends(
+def test_a_recurring_push_already_sending_is_deleted_and_a_paused_one_is_not_live(
         repo: AirshipRepo, served: ServedSandbox) -> None:
-    repo.put("campaign", "daily", airship_schedule(
-        "Daily", ["vip"], schedule={"local_scheduled_time": _local_soon(),
-                                    "recurring": {"cadence": {"type": "daily"}}}))
+    """Deleting a recurring schedule stops its later sends, begun or not; one paused
+    sends nothing, so --all-live leaves it be."""
+    for key, name in (("daily", "Daily"), ("nightly", "Nightly")):
+        repo.put("campaign", key, airship_schedule(
+            name, ["vip"], schedule={"local_scheduled_time": _local_soon(),
+                                     "recurring": {"cadence": {"type": "daily"}}}))
     committed(repo)
     assert repo.apply().code == 0
+    with repo.airship() as api:
+        api.post(f"/api/schedules/{_schedule_id(repo, 'Nightly')}/pause",
+                 json={}).raise_for_status()
     served.reset_stats()
-    run = stop(repo, "daily")
+    run = stop(repo, "--all-live")
     assert run.code == 0, run.stdout + run.stderr
-    assert run.stdout == "stopped: campaign:daily 'Daily'\n"
-    assert "Daily" not in campaigns(repo)[1] and writes(served) == {DELETE: 1}
+    assert sorted(run.stdout.splitlines()) == ["stopped: campaign:daily 'Daily'",
+                                               "stopped: campaign:sale 'Sale'",
+                                               "stopped: campaign:welcome 'Welcome'"]
+    assert set(campaigns(repo)[1]) == {"Nightly"}
+    assert writes(served) == {DELETE: 2, PUT: 1}
+
+
+def test_doctor_shows_what_the_stop_assumes(tmp_path: Path, served: ServedSandbox) -> None:
+    repo = AirshipRepo(tmp_path / "bare", served.base_url + "/airship", 0, "")
+    repo.write_config()
+    run = repo.run("doctor")
+    assert run.code == 0, run.stdout + run.stderr
+    [row] = [line for line in run.stdout.splitlines() if line.startswith("stop ")]
+    assert "| skipped | ASSUMED, not checked: " in row and "enabled false" in row
