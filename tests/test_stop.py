@@ -5,18 +5,21 @@ stops from live state, and each stop is recorded in the env's record for apply."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.apply.journal import read_journal
 from reconciler.gitops.staterecord import ref
 from reconciler.registry import PLATFORMS, platform
 from tests.conformance_repos import ENTRIES
+from tests.dropping_proxy import DroppingProxy
 from tests.repo import Repo, campaign, committed
 from tests.sandbox_fixtures import ServedSandbox
 from tests.smartech_repo import SmartechRepo, push_campaign
@@ -134,14 +137,16 @@ def test_stop_refuses_without_a_terminal_or_auto_approve(live: Callable[[str], R
     assert live_status(name, repo) != ENTRIES[name].stopped and stop_entries(repo, "written") == []
 
 
-def test_an_unknown_key_is_one_error_line_and_stops_nothing(live: Callable[[str], Repo]
-                                                            ) -> None:
-    repo = live("stream")
+def test_an_unknown_key_is_one_error_line_and_no_request(
+        live: Callable[[str], Repo], sandbox_server: ServedSandbox) -> None:
+    repo = live("localytics")
+    sandbox_server.reset_stats()  # the session's server: this test's requests only from here
     run = stop(repo, "live", "nope")
     assert run.code == 1
     assert run.stderr.strip() == ("error: refusing: no campaign spec has the key 'nope'; "
                                   "nothing was stopped (stop --all-live stops every live one)")
-    assert live_status("stream", repo) == "scheduled"
+    assert sandbox_server.stats()["total"] == 0
+    assert live_status("localytics", repo) == "active"
 
 
 def test_without_a_writable_record_it_stops_and_warns(live: Callable[[str], Repo]) -> None:
@@ -181,6 +186,27 @@ def test_stream_stop_with_lost_answers_and_429s_stops_once(live: Callable[[str],
     assert len(stop_entries(repo, "written")) == 4
 
 
+def test_a_stop_that_times_out_after_it_was_done_is_read_back_not_resent(
+        live: Callable[[str], Repo]) -> None:
+    """The stop is performed and its answer never comes: the client's own timeout (1 s
+    here) is the most ambiguous failure. Stream refuses a second stop, so a resend would
+    fail the run; the campaign is read back instead."""
+    repo = live("stream")
+    assert isinstance(repo, StreamRepo)
+    proxy = DroppingProxy(repo.api_url, "/stop", lambda body: body, stall_posts=1)
+    try:
+        slow = dataclasses.replace(repo, api_url=proxy.base_url, env_extra={"timeout": 1})
+        slow.write_config()
+        run = stop(slow, "live")
+    finally:
+        proxy.stop()
+    assert proxy.stalled == 1
+    assert run.code == 0, run.stdout + run.stderr
+    assert "stopped: campaign:live 'Live'" in run.stdout
+    assert live_status("stream", repo) == "stopped"
+    assert len(stop_entries(repo)) == len(stop_entries(repo, "written")) == 1
+
+
 def test_localytics_stop_under_dropped_answers_writes_once(
         sandbox_factory: Callable[..., ServedSandbox], repo_on: Callable[..., Repo]) -> None:
     server = sandbox_factory(drop_rate=0.5, seed=7)
@@ -195,18 +221,27 @@ def test_localytics_stop_under_dropped_answers_writes_once(
     run = stop(repo, "live")
     assert run.code == 0, run.stdout + run.stderr
     assert live_status("localytics", repo) == "draft"
+    # drops hit writes only, and the stop's PUT is the run's one write: it was performed,
+    # its answer lost, and it was read back rather than sent again
     puts = {k: v for k, v in server.stats()["by_route"].items() if k.startswith("PUT ")}
-    assert list(puts.values()) == [1], puts  # every PUT that arrived was performed
-    assert server.stats()["faults"]["drop"] > 0
+    assert list(puts.values()) == [1], puts
+    assert server.stats()["faults"]["drop"] == 1
     assert len(stop_entries(repo)) == len(stop_entries(repo, "written")) == 1
 
 
-def test_smartech_stop_with_a_lost_answer_is_read_back(live: Callable[[str], Repo]) -> None:
+def test_smartech_stop_with_a_lost_answer_is_read_back(
+        live: Callable[[str], Repo], sandbox_server: ServedSandbox) -> None:
+    """The update back to draft is performed and its answer lost: read back, not resent
+    (a second update of a draft would be accepted, so only the count shows it)."""
     repo = live("smartech")
     assert isinstance(repo, SmartechRepo)
     repo.knobs(drop={"v4-update": 1})
+    sandbox_server.reset_stats()
     run = stop(repo, "live")
     assert run.code == 0, run.stdout + run.stderr
+    updates = {k: v for k, v in sandbox_server.stats()["by_route"].items()
+               if k.endswith("/v4/campaign/update")}
+    assert list(updates.values()) == [1], updates
     assert live_status("smartech", repo) == "draft"
     assert len(stop_entries(repo)) == len(stop_entries(repo, "written")) == 1
 
@@ -253,3 +288,23 @@ def test_doctor_shows_where_the_stop_is_assumed(tmp_path: Path, sandbox_server: 
     assert run.code == 0, run.stdout + run.stderr
     [row] = [line for line in run.stdout.splitlines() if line.startswith("stop ")]
     assert "| skipped | ASSUMED, not checked: " in row
+
+
+def test_the_smartech_sandbox_takes_back_only_a_scheduled_email(
+        smartech_repo: SmartechRepo) -> None:
+    """What the stop relies on, and what it must not do: a sent email refuses the update
+    back to draft, as every update of a campaign past draft is refused."""
+    repo = smartech_repo
+    repo.put("campaign", "now", {**ENTRIES_EMAIL, "send": {"audience": [{"type": "list",
+                                                                       "id": 11}]}})
+    committed(repo)
+    assert repo.apply().code == 0
+    [sent] = [c for c in repo.campaigns() if c["name"] == "Now"]
+    assert sent["state"] == "sent"
+    item = {"campaign_id": sent["id"], "channel": "email", "campaign_name": "Now",
+            "campaign_state": "draft",
+            "sender_details": {"sender_name": "Acme", "sender_email": "news@acme.example"}}
+    answer = httpx.post(f"{repo.base}/v4/campaign/update", headers={"api-key": repo.key},
+                        json={"campaign_details": [item]}, timeout=10)
+    assert answer.status_code == 400 and "only a draft can be updated" in answer.text
+    assert [c["state"] for c in repo.campaigns() if c["name"] == "Now"] == ["sent"]

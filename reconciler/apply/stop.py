@@ -98,14 +98,21 @@ def _ref(kind: str, live: LiveObject, spec: Spec | None) -> str:
     return spec.ref if spec is not None else f"{kind}:{live.name}"
 
 
+def check_keys(kind: str, specs: Sequence[Spec], keys: Sequence[str]) -> None:
+    """Every key names a spec of `kind`, checked before any request."""
+    known = {s.key for s in specs if s.kind == kind}
+    for key in keys:
+        if key not in known:
+            raise RefusedError(f"refusing: no {kind} spec has the key {key!r}; nothing was "
+                               "stopped (stop --all-live stops every live one)")
+
+
 def _by_key(kind: str, key: str, specs: Sequence[Spec] | None, mine: list[Spec],
             pairs: dict[str, LiveObject | None], live: list[LiveObject],
             spec_of: dict[Any, Spec]) -> Target:
     if specs is not None:
-        spec = next((s for s in mine if s.key == key), None)
-        if spec is None:
-            raise RefusedError(f"refusing: no {kind} spec has the key {key!r}; nothing was "
-                               "stopped (stop --all-live stops every live one)")
+        check_keys(kind, mine, [key])
+        spec = next(s for s in mine if s.key == key)
         return Target(spec.ref, pairs.get(spec.ref), spec)
     found = [o for o in live if o.name == key or str(o.id) == key]
     if len(found) > 1:

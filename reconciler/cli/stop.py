@@ -27,8 +27,10 @@ def stop(config_path: Path, env_name: str | None, keys: tuple[str, ...], all_liv
     stays stopped. Per campaign: stopped, was not live, or cannot be stopped (and why).
     Exit 1 when anything that should have stopped did not, or the stop was not recorded.
     """
-    if bool(keys) == all_live:
-        raise click.UsageError("name the campaigns to stop (KEY…) or pass --all-live, not both")
+    if keys and all_live:
+        raise click.UsageError("name campaigns (KEY…) or pass --all-live, not both")
+    if not keys and not all_live:
+        raise click.UsageError("name the campaigns to stop (KEY…), or pass --all-live")
     if journal_path is not None:
         from reconciler.cli.outpaths import check_writable
 

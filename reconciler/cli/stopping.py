@@ -23,6 +23,7 @@ from reconciler.apply.stop import (
     STOPPED,
     Outcome,
     Target,
+    check_keys,
     find_targets,
     stop_all,
     stops,
@@ -31,7 +32,7 @@ from reconciler.calls import Caller
 from reconciler.cli.session import open_provider
 from reconciler.config import LoadedConfig, load_config
 from reconciler.errors import ReconcilerError, RefusedError
-from reconciler.provider import Provider
+from reconciler.provider import LiveObject, Provider
 from reconciler.render.safe import plain
 from reconciler.render.words import plural
 from reconciler.workspace.workspace import Workspace
@@ -49,10 +50,7 @@ async def run_stop(config_path: Path, env_name: str | None, keys: Sequence[str],
     caller = Caller(concurrency=loaded.env.concurrency)
     async with open_provider(loaded, caller) as provider:
         stops(provider)  # a platform without the capability: one line, before any read
-        # the specs are read while the API answers the listings: neither waits for the other
-        workspace, listed, audiences = await asyncio.gather(
-            asyncio.to_thread(_workspace, loaded), provider.list_live(kind),
-            _audiences(provider))
+        workspace, listed, audiences = await _read(loaded, provider, kind, keys)
         specs = None
         if workspace is not None:
             from reconciler.cli.pinrecord import read_record
@@ -72,6 +70,22 @@ async def run_stop(config_path: Path, env_name: str | None, keys: Sequence[str],
     if not _record(loaded, outcomes):
         code = 1
     return code
+
+
+async def _read(loaded: LoadedConfig, provider: Provider, kind: str, keys: Sequence[str]
+                ) -> tuple[Workspace | None, list[LiveObject], Mapping[Any, Any]]:
+    """The specs, the campaign listing and the audiences (for reach). Keys are checked
+    against the specs before any request; with none (--all-live) the specs are read
+    while the API answers the listings, neither waiting for the other."""
+    if keys:
+        workspace = await asyncio.to_thread(_workspace, loaded)
+        if workspace is not None:
+            check_keys(kind, workspace.specs, keys)
+        listed, audiences = await asyncio.gather(provider.list_live(kind),
+                                                 _audiences(provider))
+        return workspace, listed, audiences
+    return await asyncio.gather(asyncio.to_thread(_workspace, loaded),
+                                provider.list_live(kind), _audiences(provider))
 
 
 def _workspace(loaded: LoadedConfig) -> Workspace | None:
