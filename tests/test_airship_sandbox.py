@@ -1,5 +1,6 @@
 """The Airship sandbox's mount and what the official client does not reach: the served
-faults in Airship's form, the mount under its prefix, body limits, and the clock knob.
+faults in Airship's form, the mount under its prefix, body limits, the knobs (clock,
+drops, config), and when recurring schedules send (`sending.occurrences`, no server).
 
 The mount is served as `sandbox serve` serves a non-default platform: under its prefix
 in a root app (`Mount.prefix`), over real HTTP on a loopback port (`serve_asgi`).
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from urbanairship.urls import Urls
 
 from reconciler.sandbox.airship import SANDBOX_MASTER_SECRET
 from reconciler.sandbox.airship.app import mount
+from reconciler.sandbox.airship.protocol import parse_time
+from reconciler.sandbox.airship.sending import occurrences
 from reconciler.sandbox.base import Mount, SandboxOptions
 from reconciler.sandbox.faults import Faults
 from tests.sandbox_fixtures import ServedApp, serve_asgi
@@ -238,3 +242,50 @@ def test_pipeline_status_follows_the_clock_at_its_edges(served: Served) -> None:
         served.admin("/clock", {"now": now})
         seen.append(served.http.get(url).json()["pipeline"]["status"])
     assert seen == ["pending", "pending", "live", "live", "completed"]
+
+
+# --- when recurring schedules send (the sandbox's clock, no server needed) ------
+
+def sends(schedule: dict[str, Any], until: str, after: str | None = None) -> list[str]:
+    moments = occurrences(schedule, parse_time(after) if after else None,
+                          parse_time(until) or datetime.now(UTC))
+    return [m.strftime("%Y-%m-%dT%H:%M") for m in moments]
+
+
+def every(kind: str, first: str = "2030-01-31T08:00:00", **recurring: Any
+          ) -> dict[str, Any]:
+    cadence = {"type": kind, "count": recurring.pop("count", 1)}
+    return {"scheduled_time": first, "recurring": {"cadence": cadence, **recurring}}
+
+
+def test_hourly_daily_monthly_and_yearly_cadences() -> None:
+    assert sends(every("hourly", "2030-01-01T00:00:00", count=2), "2030-01-01T06:00:00") == [
+        "2030-01-01T00:00", "2030-01-01T02:00", "2030-01-01T04:00", "2030-01-01T06:00"]
+    assert sends(every("daily", "2030-01-01T08:00:00"), "2030-01-03T09:00:00",
+                 after="2030-01-01T08:00:00") == ["2030-01-02T08:00", "2030-01-03T08:00"]
+    assert sends(every("monthly"), "2030-04-01T00:00:00") == [  # clamped to the month's end
+        "2030-01-31T08:00", "2030-02-28T08:00", "2030-03-31T08:00"]
+    assert sends(every("yearly", "2028-02-29T08:00:00"), "2032-03-01T00:00:00") == [
+        "2028-02-29T08:00", "2029-02-28T08:00", "2030-02-28T08:00", "2031-02-28T08:00",
+        "2032-02-29T08:00"]
+
+
+def test_exclusions_end_time_and_local_time() -> None:
+    weekdays = every("daily", "2030-01-04T08:00:00", exclusions=[  # Friday the 4th
+        {"days_of_week": ["saturday", "sunday"]}, {"hour_range": "12-14"},
+        {"date_range": "2030-01-08T00:00:00/2030-01-08T23:59:59"}])
+    assert sends(weekdays, "2030-01-09T09:00:00") == [
+        "2030-01-04T08:00", "2030-01-07T08:00", "2030-01-09T08:00"]
+    at_noon = every("hourly", "2030-01-01T11:00:00", exclusions=[{"hour_range": "12-14"}])
+    assert sends(at_noon, "2030-01-01T16:00:00") == [
+        "2030-01-01T11:00", "2030-01-01T15:00", "2030-01-01T16:00"]
+    ended = every("daily", "2030-01-01T08:00:00", end_time="2030-01-02T09:00:00")
+    assert sends(ended, "2030-02-01T00:00:00") == ["2030-01-01T08:00", "2030-01-02T08:00"]
+    local = {"local_scheduled_time": "2030-01-02T09:00:00",
+             "recurring": {"cadence": {"type": "weekly", "count": 1,
+                                       "days_of_week": ["wednesday"]}}}
+    assert sends(local, "2030-01-08T20:00:00") == [  # 09:00 first comes in UTC+14
+        "2030-01-01T19:00", "2030-01-08T19:00"]
+    every_other = every("weekly", "2030-01-02T09:00:00", count=2)  # no days: its own
+    assert sends(every_other, "2030-01-31T00:00:00") == [
+        "2030-01-02T09:00", "2030-01-16T09:00", "2030-01-30T09:00"]

@@ -29,6 +29,9 @@ from reconciler.sandbox.airship.secret import SANDBOX_MASTER_SECRET, SANDBOX_TOK
 MEDIA_TYPE = "application/vnd.urbanairship+json; version=3"
 MAX_BODY = 5 * 1024 * 1024  # 5 MiB [OAS]: more is 413 / 41307
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+# the content types the spec gives error answers; every other one is application/json
+# [OAS components/responses]: a 401's error body is labelled text/plain
+ERROR_MEDIA_TYPES = {401: "text/plain", 404: "application/vnd.urbanairship+json"}
 
 
 class AirshipError(Exception):
@@ -64,14 +67,17 @@ def error_response(err: AirshipError, op: str | None = None) -> JSONResponse:
                             "error_code": err.status * 100 + err.code, "details": details}
     if op:
         body["operation_id"] = op
-    return JSONResponse(body, status_code=err.status, headers=err.headers)
+    return JSONResponse(body, status_code=err.status, headers=err.headers,
+                        media_type=ERROR_MEDIA_TYPES.get(err.status, "application/json"))
 
 
 def ok(body: Mapping[str, Any] | None = None, status: int = 200,
        headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """A 2xx JSON answer, with `ok: true` first, in Airship's media type."""
+    """A 2xx JSON answer, with `ok: true` first, in Airship's media type (a 202 in plain
+    JSON, as the spec gives it)."""
     return JSONResponse({"ok": True, **(body or {})}, status_code=status,
-                        headers=dict(headers or {}), media_type=MEDIA_TYPE)
+                        headers=dict(headers or {}),
+                        media_type="application/json" if status == 202 else MEDIA_TYPE)
 
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -18,12 +18,16 @@ from typing import Any
 from reconciler.sandbox.airship.audience import SegmentExists, check_audience
 from reconciler.sandbox.airship.protocol import bad, integer, obj, one_of, only, text
 
-PUSH_KEYS = frozenset({"audience", "device_types", "notification", "message", "in_app",
-                       "options", "campaigns", "localizations", "global_attributes",
-                       "orchestration"})
+# [OAS `pushObject`]; a pipeline outcome's push takes fewer [OAS `pipelinesPushObject`]
+PIPELINE_PUSH_KEYS = frozenset({"audience", "device_types", "notification", "message",
+                                "in_app", "options", "campaigns", "orchestration"})
+PUSH_KEYS = PIPELINE_PUSH_KEYS | {"localizations", "global_attributes", "feed_references",
+                                  "message_type", "snippet_references"}
 PLATFORMS = ("ios", "android", "amazon", "web", "sms", "mms", "email")
 OPTIONS = frozenset({"expiry", "no_throttle", "bypass_frequency_limits", "personalization",
-                     "redact_payload"})
+                     "redact_payload", "audience_limits", "ban_list_parameters",
+                     "bypass_ban_list_processing", "bypass_holdout_groups",
+                     "omit_from_activity_log"})  # [OAS `pushOptions`]
 IOS_KEYS = frozenset({"alert", "title", "subtitle", "badge", "sound", "category", "thread_id",
                       "collapse_id", "interruption_level", "relevance_score", "mutable_content",
                       "content_available", "priority", "expiry", "extra", "media_attachment",
@@ -50,7 +54,7 @@ def check_push(push: Any, path: str, segment_exists: SegmentExists, *,
     """400 unless `push` is a valid push object. `context`: "push" (a send), "schedule" or
     "pipeline" (outcome audience "triggered"; `redact_payload` refused in both)."""
     push = obj(push, path)
-    only(push, PUSH_KEYS, path)
+    only(push, PIPELINE_PUSH_KEYS if context == "pipeline" else PUSH_KEYS, path)
     for key in ("audience", "device_types"):
         if key not in push:
             raise bad(f"{key} is required", f"{path}.{key}")

@@ -4,8 +4,9 @@ SUP-DEL; docs/specs/airship.md#schedules].
 A schedule is `{name?, schedule, push}`; `push_ids` is server-set and refused on writes
 (400), `url` is ignored. `schedule` holds exactly one of `scheduled_time` (UTC),
 `local_scheduled_time` (each device's own time) and `best_time` (`{send_date}`), plus an
-optional `recurring` (`cadence` hourly|daily|weekly|monthly|yearly with `count` >= 1 and,
-for weekly, `days_of_week`; `end_time`; `exclusions`; `paused` read-only). A UTC time in
+optional `recurring` (`cadence` hourly|daily|weekly|monthly|yearly with its required
+`count` >= 1 and, for weekly, `days_of_week`; `end_time`; 1 or more `exclusions`;
+`paused` read-only, accepted because the library always sends it). A UTC time in
 the past is refused; a local time is refused only once it has passed in every time zone
 (the docs accept one already past in some zones), and a best-time date once it is over.
 
@@ -31,6 +32,7 @@ from reconciler.sandbox.airship.protocol import (
     obj,
     one_of,
     only,
+    parse_time,
     text,
     time_field,
 )
@@ -111,25 +113,52 @@ def _recurring(rec: dict[str, Any], path: str) -> None:
     need(rec, ("cadence",), path)
     cadence = obj(rec["cadence"], f"{path}.cadence")
     only(cadence, {"type", "count", "days_of_week"}, f"{path}.cadence")
+    need(cadence, ("type", "count"), f"{path}.cadence")  # both required [OAS]
     kind = one_of(cadence.get("type"), CADENCES, f"{path}.cadence.type")
-    integer(cadence.get("count", 1), f"{path}.cadence.count", 1)
-    days = cadence.get("days_of_week")
-    if kind == "weekly" and (not isinstance(days, list) or not days
-                             or not all(d in DAYS for d in days)):
-        raise bad(f"{path}.cadence.days_of_week must list days for a weekly cadence",
-                  f"{path}.cadence.days_of_week")
-    if kind != "weekly" and days is not None:
-        raise bad(f"{path}.cadence.days_of_week is for a weekly cadence only",
-                  f"{path}.cadence.days_of_week")
+    integer(cadence["count"], f"{path}.cadence.count", 1)
+    if "days_of_week" in cadence:
+        if kind != "weekly":
+            raise bad(f"{path}.cadence.days_of_week is for a weekly cadence only",
+                      f"{path}.cadence.days_of_week")
+        _days(cadence["days_of_week"], f"{path}.cadence.days_of_week")
     if "end_time" in rec:
         time_field(rec["end_time"], f"{path}.end_time")
     if "paused" in rec and not isinstance(rec["paused"], bool):
         raise bad(f"{path}.paused must be true or false", f"{path}.paused")
-    exclusions = rec.get("exclusions", [])
-    if not isinstance(exclusions, list):
-        raise bad(f"{path}.exclusions must be an array", f"{path}.exclusions")
-    for i, ex in enumerate(exclusions):
-        here = f"{path}.exclusions[{i}]"
-        only(obj(ex, here), {"hour_range", "date_range", "days_of_week"}, here)
-        if not ex:
-            raise bad(f"{here} needs hour_range, date_range or days_of_week", here)
+    if "exclusions" in rec:
+        _exclusions(rec["exclusions"], f"{path}.exclusions")
+
+
+def _days(value: Any, path: str) -> None:
+    """Days of the week: a non-empty array (the library's form; the spec's schema shows one
+    string, which is taken too: ASSUMED)."""
+    days = value if isinstance(value, list) else [value]
+    if not days or not all(d in DAYS for d in days):
+        raise bad(f"{path} must list days monday to sunday", path)
+
+
+def _exclusions(value: Any, path: str) -> None:
+    """1 or more of `{hour_range: "h-h"}`, `{date_range: "start/end"}`, `{days_of_week}`."""
+    if not isinstance(value, list) or not value:
+        raise bad(f"{path} must be a non-empty array", path)
+    for i, item in enumerate(value):
+        here = f"{path}[{i}]"
+        ex = obj(item, here)
+        if len(ex) != 1 or next(iter(ex)) not in ("hour_range", "date_range",
+                                                  "days_of_week"):
+            raise bad(f"{here} needs one of hour_range, date_range, days_of_week", here)
+        ((key, given),) = ex.items()
+        if key == "hour_range":
+            low, dash, high = str(given).partition("-")
+            if not (isinstance(given, str) and dash and low.isdigit() and high.isdigit()
+                    and 0 <= int(low) <= int(high) <= 23):
+                raise bad(f"{here}.hour_range must be two hours 0-23 like \"12-14\"",
+                          f"{here}.hour_range")
+        elif key == "date_range":
+            start, slash, stop = str(given).partition("/")
+            a, b = parse_time(start), parse_time(stop)
+            if not (isinstance(given, str) and slash and a and b and a <= b):
+                raise bad(f"{here}.date_range must be two date-times as start/end",
+                          f"{here}.date_range")
+        else:
+            _days(given, f"{here}.days_of_week")

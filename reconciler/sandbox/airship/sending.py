@@ -92,11 +92,14 @@ def _cadence(first: datetime, cadence: dict[str, Any]) -> Iterator[datetime]:
             yield _add_months(first, months)
 
 
-def _week(first: datetime, step: int, count: int, days: list[str]) -> Iterator[datetime]:
+def _week(first: datetime, step: int, count: int, days: list[str] | str
+          ) -> Iterator[datetime]:
     """The listed days of the week `step` (every `count`th week from the first's week)."""
     monday = first - timedelta(days=first.weekday())
     week = monday + timedelta(weeks=count * step)
-    for day in sorted(DAYS.index(d) for d in days):
+    listed = days if isinstance(days, list) else [days]
+    # no days given: the first time's own weekday (ASSUMED)
+    for day in sorted(DAYS.index(d) for d in listed) or [first.weekday()]:
         at = week + timedelta(days=day)
         if at >= first:
             yield at
@@ -116,7 +119,8 @@ def _excluded(at: datetime, exclusions: list[dict[str, Any]]) -> bool:
             low, _, high = str(ex["hour_range"]).partition("-")
             if low.isdigit() and high.isdigit() and int(low) <= at.hour <= int(high):
                 return True
-        if "days_of_week" in ex and DAYS[at.weekday()] in (ex["days_of_week"] or []):
+        days = ex.get("days_of_week") or []
+        if DAYS[at.weekday()] in (days if isinstance(days, list) else [days]):
             return True
         if "date_range" in ex:
             start, _, stop = str(ex["date_range"]).partition("/")
