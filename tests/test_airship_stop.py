@@ -190,7 +190,7 @@ def test_a_recurring_push_already_sending_is_deleted_and_a_paused_one_is_not_liv
     for key, name in (("daily", "Daily"), ("nightly", "Nightly")):
         repo.put("campaign", key, airship_schedule(
             name, ["vip"], schedule={"local_scheduled_time": _local_soon(),
-                                     "recurring": {"cadence": {"type": "daily"}}}))
+                                     "recurring": {"cadence": {"type": "daily", "count": 1}}}))
     committed(repo)
     assert repo.apply().code == 0
     with repo.airship() as api:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reconciler.airship.client import AirshipClient
@@ -23,6 +23,7 @@ from reconciler.airship.lease import AirshipLease
 from reconciler.airship.lint import PASSED
 from reconciler.airship.normalize import comparable, lower_keys, segment_ids, wire_time
 from reconciler.airship.sendings import passed
+from reconciler.airship.stop import AirshipStop
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.errors import ApiError
 from reconciler.provider import (
@@ -49,7 +50,7 @@ PATHS = {PIPELINE: "pipelines", SCHEDULE: "schedules", SEGMENT: "segments"}
 TIME_FIELDS = ("activation_time", "deactivation_time")
 
 
-class AirshipProvider(AirshipLease, Provider):
+class AirshipProvider(AirshipStop, AirshipLease, Provider):
     kinds = (KindInfo(SEGMENT, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     server_fields = frozenset({"uid", "url", "status", "creation_time", "last_modified_time",
                                "push_ids", "localization_ids", "operation_id", "ok",
@@ -161,45 +162,6 @@ class AirshipProvider(AirshipLease, Provider):
     def reach(self, payload: Mapping[str, Any], audiences: Mapping[Any, LiveObject]
               ) -> dict[str, Any] | None:
         return None  # Airship's API counts no segment's members
-
-    # --- emergency stop (reconciler.platform.Stops; reconciler.airship.stop) ---
-    def stoppable(self, live: LiveObject) -> str | None:
-        from reconciler.airship.stop import stoppable
-
-        return stoppable(live, self._now())
-
-    async def stop(self, live: LiveObject) -> None:
-        """A pipeline: the full PUT with `enabled: false`; a schedule: DELETE (a 404 is
-        a schedule already gone). Both not idempotent: a lost answer is read back."""
-        from reconciler.airship.stop import PIPELINE, stop_body, which
-
-        sid = str(live.id)
-        if which(live) == PIPELINE:
-            raw = live.raw if live.body is not None else await self.client.get(PATHS[PIPELINE],
-                                                                                sid)
-            if raw is not None:
-                await self.client.update(PATHS[PIPELINE], sid, stop_body(raw), idempotent=False)
-            return
-        await self.client.delete(PATHS[SCHEDULE], sid, idempotent=False)
-
-    def is_stopped(self, live: LiveObject) -> bool:
-        from reconciler.airship.stop import is_stopped
-
-        return live.kind != CAMPAIGN or is_stopped(live, self._now())
-
-    def stopped_state(self, live: LiveObject) -> str:
-        from reconciler.airship.stop import stopped_state
-
-        return stopped_state(live)
-
-    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
-        from reconciler.airship.stop import stop_view
-
-        return stop_view(live, self._now())
-
-    def _now(self) -> datetime:
-        """The platform's time (its latest `Date`), else this machine's."""
-        return self.client.clock.last or datetime.now(UTC)
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:

@@ -25,10 +25,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reconciler.airship.client import AirshipClient
 from reconciler.airship.sendings import first_time, passed, times
 from reconciler.provider import LiveObject
 
 PIPELINE, SCHEDULE = "pipeline", "schedule"
+PATHS = {PIPELINE: "pipelines", SCHEDULE: "schedules"}
 READ_ONLY = frozenset({"uid", "url", "status", "creation_time", "last_modified_time"})
 FIRST_ZONE = timedelta(hours=14)  # a local or best time comes first in UTC+14
 STOPPED_STATE = {PIPELINE: "disabled", SCHEDULE: "deleted"}
@@ -104,3 +106,36 @@ def next_send(schedule: Mapping[str, Any], now: datetime) -> str:
         return f"{at.date().isoformat()} at each user's best time"
     text = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{text} in each device's time" if schedule.get("local_scheduled_time") else text
+
+
+class AirshipStop:
+    """The `Stops` members of AirshipProvider (a mixin, so the provider stays one page)."""
+
+    client: AirshipClient
+
+    def stoppable(self, live: LiveObject) -> str | None:
+        return stoppable(live, self._now())
+
+    async def stop(self, live: LiveObject) -> None:
+        """A pipeline: the full PUT with `enabled: false`; a schedule: DELETE (a 404 is a
+        schedule already gone). Both not idempotent: a lost answer is read back."""
+        sid = str(live.id)
+        if which(live) == SCHEDULE:
+            await self.client.delete(PATHS[SCHEDULE], sid, idempotent=False)
+            return
+        raw = live.raw if live.body is not None else await self.client.get(PATHS[PIPELINE], sid)
+        if raw is not None:  # gone: nothing sends
+            await self.client.update(PATHS[PIPELINE], sid, stop_body(raw), idempotent=False)
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        return live.kind != "campaign" or is_stopped(live, self._now())
+
+    def stopped_state(self, live: LiveObject) -> str:
+        return stopped_state(live)
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        return stop_view(live, self._now())
+
+    def _now(self) -> datetime:
+        """The platform's time (its latest `Date`), else this machine's."""
+        return self.client.clock.last or datetime.now(UTC)
