@@ -128,6 +128,19 @@ def _smartech_status(repo: Repo, name: str) -> str:
     return next(str(c["state"]) for c in repo.campaigns() if c["name"] == name)
 
 
+def _airship_status(repo: Repo, name: str) -> str:
+    """A pipeline's status (`live`, `disabled`, ...), `scheduled` for a schedule, and
+    `deleted` when neither is left (an emergency stop deletes a schedule)."""
+    assert isinstance(repo, AirshipRepo)
+    with repo.airship() as api:
+        pipelines = api.get("/api/pipelines").raise_for_status().json()["pipelines"]
+        schedules = api.get("/api/schedules").raise_for_status().json()["schedules"]
+    found = [str(p["status"]) for p in pipelines if p["name"] == name]
+    found += ["scheduled" for s in schedules if s.get("name") == name]
+    assert len(found) <= 1, found
+    return found[0] if found else "deleted"
+
+
 def _testers(repo: Repo, **extra: Any) -> None:
     repo.env_extra = {"test_recipients": ["alice", "bob"], **extra}
     repo.write_config()
@@ -196,7 +209,8 @@ ENTRIES: dict[str, Entry] = {
           "app_key": "b" * 22}],
         [{"provider": "airship", "api_url": "https://go.urbanairship.com",
           "app_key": "a" * 22},
-         {"provider": "airship", "api_url": "https://go.airship.eu", "app_key": "a" * 22}])),
+         {"provider": "airship", "api_url": "https://go.airship.eu", "app_key": "a" * 22}]),
+        status=_airship_status, stopped="deleted"),
 }
 
 

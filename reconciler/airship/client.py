@@ -80,13 +80,16 @@ class AirshipClient:
         data = await self._call("POST", f"/api/{what}", body, idempotent=False)
         return _new_id(data, what)
 
-    async def update(self, what: str, object_id: str, body: dict[str, Any]) -> None:
-        """PUT the whole object (Airship replaces it: omitted fields are cleared)."""
-        await self._call("PUT", f"/api/{what}/{_q(object_id)}", body)
+    async def update(self, what: str, object_id: str, body: dict[str, Any], *,
+                     idempotent: bool = True) -> None:
+        """PUT the whole object (Airship replaces it: omitted fields are cleared).
+        `idempotent=False` (the emergency stop): after a lost answer the caller reads the
+        object back instead of writing again."""
+        await self._call("PUT", f"/api/{what}/{_q(object_id)}", body, idempotent=idempotent)
 
-    async def delete(self, what: str, object_id: str) -> None:
+    async def delete(self, what: str, object_id: str, *, idempotent: bool = True) -> None:
         try:
-            await self._call("DELETE", f"/api/{what}/{_q(object_id)}")
+            await self._call("DELETE", f"/api/{what}/{_q(object_id)}", idempotent=idempotent)
         except ApiError as e:
             if e.status != 404:  # gone already: an earlier, ambiguous attempt did it
                 raise

@@ -7,7 +7,8 @@ filter that includes disabled pipelines, and a 404 for an unknown id. With
 read back (ASSUMED: kept as sent) and deleted, and a disabled pipeline on a
 custom event no app sends is created, read back (ASSUMED: stays disabled,
 so the two-phase go-live holds) and deleted. Probes are named
-`reconciler-doctor-<random>`.
+`reconciler-doctor-<random>`. A last row says what the emergency stop assumes
+(reconciler.airship.stop): doctor never arms a send, so it cannot check it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from reconciler.airship.normalize import comparable
-from reconciler.doctor import Check, first_line, probe_name, shape_check, skipped
+from reconciler.doctor import Check, assumed, first_line, probe_name, shape_check, skipped
 from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
@@ -56,7 +57,15 @@ async def airship_checks(provider: AirshipProvider, write: bool) -> list[Check]:
                         + ("404" if absent is None else "answered an object")))
     if write:
         checks += [await _segment_probe(provider), await _pipeline_probe(provider)]
-    return checks
+    return [*checks, _stop_row()]
+
+
+def _stop_row() -> Check:
+    from reconciler.airship.stop import ASSUMPTION
+
+    return assumed("stop", ASSUMPTION, "it needs a pipeline that has triggered and a push "
+                   "that is sending, and doctor never arms a send; Airship documents neither "
+                   "what disabling drops nor the status of a refused cancel")
 
 
 async def _round_trip(provider: AirshipProvider, check_id: str, assumption: str, kind: str,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reconciler.airship.client import AirshipClient
@@ -23,6 +23,7 @@ from reconciler.airship.lease import AirshipLease
 from reconciler.airship.lint import PASSED
 from reconciler.airship.normalize import comparable, lower_keys, segment_ids, wire_time
 from reconciler.airship.sendings import passed
+from reconciler.airship.stop import AirshipStop
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.errors import ApiError
 from reconciler.provider import (
@@ -49,7 +50,7 @@ PATHS = {PIPELINE: "pipelines", SCHEDULE: "schedules", SEGMENT: "segments"}
 TIME_FIELDS = ("activation_time", "deactivation_time")
 
 
-class AirshipProvider(AirshipLease, Provider):
+class AirshipProvider(AirshipStop, AirshipLease, Provider):
     kinds = (KindInfo(SEGMENT, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     server_fields = frozenset({"uid", "url", "status", "creation_time", "last_modified_time",
                                "push_ids", "localization_ids", "operation_id", "ok",
@@ -101,7 +102,7 @@ class AirshipProvider(AirshipLease, Provider):
         which = _which(kind, payload)
         schedule = payload.get("schedule")
         if which == SCHEDULE and isinstance(schedule, Mapping) and \
-                passed(schedule, self.client.clock.last or datetime.now(UTC)):
+                passed(schedule, self._now()):
             raise ApiError(f"schedule {_name(payload)!r}: {PASSED}", status=422)
         new_id = await self.client.create(PATHS[which], _wire(payload))
         if kind == CAMPAIGN:

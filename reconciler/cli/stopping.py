@@ -164,7 +164,8 @@ def next_send(schedule: Mapping[str, Any] | None) -> str:
 
 def _report(outcomes: Sequence[Outcome], title: str) -> int:
     for o in outcomes:
-        name = plain(o.target.live.name if o.target.live is not None else "")
+        t = o.target  # nothing live (a stop that deleted it): the spec's name
+        name = plain(t.live.name if t.live is not None else t.spec.name if t.spec else "")
         what = f"{plain(o.target.ref)}" + (f" {name!r}" if name else "")
         if o.status == STOPPED:
             sys.stdout.write(f"stopped: {what}\n")
