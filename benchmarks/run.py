@@ -16,11 +16,14 @@ MISSED. `--json` prints the figures for machines. `--quick` shrinks the sizes
    caches of uv/pip are whatever this machine has).
 7. Stream and Smartech: apply of 1,000 objects and the no-change plan after it,
    at 50 ms latency and concurrency 8: wall / ideal (benchmarks/platform_bench.py).
+9. `stop --all-live` of 200 live Stream campaigns at 50 ms and concurrency 8: wall /
+   ideal, where ideal = (one stop + one read-back each) x 50 ms / 8
+   (benchmarks/stop_bench.py).
 
 Each figure is printed beside the last one kept in benchmarks/baseline.json,
 marked REGRESSED when more than 15 % worse; a full-size run writes its figures
 there (`--no-save` keeps the file). `--only plan,validate` runs some groups
-(plan, apply, validate, scale, first_plan, stream, smartech); `--list` names them.
+(plan, apply, validate, scale, first_plan, stream, smartech, stop); `--list` names them.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from benchmarks.common import (  # noqa: E402
 )
 from benchmarks.platform_bench import bench_platform  # noqa: E402
 from benchmarks.report import Figure, compare, load_baseline, save_baseline  # noqa: E402
+from benchmarks.stop_bench import bench_stop  # noqa: E402
 
 LATENCY = 0.050
 QUICK = "--quick" in sys.argv
@@ -176,6 +180,7 @@ GROUPS = {
     "first_plan": lambda tmp: {"s": bench_first_plan(tmp)},
     "stream": lambda tmp: bench_platform(tmp, "stream", 1000 // SCALE),
     "smartech": lambda tmp: bench_platform(tmp, "smartech", 1000 // SCALE),
+    "stop": lambda tmp: bench_stop(tmp, 200 // SCALE),
 }
 
 
@@ -226,6 +231,10 @@ def figures(r: dict[str, dict[str, float]]) -> list[Figure]:
                        q["plan_ratio"], "x", None,
                        f"{q['plan_s']:.2f} s, {q['plan_requests']} requests"),
             ]
+    if t := r.get("stop"):
+        out.append(Figure("stop.ratio", "9. stop --all-live, 200 live Stream campaigns / ideal",
+                          t["ratio"], "x", 1.20,
+                          f"{t['s']:.2f} s, {t['requests']} requests, ideal {t['ideal_s']:.2f} s"))
     return out
 
 

@@ -62,6 +62,12 @@ def skipped(check_id: str, assumption: str, why: str) -> Check:
     return Check(check_id, assumption, None, f"not checked: {why}")
 
 
+def assumed(check_id: str, assumption: str, why: str) -> Check:
+    """An assumption doctor cannot check without harm (stopping a real send): shown as a
+    row, never as held, so it stays on the list to confirm with the vendor."""
+    return Check(check_id, assumption, None, f"ASSUMED, not checked: {why}")
+
+
 def shape_check(check_id: str, what: str, rows: list[Any], keys: tuple[str, ...]) -> Check:
     """A listing's rows all carry the keys reconciler reads (identity, references)."""
     assumption = f"{what} {', '.join(keys)} for each record"

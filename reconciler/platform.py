@@ -196,6 +196,36 @@ class HoldsLease(Protocol):
         """The platform's own time: the `Date` of its latest answer (None: none seen)."""
 
 
+@runtime_checkable
+class Stops(Protocol):
+    """`reconciler stop`: halt a live or scheduled campaign now, on the platform's own terms.
+
+    The command (reconciler.apply.stop) reads the campaign, asks `is_stopped` (nothing
+    to do: "was not live"), then `stoppable` (None, or why this platform cannot stop it,
+    in words), calls `stop`, and judges the outcome with `is_stopped` on a fresh read
+    (`Provider.get_live`). `stop` sends the platform's stop call(s) through the env's
+    `Caller` as NOT idempotent: after a lost answer the command reads the campaign back
+    before it sends anything again, so a stop is never written twice. A platform whose
+    API refuses a stop in some state says so in `stoppable`; its sandbox refuses it too.
+    """
+
+    def stoppable(self, live: LiveObject) -> str | None:
+        """None when `stop` can halt `live`; else why not, for a marketer on call."""
+
+    async def stop(self, live: LiveObject) -> None:
+        """The platform's stop call(s) for `live` (a listing summary or a full read)."""
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        """Whether `live` sends nothing more (never started, stopped, or finished)."""
+
+    def stopped_state(self, live: LiveObject) -> str:
+        """The state a stop leaves `live` in, in the platform's words ("draft", "stopped")."""
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        """`live` as a payload, so the `reach` and `schedule` hooks say who it reaches
+        and when it sends next (what the stop prompt shows)."""
+
+
 CAPABILITIES: dict[str, type] = {
     "import": Imports,
     "send-test": SendsTests,
@@ -204,6 +234,7 @@ CAPABILITIES: dict[str, type] = {
     "doctor": Doctors,
     "words": Describes,
     "lease": HoldsLease,
+    "stop": Stops,
 }
 
 

@@ -38,6 +38,10 @@ class Entry:
     reached: Callable[[Repo, ServedSandbox], list[str]] | None = None
     # config only: two envs on two accounts (allowed), and two envs on one account (refused)
     envs: tuple[list[dict[str, Any]], list[dict[str, Any]]] = field(kw_only=True)
+    # stop, for a platform having it: the status of the campaign named `name` as the
+    # sandbox keeps it (past reconciler), and the status `reconciler stop` leaves
+    status: Callable[[Repo, str], str] | None = field(default=None, kw_only=True)
+    stopped: str = field(default="", kw_only=True)
 
 
 def _localytics_repo(root: Path, server: ServedSandbox) -> Repo:
@@ -76,6 +80,22 @@ def _drop_preheader(body: Any) -> Any:
     return body
 
 
+def _localytics_status(repo: Repo, name: str) -> str:
+    return next(str(c["status"]) for c in repo.live_campaigns() if c["name"] == name)
+
+
+def _stream_status(repo: Repo, name: str) -> str:
+    assert isinstance(repo, StreamRepo)
+    with repo.stream() as api:
+        found = api.post("/campaigns/query", json={"filter": {}}).json()["campaigns"]
+    return next(str(c["status"]) for c in found if c["name"] == name)
+
+
+def _smartech_status(repo: Repo, name: str) -> str:
+    assert isinstance(repo, SmartechRepo)
+    return next(str(c["state"]) for c in repo.campaigns() if c["name"] == name)
+
+
 def _testers(repo: Repo, **extra: Any) -> None:
     repo.env_extra = {"test_recipients": ["alice", "bob"], **extra}
     repo.write_config()
@@ -104,7 +124,8 @@ ENTRIES: dict[str, Entry] = {
         [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
          {"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "b"}],
         [{"api_url": "https://dashboard.localytics.com/api/v6", "org_id": 1, "app_id": "a"},
-         {"api_url": "https://dashboard.localytics.com/api/v6/", "org_id": 1, "app_id": "a"}])),
+         {"api_url": "https://dashboard.localytics.com/api/v6/", "org_id": 1, "app_id": "a"}]),
+        status=_localytics_status, stopped="draft"),
     "stream": Entry(lambda root, s: StreamRepo(root, s.base_url + "/stream", 0, ""), "/stream",
                     _stream_workspace, "/campaigns", _drop_description, "description",
                     lambda r: {"STREAM_API_SECRET": SANDBOX_SECRET},
@@ -114,7 +135,8 @@ ENTRIES: dict[str, Entry] = {
         [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
          {"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k2"}],
         [{"provider": "stream", "api_url": "https://chat.stream-io-api.com", "api_key": "k1"},
-         {"provider": "stream", "api_url": "https://chat.stream-io-api.com/", "api_key": "k1"}])),
+         {"provider": "stream", "api_url": "https://chat.stream-io-api.com/", "api_key": "k1"}]),
+        status=_stream_status, stopped="stopped"),
     "smartech": Entry(lambda root, s: SmartechRepo(root, s.base_url + "/smartech", 0, ""),
                       "/smartech", _smartech_workspace, "/campaign", _drop_preheader,
                       "preheader", lambda r: {"SMARTECH_API_KEY": getattr(r, "key", "")},
@@ -127,7 +149,8 @@ ENTRIES: dict[str, Entry] = {
                       envs=([{"provider": "smartech", "api_url": "https://api.netcoresmartech.com"},
                              {"provider": "smartech", "api_url": "https://api.netcoresmartech.com"}],
                             [{"provider": "smartech", "api_url": "sandbox"},
-                             {"provider": "smartech", "api_url": "sandbox"}])),
+                             {"provider": "smartech", "api_url": "sandbox"}]),
+                      status=_smartech_status, stopped="draft"),
 }
 
 

@@ -161,6 +161,23 @@ class Repo:
             yaml.dump(doc, f)
 
 
+def committed(repo: Repo) -> Repo:
+    """The repo as a checkout of main with a bare origin it is pushed to (the home of the
+    env's record, refs/reconciler/state/<env>), its files committed."""
+    def git(cwd: Path, *args: str) -> None:
+        subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+    if not (repo.root / ".git").exists():
+        origin = repo.root.parent / f"{repo.root.name}-origin.git"
+        git(repo.root.parent, "init", "-q", "--bare", str(origin))
+        git(repo.root, "init", "-q", "-b", "main")
+        git(repo.root, "remote", "add", "origin", str(origin))
+    git(repo.root, "add", ".")
+    git(repo.root, "-c", "user.name=Ada", "-c", "user.email=a@a", "commit", "-qm", "specs")
+    git(repo.root, "push", "-q", "origin", "main")
+    return repo
+
+
 def by_action(plan: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for c in plan["changes"]:

@@ -27,7 +27,7 @@ from reconciler.registry import PLATFORMS, platform, platforms
 from tests.conformance_repos import ENTRIES, same_account, through
 from tests.dropping_proxy import DroppingProxy
 from tests.hostile_api import HOSTILE, HostileAPI
-from tests.repo import Repo
+from tests.repo import Repo, committed
 from tests.sandbox_fixtures import ServedSandbox
 from tests.stream_repo import StreamRepo, segment, stream_campaign
 
@@ -281,11 +281,14 @@ def test_a_second_apply_is_refused_while_the_lease_is_held(
 
 def test_each_capability_case_runs_for_exactly_the_platforms_having_it() -> None:
     """A platform leaves a case below only by declaring the capability missing."""
-    for capability in ("send-test", "preview", "calendar", "doctor", "import", "lease", "words"):
+    for capability in ("send-test", "preview", "calendar", "doctor", "import", "lease", "words",
+                       "stop"):
         lacking = {n for n in NAMES if n not in having(capability)}
         assert lacking == {n for n in NAMES if capability in platform(n).notes}, capability
     for name in having("send-test"):
         assert ENTRIES[name].testers and ENTRIES[name].reached, name
+    for name in having("stop"):
+        assert ENTRIES[name].status and ENTRIES[name].stopped, name
 
 
 @pytest.mark.parametrize("name", having("send-test"))
@@ -346,3 +349,19 @@ def test_doctor_returns_rows(fresh: Callable[[str], Repo], name: str) -> None:
     run = repo.run("doctor")
     assert run.code == 0, run.stdout + run.stderr
     assert len([line for line in run.stdout.splitlines() if line.strip()]) >= 2, run.stdout
+
+
+@pytest.mark.parametrize("name", having("stop"))
+def test_stop_all_live_stops_the_scheduled_campaign_once(fresh: Callable[[str], Repo],
+                                                         name: str) -> None:
+    repo, entry = fresh(name), ENTRIES[name]
+    assert entry.status is not None
+    entry.scheduled(repo)
+    committed(repo)  # the stop is recorded in the env's record on origin
+    assert repo.apply().code == 0
+    run = repo.run("stop", "--all-live", "--auto-approve")
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.stdout == "stopped: campaign:live 'Live'\n"
+    assert entry.status(repo, "Live") == entry.stopped
+    again = repo.run("stop", "--all-live", "--auto-approve")
+    assert again.code == 0 and again.stdout == "", again.stdout + again.stderr

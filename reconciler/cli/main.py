@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "preview": "reconciler.cli.preview:preview",
     "calendar": "reconciler.cli.calendar:calendar",
     "unlock": "reconciler.cli.unlock:unlock",
+    "stop": "reconciler.cli.stop:stop",
     "doctor": "reconciler.cli.doctor:doctor",
     "init": "reconciler.cli.init:init",
 }

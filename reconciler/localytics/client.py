@@ -83,6 +83,12 @@ class LocalyticsClient:
     async def replace_campaign(self, campaign_id: int, payload: dict[str, Any]) -> Json:
         return await self._write("PUT", f"/push/campaigns/{campaign_id}", payload)
 
+    async def stop_campaign(self, campaign_id: int, payload: dict[str, Any]) -> Json:
+        """The emergency stop's PUT (status draft). Sent as not idempotent: after a lost
+        answer the caller reads the status back instead of writing again."""
+        return await self._write("PUT", f"/push/campaigns/{campaign_id}", payload,
+                                 idempotent=False)
+
     async def archive_campaign(self, campaign_id: int) -> None:
         await self._write("PUT", f"/push/campaigns/{campaign_id}/archive", None)
 

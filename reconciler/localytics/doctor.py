@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from reconciler.doctor import Check, first_line, probe_name, skipped
+from reconciler.doctor import Check, assumed, first_line, probe_name, skipped
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.localytics.doctor_probe import answered_key
 
@@ -40,7 +40,15 @@ async def localytics_checks(provider: LocalyticsProvider, write: bool) -> list[C
         ids = [a["id"] for a in audiences or [] if isinstance(a, dict)
                and isinstance(a.get("id"), int) and not a.get("deleted_at")]
         checks += await _probes(provider, ids[0] if ids else None)
-    return checks
+    return [*checks, _stop_row()]
+
+
+def _stop_row() -> Check:
+    from reconciler.localytics.stop import ASSUMPTION
+
+    return assumed("stop", ASSUMPTION, "it needs a live campaign to stop, and doctor "
+                   "never sends; the OpenAPI documents the status write, not what it does "
+                   "to a send in progress")
 
 
 async def _credentials(provider: LocalyticsProvider) -> tuple[Check, list[Any] | None]:

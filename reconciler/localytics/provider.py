@@ -270,6 +270,35 @@ class LocalyticsProvider(Provider):
             "has_push": sum(int(c.get("has_push") or 0) for c in counts if c),
         }
 
+    # --- emergency stop (reconciler.platform.Stops; reconciler.localytics.stop) ---
+    def stoppable(self, live: LiveObject) -> str | None:
+        from reconciler.localytics.stop import stoppable
+
+        return stoppable(live)
+
+    async def stop(self, live: LiveObject) -> None:
+        from reconciler.localytics.stop import stop_body
+
+        raw = live.raw if live.body is not None else await self.client.get_campaign(int(live.id))
+        if raw is None:
+            return  # gone: nothing sends
+        await self.client.stop_campaign(int(live.id), stop_body(raw))
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        from reconciler.localytics.stop import LIVE
+
+        return live.status not in LIVE
+
+    def stopped_state(self, live: LiveObject) -> str:
+        from reconciler.localytics.stop import STOPPED
+
+        return STOPPED
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        from reconciler.localytics.stop import stop_view
+
+        return stop_view(live)
+
     async def doctor_checks(self, write: bool) -> list[Check]:
         from reconciler.localytics.doctor import localytics_checks
 

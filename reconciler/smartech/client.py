@@ -77,7 +77,8 @@ class SmartechClient:
         return _new_id(data)
 
     async def update_campaign(self, item: dict[str, Any], *, schedules: bool) -> None:
-        """An update; one that goes live (`campaign_state: active`) is never sent blindly."""
+        """An update; one that goes live (`campaign_state: active`) or back to draft (the
+        emergency stop) is never sent blindly (`schedules`)."""
         await self._v4("/v4/campaign/update", {"campaign_details": [item]},
                        idempotent=not schedules)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reconciler.doctor import Check, first_line, shape_check, skipped
+from reconciler.doctor import Check, assumed, first_line, shape_check, skipped
 from reconciler.errors import ReconcilerError
 from reconciler.smartech.client import AUDIENCE_PAGE as DEFAULT_PAGE
 from reconciler.smartech.client import details, total_count
@@ -51,7 +51,15 @@ async def smartech_checks(provider: SmartechProvider, write: bool) -> list[Check
         checks.append(skipped("probe", "a draft can be written, read back and deleted",
                               "Smartech has no probe: an email draft needs a panel template, "
                               "and app push cannot be read back or deleted"))
-    return checks
+    return [*checks, _stop_row()]
+
+
+def _stop_row() -> Check:
+    from reconciler.smartech.stop import ASSUMPTION
+
+    return assumed("stop", ASSUMPTION, "it needs a scheduled email to stop, and doctor "
+                   "never schedules; the v4 update page does not say which states it "
+                   "accepts")
 
 
 async def _audiences(provider: SmartechProvider, audience_type: str) -> Check:

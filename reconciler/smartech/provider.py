@@ -352,6 +352,35 @@ class SmartechProvider(SmartechLease, Provider):
 
         return lint([i.spec for i in items], every, safety.max_pushes_per_day)
 
+    # --- emergency stop (reconciler.platform.Stops; reconciler.smartech.stop) ---
+    def stoppable(self, live: LiveObject) -> str | None:
+        from reconciler.smartech.stop import stoppable
+
+        return stoppable(live)
+
+    async def stop(self, live: LiveObject) -> None:
+        from reconciler.smartech.stop import draft_item
+
+        raw = live.raw if live.body is not None else await self.client.get_campaign(
+            "email", int(live.id))
+        if raw is not None:
+            await self.client.update_campaign(draft_item(raw), schedules=True)
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        from reconciler.smartech.stop import is_stopped
+
+        return is_stopped(live)
+
+    def stopped_state(self, live: LiveObject) -> str:
+        from reconciler.smartech.stop import STOPPED
+
+        return STOPPED
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        from reconciler.smartech.stop import stop_view
+
+        return stop_view(live)
+
     def _email(self, raw: Mapping[str, Any], full: bool = True) -> LiveObject:
         body = wire.comparable_campaign(wire.email_body(raw)) if full else None
         return LiveObject(kind=CAMPAIGN, id=int(raw["campaign_id"]),

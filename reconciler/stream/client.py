@@ -144,6 +144,11 @@ class StreamClient:
                                  idempotent=False)
         return _unwrap(data, "campaign")
 
+    async def stop_campaign(self, campaign_id: str) -> None:
+        """Stop it (`POST /campaigns/{id}/stop`). Never retried when the outcome is unknown:
+        Stream refuses a second stop, so the caller reads the status back first."""
+        await self._write("POST", f"/campaigns/{_q(campaign_id)}/stop", {}, idempotent=False)
+
     # --- plumbing --------------------------------------------------------
     async def _query(self, path: str, key: str, body: dict[str, Any], limit: int
                      ) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 SEGMENT, CAMPAIGN = "segment", "campaign"
 SOURCES = ("filter", "all_users", "all_sender_channels")  # else: explicit target_ids
 START_ATTEMPTS = 3
+LIVE = ("scheduled", "in_progress")  # what sends, and all that `stop` accepts
 LEASE_ID = LEASE_MARKER  # not rcl-<key>: no spec's default id can take it
 
 
@@ -275,7 +276,7 @@ class StreamProvider(Provider):
         return before is None or before.status in (None, "draft")
 
     def is_live(self, live: LiveObject) -> bool:
-        return live.kind == CAMPAIGN and live.status in ("scheduled", "in_progress")
+        return live.kind == CAMPAIGN and live.status in LIVE
 
     def reach(
         self, payload: Mapping[str, Any], audiences: Mapping[Any, LiveObject]
@@ -302,6 +303,27 @@ class StreamProvider(Provider):
     def schedule(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
         send = payload.get("send") if kind == CAMPAIGN else None
         return dict(send) if isinstance(send, Mapping) else None
+
+    # --- emergency stop (reconciler.platform.Stops) ---------------------
+    def stoppable(self, live: LiveObject) -> str | None:
+        if live.status in LIVE:
+            return None
+        return (f"Stream stops only a scheduled or sending campaign; this one is "
+                f"{live.status or 'in an unknown state'}")
+
+    async def stop(self, live: LiveObject) -> None:
+        await self.client.stop_campaign(str(live.id))
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        return not self.is_live(live)
+
+    def stopped_state(self, live: LiveObject) -> str:
+        return "stopped"
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        raw = live.raw or {}
+        at = "now" if live.status == "in_progress" else raw.get("scheduled_for") or "now"
+        return {**(live.body or {}), "user_ids": raw.get("user_ids"), "send": {"at": at}}
 
     # --- wire → LiveObject -----------------------------------------------
     def _segment(self, raw: Mapping[str, Any], targets: list[str] | None, full: bool = True

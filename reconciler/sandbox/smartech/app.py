@@ -11,7 +11,8 @@ ASSUMED, marked where used: error bodies `{"status": "error", "message"}`
 with 400/401/404; v4 answers `{data: {...}, message, statusCode}`; execute's
 audience fields (`list_ids`/`segment_ids`), `frequency_capping`,
 `personalization`; a second execute of one campaign is refused (400); only
-drafts can be updated; v4 names are unique (documented), legacy names are not checked.
+drafts can be updated, except that a scheduled email can be taken back to
+`campaign_state: draft` (the emergency stop; sending or sent ones cannot); v4 names are unique (documented), legacy names are not checked.
 
 The email go-live is the form of the one public client of `/v4/campaign/create`
 (job-cliff's `netcore.js`): a create or update item with `campaign_state: "active"` and
@@ -177,13 +178,17 @@ def _v4_write_routes(route: Callable[..., Callable[[Handler], Handler]], store: 
         row = store.get(key, cid) if isinstance(cid, int) else None
         if row is None or not isinstance(cid, int) or row["channel"] != "email":
             return error(404, "campaign_id not found")
-        if row["state"] != "draft":  # ASSUMED: only drafts can be updated
-            return error(400, f"campaign {cid} is {row['state']}: only a draft can be updated")
+        asked = items[0].get("campaign_state") if isinstance(items, list) else None
+        unschedule = row["state"] == "scheduled" and asked == "draft"
+        if row["state"] != "draft" and not unschedule:  # ASSUMED: only drafts can be updated
+            return error(400, f"campaign {cid} is {row['state']}: only a draft can be updated"
+                         + ("" if row["state"] != "scheduled" else
+                            " (or a scheduled one taken back to campaign_state draft)"))
         item, problem = _email_item(key, b, store, cid)
         if problem:
             return error(400, problem)
         live = item.pop("campaign_state", "draft") == "active"
-        store.update(key, cid, item["campaign_name"], item)
+        store.update(key, cid, item["campaign_name"], item, "draft" if unschedule else None)
         if live:
             _go_live(store, key, cid, item)
         return v4({"campaign_id": cid}, "Campaign updated successfully")
