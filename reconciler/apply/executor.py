@@ -65,6 +65,9 @@ class Executor:
     # Asked before each wave and each go-live: the reason writing must stop (the apply
     # lease is no longer ours), else None. Unset: nothing to confirm.
     guard: Callable[[], Awaitable[str | None]] | None = None
+    # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
+    # place) what must not be written now, e.g. a campaign stopped since the plan.
+    recheck: Callable[[list[Change]], Awaitable[None]] | None = None
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -77,6 +80,9 @@ class Executor:
                 for c in wave:
                     self._finish(Result(c, SKIPPED, c.live_id, error=f"not applied: {reason}"))
                 continue
+            if self.recheck is not None:
+                await self.recheck(wave)
+                wave = [c for c in wave if c.action is not Action.NOOP]
             await asyncio.gather(*(self._one(c) for c in wave))
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
 
