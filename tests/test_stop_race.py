@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.gitops.stops import Stop, Verdicts, cleared
 from reconciler.stream.provider import LEASE_ID
 from tests.gating_proxy import GatingProxy
 from tests.helpers import git
@@ -228,3 +229,17 @@ def test_stream_all_live_relists_and_stops_what_an_apply_started_meanwhile(
     assert "stopped: campaign:later" in stopped.stdout, stopped.stdout + stopped.stderr
     assert repo.campaign("rcl-later")["status"] == "stopped"
     assert {"campaign:hello", "campaign:later"} <= set(stops(repo))
+
+
+def test_a_stop_made_while_an_apply_ran_is_not_cleared_by_it() -> None:
+    """Apply clears the stops of specs that changed since them, as judged when it planned;
+    a newer stop of the same campaign (made while it ran) stands. Seen failing before:
+    the newer stop was removed."""
+    judged = Verdicts({"campaign:a": Stop("campaign:a", at="2026-12-07T14:02:09Z")},
+                      frozenset(), frozenset({"campaign:a"}), {})
+    newer = {"stops": {"campaign:a": {"at": "2026-12-07T14:05:00Z", "by": "oncall"}}}
+    cleared(newer, judged)
+    assert newer == {"stops": {"campaign:a": {"at": "2026-12-07T14:05:00Z", "by": "oncall"}}}
+    same = {"stops": {"campaign:a": {"at": "2026-12-07T14:02:09Z", "by": "oncall"}}}
+    cleared(same, judged)
+    assert same == {}
