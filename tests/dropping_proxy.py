@@ -1,5 +1,7 @@
-"""A loopback HTTP proxy that makes an API silently forget a field on writes, or lose the
-answer of a create it performed (`lose_creates`).
+"""A loopback HTTP proxy that makes an API silently forget a field on writes, lose the
+answer of a create it performed (`lose_creates`), or never answer a POST it performed
+(`stall_posts`: the client's own timeout fires after the write was done; the proxy waits
+for the client to close, with a blocking read, no sleep).
 
 It sits in front of a served sandbox and forwards every request unchanged,
 except that the JSON body of a write (POST, PUT, PATCH) whose path matches
@@ -35,13 +37,15 @@ def drop_push_title(body: Any) -> Any:
 
 class DroppingProxy:
     def __init__(self, upstream: str, path_part: str, drop: Callable[[Any], Any],
-                 lose_creates: int = 0, after: int = 0) -> None:
+                 lose_creates: int = 0, after: int = 0, stall_posts: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
         self.path_part = path_part
         self.drop = drop
         self.dropped = 0
         self.lose_creates = lose_creates  # POSTs to path_part performed, then answered 502
         self.after = after  # ... once this many have been answered as they were
+        self.stall_posts = stall_posts  # POSTs to path_part performed, then never answered
+        self.stalled = 0
         self._client = httpx.Client(timeout=30)
         self._lock = threading.Lock()
         proxy = self
@@ -86,6 +90,14 @@ class DroppingProxy:
             self.lose_creates -= 1
             return True
 
+    def _stall(self) -> bool:
+        with self._lock:
+            if self.stall_posts <= 0:
+                return False
+            self.stall_posts -= 1
+            self.stalled += 1
+            return True
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -106,6 +118,10 @@ class DroppingProxy:
         with self._lock:  # httpx.Client is not meant to be shared across threads freely
             answer = self._client.request(method, self.upstream + h.path, content=body,
                                           headers=headers)
+        if method == "POST" and self.path_part in h.path and self._stall():
+            h.close_connection = True
+            h.rfile.read(1)  # returns when the client gives up and closes the connection
+            return
         if method == "POST" and self.path_part in h.path and self._lose():
             h.send_response(502)
             h.send_header("Content-Type", "text/html")

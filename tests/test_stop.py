@@ -19,10 +19,10 @@ from reconciler.apply.journal import read_journal
 from reconciler.gitops.staterecord import ref
 from reconciler.registry import PLATFORMS, platform
 from tests.conformance_repos import ENTRIES
+from tests.dropping_proxy import DroppingProxy
 from tests.repo import Repo, campaign, committed
 from tests.sandbox_fixtures import ServedSandbox
 from tests.smartech_repo import SmartechRepo, push_campaign
-from tests.stalling_proxy import StallingProxy
 from tests.stream_repo import StreamRepo, stream_campaign
 
 STOPPING = [n for n in PLATFORMS if platform(n).capabilities()["stop"]]
@@ -193,7 +193,7 @@ def test_a_stop_that_times_out_after_it_was_done_is_read_back_not_resent(
     fail the run; the campaign is read back instead."""
     repo = live("stream")
     assert isinstance(repo, StreamRepo)
-    proxy = StallingProxy(repo.api_url, "POST", "/stop")
+    proxy = DroppingProxy(repo.api_url, "/stop", lambda body: body, stall_posts=1)
     try:
         slow = dataclasses.replace(repo, api_url=proxy.base_url, env_extra={"timeout": 1})
         slow.write_config()

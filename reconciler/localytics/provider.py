@@ -21,6 +21,7 @@ from reconciler.localytics.normalize import (
     comparable_campaign,
     saved_audiences,
 )
+from reconciler.localytics.stop import LocalyticsStop
 from reconciler.plan.model import Words
 from reconciler.provider import (
     ImportRefs,
@@ -55,7 +56,7 @@ LEASE_RULES = {
 }
 
 
-class LocalyticsProvider(Provider):
+class LocalyticsProvider(LocalyticsStop, Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="archive"))
     server_fields = SERVER_FIELDS | {"deleted_at", "segmentation_count"}
     notes: tuple[str, ...] = ()  # doctor findings in use (reconciler.localytics.findings)
@@ -269,35 +270,6 @@ class LocalyticsProvider(Provider):
             "user_count": sum(int(c.get("user_count") or 0) for c in counts if c),
             "has_push": sum(int(c.get("has_push") or 0) for c in counts if c),
         }
-
-    # --- emergency stop (reconciler.platform.Stops; reconciler.localytics.stop) ---
-    def stoppable(self, live: LiveObject) -> str | None:
-        from reconciler.localytics.stop import stoppable
-
-        return stoppable(live)
-
-    async def stop(self, live: LiveObject) -> None:
-        from reconciler.localytics.stop import stop_body
-
-        raw = live.raw if live.body is not None else await self.client.get_campaign(int(live.id))
-        if raw is None:
-            return  # gone: nothing sends
-        await self.client.stop_campaign(int(live.id), stop_body(raw))
-
-    def is_stopped(self, live: LiveObject) -> bool:
-        from reconciler.localytics.stop import LIVE
-
-        return live.status not in LIVE
-
-    def stopped_state(self, live: LiveObject) -> str:
-        from reconciler.localytics.stop import STOPPED
-
-        return STOPPED
-
-    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
-        from reconciler.localytics.stop import stop_view
-
-        return stop_view(live)
 
     async def doctor_checks(self, write: bool) -> list[Check]:
         from reconciler.localytics.doctor import localytics_checks

@@ -14,10 +14,13 @@ and not only the sends still to come.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.localytics.normalize import CAMPAIGN_FIELDS, SERVER_FIELDS
 from reconciler.provider import LiveObject
+
+if TYPE_CHECKING:
+    from reconciler.localytics.client import LocalyticsClient
 
 LIVE = ("active", "scheduled")  # listing statuses of a campaign that may still send
 STOPPED = "draft"
@@ -51,3 +54,26 @@ def stop_view(live: LiveObject) -> Mapping[str, Any]:
         return raw
     begin = raw.get("begin_date")
     return {"schedule": {"begin_date": begin}} if begin else {}
+
+
+class LocalyticsStop:
+    """The `Stops` members of LocalyticsProvider (a mixin, so the provider stays one page)."""
+
+    client: LocalyticsClient
+
+    def stoppable(self, live: LiveObject) -> str | None:
+        return stoppable(live)
+
+    async def stop(self, live: LiveObject) -> None:
+        raw = live.raw if live.body is not None else await self.client.get_campaign(int(live.id))
+        if raw is not None:  # gone: nothing sends
+            await self.client.stop_campaign(int(live.id), stop_body(raw))
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        return live.status not in LIVE
+
+    def stopped_state(self, live: LiveObject) -> str:
+        return STOPPED
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        return stop_view(live)

@@ -34,6 +34,7 @@ from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
 from reconciler.smartech.lease import SmartechLease, is_lease_row
 from reconciler.smartech.spec import MANAGED_TAG, audience_ref_id
+from reconciler.smartech.stop import SmartechStop
 from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ EXECUTE_ATTEMPTS = 3
 LIVE_STATES = frozenset({"scheduled", "running", "active"})
 
 
-class SmartechProvider(SmartechLease, Provider):
+class SmartechProvider(SmartechLease, SmartechStop, Provider):
     kinds = (KindInfo(AUDIENCE, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
     reach_kind = AUDIENCE
     platform = "smartech"
@@ -351,35 +352,6 @@ class SmartechProvider(SmartechLease, Provider):
         from reconciler.smartech.lint import lint
 
         return lint([i.spec for i in items], every, safety.max_pushes_per_day)
-
-    # --- emergency stop (reconciler.platform.Stops; reconciler.smartech.stop) ---
-    def stoppable(self, live: LiveObject) -> str | None:
-        from reconciler.smartech.stop import stoppable
-
-        return stoppable(live)
-
-    async def stop(self, live: LiveObject) -> None:
-        from reconciler.smartech.stop import draft_item
-
-        raw = live.raw if live.body is not None else await self.client.get_campaign(
-            "email", int(live.id))
-        if raw is not None:
-            await self.client.update_campaign(draft_item(raw), schedules=True)
-
-    def is_stopped(self, live: LiveObject) -> bool:
-        from reconciler.smartech.stop import is_stopped
-
-        return is_stopped(live)
-
-    def stopped_state(self, live: LiveObject) -> str:
-        from reconciler.smartech.stop import STOPPED
-
-        return STOPPED
-
-    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
-        from reconciler.smartech.stop import stop_view
-
-        return stop_view(live)
 
     def _email(self, raw: Mapping[str, Any], full: bool = True) -> LiveObject:
         body = wire.comparable_campaign(wire.email_body(raw)) if full else None

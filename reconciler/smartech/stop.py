@@ -13,10 +13,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.provider import LiveObject
 from reconciler.smartech import wire
+
+if TYPE_CHECKING:
+    from reconciler.smartech.client import SmartechClient
 
 SCHEDULED = "scheduled"
 STOPPED = "draft"
@@ -26,11 +29,11 @@ ASSUMPTION = ("an email scheduled for later stops when updated back to campaign_
               "draft (v4 update); app push has no documented stop")
 
 
-def is_stopped(live: LiveObject) -> bool:
+def stopped(live: LiveObject) -> bool:
     return live.status not in (SCHEDULED, EXECUTED, *SENDING)
 
 
-def stoppable(live: LiveObject) -> str | None:
+def why_not(live: LiveObject) -> str | None:
     if live.status == SCHEDULED and (live.raw or {}).get("campaign_id") is not None:
         return None
     if live.status == EXECUTED:
@@ -48,10 +51,34 @@ def draft_item(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {**wire.email_item(payload, int(raw["campaign_id"])), "campaign_state": STOPPED}
 
 
-def stop_view(live: LiveObject) -> Mapping[str, Any]:
+def view(live: LiveObject) -> Mapping[str, Any]:
     """Who and when: an email's audiences and schedule time; an app push's send block."""
     if live.raw is not None and live.body is not None:
         at = wire.go_live(live.raw)[1] or "now"
         return {**wire.email_body(live.raw), "send": {"at": at}}
     send = (live.body or {}).get("send")
     return {"send": dict(send)} if isinstance(send, Mapping) else {}
+
+
+class SmartechStop:
+    """The `Stops` members of SmartechProvider (a mixin, so the provider stays one page)."""
+
+    client: SmartechClient
+
+    def stoppable(self, live: LiveObject) -> str | None:
+        return why_not(live)
+
+    async def stop(self, live: LiveObject) -> None:
+        raw = live.raw if live.body is not None else await self.client.get_campaign(
+            "email", int(live.id))
+        if raw is not None:  # an update, sent as not idempotent (`schedules`): read back
+            await self.client.update_campaign(draft_item(raw), schedules=True)
+
+    def is_stopped(self, live: LiveObject) -> bool:
+        return stopped(live)
+
+    def stopped_state(self, live: LiveObject) -> str:
+        return STOPPED
+
+    def stop_view(self, live: LiveObject) -> Mapping[str, Any]:
+        return view(live)
