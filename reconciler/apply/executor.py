@@ -85,6 +85,9 @@ class Executor:
     guard: Callable[[], Awaitable[str | None]] | None = None
     # the wave's results whose pins wait for its one record write (`_record_wave`)
     _unrecorded: list[Result] = field(default_factory=list, init=False)
+    # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
+    # place) what must not be written now, e.g. a campaign stopped since the plan.
+    recheck: Callable[[list[Change]], Awaitable[None]] | None = None
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -97,6 +100,9 @@ class Executor:
                 for c in wave:
                     self._finish(Result(c, SKIPPED, c.live_id, error=f"not applied: {reason}"))
                 continue
+            if self.recheck is not None:
+                await self.recheck(wave)
+                wave = [c for c in wave if c.action is not Action.NOOP]
             await self._wave(wave)
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
 

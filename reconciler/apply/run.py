@@ -16,7 +16,7 @@ from reconciler.apply.gates import check_go_live, check_safety
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import Result
 from reconciler.errors import JournalError
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Change, Plan
 from reconciler.provider import Provider
 from reconciler.workspace.workspace import Workspace
 
@@ -38,10 +38,13 @@ async def execute_plan(
     stop: asyncio.Event | None = None,
     pins: PinRecord | None = None,
     guard: Callable[[], Awaitable[str | None]] | None = None,
+    recheck: Callable[[list[Change]], Awaitable[None]] | None = None,
 ) -> list[Result]:
     """Run the plan's writes, journaling each; `stop` set = start no new write; `pins`
     records the ids of what the API cannot find again before their send (a wave's in one
-    write); `guard` (the lease keeper's confirm) is asked before each wave and go-live.
+    write); `guard` (the lease keeper's confirm) is asked before each wave and go-live;
+    `recheck`, after it, may hold back changes of the wave (an emergency stop made since
+    the plan).
 
     JournalError (with the results) when the journal failed part way: the
     writes already started finish, no new one starts.
@@ -49,7 +52,7 @@ async def execute_plan(
     journal = Journal(journal_path, workspace.loaded.env_name)
     try:
         executor = Executor(provider, workspace, journal, concurrency=concurrency, pins=pins,
-                            guard=guard)
+                            guard=guard, recheck=recheck)
         if stop is not None:
             executor.stop = stop
         results = await executor.run(plan)

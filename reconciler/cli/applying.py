@@ -23,7 +23,7 @@ from reconciler.calls import Caller
 from reconciler.cli.pinrecord import ApplyPins, read_record, writes_record
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
-from reconciler.cli.stopheld import clear_stops, held, read_stops
+from reconciler.cli.stopheld import clear_stops, held, read_stops, recheck
 from reconciler.cli.workflow import load
 from reconciler.config import LoadedConfig
 from reconciler.errors import JournalError, ReconcilerError, RefusedError
@@ -108,6 +108,7 @@ async def run_apply(
                                 plan, workspace, provider, stop=signals.stop,
                                 concurrency=caller.concurrency, journal_path=journal_path,
                                 pins=pins, guard=keeper.confirm if keeper is not None else None,
+                                recheck=recheck(loaded, workspace, stop_store, stops, _warn),
                             )
                         except JournalError as e:
                             _report(e.results, fmt, loaded.env_name)

@@ -35,7 +35,7 @@ from reconciler.errors import ReconcilerError, RefusedError
 from reconciler.provider import LiveObject, Provider
 from reconciler.render.safe import plain
 from reconciler.render.words import plural
-from reconciler.workspace.workspace import Workspace
+from reconciler.workspace.workspace import Spec, Workspace
 
 
 async def run_stop(config_path: Path, env_name: str | None, keys: Sequence[str], *,
@@ -64,12 +64,33 @@ async def run_stop(config_path: Path, env_name: str | None, keys: Sequence[str],
         try:
             outcomes = await stop_all(provider, targets, journal,
                                       batch_from=caller.concurrency)
+            recorded = await asyncio.to_thread(_record, loaded, outcomes)
+            late = await _late(provider, kind, specs, keys, all_live, outcomes)
+            if late:
+                more = await stop_all(provider, late, journal, batch_from=caller.concurrency)
+                recorded = await asyncio.to_thread(_record, loaded, more) and recorded
+                again = {o.target.ref for o in more}
+                outcomes = [*(o for o in outcomes if o.target.ref not in again), *more]
         finally:
             journal.close()
     code = _report(outcomes, descriptor.title)
-    if not _record(loaded, outcomes):
-        code = 1
-    return code
+    return code if recorded else 1
+
+
+async def _late(provider: Provider, kind: str, specs: Sequence[Spec] | None,
+                keys: Sequence[str], all_live: bool, done: Sequence[Outcome]
+                ) -> list[Target]:
+    """What went live while this stop ran (one more listing, after the record is written).
+
+    Stop never waits for the apply lease, so an apply that read the record before it was
+    written may start a campaign after the first listing (or start again one just
+    stopped); from the record on, applies hold it back (reconciler.cli.stopheld). What
+    this stop covers (every live campaign, or its keys) and is live now is stopped too;
+    what could not be stopped, or failed, is not tried again."""
+    tried = {o.target.live.id for o in done if o.status in (CANNOT, FAILED) and o.target.live}
+    listed = [o for o in await provider.list_live(kind) if o.id not in tried]
+    again = await find_targets(provider, kind, specs, keys, all_live, listed)
+    return [t for t in again if _may_stop(provider, t)]
 
 
 async def _read(loaded: LoadedConfig, provider: Provider, kind: str, keys: Sequence[str]

@@ -211,6 +211,10 @@ def cleared(doc: dict[str, Any], verdicts: Verdicts) -> None:
     if not isinstance(stops, dict):
         return
     for ref in verdicts.changed:
+        entry, judged = stops.get(ref), verdicts.stops.get(ref)
+        if isinstance(entry, dict) and judged is not None and str(entry.get("at") or "") \
+                != judged.at:
+            continue  # stopped again while this apply ran: that stop stands
         stops.pop(ref, None)
     for ref, blob in verdicts.baselines.items():
         if isinstance(stops.get(ref), dict) and not stops[ref].get("blob"):
