@@ -135,10 +135,11 @@ def test_a_second_stop_writes_nothing(repo: AirshipRepo, served: ServedSandbox) 
     assert writes(served) == {}
     assert len(journal(repo, "written")) == 2
     # sending again is a go-live (re-enabling the pipeline, re-creating the deleted
-    # schedule): what apply holds back while a stopped campaign's spec is unchanged
+    # schedule), which the plan holds back while a stopped campaign's spec is unchanged
     changes = {c["key"]: c for c in repo.plan().json["changes"]}
-    assert changes["sale"]["action"] == "create" and changes["sale"]["go_live"] is True
-    assert changes["welcome"]["action"] == "update" and changes["welcome"]["go_live"] is True
+    for key in ("sale", "welcome"):
+        assert changes[key]["action"] == "noop", changes
+        assert changes[key]["stop"]["held"], changes[key]
 
 
 def test_lost_answers_and_429s_still_stop_once(repo: AirshipRepo, served: ServedSandbox
@@ -159,17 +160,22 @@ def test_lost_answers_and_429s_still_stop_once(repo: AirshipRepo, served: Served
     assert len(journal(repo, "written")) == len(journal(repo, "stopped")) == 2
 
 
-def _local_soon() -> str:
-    """A local wall-clock time two hours from now: it has come in the first time zones
-    (UTC+14 is hours ahead), so the push is being delivered, and not yet in the last."""
-    at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
-    return at.strftime("%Y-%m-%dT%H:%M:%S")
+NOW = datetime(2027, 3, 10, 20, 0, tzinfo=UTC)  # the project's clock in these tests
+
+
+def _local_soon(repo: AirshipRepo) -> str:
+    """A local time two hours after the project's (frozen) clock: it has come in the
+    first time zones (UTC+14 is hours ahead), so the push is being delivered, and not yet
+    in the last. Airship's `Date` follows that clock, and reconciler judges by it."""
+    httpx.post(f"{repo.api_url}/_sandbox/clock", json={"app_key": repo.key,
+               "now": NOW.isoformat()}, timeout=10).raise_for_status()
+    return (NOW + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def test_a_one_time_push_already_sending_cannot_be_stopped_and_says_why(
         repo: AirshipRepo, served: ServedSandbox) -> None:
     repo.put("campaign", "flash", airship_schedule(
-        "Flash", ["vip"], schedule={"local_scheduled_time": _local_soon()}))
+        "Flash", ["vip"], schedule={"local_scheduled_time": _local_soon(repo)}))
     committed(repo)
     assert repo.apply().code == 0
     served.reset_stats()
@@ -189,7 +195,7 @@ def test_a_recurring_push_already_sending_is_deleted_and_a_paused_one_is_not_liv
     sends nothing, so --all-live leaves it be."""
     for key, name in (("daily", "Daily"), ("nightly", "Nightly")):
         repo.put("campaign", key, airship_schedule(
-            name, ["vip"], schedule={"local_scheduled_time": _local_soon(),
+            name, ["vip"], schedule={"local_scheduled_time": _local_soon(repo),
                                      "recurring": {"cadence": {"type": "daily", "count": 1}}}))
     committed(repo)
     assert repo.apply().code == 0

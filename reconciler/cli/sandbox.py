@@ -133,12 +133,12 @@ def serve(
     if stream_port is not None:
         port_for = {"stream": stream_port, **port_for}
     sockets = [_bind(host, port)]
-    servers = [_server(uvicorn, AdminGuard(app, token), dated=hasattr(app.state, "date_clock"))]
+    servers = [_server(uvicorn, AdminGuard(app, token), dated=_dated(app))]
     for name, own_port in port_for.items():  # the same app (store, knobs) as under its prefix
         own = app.state.mounts[name].app
         sockets.append(_bind(host, own_port))
         servers.append(_server(uvicorn, AdminGuard(own, token),
-                               dated=hasattr(own.state, "date_clock")))
+                               dated=_dated(own)))
     urls = [_url(s) for s in sockets]
     ready = ready_urls(app, urls[0], dict(zip(port_for, urls[1:], strict=True)))
     ready_line = {"ready": {**ready, "admin_token": token} if token else ready}
@@ -160,6 +160,11 @@ def serve(
     loop_factory = get_loop_factory() if callable(get_loop_factory) else None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         runner.run(run())
+
+
+def _dated(app: Any) -> bool:
+    """Whether the app puts its own `Date` on its answers (a sandbox clock tests set)."""
+    return hasattr(app.state, "date_clock") or bool(getattr(app.state, "dated", False))
 
 
 def _server(uvicorn: Any, app: Any, *, dated: bool = False) -> Any:

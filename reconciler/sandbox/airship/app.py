@@ -21,6 +21,8 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -65,6 +67,7 @@ def create_airship_app(path: Path, *, faults: Faults | None = None) -> FastAPI:
     store = AirshipStore(Path(path))
     limits = knobs.Knobs()
     app.state.store = store
+    app.state.dated = True  # every answer carries the project's `Date` (no server's own)
     app.include_router(knobs.router(limits, store, frozenset(r.name for r in ROUTES)))
     for route in ROUTES:
         endpoint = _endpoint(route, store, limits)
@@ -87,6 +90,7 @@ def _endpoint(route: Route, store: AirshipStore, limits: knobs.Knobs) -> Endpoin
 async def _serve(request: Request, route: Route, store: AirshipStore, limits: knobs.Knobs
                  ) -> Response:
     op = operation_id() if request.method in WRITES else ""
+    now: datetime | None = None  # the project's clock, once the credentials name it
     try:
         key = app_key(request)
         check_version(request)
@@ -96,6 +100,7 @@ async def _serve(request: Request, route: Route, store: AirshipStore, limits: kn
         body = await read_body(request) if request.method in ("POST", "PUT") else None
         base = _base(request)
         with store.session(key) as project:
+            now = project.now()
             settle(project)
             response = route.handler(Call(project, request.path_params,
                                           request.query_params, body, op, base))
@@ -106,6 +111,9 @@ async def _serve(request: Request, route: Route, store: AirshipStore, limits: kn
         response = error_response(e, op or None)
     except sqlite3.OperationalError as e:  # the file is locked past busy_timeout
         response = error_response(AirshipError(503, f"sandbox store busy: {e}", 1), op or None)
+    # `Date` on the project's clock, as a real project's answers carry Airship's time:
+    # a lease's expiry and what has begun sending are judged by it (tests set the clock)
+    response.headers["date"] = format_datetime(now or datetime.now(UTC), usegmt=True)
     return response
 
 

@@ -48,9 +48,10 @@ class DateMiddleware:
 
         async def dated(message: Message) -> None:
             if message["type"] == "http.response.start":
-                stamp = format_datetime(self.clock.now(), usegmt=True).encode()
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                message = {**message, "headers": [*headers, (b"date", stamp)]}
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"date" for k, _ in headers):  # a mount's own clock
+                    stamp = format_datetime(self.clock.now(), usegmt=True).encode()
+                    message = {**message, "headers": [*headers, (b"date", stamp)]}
             await send(message)
 
         await self.app(scope, receive, dated)
