@@ -21,7 +21,9 @@ SPEC_GLOBS = {"campaign": "example/campaigns/**/*.yaml", "audience": "example/au
               "config": "*/reconciler.yaml", "segment": "stream/audiences/**/*.yaml",
               "stream-campaign": "stream/campaigns/**/*.yaml",
               "smartech-audience": "smartech/audiences/**/*.yaml",
-              "smartech-campaign": "smartech/campaigns/**/*.yaml"}
+              "smartech-campaign": "smartech/campaigns/**/*.yaml",
+              "airship-segment": "airship/audiences/**/*.yaml",
+              "airship-campaign": "airship/campaigns/**/*.yaml"}
 
 
 def test_examples_validate(tmp_path: Path) -> None:
@@ -93,6 +95,7 @@ def test_schema_out_dir(tmp_path: Path) -> None:
     code, out, _ = run_cli(["schema", "--out-dir", str(tmp_path / "s")], tmp_path)
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "airship-campaign.schema.json", "airship-segment.schema.json",
         "audience.schema.json", "campaign.schema.json", "config.schema.json",
         "segment.schema.json", "smartech-audience.schema.json", "smartech-campaign.schema.json",
         "stream-campaign.schema.json"]

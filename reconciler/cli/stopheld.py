@@ -146,5 +146,8 @@ class Recheck:
 
 def recheck(loaded: LoadedConfig, workspace: Workspace, store: StateRef | None,
             planned: dict[str, Stop], warn: Callable[[str], None]) -> Recheck | None:
-    """The wave re-check where stops are read at all (`read_stops` gave a store), else None."""
-    return None if store is None else Recheck(loaded, workspace, planned, warn)
+    """The wave re-check where stops are read at all, else None: `read_stops` gave a store
+    (the pin record's may be one even where there is no origin to hold a stop)."""
+    if store is None or loaded.env.is_sandbox or not has_origin(loaded.root):
+        return None
+    return Recheck(loaded, workspace, planned, warn)
