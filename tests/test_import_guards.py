@@ -11,15 +11,11 @@ a platform's package lives).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import example_repo
+from tests.helpers import cli_modules, example_repo
 
 PLATFORMS = frozenset({"localytics", "stream", "smartech"})
 # Libraries `--help` must not pay for: validation, HTTP, the sandbox server, YAML,
@@ -30,28 +26,12 @@ NOT_FOR_HELP = frozenset({"pydantic", "pydantic_core", "httpx", "httpcore", "fas
 NOT_FOR_VALIDATE = frozenset({"httpx", "httpcore", "fastapi", "starlette", "uvicorn",
                               "asyncio"})
 
-_PROBE = """
-import json, sys
-from reconciler.cli.main import main
-code = 0
-try:
-    main(sys.argv[1:])
-except SystemExit as e:
-    code = e.code
-sys.stderr.write("\\nMODULES " + json.dumps([code, sorted(sys.modules)]) + "\\n")
-"""
-
 
 def imported(args: list[str], cwd: Path) -> tuple[set[str], str, object]:
     """The modules a fresh process has after running `reconciler ARGS`, its stderr and its
     exit code."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-    head, _, tail = proc.stderr.rpartition("\nMODULES ")
-    assert tail, f"the probe printed no module list; stderr:\n{proc.stderr}"
-    code, modules = json.loads(tail)
-    return set(modules), head, code
+    modules, _, stderr, code = cli_modules(args, cwd)
+    return modules, stderr, code
 
 
 def heavy(modules: set[str], roots: frozenset[str]) -> list[str]:
@@ -97,6 +77,26 @@ def test_validate_imports_no_http_server_or_event_loop(tmp_path: Path) -> None:
     # nor the provider interface (1.4 % of a warm validate of 1,200 specs): a platform's
     # spec checks read the lease names from reconciler.workspace.workspace
     assert "reconciler.provider" not in modules
+
+
+def test_validate_of_an_unchanged_repo_imports_what_help_does_and_no_more(
+        tmp_path: Path) -> None:
+    """The second validate of an unchanged repo replays the first's result (the validate
+    memo, reconciler.workspace.memo): no pydantic, YAML, Jinja or platform module, only
+    the few reconciler modules that walk the spec folders and hash the files."""
+    repo = example_repo(tmp_path / "repo")
+    first, _, stderr, code = cli_modules(["validate"], repo)
+    assert code == 0 and "pydantic" in first, stderr  # the first run validated
+    modules, stdout, stderr, code = cli_modules(["validate"], repo)
+    assert code == 0 and stdout.startswith("valid: "), stderr
+    assert heavy(modules, NOT_FOR_HELP) == []
+    assert platform_modules(modules) == []
+    help_modules, _, _, _ = cli_modules(["--help"], repo)
+    assert sorted(m for m in modules - help_modules if m.startswith("reconciler")) == [
+        "reconciler.config", "reconciler.config.find", "reconciler.config.trust",
+        "reconciler.lazyexports", "reconciler.workspace", "reconciler.workspace.cache",
+        "reconciler.workspace.discover", "reconciler.workspace.memo",
+        "reconciler.workspace.workspace"]
 
 
 # What registering a platform loads: its descriptor, its env model (reconciler.yaml's envs
