@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from reconciler.config.find import DEFAULT_CONFIG
 from reconciler.config.find import config_not_found as config_not_found  # where fmt looks
 from reconciler.config.find import find_config as find_config  # its old home
-from reconciler.config.models import Config, EnvConfig, config_model
+from reconciler.config.models import Config, EnvConfig, config_model, providers_in
 from reconciler.config.urls import check_env_name
 from reconciler.errors import ConfigError, ConfigErrors, Location, SpecProblem, relpath
 from reconciler.source.problems import problems_from, suggest
@@ -153,9 +153,10 @@ def _parse_document(path: Path) -> tuple[Config, Document]:
         raise ConfigErrors([e.problem]) from None
     _check_env_names(doc)
     try:
-        config = config_model().model_validate(doc.data)
+        model = config_model(providers_in(doc.data))
+        config = model.model_validate(doc.data)
     except ValidationError as e:
-        raise ConfigErrors(problems_from(e, doc, config_model())) from None
+        raise ConfigErrors(problems_from(e, doc, model)) from None
     return config, doc
 
 
