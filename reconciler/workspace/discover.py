@@ -21,6 +21,19 @@ from reconciler.workspace.workspace import FOLDERS, KINDS
 SPEC_SUFFIX = ".yaml"
 
 
+@dataclass
+class Walk:
+    """A walk of the spec folders already done this run, with the bytes read so far
+    (the validate memo's, handed on when it must validate: nothing is walked or read
+    twice). `warnings` were collected, not yet printed."""
+
+    root: Path
+    files: list[SpecFile]
+    problems: list[SpecProblem]
+    warnings: list[str]
+    raws: dict[str, bytes]
+
+
 @dataclass(frozen=True)
 class SpecFile:
     kind: str

@@ -22,7 +22,7 @@ from reconciler.source.yamlio import (
     too_big,
 )
 from reconciler.workspace.cache import ContentHash, ParseCache, refuse_tracked_state
-from reconciler.workspace.discover import SpecFile, _stderr
+from reconciler.workspace.discover import SpecFile, Walk, _stderr
 from reconciler.workspace.discover import discover as discover  # where fmt, importer look
 from reconciler.workspace.render import render_paths
 from reconciler.workspace.templating import Renderer, platform_names
@@ -30,10 +30,11 @@ from reconciler.workspace.workspace import Spec, Workspace
 
 
 def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, *,
-                   use_cache: bool = True) -> Workspace:
+                   use_cache: bool = True, walked: Walk | None = None) -> Workspace:
     """Validate and render every spec; raise SpecErrors with every problem of every file.
 
     `use_cache=False` (apply) parses every file: no cache is trusted over the files.
+    `walked`: this run's walk of the same spec root, reused with the bytes it read.
     """
     from reconciler.registry import platform_of
     from reconciler.workspace.validate import validate_document
@@ -41,7 +42,13 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     platform = platform_of(loaded.env)
     root = loaded.root
     refuse_tracked_state(loaded.config_dir)
-    files, problems = discover(root, warn)
+    if walked is not None and walked.root == root:
+        for line in walked.warnings:
+            warn(line)
+        files, problems, raws = walked.files, list(walked.problems), walked.raws
+    else:
+        files, problems = discover(root, warn)
+        raws = {}
     renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
     digest = ContentHash(loaded.path.read_bytes())
     cache = ParseCache.for_repo(root, loaded.env_name, loaded.env.vars, enabled=use_cache)
@@ -49,7 +56,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     docs: dict[str, Document] = {}
     campaigns: list[Document] = []
     for f in files:
-        raw = _read(f, problems)
+        raw = raws.get(f.rel) or _read(f, problems)
         if raw is None:
             continue
         digest.add(f.rel, raw)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,10 +31,11 @@ from reconciler.workspace.cache import (
     ContentHash,
     caches_allowed,
     code_digest,
+    read_file,
     refuse_tracked_state,
     user_cache_dir,
 )
-from reconciler.workspace.discover import discover
+from reconciler.workspace.discover import Walk, discover
 
 if TYPE_CHECKING:
     from reconciler.config import LoadedConfig
@@ -57,6 +57,8 @@ class ValidateMemo:
         self.config_dir = config_path.parent
         self.path = user_cache_dir(self.config_dir) / MEMO_FILE
         self.selector = json.dumps([os.path.realpath(config_path), env_option])
+        # replay's walk and reads, for the validation that follows a miss
+        self.walked: Walk | None = None
 
     @classmethod
     def open(cls, config_path: Path, env_option: str | None) -> ValidateMemo | None:
@@ -96,8 +98,10 @@ class ValidateMemo:
         if config_raw is None:
             return None
         refuse_tracked_state(self.config_dir)
+        root = _root(self.config_dir, entry["root"])
         lines: list[str] = []
-        files, problems = discover(_root(self.config_dir, entry["root"]), lines.append)
+        files, problems = discover(root, lines.append)
+        self.walked = Walk(root, files, problems, lines, {})
         if problems:
             return None
         digest = ContentHash(config_raw)
@@ -105,6 +109,7 @@ class ValidateMemo:
             raw = _regular_bytes(f.path)
             if raw is None:
                 return None
+            self.walked.raws[f.rel] = raw
             digest.add(f.rel, raw)
         if self._key(digest.hexdigest()) != entry["key"]:
             return None
@@ -151,9 +156,6 @@ def _root(config_dir: Path, specs: str) -> Path:
 def _regular_bytes(path: Path) -> bytes | None:
     """A regular file's bytes (a FIFO would block); None for anything else."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-            return None
-        return path.read_bytes()
+        return read_file(str(path), _MAX_BYTES)
     except OSError:
         return None
