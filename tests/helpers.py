@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,6 +30,33 @@ def run_cli(args: list[str], cwd: Path | str, env: dict[str, str] | None = None,
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
     return proc.returncode, proc.stdout, proc.stderr
+
+
+_MODULES_PROBE = """
+import json, sys
+from reconciler.cli.main import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+sys.stderr.write("\\nMODULES " + json.dumps([code, sorted(sys.modules)]) + "\\n")
+"""
+
+
+def cli_modules(args: list[str], cwd: Path, env: dict[str, str] | None = None
+                ) -> tuple[set[str], str, str, object]:
+    """Run the real CLI's `main(ARGS)` in a fresh process: the modules it had imported by
+    the end, its stdout, its stderr and its exit code. `env` entries override the
+    environment; bytecode is cached as a user's Python does."""
+    full = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    full.update(env or {})
+    proc = subprocess.run([sys.executable, "-c", _MODULES_PROBE, *args], cwd=cwd, env=full,
+                          capture_output=True, text=True, timeout=120)
+    head, _, tail = proc.stderr.rpartition("\nMODULES ")
+    assert tail, f"the probe printed no module list; stderr:\n{proc.stderr}"
+    code, modules = json.loads(tail)
+    return set(modules), proc.stdout, head, code
 
 
 def copy_tree(src: Path, dst: Path) -> None:

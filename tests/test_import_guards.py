@@ -11,15 +11,11 @@ a platform's package lives).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import example_repo
+from tests.helpers import cli_modules, example_repo
 
 PLATFORMS = frozenset({"localytics", "stream", "smartech", "airship"})
 # Libraries `--help` must not pay for: validation, HTTP, the sandbox server, YAML,
@@ -30,28 +26,12 @@ NOT_FOR_HELP = frozenset({"pydantic", "pydantic_core", "httpx", "httpcore", "fas
 NOT_FOR_VALIDATE = frozenset({"httpx", "httpcore", "fastapi", "starlette", "uvicorn",
                               "asyncio"})
 
-_PROBE = """
-import json, sys
-from reconciler.cli.main import main
-code = 0
-try:
-    main(sys.argv[1:])
-except SystemExit as e:
-    code = e.code
-sys.stderr.write("\\nMODULES " + json.dumps([code, sorted(sys.modules)]) + "\\n")
-"""
-
 
 def imported(args: list[str], cwd: Path) -> tuple[set[str], str, object]:
     """The modules a fresh process has after running `reconciler ARGS`, its stderr and its
     exit code."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-    head, _, tail = proc.stderr.rpartition("\nMODULES ")
-    assert tail, f"the probe printed no module list; stderr:\n{proc.stderr}"
-    code, modules = json.loads(tail)
-    return set(modules), head, code
+    modules, _, stderr, code = cli_modules(args, cwd)
+    return modules, stderr, code
 
 
 def heavy(modules: set[str], roots: frozenset[str]) -> list[str]:
@@ -99,19 +79,33 @@ def test_validate_imports_no_http_server_or_event_loop(tmp_path: Path) -> None:
     assert "reconciler.provider" not in modules
 
 
-# What registering a platform loads: its descriptor, its env model (reconciler.yaml's envs
-# are a union over every registered platform) and its cross-checks. Its spec models,
-# provider and client are imported only by a run that reads one of its envs.
-DESCRIPTOR = {"platform", "config", "checks"}
+def test_validate_of_an_unchanged_repo_imports_what_help_does_and_no_more(
+        tmp_path: Path) -> None:
+    """The second validate of an unchanged repo replays the first's result (the validate
+    memo, reconciler.workspace.memo): no pydantic, YAML, Jinja or platform module, only
+    the few reconciler modules that walk the spec folders and hash the files."""
+    repo = example_repo(tmp_path / "repo")
+    first, _, stderr, code = cli_modules(["validate"], repo)
+    assert code == 0 and "pydantic" in first, stderr  # the first run validated
+    modules, stdout, stderr, code = cli_modules(["validate"], repo)
+    assert code == 0 and stdout.startswith("valid: "), stderr
+    assert heavy(modules, NOT_FOR_HELP) == []
+    assert platform_modules(modules) == []
+    help_modules, _, _, _ = cli_modules(["--help"], repo)
+    assert sorted(m for m in modules - help_modules if m.startswith("reconciler")) == [
+        "reconciler.config", "reconciler.config.find", "reconciler.config.trust",
+        "reconciler.lazyexports", "reconciler.workspace", "reconciler.workspace.cache",
+        "reconciler.workspace.discover", "reconciler.workspace.memo",
+        "reconciler.workspace.workspace"]
 
 
 def test_validate_imports_only_its_own_platform(tmp_path: Path) -> None:
-    """A Localytics repo builds no Stream or Smartech spec models (each costs milliseconds
-    of pydantic schema building): of the other platforms only their descriptors load."""
+    """A Localytics repo imports no Stream or Smartech module: not their spec models,
+    and not their env models either (reconciler.yaml's `envs:` union is built of the
+    platforms the file names, `config_model(providers_in(...))`; each env model is a
+    pydantic model built at import)."""
     repo = example_repo(tmp_path / "repo")
     modules, stderr, code = imported(["validate"], repo)
     assert code == 0, stderr
-    others = platform_modules(modules, PLATFORMS - {"localytics"})
-    assert [m for m in others if len(m.split(".")) > 2 and m.split(".")[2] not in DESCRIPTOR
-            ] == []
-    assert {m.split(".")[1] for m in others} <= PLATFORMS - {"localytics"}
+    assert platform_modules(modules, PLATFORMS - {"localytics"}) == []
+    assert platform_modules(modules, frozenset({"localytics"}))  # the guard sees platforms

@@ -53,9 +53,10 @@ sys.stderr.write("\\nCOUNTS " + json.dumps([code, parses, renders]) + "\\n")
 """
 
 
-def counts(repo: Path, *args: str) -> tuple[Counter[str], Counter[str]]:
-    """(texts composed, template strings rendered) by a `reconciler ARGS` run in `repo`."""
-    env = {**os.environ, "RECONCILER_NO_CACHE": "1", "NO_COLOR": "1"}
+def counts(repo: Path, *args: str, cache: bool = False) -> tuple[Counter[str], Counter[str]]:
+    """(texts composed, template strings rendered) by a `reconciler ARGS` run in `repo`;
+    with `cache`, the user's caches on (the parse cache, the validate memo)."""
+    env = {**os.environ, "RECONCILER_NO_CACHE": "" if cache else "1", "NO_COLOR": "1"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -105,3 +106,20 @@ def test_each_spec_parsed_once_and_rendered_once(tmp_path: Path, command: list[s
     assert parses[config] == 1
     assert sum(parses.values()) == len(texts) + 1  # nothing else is composed
     assert renders == templates
+
+
+def test_validate_of_an_unchanged_repo_composes_and_renders_nothing(tmp_path: Path) -> None:
+    """The validate memo (reconciler.workspace.memo) replays a passing run for the same
+    bytes: no spec is parsed or rendered, not even from the parse cache."""
+    repo = example_repo(tmp_path / "repo")
+    parses, renders = counts(repo, "validate", cache=True)
+    assert sum(parses.values()) == len(spec_files(repo)) + 1 and renders  # it did the work
+    assert counts(repo, "validate", cache=True) == (Counter(), Counter())
+    spec = repo / "campaigns" / "weekly-digest.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    parses, renders = counts(repo, "validate", cache=True)
+    # validated again: reconciler.yaml and the edited file are parsed, the other files
+    # come from the parse cache, and every template is rendered
+    config = (repo / "reconciler.yaml").read_text(encoding="utf-8")
+    assert parses == Counter({spec.read_text(encoding="utf-8"): 1, config: 1})
+    assert renders == template_strings(spec_files(repo))

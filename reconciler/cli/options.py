@@ -28,7 +28,7 @@ def target_options(fn: F) -> F:
 
 def _config_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
     """--config as given, else the nearest reconciler.yaml at or above the current folder."""
-    from reconciler.config.loader import find_config
+    from reconciler.config.find import find_config
 
     return value if value is not None else find_config(Path.cwd())
 

@@ -219,15 +219,17 @@ def _provider_of(data: Any) -> Any:
 
 
 @cache
-def config_model() -> type[Config]:
-    """`Config` with `envs:` validated as the union of every registered platform's env
-    model, discriminated on `provider:`. Built on first use, so loading this module
-    imports no platform. An unregistered `provider:` meets a model that accepts only
-    the registered names, so the error points at the value."""
-    from reconciler.registry import platforms
+def config_model(providers: tuple[str, ...] | None = None) -> type[Config]:
+    """`Config` with `envs:` validated as the union of the env models of `providers`
+    (every registered platform when None), discriminated on `provider:`. Built on first
+    use, so loading this module imports no platform; a run builds the models of the
+    platforms its reconciler.yaml names (`providers_in`), not every platform's (issue
+    29). An unregistered `provider:` meets a model that accepts only the registered
+    names, so the error points at the value."""
+    from reconciler.registry import names, platform
 
-    found = platforms()
-    registered: Any = Literal[tuple(p.name for p in found)]
+    found = [platform(n) for n in (names() if providers is None else providers)]
+    registered: Any = Literal[names()]
     unknown = create_model("UnknownEnv", __config__=ConfigDict(extra="allow"),
                            provider=(registered, ...))
     members = (*(Annotated[p.env_model, Tag(p.name)] for p in found),
@@ -238,3 +240,13 @@ def config_model() -> type[Config]:
     envs: Any = dict[EnvName, env]
     return create_model("Config", __base__=Config, __module__=__name__,
                         envs=(envs, Field(min_length=1, description=field.description)))
+
+
+def providers_in(data: Any) -> tuple[str, ...]:
+    """The registered platforms the envs of a raw reconciler.yaml name, in registry order:
+    the members `config_model` needs to validate it (any other value is UnknownEnv's)."""
+    from reconciler.registry import names
+
+    envs = data.get("envs") if isinstance(data, dict) else None
+    used = {_provider_of(e) for e in envs.values()} if isinstance(envs, dict) else set()
+    return tuple(n for n in names() if n in used)

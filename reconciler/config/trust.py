@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.config.models import Config, EnvConfig
 from reconciler.errors import ConfigError
+
+if TYPE_CHECKING:  # the models import pydantic; the variable's name must not (memo)
+    from reconciler.config.models import Config, EnvConfig
 
 TRUSTED_CONFIG_VARIABLE = "RECONCILER_TRUSTED_CONFIG"
 

@@ -5,14 +5,9 @@ All problems of all files are collected and raised together as `SpecErrors`.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import stat
-import sys
-import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,140 +21,20 @@ from reconciler.source.yamlio import (
     load_document,
     too_big,
 )
-from reconciler.workspace.cache import ParseCache, refuse_tracked_state
+from reconciler.workspace.cache import ContentHash, ParseCache, refuse_tracked_state
+from reconciler.workspace.discover import SpecFile, Walk, _stderr
+from reconciler.workspace.discover import discover as discover  # where fmt, importer look
 from reconciler.workspace.render import render_paths
 from reconciler.workspace.templating import Renderer, platform_names
-from reconciler.workspace.workspace import FOLDERS, KINDS, Spec, Workspace
-
-SPEC_SUFFIX = ".yaml"
-
-
-@dataclass(frozen=True)
-class SpecFile:
-    kind: str
-    key: str
-    rel: str  # relative to the repo root, with forward slashes
-    path: Path
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-def discover(root: Path, warn: Callable[[str], None] = _stderr
-             ) -> tuple[list[SpecFile], list[SpecProblem]]:
-    """Spec files under audiences/ and campaigns/ (nested folders too), sorted by path.
-
-    Dot-files and dot-folders are skipped silently; other files not ending in .yaml
-    are skipped with a warning. Symlinks must resolve inside the repository.
-    """
-    files: list[SpecFile] = []
-    problems: list[SpecProblem] = []
-    real_root = os.path.realpath(root)
-    for kind in KINDS:
-        folder = FOLDERS[kind]
-        base = os.path.join(root, folder)
-        if not os.path.isdir(base):
-            continue
-        for rel in _walk(root, folder, real_root, problems):
-            if not rel.endswith(SPEC_SUFFIX):
-                tip = " (rename it to .yaml)" if rel.endswith(".yml") else ""
-                warn(f"warning: {shown_name(rel)}: ignored, spec files end in .yaml{tip}")
-                continue
-            if not safe_name(rel):
-                problems.append(SpecProblem(Location(shown_name(rel), 1, 1), UNSAFE_NAME))
-                continue
-            path = os.path.join(root, rel)
-            if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
-                problems.append(SpecProblem(
-                    Location(rel, 1, 1),
-                    f"symlink points outside the repository ({os.path.realpath(path)})",
-                ))
-                continue
-            key = rel[len(folder) + 1: -len(SPEC_SUFFIX)]
-            files.append(SpecFile(kind, key, rel, Path(path)))
-    files.sort(key=lambda f: f.rel)
-    return files, problems + _same_keys(files)
-
-
-# Letters and digits of any script, `_`, then also `.` and `-`: no blanks, control,
-# format (zero-width, bidi) or combining characters (a decomposed NFD name), so a
-# key prints safely on a terminal or a workflow log line.
-_SAFE_SEGMENT = re.compile(r"\w[\w.-]*")
-UNSAFE_NAME = ("file name not allowed: spec file and folder names use letters, digits, "
-               "'_', '.' and '-' only (starting with a letter or digit); rename it")
-
-
-def safe_name(rel: str) -> bool:
-    """Whether every segment of a spec path is made of safe characters."""
-    return all(_SAFE_SEGMENT.fullmatch(part) for part in rel.split("/"))
-
-
-def shown_name(rel: str) -> str:
-    """A file name as it can be printed: anything outside printable ASCII escaped."""
-    return rel if rel.isascii() and rel.isprintable() else rel.encode(
-        "unicode_escape").decode("ascii")
-
-
-def _same_keys(files: list[SpecFile]) -> list[SpecProblem]:
-    """Keys of one kind that differ only by case or Unicode form: one file on macOS and
-    Windows checkouts, two on Linux, so which spec is meant depends on the machine."""
-    first: dict[tuple[str, str], SpecFile] = {}
-    problems = []
-    for f in files:
-        folded = unicodedata.normalize("NFKC", f.key).casefold()
-        other = first.setdefault((f.kind, folded), f)
-        if other is not f:
-            problems.append(SpecProblem(Location(f.rel, 1, 1), (
-                f"key {f.key!r} differs from {other.rel} only by case or Unicode form; "
-                "rename one of them")))
-    return problems
-
-
-def _inside(real: str, real_root: str) -> bool:
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
-
-
-def _walk(root: Path, folder: str, real_root: str, problems: list[SpecProblem]
-          ) -> Iterator[str]:
-    """Relative (posix) paths of the files below root/folder, in sorted order."""
-    seen: set[str] = set()
-    stack = [folder]
-    while stack:
-        rel_dir = stack.pop()
-        abs_dir = os.path.join(root, rel_dir)
-        real = os.path.realpath(abs_dir)
-        if real in seen:
-            continue
-        if not _inside(real, real_root):
-            problems.append(SpecProblem(
-                Location(rel_dir, 1, 1), f"symlinked folder points outside the repository ({real})"
-            ))
-            continue
-        seen.add(real)
-        subdirs = []
-        with os.scandir(abs_dir) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel = f"{rel_dir}/{entry.name}"
-            try:
-                is_dir = entry.is_dir()
-            except OSError:  # a symlink loop: read as a file, which reports the problem
-                is_dir = False
-            if is_dir:
-                subdirs.append(rel)
-            else:
-                yield rel
-        stack.extend(reversed(subdirs))
+from reconciler.workspace.workspace import Spec, Workspace
 
 
 def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, *,
-                   use_cache: bool = True) -> Workspace:
+                   use_cache: bool = True, walked: Walk | None = None) -> Workspace:
     """Validate and render every spec; raise SpecErrors with every problem of every file.
 
     `use_cache=False` (apply) parses every file: no cache is trusted over the files.
+    `walked`: this run's walk of the same spec root, reused with the bytes it read.
     """
     from reconciler.registry import platform_of
     from reconciler.workspace.validate import validate_document
@@ -167,19 +42,24 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     platform = platform_of(loaded.env)
     root = loaded.root
     refuse_tracked_state(loaded.config_dir)
-    files, problems = discover(root, warn)
+    if walked is not None and walked.root == root:
+        for line in walked.warnings:
+            warn(line)
+        files, problems, raws = walked.files, list(walked.problems), walked.raws
+    else:
+        files, problems = discover(root, warn)
+        raws = {}
     renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
-    digest = hashlib.sha256()
-    digest.update(b"reconciler.yaml\0" + loaded.path.read_bytes() + b"\0")
+    digest = ContentHash(loaded.path.read_bytes())
     cache = ParseCache.for_repo(root, loaded.env_name, loaded.env.vars, enabled=use_cache)
     specs: list[Spec] = []
     docs: dict[str, Document] = {}
     campaigns: list[Document] = []
     for f in files:
-        raw = _read(f, problems)
+        raw = raws.get(f.rel) or _read(f, problems)
         if raw is None:
             continue
-        digest.update(f.rel.encode() + b"\0" + raw + b"\0")
+        digest.add(f.rel, raw)
         doc = _parse(f, raw, cache, problems)
         if doc is None:
             continue
@@ -254,6 +134,9 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
         except FileProblem as e:
             problems.append(e.problem)
             return None
+        # Positions are composed again from the text only for a problem: 10,000 node
+        # trees alive together were the largest holder of an uncached plan's peak memory.
+        doc.node, doc.source = None, raw.decode("utf-8")
         cache.put(key, doc.data, templates)
     doc.templates = [tuple(p) for p in templates]
     return doc

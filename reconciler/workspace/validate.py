@@ -85,7 +85,15 @@ def spec_kind(platform: str, folder_kind: str) -> str:
 
 @cache
 def adapter(kind: str) -> TypeAdapter[Any]:
-    return TypeAdapter(MODELS[kind])
+    """The validator of spec model `kind` (a schema name of any platform)."""
+    return _adapter(kind, MODELS[kind])
+
+
+@cache
+def _adapter(kind: str, model: type[SpecModel]) -> TypeAdapter[Any]:
+    # By the model the platform gave: looking `kind` up in MODELS imports every platform
+    # (with their env models) to build the table (issue 29).
+    return TypeAdapter(model)
 
 
 def validate_document(kind: str, key: str, doc: Document, platform: Platform | None = None
@@ -103,7 +111,7 @@ def validate_document(kind: str, key: str, doc: Document, platform: Platform | N
     spec_kind_ = platform.kind(kind)
     rendered = doc.data
     try:
-        model: Any = adapter(spec_kind_.schema).validate_python(rendered)
+        model: Any = _adapter(spec_kind_.schema, spec_kind_.model).validate_python(rendered)
     except ValidationError as e:
         return None, problems_from(e, doc, spec_kind_.model)
     return spec_kind_.build(spec_kind_.kind, key, doc, rendered, model), []

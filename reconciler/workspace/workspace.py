@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.config import LoadedConfig
+if TYPE_CHECKING:
+    from reconciler.config import LoadedConfig
 
 KINDS = ("audience", "campaign")  # dependency order: audiences before campaigns
 FOLDERS = {"audience": "audiences", "campaign": "campaigns"}
