@@ -245,6 +245,29 @@ def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None
     assert "it expires by itself at" in warning
 
 
+def test_a_release_that_fails_once_is_tried_again_and_leaves_no_lease() -> None:
+    """A lease left behind would block every other apply until it expires."""
+    board = Board()
+    warnings: list[str] = []
+    original = board.lease_delete
+    failures = [ApiError("Internal error (sandbox fault injection)", status=500)]
+
+    async def flaky_delete(lease_id: int | str) -> None:
+        if failures:
+            raise failures.pop()
+        await original(lease_id)
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait):
+            board.lease_delete = flaky_delete  # type: ignore[method-assign]
+
+    run(scenario())
+    assert warnings == [] and board.objects == {}
+
+
 def test_a_platform_without_leases_runs_the_body_without_one() -> None:
     class NoLeases:  # lacks the HoldsLease capability (no renew, no platform clock)
         async def lease_create(self, name: str) -> None:

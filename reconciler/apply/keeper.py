@@ -145,8 +145,27 @@ async def hold_lease(
         renewing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewing
+        failed = await _release(provider, lease.id, sleep)
+        if failed is not None:
+            warn(f"warning: could not release the apply lease (object id {lease.id}): "
+                 f"{failed}; it expires by itself at {keeper.lease.until:%Y-%m-%dT%H:%M:%SZ}")
+
+
+RELEASE_ATTEMPTS = 3
+
+
+async def _release(provider: HoldsLease, lease_id: int | str,
+                   sleep: Callable[[float], Awaitable[None]]) -> ReconcilerError | None:
+    """Delete our lease object, trying again after an error: a lease left behind blocks
+    every other apply of the app until it expires (an hour by default), and deleting it
+    twice is harmless (one already gone is not an error). The last error, else None."""
+    failed: ReconcilerError | None = None
+    for attempt in range(RELEASE_ATTEMPTS):
+        if attempt:
+            await sleep(0.2 * attempt)
         try:
-            await provider.lease_delete(lease.id)
+            await provider.lease_delete(lease_id)
+            return None
         except ReconcilerError as e:
-            warn(f"warning: could not release the apply lease (object id {lease.id}): {e}; "
-                 f"it expires by itself at {keeper.lease.until:%Y-%m-%dT%H:%M:%SZ}")
+            failed = e
+    return failed

@@ -50,8 +50,8 @@ def stop_view(live: LiveObject) -> Mapping[str, Any]:
     """A full read is the payload the reach and schedule hooks take; a listing row
     (no target rules) gives the schedule's begin date only."""
     raw = live.raw or {}
-    if live.body is not None:
-        return raw
+    if live.body is not None:  # a full read keeps in `raw` only what `body` leaves out
+        return {**raw, **live.body}
     begin = raw.get("begin_date")
     return {"schedule": {"begin_date": begin}} if begin else {}
 
@@ -65,7 +65,9 @@ class LocalyticsStop:
         return stoppable(live)
 
     async def stop(self, live: LiveObject) -> None:
-        raw = live.raw if live.body is not None else await self.client.get_campaign(int(live.id))
+        # the PUT replaces the whole campaign: from a fresh read of it, as the API has it
+        # (a LiveObject keeps a normalized body, and in `raw` only what that leaves out)
+        raw = await self.client.get_campaign(int(live.id))
         if raw is not None:  # gone: nothing sends
             await self.client.stop_campaign(int(live.id), stop_body(raw))
 
