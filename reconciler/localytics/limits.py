@@ -69,16 +69,3 @@ def cut(text: str, limit: int) -> tuple[str, bool]:
         return text, False
     return "".join(parts[: limit - 1]) + ELLIPSIS, True
 
-
-def wrap(text: str, width: int) -> list[str]:
-    """Lines of at most `width` graphemes, broken after spaces where possible."""
-    lines: list[str] = []
-    parts = graphemes(text)
-    while len(parts) > width:
-        head = parts[:width]
-        space = max((i for i, g in enumerate(head) if g.isspace()), default=-1)
-        take = space + 1 if space > 0 else width
-        lines.append("".join(parts[:take]).rstrip())
-        parts = parts[take:]
-    lines.append("".join(parts))
-    return lines
