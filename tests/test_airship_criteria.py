@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.airship import words
+from reconciler.airship import importing, words
 from reconciler.airship.criteria import MAX_SELECTORS, problems
+from reconciler.provider import ImportRefs, LiveObject
 
 
 @pytest.mark.parametrize(("criteria", "path", "says"), [
@@ -81,3 +82,34 @@ def test_a_tree_reads_as_a_sentence(node: Any, sentence: str) -> None:
 ])
 def test_a_schedule_reads_as_when(schedule: dict[str, Any], part: str) -> None:
     assert part in "".join(words._when_schedule(schedule).parts)
+
+
+SID = "6d1c0a0e-8f2c-4e8a-9a1b-2f3c4d5e6f70"
+REFS = ImportRefs(keys={}, names={SID: "VIP"})
+
+
+def _schedule(audience: Any) -> LiveObject:
+    return LiveObject("campaign", "s1", "Sale", body={
+        "type": "schedule", "name": "Sale", "schedule": {"scheduled_time": "2030-01-01T09:00:00"},
+        "push": {"audience": audience, "device_types": ["ios"],
+                 "notification": {"alert": "Hi"}}})
+
+
+@pytest.mark.parametrize(("live", "problem"), [
+    (_schedule({"tag": "vip"}), "its audience is not a list of segments"),
+    (_schedule({"or": [{"segment": SID}]}),
+     f"it targets segment {SID} ('VIP'), which has no spec file; import it too (--id {SID})"),
+    (_schedule({"segment": "0" * 8}), "it targets segment 00000000, which is not live"),
+    (LiveObject("campaign", "p1", "Welcome", body={
+        "type": "pipeline", "name": "Welcome", "enabled": True, "immediate_trigger": "first_open",
+        "outcome": {"push": {"audience": "all", "device_types": ["ios"],
+                             "notification": {"alert": "Hi"}}}}),
+     "its outcome push is not sent to the triggering device"),
+    (LiveObject("segment", "g1", "VIP", body={"display_name": "VIP",
+                                              "criteria": {"tag": "x", "colour": 1}}),
+     "a spec file cannot hold it: 'colour' does not go with tag"),  # no empty location
+])
+def test_what_import_cannot_make_a_spec_file_of_says_why(live: LiveObject, problem: str
+                                                        ) -> None:
+    doc = importing.spec_document(live, REFS)
+    assert doc.problem is not None and problem in doc.problem, doc.problem

@@ -90,7 +90,7 @@ def _checked(doc: SpecDocument, folder: str) -> SpecDocument:
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        doc.problem = f"a spec file cannot hold it: {where}: {first['msg']}"
+        doc.problem = f"a spec file cannot hold it: {where + ': ' if where else ''}{first['msg']}"
     return doc
 
 
