@@ -104,6 +104,24 @@ def race_apply(gate: Gate, repo: Repo, lease_renewal: Match, stop_args: tuple[st
     return stopped, finish(applying)
 
 
+def race_stop(gate: Gate, repo: Repo, stop_write: Match, started: str) -> Run:
+    """`stop --all-live` held at STOP_WRITE while an apply runs to its end, then let go;
+    both exit 0 and the stop names STARTED, the campaign that apply started meanwhile.
+    Returns the stop's run."""
+    gate.arm(stop_write)
+    stopping = start(repo, "stop", "--auto-approve", "--all-live")
+    try:
+        assert gate.held.wait(60), "stop never wrote"
+        applied = repo.apply()
+    finally:
+        gate.release()
+    stopped = finish(stopping)
+    assert applied.code == 0, applied.stderr
+    assert stopped.code == 0, stopped.stdout + stopped.stderr
+    assert f"stopped: campaign:{started}" in stopped.stdout, stopped.stdout + stopped.stderr
+    return stopped
+
+
 # --- Localytics ---------------------------------------------------------------------
 def localytics(repo_on: Callable[..., Repo], sandbox_server: ServedSandbox, gate: Gate
                ) -> Repo:
@@ -149,17 +167,9 @@ def test_localytics_all_live_relists_and_stops_what_an_apply_started_meanwhile(
     repo.put("campaign", "summer", campaign("Summer sale", status="active"))
     commit(repo, "summer")
 
-    gate.arm(lambda method, path: method == "PUT" and path.endswith(f"/campaigns/{first}"))
-    stopping = start(repo, "stop", "--auto-approve", "--all-live")
-    try:
-        assert gate.held.wait(60), "stop never wrote"
-        applied = repo.apply()
-    finally:
-        gate.release()
-    stopped = finish(stopping)
-    assert applied.code == 0, applied.stderr
-    assert stopped.code == 0, stopped.stdout + stopped.stderr
-    assert "stopped: campaign:summer" in stopped.stdout, stopped.stdout + stopped.stderr
+    race_stop(gate, repo,
+              lambda method, path: method == "PUT" and path.endswith(f"/campaigns/{first}"),
+              "summer")
     assert live(repo, "Summer sale")["status"] == "draft"
     assert live(repo, "Spring sale")["status"] == "draft"
     assert {"campaign:spring", "campaign:summer"} <= set(stops(repo))
@@ -216,17 +226,9 @@ def test_stream_all_live_relists_and_stops_what_an_apply_started_meanwhile(
                                                   send={"at": "2030-02-01T09:00:00Z"}))
     commit(repo, "later")
 
-    gate.arm(lambda method, path: method == "POST" and path.endswith("/campaigns/rcl-hello/stop"))
-    stopping = start(repo, "stop", "--auto-approve", "--all-live")
-    try:
-        assert gate.held.wait(60), "stop never wrote"
-        applied = repo.apply()
-    finally:
-        gate.release()
-    stopped = finish(stopping)
-    assert applied.code == 0, applied.stderr
-    assert stopped.code == 0, stopped.stdout + stopped.stderr
-    assert "stopped: campaign:later" in stopped.stdout, stopped.stdout + stopped.stderr
+    race_stop(gate, repo,
+              lambda method, path: method == "POST" and path.endswith("/campaigns/rcl-hello/stop"),
+              "later")
     assert repo.campaign("rcl-later")["status"] == "stopped"
     assert {"campaign:hello", "campaign:later"} <= set(stops(repo))
 

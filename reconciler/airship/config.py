@@ -17,25 +17,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 
 from reconciler.config.models import SANDBOX, EnvConfig
+from reconciler.config.urls import check_region_url
 
 REGION_HOSTS = {"go.urbanairship.com": "NA", "go.airship.eu": "EU"}
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 APP_KEY = r"^[\w-]{22}$"  # 22 word characters or `-`, as the official client checks
 SECRET_VARIABLE = "AIRSHIP_MASTER_SECRET"  # basic auth with the app key
 TOKEN_VARIABLE = "AIRSHIP_TOKEN"  # or a bearer token
 SECRETS = (SECRET_VARIABLE, TOKEN_VARIABLE)
-
-
-def check_airship_url(url: str) -> None:
-    """Raise ValueError unless `url` is a region's https base URL or a loopback URL."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host in LOOPBACK:
-        return
-    if parts.scheme != "https" or host not in REGION_HOSTS or parts.path not in ("", "/"):
-        known = ", ".join(f"https://{h} ({r})" for h, r in REGION_HOSTS.items())
-        raise ValueError(f"an airship env's api_url is sandbox, a region's base URL ({known}) "
-                         "or a loopback URL of a served sandbox")
 
 
 class AirshipEnv(EnvConfig):
@@ -77,7 +65,7 @@ class AirshipEnv(EnvConfig):
     @model_validator(mode="after")
     def _target(self) -> AirshipEnv:
         if not self.is_sandbox:
-            check_airship_url(self.api_url)
+            check_region_url(self.api_url, "an airship env", "a region's base URL", REGION_HOSTS)
             if not self.app_key:
                 raise ValueError("an airship env needs app_key (the secret comes from "
                                  "AIRSHIP_MASTER_SECRET or AIRSHIP_TOKEN)")

@@ -60,6 +60,26 @@ def check_url(value: str, example: str, sandbox_ok: bool = False) -> str:
     return value.rstrip("/")
 
 
+def check_region_url(url: str, env_word: str, region_word: str,
+                     regions: dict[str, str]) -> None:
+    """Raise ValueError unless `url` is one of a platform's documented region hosts (https,
+    no path) or a loopback URL of a served sandbox.
+
+    Platforms that serve one API per region (Smartech, Airship) hold an env's URL to
+    that short list, so a secret never travels to a host their docs do not name.
+    `regions` maps each host to its region's name; `env_word` names the env ("a
+    smartech env") and `region_word` says what the docs call a host ("a region host").
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if is_loopback(host):
+        return
+    if parts.scheme != "https" or host not in regions or parts.path not in ("", "/"):
+        known = ", ".join(f"https://{h} ({r})" for h, r in regions.items())
+        raise ValueError(f"{env_word}'s api_url is sandbox, {region_word} ({known}) "
+                         "or a loopback URL of a served sandbox")
+
+
 def check_env_name(name: str) -> str:
     """Env names end up in artifact names and paths: one lowercase word, no dots or slashes."""
     if not ENV_NAME.fullmatch(name):

@@ -11,11 +11,11 @@ never travels to a host the docs do not list.
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
 from reconciler.config.models import SANDBOX, EnvConfig
+from reconciler.config.urls import check_region_url
 
 # v4 host per region [EM4]; the key of reconciler.smartech.hosts.REGIONS
 REGION_HOSTS = {
@@ -23,19 +23,6 @@ REGION_HOSTS = {
     "apiind.netcoresmartech.com": "IN",
     "apieu.netcoresmartech.com": "EU",
 }
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def check_smartech_url(url: str) -> None:
-    """Raise ValueError unless `url` is a region's https v4 host or a loopback URL."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host in LOOPBACK:
-        return
-    if parts.scheme != "https" or host not in REGION_HOSTS or parts.path not in ("", "/"):
-        known = ", ".join(f"https://{h} ({r})" for h, r in REGION_HOSTS.items())
-        raise ValueError(f"a smartech env's api_url is sandbox, a region host ({known}) "
-                         "or a loopback URL of a served sandbox")
 
 
 class SmartechEnv(EnvConfig):
@@ -63,7 +50,7 @@ class SmartechEnv(EnvConfig):
     @model_validator(mode="after")
     def _region(self) -> SmartechEnv:
         if not self.is_sandbox:
-            check_smartech_url(self.api_url)
+            check_region_url(self.api_url, "a smartech env", "a region host", REGION_HOSTS)
         return self
 
     def target_identity(self, env_name: str) -> tuple[object, ...]:
