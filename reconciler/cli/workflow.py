@@ -42,7 +42,7 @@ async def compute_plan(
         plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
         if stops:
             held(plan, loaded, workspace, stops, committed=False)
-    if cache is not None:
+    if cache is not None and not plan.errors:  # nothing is kept from a failed plan
         cache.save()
     return plan
 
