@@ -1,0 +1,30 @@
+"""What a no-change re-plan imports (issue 29): nothing it does not use.
+
+A cached no-change plan of a large app is mostly start-up, so a library it never
+calls is a cost every run: deepdiff (only a changed object is diffed), ruamel (only
+pin writes edit YAML in place) and trio (httpcore imports it, where installed, for
+trio's event loop; reconciler runs on asyncio).
+"""
+
+from __future__ import annotations
+
+from tests.helpers import cli_modules
+from tests.repo import Repo, audience, campaign
+
+
+def test_a_no_change_plan_imports_no_diff_yaml_writer_or_trio(repo: Repo) -> None:
+    repo.put("audience", "buyers", audience("Buyers"))
+    repo.put("campaign", "spring", campaign("Spring", ["buyers"]))
+    assert repo.apply().code == 0
+    env = {"LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret,
+           "CI": "", "NO_COLOR": "1"}
+    modules, out, err, code = cli_modules(["plan", "--cache", "--detailed-exitcode"],
+                                          repo.root, env)
+    assert code == 0, err
+    assert "httpcore" in modules and "2 unchanged" in out  # it did talk to the API
+    unused = {"deepdiff", "ruamel.yaml", "trio"}
+    assert modules & unused == set()
+
+    repo.put("campaign", "spring", campaign("Spring", ["buyers"], message="Changed"))
+    modules, _, err, code = cli_modules(["plan", "--cache"], repo.root, env)
+    assert code == 0 and "deepdiff" in modules, err  # a change is diffed, by deepdiff
