@@ -7,7 +7,6 @@ told apart from "it may have happened" in one place.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,23 +16,6 @@ from typing import Any
 import httpx
 
 from reconciler.errors import TransportError
-
-
-def _httpcore_without_trio() -> None:
-    """Import httpcore with trio hidden. httpcore imports trio, where it is installed (a
-    test tool brings it), only to run under trio's event loop; reconciler runs on
-    asyncio, and that import was 65 ms of CPU in every command that talks to an API
-    (issue 29). trio stays importable for any other code of the process."""
-    if "httpcore" in sys.modules or "trio" in sys.modules:
-        return
-    sys.modules["trio"] = None  # type: ignore[assignment]  # `import trio` fails
-    try:
-        import httpcore  # noqa: F401
-    finally:
-        del sys.modules["trio"]
-
-
-_httpcore_without_trio()
 
 
 async def send(http: httpx.AsyncClient, method: str, url: str, *, where: str,
