@@ -18,9 +18,10 @@ from reconciler.workspace.workspace import Workspace
 
 def load(config_path: Path, env_name: str | None, *, use_cache: bool = True
          ) -> tuple[LoadedConfig, Workspace]:
-    """Config and specs; `use_cache=False` (apply) parses every spec file afresh."""
+    """Config and specs; `use_cache=False` (apply) parses every spec file afresh, and
+    keeps no spec memo."""
     loaded = load_config(config_path, env_name)
-    return loaded, load_workspace(loaded, use_cache=use_cache)
+    return loaded, load_workspace(loaded, use_cache=use_cache, memo=use_cache)
 
 
 async def compute_plan(
