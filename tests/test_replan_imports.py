@@ -2,8 +2,9 @@
 
 A cached no-change plan of a large app is mostly start-up, so a library it never
 calls is a cost every run: deepdiff (only a changed object is diffed), ruamel (only
-pin writes edit YAML in place), trio and httpx's command-line client (httpcore and
-httpx import them where installed; reconciler.httpboot imports both without).
+pin writes edit YAML in place), aiolimiter (only a 429 slows requests down), trio
+and httpx's command-line client (httpcore and httpx import them where installed;
+reconciler.httpboot imports both without).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def test_a_no_change_plan_imports_no_diff_yaml_writer_or_trio(repo: Repo) -> Non
                                           repo.root, env)
     assert code == 0, err
     assert "httpcore" in modules and "2 unchanged" in out  # it did talk to the API
-    unused = {"deepdiff", "ruamel.yaml", "trio", "httpx._main", "pygments"}
+    unused = {"deepdiff", "ruamel.yaml", "trio", "httpx._main", "pygments", "aiolimiter"}
     assert modules & unused == set()
 
     repo.put("campaign", "spring", campaign("Spring", ["buyers"], message="Changed"))
