@@ -68,6 +68,11 @@ def test_a_cached_no_change_replan_compares_nothing(applied: Repo, counted: Any)
     assert compared == everything and first == plain
     again, compared = counted(applied, "--cache")
     assert compared == [] and again == plain
+    # a --target plan keeps the other specs' outcomes for the next whole plan
+    _, compared = counted(applied, "--cache", "--target", "c1")
+    assert compared == []
+    _, compared = counted(applied, "--cache")
+    assert compared == []
     # off where every cache is: no memo is read, every spec is compared
     _, compared = counted(applied, "--cache", env={"RECONCILER_NO_CACHE": "1"})
     assert compared == everything
