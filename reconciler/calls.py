@@ -20,9 +20,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -33,6 +32,9 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from reconciler.errors import ApiError, TransportError
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 T = TypeVar("T")
 log = logging.getLogger("reconciler.calls")
@@ -84,6 +86,8 @@ class Pacer:
         self._last_change = now
         rate = max(rate, self._floor)
         burst = max(1.0, rate / 4)  # a quarter-second of burst, at least one request
+        from aiolimiter import AsyncLimiter  # after the first 429 only: 20 ms to import
+
         self._limiter = AsyncLimiter(burst, burst / rate)
 
 

@@ -159,6 +159,12 @@ class Provider(ABC):
         """Whether prune may remove `live` at all (a sent message cannot be unsent)."""
         return True
 
+    def compare_salt(self) -> str | None:
+        """Every setting besides spec and live object that shapes `payload` and the
+        comparison (reconciler.plan.comparememo keys its kept outcomes by it); None, the
+        default, never memoizes a comparison of this platform."""
+        return None
+
     def dangling_ids(self, spec: Spec, live: Mapping[str, Mapping[int | str, LiveObject]]
                      ) -> list[tuple[tuple[str | int, ...], str]]:
         """Live ids written in `spec` (not keys) that name no live object, as

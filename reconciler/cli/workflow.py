@@ -18,9 +18,10 @@ from reconciler.workspace.workspace import Workspace
 
 def load(config_path: Path, env_name: str | None, *, use_cache: bool = True
          ) -> tuple[LoadedConfig, Workspace]:
-    """Config and specs; `use_cache=False` (apply) parses every spec file afresh."""
+    """Config and specs; `use_cache=False` (apply) parses every spec file afresh, and
+    keeps no spec memo."""
     loaded = load_config(config_path, env_name)
-    return loaded, load_workspace(loaded, use_cache=use_cache)
+    return loaded, load_workspace(loaded, use_cache=use_cache, memo=use_cache)
 
 
 async def compute_plan(
@@ -42,7 +43,7 @@ async def compute_plan(
         plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
         if stops:
             held(plan, loaded, workspace, stops, committed=False)
-    if cache is not None:
+    if cache is not None and not plan.errors:  # nothing is kept from a failed plan
         cache.save()
     return plan
 

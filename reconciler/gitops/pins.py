@@ -24,7 +24,6 @@ from typing import Any
 from reconciler.errors import GitHubError
 from reconciler.gitops.gh import Runner, gh_json
 from reconciler.gitops.issue import is_bot
-from reconciler.workspace.pins import pin_file
 
 Git = Callable[[list[str], Path], str]
 
@@ -99,6 +98,8 @@ def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any
         git(["worktree", "add", "--detach", str(work), base], top)
         try:
             inside = root.resolve().relative_to(top.resolve())
+            from reconciler.workspace.pins import pin_file  # ruamel, for this write only
+
             for _key, (rel, values) in pins.items():
                 pin_file(work / inside / rel, values)
                 git(["add", str(inside / rel)], work)

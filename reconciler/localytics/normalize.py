@@ -19,14 +19,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.localytics.audience import AudienceSpec
-from reconciler.localytics.campaign import CampaignSpec
-from reconciler.workspace.base import RECONCILER_ONLY
-
-# The fields a spec sends, read from its model: a field added to the model is sent,
-# diffed, verified after write and imported, with no second list to keep in step.
-CAMPAIGN_FIELDS = tuple(f for f in CampaignSpec.model_fields if f not in RECONCILER_ONLY)
-AUDIENCE_FIELDS = tuple(f for f in AudienceSpec.model_fields if f not in RECONCILER_ONLY)
+# The fields a spec sends: its model's fields (CampaignSpec, AudienceSpec) but the
+# reconciler-only ones, in the model's order; sent, diffed, verified after write and
+# imported. Written out, so a plan of memoized specs builds no pydantic model (issue
+# 29); tests/test_replan_imports.py fails when a model's fields and these differ.
+CAMPAIGN_FIELDS = ("name", "status", "goal", "conversion_event", "audiences", "schedule",
+                   "creatives")
+AUDIENCE_FIELDS = ("name", "target_rules")
 DATE_FIELDS = frozenset({"begin_date", "end_date", "fallback_time"})
 SERVER_FIELDS = frozenset({"id", "letter", "interval_start", "created_at", "updated_at"})
 AUDIENCE_KEYS = ("audience", "audiences")  # the OpenAPI's, the vendor script's

@@ -237,6 +237,9 @@ class LocalyticsProvider(LocalyticsStop, Provider):
                 body["creatives"] = creatives[0]  # DESIGN §2: one object for one creative
         return body
 
+    def compare_salt(self) -> str:
+        return f"audience_key={self.audience_key}"  # the only setting payload reads
+
     def comparable(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         return comparable_audience(payload) if kind == AUDIENCE else comparable_campaign(payload)
 

@@ -36,8 +36,12 @@ class LiveCache:
         self.path = path
         self._scope = scope
         self._entries: dict[str, dict[str, Any]] = {}
+        # reconciler.plan.comparememo's no-op outcomes by spec ref; the planner replaces it
+        self.compared: dict[str, Any] = {}
+        self._compared_read: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
+        self._dirty = False
         self._load(warn)
 
     @classmethod
@@ -59,7 +63,11 @@ class LiveCache:
             entries = doc["entries"]
             if not isinstance(entries, dict):
                 raise ValueError("entries is not a mapping")
-            self._entries = entries
+            compared = doc.get("compared", {})
+            if not isinstance(compared, dict):
+                raise ValueError("compared is not a mapping")
+            self._entries, self.compared = entries, compared
+            self._compared_read = compared
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             warn(f"warning: ignoring live cache {self.path}: {e}")
 
@@ -78,13 +86,18 @@ class LiveCache:
 
     def put(self, obj: LiveObject) -> None:
         if obj.updated_at and obj.body is not None:
+            self._dirty = True
             self._entries[_key(obj)] = {
                 "updated_at": obj.updated_at, "body": obj.body, "reach": obj.reach,
                 "targets": list(obj.targets), "status": obj.status,
             }
 
     def save(self) -> None:
-        doc = {"format": FORMAT, "scope": self._scope, "entries": self._entries}
+        """Write the cache, unless this run changed nothing in it."""
+        if not self._dirty and self.compared == self._compared_read:
+            return
+        doc = {"format": FORMAT, "scope": self._scope, "entries": self._entries,
+               "compared": self.compared}
         atomic_write(self.path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
 
 

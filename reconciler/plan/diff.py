@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
-
 from reconciler.plan.model import FieldChange
 from reconciler.plan.paths import render
 
@@ -27,6 +24,8 @@ def _unordered(level: Any) -> bool:
 
 
 def _value(v: Any) -> Any:
+    from deepdiff.helper import notpresent
+
     return None if v is notpresent else v
 
 
@@ -34,6 +33,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """What changes from `before` (live) to `after` (desired); [] when equal."""
     if before == after:
         return []
+    from deepdiff import DeepDiff  # not at module level: a no-change plan never needs it
+
     tree = DeepDiff(
         before, after, view="tree", ignore_order=False, ignore_order_func=_unordered,
         cutoff_intersection_for_pairs=1, threshold_to_diff_deeper=0,

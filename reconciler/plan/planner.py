@@ -21,6 +21,7 @@ from reconciler.plan.compare import (
     compare,
     missing_reference,
 )
+from reconciler.plan.comparememo import CompareMemo
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
 from reconciler.plan.within import (
@@ -100,18 +101,23 @@ async def build_plan(
     by_id = {k: {o.id: o for o in live[k]} for k in kinds}
     _refuse_dangling_ids(provider, workspace, specs, by_id)
     compared: dict[str, Compared | Impossible | ReconcilerError] = {}
+    memo = CompareMemo.start(cache.compared, provider, ids, by_id) if cache else None
+    compare_one = memo.compare if memo else compare
 
     def ready(spec: Spec, obj: LiveObject | None) -> None:
         """Compare a spec the moment its live object is complete, between responses; a
         failure is kept for its turn in the plan's order, as if compared there."""
         try:
-            compared[spec.ref] = compare(provider, spec, obj, ids, by_id)
+            compared[spec.ref] = compare_one(provider, spec, obj, ids, by_id)
         except (Impossible, ReconcilerError) as e:
             compared[spec.ref] = e
 
     by_ref = {s.ref: s for s in specs}
     await asyncio.gather(*(_fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready)
                            for k in kinds))
+    if cache and memo:  # a --target plan keeps the other specs' entries
+        cache.compared = {**{r: e for r, e in cache.compared.items()
+                             if r not in by_ref and workspace.get(r)}, **memo.kept}
     known = _known(provider, workspace, matchings, live)
     changes: list[Change] = []
     errors: list[Problem] = []

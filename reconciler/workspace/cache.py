@@ -186,3 +186,27 @@ def refuse_tracked_state(root: Path) -> None:
             "state that must never come from the repository; run `git rm -r --cached "
             ".reconciler` and keep it in .gitignore"
         )
+
+
+def read_entries(path: Path, version: int) -> dict[str, Any]:
+    """The `entries` of a memo file (`{"version": …, "entries": {…}}`) of `version`;
+    empty for a missing, unreadable or other file."""
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(doc, dict) and doc.get("version") == version
+    entries = doc.get("entries") if ok else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def write_entries(path: Path, version: int, entries: dict[str, Any]) -> None:
+    """Replace a memo file at once (its folder private); never fails."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp.write_text(json.dumps({"version": version, "entries": entries},
+                                  ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        tmp.unlink(missing_ok=True)

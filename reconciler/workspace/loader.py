@@ -25,16 +25,20 @@ from reconciler.workspace.cache import ContentHash, ParseCache, refuse_tracked_s
 from reconciler.workspace.discover import SpecFile, Walk, _stderr
 from reconciler.workspace.discover import discover as discover  # where fmt, importer look
 from reconciler.workspace.render import render_paths
+from reconciler.workspace.specmemo import SpecMemo
 from reconciler.workspace.templating import Renderer, platform_names
 from reconciler.workspace.workspace import Spec, Workspace
 
 
 def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, *,
-                   use_cache: bool = True, walked: Walk | None = None) -> Workspace:
+                   use_cache: bool = True, walked: Walk | None = None,
+                   memo: bool = False) -> Workspace:
     """Validate and render every spec; raise SpecErrors with every problem of every file.
 
     `use_cache=False` (apply) parses every file: no cache is trusted over the files.
     `walked`: this run's walk of the same spec root, reused with the bytes it read.
+    `memo` (plan): the specs of the last passing load of the same bytes, when allowed
+    (reconciler.workspace.specmemo).
     """
     from reconciler.registry import platform_of
     from reconciler.workspace.validate import validate_document
@@ -49,6 +53,11 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     else:
         files, problems = discover(root, warn)
         raws = {}
+    kept = SpecMemo.open(loaded) if memo and use_cache and not problems else None
+    if kept is not None:
+        replayed = kept.replay(loaded.path, files, raws, warn)
+        if replayed is not None:
+            return Workspace(loaded=loaded, specs=replayed[0], content_hash=replayed[1])
     renderer = Renderer(loaded.env.vars, loaded.env_name, platform_names(loaded))
     digest = ContentHash(loaded.path.read_bytes())
     cache = ParseCache.for_repo(root, loaded.env_name, loaded.env.vars, enabled=use_cache)
@@ -83,8 +92,11 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     specs.sort(key=lambda s: (order.index(s.kind), s.key))
     from reconciler.workspace.confusables import lookalikes
 
-    for line in lookalikes(specs):
+    warnings = lookalikes(specs)
+    for line in warnings:
         warn(line)
+    if kept is not None:
+        kept.store(tuple(specs), warnings)
     return Workspace(loaded=loaded, specs=tuple(specs), content_hash=digest.hexdigest())
 
 

@@ -31,9 +31,11 @@ from reconciler.workspace.cache import (
     ContentHash,
     caches_allowed,
     code_digest,
+    read_entries,
     read_file,
     refuse_tracked_state,
     user_cache_dir,
+    write_entries,
 )
 from reconciler.workspace.discover import Walk, discover
 
@@ -75,13 +77,7 @@ class ValidateMemo:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _entries(self) -> dict[str, Any]:
-        try:
-            doc = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        ok = isinstance(doc, dict) and doc.get("version") == MEMO_VERSION
-        entries = doc.get("entries") if ok else None
-        return entries if isinstance(entries, dict) else {}
+        return read_entries(self.path, MEMO_VERSION)
 
     def replay(self, warn: Callable[[str], None]) -> str | None:
         """The line the last passing run printed, when every input is what it was then
@@ -131,14 +127,7 @@ class ValidateMemo:
             "key": self._key(ws.content_hash), "root": loaded.env.specs, "folders": folders,
             "warnings": lookalikes(ws.specs), "output": output,
         }
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp.write_text(json.dumps({"version": MEMO_VERSION, "entries": entries}),
-                           encoding="utf-8")
-            os.replace(tmp, self.path)
-        except (OSError, ValueError):
-            tmp.unlink(missing_ok=True)
+        write_entries(self.path, MEMO_VERSION, entries)
 
 
 def _well_formed(entry: dict[str, Any]) -> bool:

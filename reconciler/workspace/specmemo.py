@@ -1,0 +1,125 @@
+"""The plan's spec memo: an unchanged repo's specs, without parsing, rendering or validating.
+
+A no-change re-plan (`plan --cache`) of a large repo spent a fifth of its CPU loading
+specs it loaded, identically, the run before (issue 29). Loading is a function of its
+inputs alone: the code, reconciler.yaml, the env and every spec file's bytes. So a
+plan that loaded them without a problem keeps the specs it made (plain JSON) and the
+warnings it printed, under the hash of those inputs; the next plan walks the spec
+folders and reads every file again, and takes the kept specs only when the hash is
+the same.
+
+Nothing cached beats the files (issue 16): the key is content (`ContentHash` of the
+bytes read now, `code_digest` of the package), never mtimes, and any problem in the
+walk, any unreadable file, means a full load. Only loads that passed are kept, and
+only specs that come back from JSON exactly (by repr: every field, every type). The
+memo lives with the parse cache in the user cache folder, outside any work tree, and
+is off where it is: in CI, with RECONCILER_NO_CACHE=1, under a trusted config, and
+for apply, which parses every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.workspace.cache import (
+    ContentHash,
+    caches_allowed,
+    code_digest,
+    read_entries,
+    read_file,
+    write_entries,
+)
+from reconciler.workspace.discover import SpecFile
+from reconciler.workspace.workspace import Spec
+
+if TYPE_CHECKING:
+    from reconciler.config import LoadedConfig
+
+MEMO_FILE = "plan-specs.json"
+VERSION = 1
+MAX_ENTRIES = 4  # configs x envs remembered per repository (each holds every spec)
+_MAX_BYTES = 1_000_000  # as the validate memo: a bigger file fails loading anyway
+
+
+class SpecMemo:
+    """The memo of one config file and env."""
+
+    def __init__(self, loaded: LoadedConfig) -> None:
+        from reconciler.workspace.cache import user_cache_dir
+
+        self.path = user_cache_dir(loaded.config_dir) / MEMO_FILE
+        self.selector = json.dumps([os.path.realpath(loaded.path), loaded.env_name])
+        self._key = ""
+
+    @classmethod
+    def open(cls, loaded: LoadedConfig) -> SpecMemo | None:
+        from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE
+
+        if not caches_allowed() or os.environ.get(TRUSTED_CONFIG_VARIABLE):
+            return None
+        return cls(loaded)
+
+    def replay(self, config_path: Path, files: list[SpecFile], raws: dict[str, bytes],
+               warn: Callable[[str], None]) -> tuple[tuple[Spec, ...], str] | None:
+        """(the kept specs, the content hash) when every input is what it was, their
+        warnings given to `warn`; else None. Fills `raws` with the bytes it read, for
+        the load that follows a miss."""
+        try:
+            digest = ContentHash(read_file(str(config_path), _MAX_BYTES))
+            for f in files:
+                raw = raws.get(f.rel)
+                if raw is None:
+                    raw = raws[f.rel] = read_file(str(f.path), _MAX_BYTES)
+                digest.add(f.rel, raw)
+        except OSError:
+            return None  # the load reports it
+        content_hash = digest.hexdigest()
+        text = f"{VERSION}\0{code_digest()}\0{self.selector}\0{content_hash}"
+        self._key = hashlib.sha256(text.encode()).hexdigest()
+        entry = self._entries().get(self.selector)
+        if not isinstance(entry, dict) or entry.get("key") != self._key:
+            return None
+        try:
+            specs = tuple(_spec(row) for row in entry["specs"])
+            warnings = [str(w) for w in entry["warnings"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+        for line in warnings:
+            warn(line)
+        return specs, content_hash
+
+    def store(self, specs: tuple[Spec, ...], warnings: list[str]) -> None:
+        """Keep a passing load (after `replay` missed). Never fails."""
+        rows = [_row(s) for s in specs]
+        try:
+            text = json.dumps(rows, ensure_ascii=False)
+            if [repr(_spec(r)) for r in json.loads(text)] != [repr(s) for s in specs]:
+                return  # a value JSON cannot hold exactly: never kept
+        except (TypeError, ValueError):
+            return
+        entries = self._entries()
+        entries.pop(self.selector, None)
+        while len(entries) >= MAX_ENTRIES:
+            entries.pop(next(iter(entries)))
+        entries[self.selector] = {"key": self._key, "specs": rows, "warnings": warnings}
+        write_entries(self.path, VERSION, entries)
+
+    def _entries(self) -> dict[str, Any]:
+        return read_entries(self.path, VERSION)
+
+def _row(s: Spec) -> list[Any]:
+    return [s.kind, s.key, s.path, dict(s.body), s.pin_id, s.protect, list(s.ignore_changes),
+            list(s.depends_on), None if s.pin_state is None else dict(s.pin_state), s.people,
+            dict(s.lines)]
+
+
+def _spec(row: list[Any]) -> Spec:
+    kind, key, path, body, pin_id, protect, ignore, depends, pin_state, people, lines = row
+    return Spec(kind=kind, key=key, path=path, body=body, pin_id=pin_id, protect=protect,
+                ignore_changes=tuple(ignore), depends_on=tuple(depends), pin_state=pin_state,
+                people=people, lines=lines)

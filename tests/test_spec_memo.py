@@ -1,0 +1,64 @@
+"""The plan's spec memo (reconciler.workspace.specmemo): a plan of an unchanged repo
+parses, renders and validates no spec, and any edit of a spec file or of
+reconciler.yaml shows in the plan as without it.
+
+Counted, not timed: the probe of tests/test_parse_counts.py wraps the YAML composer
+and the template renderer in the real CLI's process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import example_repo
+from tests.test_parse_counts import _PROBE, spec_files, template_strings
+
+
+def plan(repo: Path, cache: bool = True) -> tuple[Any, Counter[str], Counter[str]]:
+    """(the plan's JSON, texts composed, templates rendered) of `plan` in `repo`."""
+    env = {**os.environ, "RECONCILER_NO_CACHE": "" if cache else "1", "NO_COLOR": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    proc = subprocess.run([sys.executable, "-c", _PROBE, "plan", "--format", "json"],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    head, _, tail = proc.stderr.rpartition("\nCOUNTS ")
+    assert tail, proc.stderr
+    code, parses, renders = json.loads(tail)
+    assert code in (0, None), head
+    return json.loads(proc.stdout), Counter(parses), Counter(renders)
+
+
+def test_an_unchanged_repo_is_planned_without_loading_a_spec(tmp_path: Path) -> None:
+    repo = example_repo(tmp_path / "repo")
+    config = (repo / "reconciler.yaml").read_text(encoding="utf-8")
+    first, parses, renders = plan(repo)
+    assert sum(parses.values()) == len(spec_files(repo)) + 1 and renders  # it did the work
+    again, parses, renders = plan(repo)
+    assert parses == Counter({config: 1}) and renders == Counter()
+    assert again == first == plan(repo, cache=False)[0]
+
+
+def test_edits_of_a_spec_or_of_the_config_show_in_the_plan(tmp_path: Path) -> None:
+    repo = example_repo(tmp_path / "repo")
+    plan(repo)
+    spec = repo / "campaigns" / "weekly-digest.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        "New arrivals, restocks", "Fresh arrivals, restocks"), encoding="utf-8")
+    edited, parses, renders = plan(repo)
+    config = repo / "reconciler.yaml"
+    assert parses == Counter({spec.read_text(encoding="utf-8"): 1,
+                              config.read_text(encoding="utf-8"): 1})
+    assert renders == template_strings(spec_files(repo))
+    assert "Fresh arrivals, restocks" in json.dumps(edited)
+    assert edited == plan(repo, cache=False)[0]
+
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "store_name: Acme Store", "store_name: Acme Outlet", 1), encoding="utf-8")
+    edited, _, renders = plan(repo)
+    assert renders and "This week at Acme Outlet" in json.dumps(edited)
+    assert edited == plan(repo, cache=False)[0]
