@@ -15,7 +15,10 @@ from reconciler.provider import Provider
 async def open_provider(loaded: LoadedConfig, caller: Caller) -> AsyncIterator[Provider]:
     """The env's platform opens it (`Platform.open`): credentials from the environment,
     the in-process sandbox for `api_url: sandbox`."""
+    from reconciler.leanhttpx import import_httpx
     from reconciler.registry import platform_of
+
+    import_httpx()  # before a platform's client imports it with its optional parts
 
     async with platform_of(loaded.env).open(loaded, caller) as provider:
         yield provider
