@@ -18,13 +18,13 @@ OPTIONAL = ("httpx._main", "trio")
 
 
 def import_httpx() -> None:
-    """Import httpx (and so httpcore) without `OPTIONAL`; nothing when httpx is imported."""
-    if "httpx" in sys.modules:
-        return
+    """Import httpx and httpcore without `OPTIONAL` (no-ops for what is imported)."""
     refused = [name for name in OPTIONAL if name not in sys.modules]
     for name in refused:
         sys.modules[name] = None  # type: ignore[assignment]  # an import of it raises
     try:
+        # httpx imports httpcore only when its first transport is built: both here
+        import httpcore  # noqa: F401
         import httpx  # noqa: F401
     finally:
         for name in refused:
