@@ -93,8 +93,9 @@ def test_reads_leave_before_the_objects_complete_already_are_compared() -> None:
 def test_a_plan_imports_no_optional_http_parts_and_no_diff_library_without_a_change(
         repo: Repo) -> None:
     """httpx's own command line (rich, pygments), httpcore's trio support, the pacer's
-    aiolimiter (needed after a 429 only) and deepdiff (needed for a difference only):
-    0.1 s of imports before the first request, where nothing overlaps them."""
+    aiolimiter (needed after a 429 only), deepdiff (needed for a difference only) and
+    ruamel (writing a pin): 0.1 s of imports before the first request, where nothing
+    overlaps them."""
     repo.put("audience", "a", audience("Audience A"))
     repo.put("campaign", "c", campaign("Campaign C", ["a"]))
     assert repo.apply("--auto-approve").code == 0
@@ -104,7 +105,7 @@ def test_a_plan_imports_no_optional_http_parts_and_no_diff_library_without_a_cha
     assert code in (0, None), stderr
     assert "httpx" in modules and "reconciler.plan.planner" in modules  # it did plan
     roots = {m.split(".")[0] for m in modules}
-    assert roots & {"trio", "rich", "pygments", "aiolimiter", "deepdiff"} == set()
+    assert roots & {"trio", "rich", "pygments", "aiolimiter", "deepdiff", "ruamel"} == set()
     assert "httpx._main" not in modules
     assert '"action": "noop"' in stdout
 
