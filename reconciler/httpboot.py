@@ -28,4 +28,5 @@ def import_http() -> None:
         import httpx  # noqa: F401
     finally:
         for name in hidden:
-            del sys.modules[name]
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]

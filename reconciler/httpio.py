@@ -46,7 +46,15 @@ def json_or_none(response: httpx.Response) -> Any:
         data = response.json()
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
         return None
+    if _brackets(response.content) <= MAX_JSON_DEPTH:
+        return data  # too few brackets to nest that deep: no walk (a record of a read)
     return None if too_deep(data, MAX_JSON_DEPTH) else data
+
+
+def _brackets(body: bytes) -> int:
+    """How many `{` and `[` bytes the body has: at least its depth of nesting, in any of
+    JSON's encodings (counted in C; a bracket inside a string only counts one more)."""
+    return body.count(b"{") + body.count(b"[")
 
 
 def too_deep(data: Any, limit: int) -> bool:
@@ -84,6 +92,8 @@ class PlatformClock:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
         self._seen: tuple[datetime, float] | None = None
+        self._stamp = ""  # the last Date read and its time: a Date changes once a second
+        self._when: datetime | None = None
 
     @property
     def last(self) -> datetime | None:
@@ -97,9 +107,13 @@ class PlatformClock:
         stamp = response.headers.get("date")
         if not stamp:
             return
-        try:
-            when = parsedate_to_datetime(stamp)
-        except (TypeError, ValueError, IndexError):
-            return  # a Date we cannot read tells no time; the previous one stands
+        if stamp == self._stamp and self._when is not None:
+            when = self._when  # the same second as the answer before: parsed already
+        else:
+            try:
+                when = parsedate_to_datetime(stamp)
+            except (TypeError, ValueError, IndexError):
+                return  # a Date we cannot read tells no time; the previous one stands
+            self._stamp, self._when = stamp, when
         if when.tzinfo is not None:
             self._seen = (when, self._monotonic())

@@ -8,6 +8,7 @@ for `plan --detailed-exitcode`). `--debug` re-raises with the traceback.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import importlib.util
@@ -27,6 +28,11 @@ from reconciler.render.safe import plain
 # still collected, just less often; the older generations keep their factor of 10, so
 # a plan's cyclic garbage (responses, tasks) does not wait for a rare full collection.
 gc.set_threshold(10_000, 10, 10)
+# At exit the interpreter runs one last collection over everything still alive and frees
+# its cycles: 0.15 s of CPU after a plan of 1,000 campaigns had printed (issue 29). The
+# process is ending and the OS takes its memory back, so what lives then is frozen out of
+# that collection. Files are closed and flushed where they are written, not by it.
+atexit.register(gc.freeze)
 # pydantic looks for plugins (entry points of every installed distribution) when it
 # builds its first model: a scan of the venv's metadata on every run, for plugins
 # reconciler does not use. A user's own setting of the variable wins.

@@ -30,7 +30,12 @@ def _value(v: Any) -> Any:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
-    """What changes from `before` (live) to `after` (desired); [] when equal."""
+    """What changes from `before` (live) to `after` (desired); [] when equal.
+
+    deepdiff is imported by the first body that differs, not with the planner: a plan
+    without changes never needs it, and a plan with changes compares while its reads
+    are in flight, so its 30 ms import no longer delays the first request (issue 29).
+    """
     if before == after:
         return []
     from deepdiff import DeepDiff  # not at module level: a no-change plan never needs it

@@ -197,19 +197,22 @@ async def _fill_bodies(
 ) -> None:
     """Read the details the listing lacked: only for selected specs, cache first. Each
     selected spec is handed to `ready` once its live object is complete, so the caller's
-    work on it overlaps the reads still in flight."""
+    work on it overlaps the reads still in flight. The reads leave first: the specs whose
+    live object is complete already (a listing with bodies, the cache) are handed over
+    while the first answers are awaited, not before the first requests."""
+    now: list[tuple[Spec, LiveObject | None]] = []
     missing = []
     for ref, obj in pairs.items():
         spec = selected.get(ref)
         if spec is None:
             continue
         if obj is None or obj.body is not None:
-            ready(spec, obj)
+            now.append((spec, obj))
             continue
         cached = cache.get(obj) if cache else None
         if cached is not None:
             pairs[ref] = cached
-            ready(spec, cached)
+            now.append((spec, cached))
         else:
             missing.append((spec, obj))
 
@@ -224,7 +227,24 @@ async def _fill_bodies(
         pairs[spec.ref] = new
         ready(spec, new)
 
-    await asyncio.gather(*(read(spec, obj) for spec, obj in missing))
+    reads = asyncio.gather(*(read(spec, obj) for spec, obj in missing))
+    try:
+        if now:
+            await _let_requests_leave()
+            for spec, obj in now:
+                ready(spec, obj)
+    except BaseException:
+        reads.cancel()
+        raise
+    await reads
+
+
+async def _let_requests_leave() -> None:
+    """Yield until the reads started just before have sent their requests (each runs up to
+    its first wait on the network, the gate's or the answer's) and the other kinds' read
+    tasks have started theirs: a task that is scheduled runs within two turns."""
+    for _ in range(2):
+        await asyncio.sleep(0)
 
 
 def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
