@@ -34,6 +34,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """What changes from `before` (live) to `after` (desired); [] when equal."""
     if before == after:
         return []
+    if not before:  # a create: each field is new, as DeepDiff says, without its walk
+        return sorted((FieldChange(render([k]), None, v) for k, v in after.items()),
+                      key=lambda c: c.path)
     tree = DeepDiff(
         before, after, view="tree", ignore_order=False, ignore_order_func=_unordered,
         cutoff_intersection_for_pairs=1, threshold_to_diff_deeper=0,
