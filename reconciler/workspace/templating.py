@@ -352,7 +352,7 @@ def _foreign(expr: str, platform_names: Callable[[], frozenset[str]]) -> bool:
     the platform's, and it names neither `vars` nor `env`."""
     expr = _strip_strings(expr)
     first = _NAME_FIRST.match(expr)
-    return bool(first) and not _OURS.search(expr) and first.group(1) in platform_names()
+    return first is not None and not _OURS.search(expr) and first.group(1) in platform_names()
 
 
 def _strip_strings(expr: str) -> str:
