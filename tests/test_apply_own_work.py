@@ -182,3 +182,21 @@ def test_the_stream_sandbox_still_checks_every_token(tmp_path: Any) -> None:
                 await status(SANDBOX_SECRET, expired), await status(SANDBOX_SECRET, expired)]
 
     assert asyncio.run(run()) == ["ok", "ok", 401, 401, 401]
+
+
+def test_an_apply_that_pins_nothing_imports_no_yaml_writer(tmp_path: Any) -> None:
+    """ruamel (and the spec models the pin writer checks with) are for writing a pin into
+    a spec file: a Stream apply, whose ids are its own, never pays for importing them.
+    Seen failing before: every apply imported them at start, through the pin PR module."""
+    from reconciler.sandbox.stream import SANDBOX_SECRET
+    from tests.helpers import cli_modules
+    from tests.stream_repo import StreamRepo, segment, stream_campaign
+
+    repo = StreamRepo(tmp_path / "repo", "sandbox", 0, "")
+    repo.put("segment", "norway", segment("Norway"))
+    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"]))
+    modules, out, err, code = cli_modules(["apply", "--auto-approve"], repo.root,
+                                          env={"STREAM_API_SECRET": SANDBOX_SECRET})
+    assert code in (0, None), err
+    assert out.rstrip().endswith("Apply: 2 applied, 0 failed, 0 skipped"), out
+    assert sorted(m for m in modules if m.split(".")[0] == "ruamel") == []
