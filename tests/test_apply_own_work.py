@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from deepdiff import DeepDiff
 
-import reconciler.plan.diff as plan_diff
 from reconciler.plan.diff import diff
 from reconciler.stream.normalize import comparable_campaign, comparable_segment
 from reconciler.workspace.templating import Renderer, _sandbox, protect_foreign
@@ -114,13 +113,13 @@ def test_a_creates_diff_is_deepdiffs_without_walking(body: dict[str, Any],
     expected = [(c.path, c.before, c.after) for c in diff({"__": 1}, {"__": 1, **body})
                 if c.path != "__"]
     walks: list[object] = []
-    real: Callable[..., Any] = DeepDiff
+    real: Callable[..., None] = DeepDiff.__init__
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
         walks.append(args)
-        return real(*args, **kwargs)
+        real(self, *args, **kwargs)
 
-    monkeypatch.setattr(plan_diff, "DeepDiff", counting)
+    monkeypatch.setattr(DeepDiff, "__init__", counting)
     got = [(c.path, c.before, c.after) for c in diff({}, body)]
     assert walks == []
     assert got == expected
@@ -184,10 +183,11 @@ def test_the_stream_sandbox_still_checks_every_token(tmp_path: Any) -> None:
     assert asyncio.run(run()) == ["ok", "ok", 401, 401, 401]
 
 
-def test_an_apply_that_pins_nothing_imports_no_yaml_writer(tmp_path: Any) -> None:
+def test_an_apply_of_creates_imports_no_yaml_writer_and_no_deepdiff(tmp_path: Any) -> None:
     """ruamel (and the spec models the pin writer checks with) are for writing a pin into
-    a spec file: a Stream apply, whose ids are its own, never pays for importing them.
-    Seen failing before: every apply imported them at start, through the pin PR module."""
+    a spec file: a Stream apply, whose ids are its own, never pays for importing them;
+    deepdiff is for a real difference, which creates that all stick never have. Seen
+    failing before: every apply imported both at start."""
     from reconciler.sandbox.stream import SANDBOX_SECRET
     from tests.helpers import cli_modules
     from tests.stream_repo import StreamRepo, segment, stream_campaign
@@ -199,4 +199,4 @@ def test_an_apply_that_pins_nothing_imports_no_yaml_writer(tmp_path: Any) -> Non
                                           env={"STREAM_API_SECRET": SANDBOX_SECRET})
     assert code in (0, None), err
     assert out.rstrip().endswith("Apply: 2 applied, 0 failed, 0 skipped"), out
-    assert sorted(m for m in modules if m.split(".")[0] == "ruamel") == []
+    assert sorted(m for m in modules if m.split(".")[0] in ("ruamel", "deepdiff")) == []

@@ -3,15 +3,14 @@
 deepdiff does the walking. Lists of rules (behaviour rules, profile criteria,
 filters, …) are compared as sets so that removing the first of three rules
 reads as one removal, not three index changes; a pure reordering of such a
-list, which may matter to the API, is still reported once.
+list, which may matter to the API, is still reported once. deepdiff is imported
+only for a real difference of two objects: an apply of creates whose writes all
+stick never needs it (issue 29).
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
 
 from reconciler.plan.model import FieldChange
 from reconciler.plan.paths import render
@@ -27,6 +26,8 @@ def _unordered(level: Any) -> bool:
 
 
 def _value(v: Any) -> Any:
+    from deepdiff.helper import notpresent
+
     return None if v is notpresent else v
 
 
@@ -37,6 +38,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     if not before:  # a create: each field is new, as DeepDiff says, without its walk
         return sorted((FieldChange(render([k]), None, v) for k, v in after.items()),
                       key=lambda c: c.path)
+    from deepdiff import DeepDiff
+
     tree = DeepDiff(
         before, after, view="tree", ignore_order=False, ignore_order_func=_unordered,
         cutoff_intersection_for_pairs=1, threshold_to_diff_deeper=0,
