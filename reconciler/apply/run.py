@@ -71,9 +71,11 @@ def write_pins(results: list[Result], workspace: Workspace) -> list[Path]:
     executor before each send); the files are a view of it: locally the user's working
     tree, in CI proposed as a pin pull request afterwards (`reconciler gitops pin-pr`).
     """
+    written: list[Path] = []
+    if not any(r.pin for r in results):
+        return written  # and ruamel, which writing a pin needs, is not imported (issue 29)
     from reconciler.workspace.pins import pin_file
 
-    written = []
     for r in results:
         spec = workspace.get(r.change.ref) if r.pin else None
         if spec is not None and r.pin is not None:

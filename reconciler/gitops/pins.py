@@ -87,6 +87,10 @@ def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any
             runner: Runner, git: Git = run_git) -> PinPr:
     """Commit `pins` ({key: (spec path relative to root, values)}) onto the env's pin
     branch (on top of its open pull request, else of HEAD) and open or update the PR."""
+    # here, not at the top: ruamel and the spec models are needed only to write a pin PR,
+    # and every apply imports this module (issue 29)
+    from reconciler.workspace.pins import pin_file
+
     existing = open_pin_pr(env, runner)
     top = Path(git(["rev-parse", "--show-toplevel"], root).strip())
     base = "HEAD"

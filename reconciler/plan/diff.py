@@ -3,7 +3,9 @@
 deepdiff does the walking. Lists of rules (behaviour rules, profile criteria,
 filters, …) are compared as sets so that removing the first of three rules
 reads as one removal, not three index changes; a pure reordering of such a
-list, which may matter to the API, is still reported once.
+list, which may matter to the API, is still reported once. deepdiff is imported
+only for a real difference of two objects: an apply of creates whose writes all
+stick never needs it (issue 29).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """
     if before == after:
         return []
+    if not before:  # a create: each field is new, as DeepDiff says, without its walk
+        return sorted((FieldChange(render([k]), None, v) for k, v in after.items()),
+                      key=lambda c: c.path)
     from deepdiff import DeepDiff  # not at module level: a no-change plan never needs it
 
     tree = DeepDiff(

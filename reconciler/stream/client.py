@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import jwt
@@ -62,10 +62,12 @@ class StreamClient:
     ):
         self.base_url = api_url.rstrip("/")
         self.clock = PlatformClock()  # the platform's time, for the apply lease
+        # Each request's URL is made whole here (`_url`), not by httpx from a base_url and
+        # client params: merging those parses the URL three times per request, 0.15 ms of
+        # the client's own time each (issue 29).
+        self._key_query = urlencode({"api_key": api_key})
         self._http = httpx.AsyncClient(
             event_hooks={"response": [self.clock.record]},
-            base_url=self.base_url,
-            params={"api_key": api_key},
             timeout=timeout,
             transport=transport,
             headers={
@@ -196,9 +198,13 @@ class StreamClient:
         )
 
     async def _request(self, method: str, path: str, body: Any = None) -> Any:
-        where = f"{method} {self.base_url}{path}"
-        response = await send(self._http, method, path, where=where, json=body)
+        where = f"{method} {self.base_url}{path}"  # the api_key is left out of messages
+        response = await send(self._http, method, self._url(path), where=where, json=body)
         return self._parse(where, response)
+
+    def _url(self, path: str) -> str:
+        """The absolute URL of `path` (under the API URL), with the public api_key."""
+        return f"{self.base_url}{path}{'&' if '?' in path else '?'}{self._key_query}"
 
     def _parse(self, where: str, response: httpx.Response) -> Any:
         status = response.status_code

@@ -11,7 +11,6 @@ parameters of `start`, not state: they are not compared once sent.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,8 +27,7 @@ SENT = frozenset({"scheduled", "in_progress", "completed", "stopped"})
 
 
 def comparable_segment(payload: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = _clean({k: copy.deepcopy(payload[k]) for k in SEGMENT_FIELDS
-                                  if k in payload})
+    out: dict[str, Any] = _clean({k: payload[k] for k in SEGMENT_FIELDS if k in payload})
     if isinstance(out.get("target_ids"), list):
         out["target_ids"] = sorted(set(out["target_ids"]))  # a set: Stream keeps no order
     return out
@@ -41,14 +39,17 @@ def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
         # answer: segment objects; a spec document (import): segment keys
         body["segment_ids"] = [s.get("id") if isinstance(s, dict) else s
                                for s in body["segments"] if isinstance(s, dict | str)]
-    out: dict[str, Any] = _clean({k: copy.deepcopy(body[k]) for k in CAMPAIGN_FIELDS if k in body})
+    out: dict[str, Any] = _clean({k: body[k] for k in CAMPAIGN_FIELDS if k in body})
     if payload.get("send") or payload.get("status") in SENT:
         out["send"] = True
     return out
 
 
 def _clean(value: Any, key: str = "") -> Any:
-    """Drop nulls, `""`, false flags and empty containers the server may add or omit."""
+    """Drop nulls, `""`, false flags and empty containers the server may add or omit.
+
+    Every dict and list is built anew, so the result shares no container with `value`
+    (what is left is immutable: JSON and YAML scalars), and needs no deep copy first."""
     if isinstance(value, dict):
         cleaned = {k: _clean(v, k) for k, v in value.items()}
         return {k: v for k, v in cleaned.items()
