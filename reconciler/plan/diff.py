@@ -34,6 +34,10 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """What changes from `before` (live) to `after` (desired); [] when equal."""
     if before == after:
         return []
+    if not before:  # a create: each top-level field is added, as DeepDiff reports it, at
+        # a fraction of its cost (a plan of 1,000 creates spent ~0.4 s in DeepDiff)
+        return sorted((FieldChange(render([k]), None, v) for k, v in after.items()),
+                      key=lambda c: c.path)
     tree = DeepDiff(
         before, after, view="tree", ignore_order=False, ignore_order_func=_unordered,
         cutoff_intersection_for_pairs=1, threshold_to_diff_deeper=0,
