@@ -32,8 +32,11 @@ NOTE = "written by reconciler apply: the API cannot find this campaign again"
 def pinned_text(text: str, values: Mapping[str, Any], where: str = "") -> str:
     """`text` with the top-level `values` set (new keys at the end; None removes a key)."""
     appended = _appended(text, values, where)
-    if appended is not None:
-        return appended
+    return appended if appended is not None else round_trip_pinned(text, values, where)
+
+
+def round_trip_pinned(text: str, values: Mapping[str, Any], where: str = "") -> str:
+    """`pinned_text` through ruamel's round trip: any edit, comments and quotes kept."""
     try:
         doc = parse_rt(text, where)
     except FileProblem as e:
@@ -64,9 +67,8 @@ def _appended(text: str, values: Mapping[str, Any], where: str) -> str | None:
     if not values or not all(_plain(v) or isinstance(v, Mapping) and all(
             _plain(x) for x in v.values()) for v in values.values()):
         return None
-    entries = [f"{k}: {_flow(v)}" for k, v in values.items()]
-    if values.get("id") is not None:
-        entries = [f"{e}  # {NOTE}\n" if k == "id" else e for k, e in zip(values, entries)]
+    entries = [f"{k}: {_flow(v)}" + (f"  # {NOTE}\n" if k == "id" else "")
+               for k, v in values.items()]
     body = text.rstrip()
     if body.endswith("}") and body.lstrip().startswith("{"):  # a flow mapping (JSON)
         new = body[:-1] + "".join(f", {e}" for e in entries) + "}\n"
@@ -93,7 +95,7 @@ def _flow(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, str) else str(value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
 
 
 def pin_file(path: Path, values: Mapping[str, Any]) -> None:
