@@ -79,3 +79,20 @@ def test_appended_and_round_tripped_pins_read_back_alike(
     assert data(pinned_text(text, values)) == expected
     if values:
         assert data(round_trip_pinned(text, values)) == expected
+
+
+def test_an_apply_of_many_app_pushes_pins_every_file(smartech_repo: Any) -> None:
+    """Twenty pins are written from several threads (apply.run.write_pins): each file gets
+    its own id, appended after what it held."""
+    from tests.smartech_repo import push_campaign
+
+    before = {i: smartech_repo.put("campaign", f"push{i}", push_campaign(f"Push {i}"))
+              .read_text() for i in range(20)}
+    run = smartech_repo.run("apply", "--auto-approve")
+    assert run.code == 0, run.stderr
+    texts = {i: smartech_repo.text("campaign", f"push{i}") for i in before}
+    pinned = {i: data(t) for i, t in texts.items()}
+    assert len({p["id"] for p in pinned.values()}) == 20
+    for i, text in texts.items():
+        assert text.startswith(before[i].rstrip()) and f"# {NOTE}" in text
+        assert pinned[i]["pin"]["executed"] is False
