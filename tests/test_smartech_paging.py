@@ -67,3 +67,23 @@ def test_without_a_count_pages_are_read_until_a_short_one() -> None:
 def test_a_page_that_comes_back_empty_before_the_count_is_an_error() -> None:
     with pytest.raises(TransportError, match="ended after 200 of the 530"):
         Listing(total=530, served=100, lost=3).read()
+
+
+def test_lists_and_segments_are_listed_together() -> None:
+    """A plan's audience listing is one round trip, not one per audience type."""
+    from reconciler.smartech.provider import SmartechProvider
+
+    class Client:
+        in_flight = most = 0
+
+        async def list_audiences(self, audience_type: str) -> list[dict[str, Any]]:
+            Client.in_flight += 1
+            Client.most = max(Client.most, Client.in_flight)
+            await asyncio.sleep(0)
+            Client.in_flight -= 1
+            return [{"audience_id": 11 if audience_type == "list" else 13,
+                     "audience_name": audience_type, "audience_count": 5}]
+
+    provider = SmartechProvider(Client())  # type: ignore[arg-type]
+    live = asyncio.run(provider.list_live("audience"))
+    assert [o.id for o in live] == ["list:11", "segment:13"] and Client.most == 2
