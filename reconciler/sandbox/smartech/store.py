@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS sm_campaigns (
   name TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sm_campaigns_key ON sm_campaigns (api_key, channel);
+-- v4 names are unique: each create and update looks its name up (a scan of the
+-- account's campaigns without this: ~1 ms a write at 1,000 campaigns)
+CREATE INDEX IF NOT EXISTS sm_campaigns_name ON sm_campaigns (api_key, name);
 CREATE TABLE IF NOT EXISTS sm_executions (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL, campaign_id INTEGER NOT NULL,
   channel TEXT NOT NULL, request TEXT NOT NULL, at TEXT NOT NULL);
