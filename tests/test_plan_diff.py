@@ -54,10 +54,11 @@ values = st.recursive(
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=6), values, min_size=1,
-                       max_size=6))
+@given(st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=6).filter(
+    lambda k: not k.startswith("__")), values, min_size=1, max_size=6))
 def test_a_create_lists_each_field_as_deepdiff_would(after: dict) -> None:
     """A create's diff skips DeepDiff (issue 29): it must still say what DeepDiff says of
-    the same fields added beside one that stays."""
+    the same fields added beside one that stays. (DeepDiff passes over keys that start
+    with `__` as private; no spec field does, and a create lists them all.)"""
     same = {"~kept": 1}
     assert diff({}, after) == diff(same, {**same, **after})
