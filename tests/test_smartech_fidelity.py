@@ -104,3 +104,22 @@ def test_the_audience_list_is_paged_by_total_count_not_by_a_short_page(
     repo.knobs(audience_page_max=0)
     doctor = repo.run("doctor")
     assert rows(doctor.stdout)["audience_paging"] == "yes", doctor.stdout
+
+
+def test_the_v4_get_answers_the_asked_email_campaigns_only(smartech_repo: SmartechRepo
+                                                            ) -> None:
+    """The sandbox reads only the asked rows (issue 29: reading every campaign per get cost
+    the served sandbox O(n) a call); what it answers is unchanged."""
+    ids = [v4(smartech_repo, "create", {"campaign_details": [
+        {**job_alert_item(f"Job_Alert_get_{i}"), "campaign_state": "draft"}]}).json()[
+        "data"]["campaign_details"][0]["campaign_id"] for i in range(3)]
+
+    def got(body: dict[str, Any]) -> list[int]:
+        answer = v4(smartech_repo, "get", {"channel": ["email"], **body})
+        assert answer.status_code == 200, answer.text
+        return [c["campaign_id"] for c in answer.json()["data"]["campaign_details"]]
+
+    assert got({"campaign_ids": [ids[2], ids[0]]}) == [ids[0], ids[2]]
+    assert got({"campaign_ids": [ids[1], 999_999]}) == [ids[1]]
+    assert got({"campaign_ids": [float(ids[1])]}) == [ids[1]]  # as the list filter matched
+    assert set(ids) <= set(got({}))

@@ -18,8 +18,9 @@ audience_name, audience_count}]}}`; error bodies `{"status": "error",
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -156,12 +157,50 @@ class SmartechClient:
         return data
 
 
-async def _every_page(page: Callable[[int], Awaitable[Any]], key: str, size: int, what: str
-                      ) -> list[dict[str, Any]]:
+Page = Callable[[int], Coroutine[Any, Any, Any]]
+
+
+async def _every_page(page: Page, key: str, size: int, what: str) -> list[dict[str, Any]]:
     """Rows of every page: until `total_count` rows are read when the answer carries it
-    (documented for the audience list), else until a page shorter than `size` (ASSUMED)."""
-    rows: list[dict[str, Any]] = []
-    for no in range(1, MAX_PAGES):
+    (documented for the audience list), else until a page shorter than `size` (ASSUMED).
+
+    With a count, the pages after the first are asked at once (the Caller bounds them):
+    page by page, the apply lease's confirmation before a wave of sends listed 500 email
+    campaigns in six round trips in a row while every other slot stood idle (issue 29).
+    Pages are numbered by the size the first one came back with (an account may answer
+    fewer rows than asked), and read on one by one should they still fall short.
+    """
+    first = await page(1)
+    rows = _details(first, key)
+    total = total_count(first)
+    if total is not None and rows and len(rows) < total:
+        pages = min(MAX_PAGES - 1, -(-total // len(rows)))
+        async with asyncio.TaskGroup() as group:  # a failed page cancels the others
+            asked = [group.create_task(page(no)) for no in range(2, pages + 1)]
+        for task in asked:
+            if len(rows) >= total:
+                break
+            items = _details(task.result(), key)
+            rows += items
+            if not items:
+                raise TransportError(f"{what} ended after {len(rows)} of the {total} its "
+                                     "total_count announces")
+        return await _pages_from(page, key, size, what, rows, total, pages + 1)
+    return await _pages_from(page, key, size, what, rows, total, 2, first_size=len(rows))
+
+
+async def _pages_from(page: Page, key: str, size: int, what: str,
+                      rows: list[dict[str, Any]], total: int | None, start: int,
+                      first_size: int | None = None) -> list[dict[str, Any]]:
+    """Read on page by page from `start` (the rows read so far given) until the count is
+    reached, or without a count until a short page."""
+    if total is None and first_size is not None and first_size < size:
+        return rows
+    if total is not None and len(rows) >= total:
+        return rows
+    if total is not None and not rows:
+        raise TransportError(f"{what} ended after 0 of the {total} its total_count announces")
+    for no in range(start, MAX_PAGES):
         data = await page(no)
         items = _details(data, key)
         rows += items

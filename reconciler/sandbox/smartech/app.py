@@ -149,7 +149,9 @@ def _v4_routes(route: Callable[..., Callable[[Handler], Handler]], store: Smarte
         if b.get("channel") != ["email"]:
             return error(400, "channel is required; only email is supported")
         ids = b.get("campaign_ids")
-        rows = [r for r in store.listing(key, ["email"]) if not ids or r["id"] in ids]
+        wanted = ids if isinstance(ids, list) and len(ids) <= 500 and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids) else None
+        rows = [r for r in store.listing(key, ["email"], wanted) if not ids or r["id"] in ids]
         return v4({"campaign_details": [_detail(r) for r in rows]})
 
     @route("/v4/campaign/create", "v4-create", "api-key")

@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS sm_campaigns (
   name TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sm_campaigns_key ON sm_campaigns (api_key, channel);
+-- v4 names are unique: each create and update looks its name up (a scan of the
+-- account's campaigns without this: ~1 ms a write at 1,000 campaigns)
+CREATE INDEX IF NOT EXISTS sm_campaigns_name ON sm_campaigns (api_key, name);
 CREATE TABLE IF NOT EXISTS sm_executions (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL, campaign_id INTEGER NOT NULL,
   channel TEXT NOT NULL, request TEXT NOT NULL, at TEXT NOT NULL);
@@ -100,10 +103,15 @@ class SmartechStore(SqliteFile):
                           (api_key, campaign_id))
         return _campaign(rows[0]) if rows else None
 
-    def listing(self, api_key: str, channels: list[str]) -> list[dict[str, Any]]:
+    def listing(self, api_key: str, channels: list[str], ids: list[int] | None = None
+                ) -> list[dict[str, Any]]:
+        """The account's campaigns of `channels` by id, only those of `ids` when given (a
+        v4 get reads its few rows, not every campaign: the bench's served sandbox shares
+        the client's cores)."""
         marks = ",".join("?" * len(channels))
-        rows = self._read(f"SELECT * FROM sm_campaigns WHERE api_key = ? AND channel IN ({marks}) "
-                          "ORDER BY id", (api_key, *channels))
+        only = f" AND id IN ({','.join('?' * len(ids))})" if ids else ""
+        rows = self._read(f"SELECT * FROM sm_campaigns WHERE api_key = ? AND channel IN ({marks})"
+                          f"{only} ORDER BY id", (api_key, *channels, *(ids or ())))
         return [_campaign(r) for r in rows]
 
     def update(self, api_key: str, campaign_id: int, name: str, body: dict[str, Any],
