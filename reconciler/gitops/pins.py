@@ -97,10 +97,6 @@ def propose(env: str, root: Path, pins: Mapping[str, tuple[str, Mapping[str, Any
     if existing is not None:
         git(["fetch", "origin", branch(env)], top)
         base = "FETCH_HEAD"
-    # a pin is written with ruamel's round trip: imported here, not by every plan that
-    # reads the record (20 ms before its first request, issue 29)
-    from reconciler.workspace.pins import pin_file
-
     with tempfile.TemporaryDirectory(prefix="reconciler-pins-") as tmp:
         work = Path(tmp) / "tree"
         git(["worktree", "add", "--detach", str(work), base], top)
