@@ -79,14 +79,20 @@ class SqliteFile:
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        with self._write() as db:
-            for statement in schema.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            with self._write() as db:
+                for statement in schema.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+        except BaseException:
+            # closed here, not left to the collector: a damaged or foreign file's error
+            # ends the run, and nothing may keep the file (or its -wal) open past it
+            self._db.close()
+            raise
 
     def close(self) -> None:
         """Close the connection (the in-process transport does so when its client closes)."""
