@@ -27,6 +27,8 @@ _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 
 def fold(name: str) -> str:
     """The form two names share when they look alike."""
+    if name.isascii():  # the same form: NFKC and casefold of ASCII are lower(), and
+        return " ".join(name.lower().split())  # it has no homoglyph, Mn or Cf character
     text = unicodedata.normalize("NFKC", name).casefold()
     text = "".join(ch for ch in text if ch not in _INVISIBLE
                    and unicodedata.category(ch) not in ("Mn", "Cf"))
