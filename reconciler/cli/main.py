@@ -32,6 +32,25 @@ gc.set_threshold(10_000, 10, 10)
 # reconciler does not use. A user's own setting of the variable wins.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
+
+def _no_pydantic_plugins() -> None:
+    """With plugins off, pydantic's plugin loader still imports importlib.metadata (and
+    with it email, zipfile, csv, socket: 5 % of a cold validate's instructions) only to
+    answer "no plugins". Register the loader's answer under its name instead, unless the
+    user turned plugins on (or named some off: then pydantic's own loader decides)."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
+        return
+    name = "pydantic.plugin._loader"
+    if name not in sys.modules:
+        import types
+
+        loader = types.ModuleType(name, "pydantic plugins are off: none is loaded")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () as pydantic's does
+        sys.modules[name] = loader
+
+
+_no_pydantic_plugins()
+
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",
     "fmt": "reconciler.cli.fmt:fmt",
