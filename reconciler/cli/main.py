@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,23 +34,35 @@ gc.set_threshold(10_000, 10, 10)
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
-def _no_pydantic_plugins() -> None:
+class _NoPydanticPlugins:
     """With plugins off, pydantic's plugin loader still imports importlib.metadata (and
     with it email, zipfile, csv, socket: 5 % of a cold validate's instructions) only to
-    answer "no plugins". Register the loader's answer under its name instead, unless the
-    user turned plugins on (or named some off: then pydantic's own loader decides)."""
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
-        return
-    name = "pydantic.plugin._loader"
-    if name not in sys.modules:
-        import types
+    answer "no plugins". This import finder gives pydantic that answer under the loader's
+    name when pydantic asks for it, unless the user turned plugins on (or named some off:
+    then pydantic's own loader decides). Nothing is imported before pydantic is."""
 
-        loader = types.ModuleType(name, "pydantic plugins are off: none is loaded")
-        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () as pydantic's does
-        sys.modules[name] = loader
+    NAME = "pydantic.plugin._loader"
+
+    @classmethod
+    def find_spec(cls, name: str, path: object = None, target: object = None) -> Any:
+        if name != cls.NAME:
+            return None
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
+            return None
+        from importlib.machinery import ModuleSpec
+
+        return ModuleSpec(name, cls)
+
+    @staticmethod
+    def create_module(spec: object) -> None:
+        return None  # the default module
+
+    @staticmethod
+    def exec_module(module: Any) -> None:
+        module.get_plugins = tuple  # () as pydantic's loader gives with plugins off
 
 
-_no_pydantic_plugins()
+sys.meta_path.insert(0, _NoPydanticPlugins)  # type: ignore[arg-type]
 
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",
