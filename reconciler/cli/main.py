@@ -51,7 +51,7 @@ class _NoPydanticPlugins:
             return None
         from importlib.machinery import ModuleSpec
 
-        return ModuleSpec(name, cls)
+        return ModuleSpec(name, cls)  # type: ignore[arg-type]  # a Loader by its methods
 
     @staticmethod
     def create_module(spec: object) -> None:
