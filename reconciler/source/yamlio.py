@@ -188,7 +188,7 @@ def load_document(raw: bytes, path: str, templates: list[Path_] | None = None) -
         )) from None
     except RecursionError:
         raise FileProblem(too_deep(path)) from None
-    return Document(path=path, data=data, node=node)
+    return Document(path=path, data=data, node=node, source=text)
 
 
 class _TooBig(Exception):

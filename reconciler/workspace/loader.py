@@ -140,7 +140,7 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
             return None
         # Positions are composed again from the text only for a problem: 10,000 node
         # trees alive together were the largest holder of an uncached plan's peak memory.
-        doc.node, doc.source = None, raw.decode("utf-8")
+        doc.node = None  # `doc.source` (the text) stays
         cache.put(key, doc.data, templates)
     doc.templates = [tuple(p) for p in templates]
     return doc
