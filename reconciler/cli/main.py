@@ -15,6 +15,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,6 +38,37 @@ atexit.register(gc.freeze)
 # builds its first model: a scan of the venv's metadata on every run, for plugins
 # reconciler does not use. A user's own setting of the variable wins.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
+class _NoPydanticPlugins:
+    """With plugins off, pydantic's plugin loader still imports importlib.metadata (and
+    with it email, zipfile, csv, socket: 5 % of a cold validate's instructions) only to
+    answer "no plugins". This import finder gives pydantic that answer under the loader's
+    name when pydantic asks for it, unless the user turned plugins on (or named some off:
+    then pydantic's own loader decides). Nothing is imported before pydantic is."""
+
+    NAME = "pydantic.plugin._loader"
+
+    @classmethod
+    def find_spec(cls, name: str, path: object = None, target: object = None) -> Any:
+        if name != cls.NAME:
+            return None
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
+            return None
+        from importlib.machinery import ModuleSpec
+
+        return ModuleSpec(name, cls)  # type: ignore[arg-type]  # a Loader by its methods
+
+    @staticmethod
+    def create_module(spec: object) -> None:
+        return None  # the default module
+
+    @staticmethod
+    def exec_module(module: Any) -> None:
+        module.get_plugins = tuple  # () as pydantic's loader gives with plugins off
+
+
+sys.meta_path.insert(0, _NoPydanticPlugins)  # type: ignore[arg-type]
 
 COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",

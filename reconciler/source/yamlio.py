@@ -188,7 +188,7 @@ def load_document(raw: bytes, path: str, templates: list[Path_] | None = None) -
         )) from None
     except RecursionError:
         raise FileProblem(too_deep(path)) from None
-    return Document(path=path, data=data, node=node)
+    return Document(path=path, data=data, node=node, source=text)
 
 
 class _TooBig(Exception):
@@ -197,7 +197,7 @@ class _TooBig(Exception):
 
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_NUMBERISH = re.compile(r"[-+.0-9]")
+_NUMBER_START = frozenset("-+.0123456789")  # v[0] of any int, float or special float
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _SPECIAL_FLOAT = {".inf": "inf", ".Inf": "inf", ".INF": "inf", "+.inf": "inf", "+.Inf": "inf",
@@ -211,7 +211,7 @@ def resolve_plain(v: str) -> Any:
         return None
     if v in _BOOL:
         return _BOOL[v]
-    if not _NUMBERISH.match(v):
+    if v[0] not in _NUMBER_START:  # most values: text, at the cost of one lookup
         return v
     if _INT.match(v):
         return int(v)
@@ -237,6 +237,10 @@ _TAGS = {_yaml.ScalarNode: _SCALAR_TAGS, _yaml.MappingNode: frozenset({"?", _COR
 _RESOLVED: dict[str, Any] = {  # an explicit tag: its value must resolve to that type
     _CORE + "int": lambda v: type(v) is int, _CORE + "float": lambda v: type(v) in (int, float),
     _CORE + "bool": lambda v: type(v) is bool, _CORE + "null": lambda v: v is None}
+
+
+_KEY_TAGS = frozenset({"?", "!", _CORE + "str"})
+_FLOAT_TAG = _CORE + "float"
 
 
 def _anything(v: Any) -> bool:
@@ -269,6 +273,17 @@ class _Builder:
         if self.budget < 0:
             raise _TooBig
         cls = type(node)
+        if cls is _yaml.ScalarNode and node.tag == "?":  # untagged: most of a file
+            v = node.value
+            if not node.style:
+                try:
+                    v = resolve_plain(v)
+                except ValueError:  # an integer beyond Python's 4,300-digit limit
+                    raise self._fail(node, f"number with {len(v):,} digits is too long "
+                                           "for any field") from None
+            if self.templates is not None and type(v) is str and "{" in v:
+                self.templates.append(tuple(self.stack))
+            return v
         if node.tag not in _TAGS[cls]:
             raise self._fail(node, f"unsupported YAML tag {_shown_tag(node.tag)!r}")
         if cls is _yaml.ScalarNode:
@@ -281,7 +296,7 @@ class _Builder:
                                        "any field") from None
             if not _RESOLVED.get(node.tag, _anything)(v):
                 raise self._fail(node, f"{node.value!r} is not a {_shown_tag(node.tag)}")
-            if node.tag == _CORE + "float":
+            if node.tag == _FLOAT_TAG:
                 v = float(v)
             if self.templates is not None and type(v) is str and "{" in v:
                 self.templates.append(tuple(self.stack))
@@ -300,22 +315,23 @@ class _Builder:
         out: dict[str, Any] = {}
         first: dict[str, Any] = {}
         merges = []
+        stack = self.stack
         for knode, vnode in node.value:
             if type(knode) is not _yaml.ScalarNode:
                 raise self._fail(knode, "mapping keys must be plain strings")
-            if _is_merge(knode):
+            key = knode.value
+            if key == "<<" and _is_merge(knode):
                 merges.append(vnode)
                 continue
-            if knode.tag not in ("?", "!", _CORE + "str"):
+            if knode.tag not in _KEY_TAGS:
                 raise self._fail(knode, f"unsupported YAML tag {_shown_tag(knode.tag)!r}")
-            key = knode.value
             if key in first:
                 raise self._fail(knode, f"duplicate key {key!r} "
                                         f"(first at line {first[key].start_mark.line + 1})")
             first[key] = knode
-            self.stack.append(key)
+            stack.append(key)
             out[key] = self.value(vnode)
-            self.stack.pop()
+            stack.pop()
         for vnode in merges:
             for src in _merge_sources(vnode, self._fail):
                 for k, v in self.mapping(src).items():

@@ -21,7 +21,7 @@ from reconciler.source.yamlio import (
     load_document,
     too_big,
 )
-from reconciler.workspace.cache import ContentHash, ParseCache, refuse_tracked_state
+from reconciler.workspace.cache import ContentHash, ParseCache, read_file, refuse_tracked_state
 from reconciler.workspace.discover import SpecFile, Walk, _stderr
 from reconciler.workspace.discover import discover as discover  # where fmt, importer look
 from reconciler.workspace.render import render_paths
@@ -114,6 +114,10 @@ def shown_from_cwd(problems: list[SpecProblem], root: Path) -> list[SpecProblem]
 
 
 def _read(f: SpecFile, problems: list[SpecProblem]) -> bytes | None:
+    try:  # a regular file within the limit: one open, fstat and read
+        return read_file(f.file, MAX_FILE_BYTES)
+    except OSError:
+        pass  # which problem it is, as the checks below word it
     try:
         info = f.path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
@@ -148,7 +152,7 @@ def _parse(f: SpecFile, raw: bytes, cache: ParseCache, problems: list[SpecProble
             return None
         # Positions are composed again from the text only for a problem: 10,000 node
         # trees alive together were the largest holder of an uncached plan's peak memory.
-        doc.node, doc.source = None, raw.decode("utf-8")
+        doc.node = None  # `doc.source` (the text) stays
         cache.put(key, doc.data, templates)
     doc.templates = [tuple(p) for p in templates]
     return doc

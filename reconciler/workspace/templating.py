@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from reconciler.source.jinjawords import syntax_words
-
 MAX_RENDERED = 100_000  # characters per value
 MAX_NUMBER = 100_000  # largest repeat count / power / call argument a template may use
 MAX_SECONDS = 2.0  # CPU budget of one value: nested loops that output nothing end here
@@ -200,6 +198,8 @@ class Renderer:
             try:
                 template = self._jinja.from_string(source)
             except TemplateSyntaxError as e:
+                from reconciler.source.jinjawords import syntax_words  # its regexes: only here
+
                 raise TemplateProblem(syntax_words(e.message or "")) from None
             self._cache[source] = template
         if self._left <= 0:
