@@ -79,8 +79,8 @@ def test_reads_leave_before_the_objects_complete_already_are_compared() -> None:
 
     async def main() -> None:
         await asyncio.gather(
-            planner._fill_bodies(Reads(), dict(audiences), selected, None, ready),  # type: ignore[arg-type]
-            planner._fill_bodies(Reads(), campaigns, selected, None, ready),  # type: ignore[arg-type]
+            planner._fill_bodies(Reads(), dict(audiences), selected, None, ready, 4),  # type: ignore[arg-type]
+            planner._fill_bodies(Reads(), campaigns, selected, None, ready, 4),  # type: ignore[arg-type]
         )
 
     asyncio.run(main())

@@ -54,9 +54,9 @@ def _warn(message: str) -> None:
 
 def print_plan(plan: Plan, fmt: str) -> None:
     if fmt == "json":
-        from reconciler.render.json import plan_json
+        from reconciler.render.json import write_plan_json
 
-        sys.stdout.write(plan_json(plan))
+        write_plan_json(plan, sys.stdout)
     elif fmt == "markdown":
         from reconciler.render.markdown import render_markdown
 
