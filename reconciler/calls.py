@@ -11,12 +11,16 @@ factory and say whether it is idempotent; they never retry themselves.
 - Pacing (aiolimiter): no limit until the first 429, then the rate drops to
   a fraction of what was observed and climbs back while requests succeed
   (AIMD), so a rate-limited apply runs near the limit instead of thrashing.
+- Spreading (`Spread`): the starts of concurrent requests are kept a fraction of a
+  request's time apart, so answers do not arrive in one bunch that queues behind
+  the client's own work on its one event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -126,6 +130,48 @@ def _log_retry(state: RetryCallState) -> None:
     log.debug("attempt %d failed (%s); retrying in %.2f s", state.attempt_number, exc, wait)
 
 
+class Spread:
+    """Keeps the starts of concurrent requests apart, so their answers never bunch.
+
+    With N slots and requests that take about L seconds each, answers that arrive
+    together wait for each other: the client works on them one at a time on its one
+    event loop (and the API on the requests in turn), so the last of N waits for N-1
+    others, every round, and slots that start together stay together. Measured on a
+    plan of 1,000 specs at 50 ms and 8 slots: 61.5 ms a request instead of 50 (issue
+    29). Starts kept `SHARE * L / N` apart spread the N slots over the round once, and
+    then they stay apart. The spacing is below L / N, so it never holds the rate under
+    what N slots at L give; L is the median of recent requests, so one slow request
+    does not slow the rest, and no start waits longer than `CAP`.
+    """
+
+    SHARE = 0.75
+    CAP = 0.25  # seconds
+    WINDOW = 64  # durations the median is taken over
+
+    def __init__(self, slots: int, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._slots = slots
+        self._clock = clock
+        self._recent: deque[float] = deque(maxlen=self.WINDOW)
+        self._gap = 0.0
+        self._next = 0.0
+
+    def delay(self) -> float:
+        """Seconds the request about to start waits (0: none); books its start."""
+        if not self._gap:
+            return 0.0
+        now = self._clock()
+        start = max(now, self._next)
+        self._next = start + self._gap
+        return min(start - now, self.CAP)
+
+    def observe(self, seconds: float) -> None:
+        """A request took `seconds`: the spacing follows the median of recent ones."""
+        if self._slots < 2:
+            return
+        self._recent.append(seconds)
+        self._gap = self.SHARE * statistics.median(self._recent) / self._slots
+
+
 class Caller:
     """Shared by every request of one run: one concurrency gate, one pacer."""
 
@@ -139,6 +185,7 @@ class Caller:
         self._gate = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
         self.pacer = Pacer()
+        self.spread = Spread(concurrency)
         self._attempts = attempts
         self._wait = _RetryAfterOrBackoff(backoff_initial, backoff_cap)
         self.requests = 0
@@ -176,10 +223,15 @@ class Caller:
 
     async def _once(self, request: Callable[[], Awaitable[T]]) -> T:
         async with self._gate:
+            if wait := self.spread.delay():
+                await asyncio.sleep(wait)
             await self.pacer.acquire()
             self.requests += 1
+            started = time.perf_counter()
             try:
-                return await request()
+                result = await request()
+                self.spread.observe(time.perf_counter() - started)
+                return result
             except ApiError as e:
                 if e.status == 429:
                     self.pacer.on_throttled()
