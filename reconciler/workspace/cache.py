@@ -193,6 +193,21 @@ def refuse_tracked_state(root: Path) -> None:
         )
 
 
+def memos_allowed() -> bool:
+    """Whether a memo (validate's, plan's specs) may be used: where caches are, and not
+    under a trusted config, whose file is one more input the memo does not read."""
+    from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE
+
+    return caches_allowed() and not os.environ.get(TRUSTED_CONFIG_VARIABLE)
+
+
+def memo_key(version: int, selector: str, content_hash: str) -> str:
+    """A memo entry's key: the memo's version, the code, what the entry is for (config
+    file and env) and the content hash of every input read now."""
+    text = f"{version}\0{code_digest()}\0{selector}\0{content_hash}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def read_entries(path: Path, version: int) -> dict[str, Any]:
     """The `entries` of a memo file (`{"version": …, "entries": {…}}`) of `version`;
     empty for a missing, unreadable or other file."""
@@ -203,6 +218,18 @@ def read_entries(path: Path, version: int) -> dict[str, Any]:
     ok = isinstance(doc, dict) and doc.get("version") == version
     entries = doc.get("entries") if ok else None
     return entries if isinstance(entries, dict) else {}
+
+
+def put_entry(path: Path, version: int, selector: str, entry: dict[str, Any],
+              limit: int) -> None:
+    """Keep `entry` as the newest of a memo file, which keeps the newest `limit` (the
+    oldest go first); never fails."""
+    entries = read_entries(path, version)
+    entries.pop(selector, None)
+    while len(entries) >= limit:
+        entries.pop(next(iter(entries)))
+    entries[selector] = entry
+    write_entries(path, version, entries)
 
 
 def write_entries(path: Path, version: int, entries: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ cache it is off in CI, with RECONCILER_NO_CACHE=1, and under a trusted config.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -29,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.workspace.cache import (
     ContentHash,
-    caches_allowed,
-    code_digest,
+    memo_key,
+    memos_allowed,
+    put_entry,
     read_entries,
     read_file,
     refuse_tracked_state,
     user_cache_dir,
-    write_entries,
 )
 from reconciler.workspace.discover import Walk, discover
 
@@ -66,15 +65,10 @@ class ValidateMemo:
     def open(cls, config_path: Path, env_option: str | None) -> ValidateMemo | None:
         """The memo, or None where caches are off (CI, RECONCILER_NO_CACHE, a trusted
         config, whose file is one more input)."""
-        from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE
-
-        if not caches_allowed() or os.environ.get(TRUSTED_CONFIG_VARIABLE):
-            return None
-        return cls(config_path, env_option)
+        return cls(config_path, env_option) if memos_allowed() else None
 
     def _key(self, content_hash: str) -> str:
-        text = f"{MEMO_VERSION}\0{code_digest()}\0{self.selector}\0{content_hash}"
-        return hashlib.sha256(text.encode()).hexdigest()
+        return memo_key(MEMO_VERSION, self.selector, content_hash)
 
     def _entries(self) -> dict[str, Any]:
         return read_entries(self.path, MEMO_VERSION)
@@ -119,15 +113,10 @@ class ValidateMemo:
         from reconciler.workspace.confusables import lookalikes
 
         folders = [e.specs for e in loaded.config.envs.values() if e.specs != "."]
-        entries = self._entries()
-        entries.pop(self.selector, None)
-        while len(entries) >= MAX_ENTRIES:
-            entries.pop(next(iter(entries)))
-        entries[self.selector] = {
+        put_entry(self.path, MEMO_VERSION, self.selector, {
             "key": self._key(ws.content_hash), "root": loaded.env.specs, "folders": folders,
             "warnings": lookalikes(ws.specs), "output": output,
-        }
-        write_entries(self.path, MEMO_VERSION, entries)
+        }, MAX_ENTRIES)
 
 
 def _well_formed(entry: dict[str, Any]) -> bool:

@@ -19,7 +19,6 @@ for apply, which parses every file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -28,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.workspace.cache import (
     ContentHash,
-    caches_allowed,
-    code_digest,
+    memo_key,
+    memos_allowed,
+    put_entry,
     read_entries,
     read_file,
-    write_entries,
 )
 from reconciler.workspace.discover import SpecFile
 from reconciler.workspace.workspace import Spec
@@ -58,11 +57,7 @@ class SpecMemo:
 
     @classmethod
     def open(cls, loaded: LoadedConfig) -> SpecMemo | None:
-        from reconciler.config.trust import TRUSTED_CONFIG_VARIABLE
-
-        if not caches_allowed() or os.environ.get(TRUSTED_CONFIG_VARIABLE):
-            return None
-        return cls(loaded)
+        return cls(loaded) if memos_allowed() else None
 
     def replay(self, config_path: Path, files: list[SpecFile], raws: dict[str, bytes],
                warn: Callable[[str], None]) -> tuple[tuple[Spec, ...], str] | None:
@@ -79,8 +74,7 @@ class SpecMemo:
         except OSError:
             return None  # the load reports it
         content_hash = digest.hexdigest()
-        text = f"{VERSION}\0{code_digest()}\0{self.selector}\0{content_hash}"
-        self._key = hashlib.sha256(text.encode()).hexdigest()
+        self._key = memo_key(VERSION, self.selector, content_hash)
         entry = self._entries().get(self.selector)
         if not isinstance(entry, dict) or entry.get("key") != self._key:
             return None
@@ -102,12 +96,8 @@ class SpecMemo:
                 return  # a value JSON cannot hold exactly: never kept
         except (TypeError, ValueError):
             return
-        entries = self._entries()
-        entries.pop(self.selector, None)
-        while len(entries) >= MAX_ENTRIES:
-            entries.pop(next(iter(entries)))
-        entries[self.selector] = {"key": self._key, "specs": rows, "warnings": warnings}
-        write_entries(self.path, VERSION, entries)
+        put_entry(self.path, VERSION, self.selector,
+                  {"key": self._key, "specs": rows, "warnings": warnings}, MAX_ENTRIES)
 
     def _entries(self) -> dict[str, Any]:
         return read_entries(self.path, VERSION)
