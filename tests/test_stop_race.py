@@ -32,7 +32,7 @@ from tests.helpers import git
 from tests.repo import Repo, Run, campaign
 from tests.sandbox_fixtures import ServedSandbox
 from tests.stream_repo import StreamRepo, segment, stream_campaign
-from tests.test_stop_record import checkout, commit, live, stops
+from tests.test_stop_record import checkout, commit, live, scheduled_hello, stops
 
 Match = Callable[[str, str], bool]
 
@@ -217,11 +217,7 @@ def test_stream_a_record_unreadable_at_the_wave_holds_its_go_lives(
 def test_stream_all_live_relists_and_stops_what_an_apply_started_meanwhile(
         stream: StreamRepo, gate: Gate) -> None:
     repo = stream
-    repo.put("segment", "norway", segment("Norway"))
-    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"],
-                                                  send={"at": "2030-01-01T09:00:00Z"}))
-    checkout(repo)
-    assert repo.apply().code == 0
+    scheduled_hello(repo)
     repo.put("campaign", "later", stream_campaign("Later", ["norway"],
                                                   send={"at": "2030-02-01T09:00:00Z"}))
     commit(repo, "later")

@@ -41,6 +41,15 @@ def commit(repo: Repo, message: str) -> None:
     git(repo.root, "push", "-q", "origin", "HEAD:refs/heads/main")
 
 
+def scheduled_hello(repo: StreamRepo) -> None:
+    """A Stream repo, on main and applied: segment Norway and campaign Hello, scheduled."""
+    repo.put("segment", "norway", segment("Norway"))
+    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"],
+                                                  send={"at": "2030-01-01T09:00:00Z"}))
+    checkout(repo)
+    assert repo.apply().code == 0
+
+
 def record_stop(repo: Repo, ref: str, live_id: Any, path: str, **extra: Any) -> None:
     """The entry `reconciler stop` writes (the contract of issue 31)."""
     head = git(repo.root, "rev-parse", "HEAD").strip()
@@ -197,11 +206,7 @@ def test_stream_stopped_campaign_stays_stopped(stream_repo: StreamRepo) -> None:
     """Stream sends a campaign once: a stopped one is never started again, and the plan
     says why it is not sending."""
     repo = stream_repo
-    repo.put("segment", "norway", segment("Norway"))
-    repo.put("campaign", "hello", stream_campaign("Hello", ["norway"],
-                                                  send={"at": "2030-01-01T09:00:00Z"}))
-    checkout(repo)
-    assert repo.apply().code == 0
+    scheduled_hello(repo)
     assert repo.campaign("rcl-hello")["status"] == "scheduled"
     with repo.stream() as c:
         c.post("/campaigns/rcl-hello/stop").raise_for_status()
