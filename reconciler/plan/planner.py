@@ -345,10 +345,15 @@ async def _prune(
     targeted: set[int | str] = set()
     needs_targets = any(k.removal == "delete" for k in provider.kinds)
     if needs_targets:
+        async def read_targets(listed: LiveObject) -> None:
+            full = await provider.get_live(listed.kind, listed.id)
+            targeted.update(full.targets if full else ())
+
         for m in matchings.values():
-            unread = [o for o in m.unmanaged if o.body is None]
-            read = await asyncio.gather(*(provider.get_live(o.kind, o.id) for o in unread))
-            targeted |= {t for o in read if o for t in o.targets}
+            # through in_waves, as the managed reads: one coroutine per unmanaged object
+            # held its retry state and frames behind the gate for the whole prune
+            await in_waves([o for o in m.unmanaged if o.body is None], read_targets,
+                           2 * env.concurrency)
             targeted |= {t for o in m.pairs.values() if o for t in o.targets}
             targeted |= {t for o in m.unmanaged if o.body is not None for t in o.targets}
         targeted |= {ids[d] for c in changes for d in c.depends_on if d in ids}
