@@ -76,7 +76,7 @@ def sandbox() -> None:
               help="SQLite file (default: .reconciler/sandbox.db beside the config).")
 @click.option("--api-key", default="sandbox", show_default=True, help="Basic-auth user.")
 @click.option("--api-secret", default="sandbox", help="Basic-auth password (default sandbox).")
-@click.option("--latency-ms", default=0, type=click.IntRange(0), help="Delay every API response.")
+@click.option("--latency-ms", default=0, type=click.IntRange(0), help="Answer every API request N ms after it arrived.")
 @click.option("--error-rate", default=0.0, type=click.FloatRange(0, 1),
               help="Fraction of API requests answered 500/502/503 before doing anything.")
 @click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1),

@@ -77,6 +77,30 @@ class _Window:
             return self._count <= self.limit
 
 
+def _answer_after(latency_ms: int, send: Send) -> Send:
+    """`send`, holding the answer's first message until `latency_ms` after now.
+
+    The latency is the time from a request's arrival to its answer, as a client of a real
+    API sees it: the server's own work happens within it, not after it. (Sleeping first
+    and working after charged every request the sandbox's own CPU time on top of the
+    latency: 54.9 ms a request for a plain httpx client at 50 ms, 8 at a time.)
+    """
+    loop = asyncio.get_running_loop()
+    due = loop.time() + latency_ms / 1000
+    held = True
+
+    async def send_when_due(message: Message) -> None:
+        nonlocal held
+        if held and message["type"] == "http.response.start":
+            held = False
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        await send(message)
+
+    return send_when_due
+
+
 async def send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     payload = json.dumps(body).encode()
     await send({
@@ -119,12 +143,12 @@ class FaultMiddleware:
             return
         if not scope["path"].startswith(tuple(self.paths)):
             if self.faults.latency_ms and scope["path"].startswith(tuple(self.latency_paths)):
-                await asyncio.sleep(self.faults.latency_ms / 1000)
+                send = _answer_after(self.faults.latency_ms, send)
             await self.app(scope, receive, send)
             return
         f = self.faults
         if f.latency_ms:
-            await asyncio.sleep(f.latency_ms / 1000)
+            send = _answer_after(f.latency_ms, send)
         if self._window is not None and not self._window.admit():
             self.counter.fault("rate_limit")
             await send_json(send, 429, {"error": "Too Many Requests"})
