@@ -7,7 +7,8 @@ MISSED. `--json` prints the figures for machines. `--quick` shrinks the sizes
 
 1. plan: 1,000 managed campaigns + 200 audiences with 2,000 unmanaged live,
    at concurrency 8 behind 50 ms latency: wall / ideal, where ideal =
-   requests x 50 ms / 8; request count; speed-up over concurrency 1.
+   requests x 50 ms / 8; request count; speed-up over concurrency 1; the floor: a
+   bare httpx client making the same listing and reads (benchmarks/floor_bench.py).
 2. the same no-change re-plan with the live cache: / the uncached plan.
 3. apply of 1,000 creates against --rate-limit 50: / (1,000 / 50 s).
 4. validate of 1,200 specs (whole process) and `reconciler --help`.
@@ -48,6 +49,7 @@ from benchmarks.common import (  # noqa: E402
     served,
     write_repo,
 )
+from benchmarks.floor_bench import bench_floor  # noqa: E402
 from benchmarks.platform_bench import bench_platform  # noqa: E402
 from benchmarks.report import Figure, compare, load_baseline, save_baseline  # noqa: E402
 from benchmarks.stop_bench import bench_stop  # noqa: E402
@@ -91,6 +93,7 @@ def bench_plan(tmp: Path) -> dict[str, float]:
         wall, proc = cli(root, "plan", "--format", "json")
         assert proc.returncode == 0, proc.stderr
         requests = server.stats()["total"]
+        floor = bench_floor(server, "plan", managed)
         cli(root, "plan", "--cache")  # fill the live cache
         cached, proc = cli(root, "plan", "--cache", "--detailed-exitcode")
         assert proc.returncode == 0, proc.stderr
@@ -99,7 +102,7 @@ def bench_plan(tmp: Path) -> dict[str, float]:
     ideal = requests * LATENCY / 8
     return {"requests": requests, "wall_s": wall, "ideal_s": ideal, "ratio": wall / ideal,
             "serial_s": serial, "speedup": serial / wall, "cached_s": cached,
-            "cached_ratio": cached / wall}
+            "cached_ratio": cached / wall, **floor}
 
 
 def bench_rate_limited_apply(tmp: Path) -> dict[str, float]:
@@ -191,6 +194,10 @@ def figures(r: dict[str, dict[str, float]]) -> list[Figure]:
         out += [
             Figure("plan.ratio", "1. plan 1k+200 (2k unmanaged) / ideal", p["ratio"], "x", 1.10,
                    f"{p['wall_s']:.2f} s, {p['requests']} requests"),
+            Figure("plan.floor_ratio", "   floor: a bare httpx client's requests / ideal",
+                   p["floor_ratio"], "x", None,
+                   f"{p['floor_s']:.2f} s from first request to last answer, "
+                   f"{p['floor_requests']} requests"),
             Figure("plan.speedup", "   speed-up over concurrency 1", p["speedup"], "x", None,
                    f"{p['serial_s']:.1f} s", higher_is_better=True),
             Figure("plan.cached_ratio", "2. cached no-change re-plan / uncached",
