@@ -89,12 +89,27 @@ class LocalyticsProvider(LocalyticsStop, Provider):
 
     # --- reads -----------------------------------------------------------
     async def list_live(self, kind: str) -> list[LiveObject]:
+        return await self.list_live_seen(kind, lambda _objs: None)
+
+    async def list_live_seen(self, kind: str,
+                             seen: Callable[[list[LiveObject]], None]) -> list[LiveObject]:
+        """Each page of campaigns is handed to `seen` as it arrives (in page order)."""
         if kind == AUDIENCE:
             rows = await self.client.list_audiences()
             live = [self._audience(r) for r in rows]
-            return [o for o in live
+            live = [o for o in live
                     if not (o.raw or {}).get("deleted_at") and not _is_lease(o.raw or {})]
-        return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
+            seen(live)
+            return live
+        pages: list[LiveObject] = []
+
+        def page(rows: list[dict[str, Any]]) -> None:
+            objs = [self._summary(r) for r in rows]
+            pages.extend(objs)
+            seen(objs)
+
+        await self._all_pages(self.client.list_campaigns_page, page)
+        return pages
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
         if kind != CAMPAIGN:
@@ -118,30 +133,42 @@ class LocalyticsProvider(LocalyticsStop, Provider):
         rows = await self._all_pages(lambda page: self.client.search_campaigns_page(name, page))
         return [self._summary(r) for r in rows if r.get("name") == name]
 
-    async def _all_pages(self, fetch: Any) -> list[dict[str, Any]]:
+    async def _all_pages(self, fetch: Any,
+                         page_rows: Callable[[list[dict[str, Any]]], None] = lambda _r: None
+                         ) -> list[dict[str, Any]]:
         """Every record of a paginated listing; an incomplete listing is an error.
 
         A plan built from a partial listing would propose creating objects that
         exist, so repeated ids, a count that disagrees with `total_records`, or
         records on the page after the last (a `total_records` that lies low)
         fail loudly instead. Pages 1 and 2 are fetched together, so checking
-        the page after the last costs no extra round trip on small listings.
-        The page after the last may answer 404 (as the OpenAPI documents) or an
-        empty page; a 404 inside the listing leaves the counts short and fails.
+        the page after the last costs no extra round trip on small listings; the
+        pages after 2 leave as soon as page 1 tells how many there are, not after
+        page 2's answer too. The page after the last may answer 404 (as the OpenAPI
+        documents) or an empty page; a 404 inside the listing leaves the counts short
+        and fails. `page_rows` is given each page's records as they come, in page
+        order, before the listing is checked: what it starts is only a guess.
         """
         first_page, fetch = fetch, _past_last_is_empty(fetch)  # page 1 is never past the last
-        first, second = await asyncio.gather(first_page(1), fetch(2))
-        total, rows = _page(first)
-        pages = max(1, math.ceil(total / len(rows))) if rows else 1
-        if pages > MAX_PAGES:
-            raise TransportError(
-                f"campaign listing reports an implausible total_records {total} "
-                f"({pages} pages of {len(rows)}); refusing to plan from it"
-            )
-        later = [second, *await asyncio.gather(*(fetch(p) for p in range(3, pages + 2)))]
-        for page in later[:pages - 1]:
-            rows.extend(_page(page)[1] if page is not None else [])  # a 404 within: counts differ
-        past = later[pages - 1]
+        later = [asyncio.ensure_future(fetch(2))]
+        try:
+            total, rows = _page(await first_page(1))
+            pages = max(1, math.ceil(total / len(rows))) if rows else 1
+            if pages > MAX_PAGES:
+                raise TransportError(
+                    f"campaign listing reports an implausible total_records {total} "
+                    f"({pages} pages of {len(rows)}); refusing to plan from it"
+                )
+            later += [asyncio.ensure_future(fetch(p)) for p in range(3, pages + 2)]
+            page_rows(rows)
+            for pending in later[:pages - 1]:
+                page = await pending
+                got = _page(page)[1] if page is not None else []  # a 404 within: counts differ
+                rows.extend(got)
+                page_rows(got)
+            past = await later[pages - 1]
+        finally:
+            _drop(later)
         beyond = len(_page(past)[1]) if past is not None else 0
         ids = [r["id"] for r in rows]
         if len(set(ids)) != len(ids) or len(rows) != total or beyond:
@@ -371,6 +398,16 @@ def _past_last_is_empty(fetch: Page) -> Page:
             raise
 
     return fetched
+
+
+def _drop(pages: list[asyncio.Future[Any]]) -> None:
+    """Cancel the page requests still under way (the listing failed or is done) and take
+    the failures of those done, so none is reported as never retrieved."""
+    for pending in pages:
+        if not pending.done():
+            pending.cancel()
+        elif not pending.cancelled():
+            pending.exception()
 
 
 def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:
