@@ -1,8 +1,9 @@
 """Build a Plan: fetch live state, match it to specs, diff, order (DESIGN §4–§5).
 
 Requests: one listing per kind (paged), then details only for the live
-objects specs claim; unmanaged campaigns are read in full only when prune
-needs to know which audiences they target.
+objects specs claim, begun as the listing's pages arrive (plan/prefetch.py);
+unmanaged campaigns are read in full only when prune needs to know which
+audiences they target.
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ async def build_plan(
 
     progress("listing live objects")
     width = 2 * env.concurrency
-    # with a live cache most bodies are cached: nothing is read before the listing is
     prefetch = Prefetch(provider, specs if cache is None else (), workspace.specs, width)
     try:
         live = await _list_live(provider, workspace, kinds, prefetch)
@@ -178,8 +178,7 @@ async def build_plan(
 
 async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str],
                      prefetch: Prefetch) -> dict[str, list[LiveObject]]:
-    """Every kind's listing, plus the objects the API cannot list (identity in git).
-    The reads the listing shows are needed begin while the rest of it arrives."""
+    """Every kind's listing, plus the objects the API cannot list (identity in git)."""
     listed = await asyncio.gather(*(provider.list_live_seen(k, prefetch.seen) for k in kinds))
     prefetch.stop()
     live = dict(zip(kinds, listed, strict=True))

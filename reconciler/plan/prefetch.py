@@ -7,7 +7,8 @@ named like exactly one selected spec (so far), or with the id a selected spec pi
 is given by construction. They are guesses, used only when the complete listing pairs
 that spec with that object; a name seen twice is dropped at once (the complete
 listing will refuse it as today), and whatever is left unused at the end is cancelled.
-At most `width` are under way at once, as the reads after the listing.
+At most `width` are under way at once, as the reads after the listing. A plan with
+a live cache guesses nothing (most bodies are cached there: it gives no specs).
 """
 
 from __future__ import annotations
