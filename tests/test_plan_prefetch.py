@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from reconciler.config import load_config
 from reconciler.errors import PlanError
 from reconciler.localytics.client import LocalyticsClient
 from reconciler.localytics.provider import LocalyticsProvider
+from reconciler.plan import planner
 from reconciler.plan.model import Action, Plan
 from reconciler.plan.planner import build_plan
 from reconciler.workspace import load_workspace
@@ -33,9 +35,10 @@ TURNS = 1000  # loop turns a held answer waits at most for its event
 class Api:
     """Localytics answered in-process: one campaign a listing page, `names` in order."""
 
-    def __init__(self, names: list[str], hold: dict[int, str]) -> None:
+    def __init__(self, names: list[str], hold: dict[int, str], reads_wait: str = "") -> None:
         self.names = names
         self.hold = hold  # page number -> the event its answer waits for
+        self.reads_wait = reads_wait  # the event every detail read's answer waits for
         self.events: list[str] = []
         self._seen: dict[str, asyncio.Event] = {}
 
@@ -55,17 +58,20 @@ class Api:
             return httpx.Response(200, json=[])
         if path.endswith("/campaigns"):
             page = int(request.url.params["page_number"])
-            self._note(f"page {page} sent")
+            self.note(f"page {page} sent")
             if page in self.hold:
                 await self._wait(self.hold[page])
             rows = [{"id": page, "name": self.names[page - 1]}] if page <= len(self.names) else []
-            self._note(f"page {page} answered")
+            self.note(f"page {page} answered")
             return httpx.Response(200, json={"campaigns": rows, "total_records": len(self.names)})
         live_id = int(path.rsplit("/", 1)[1])
-        self._note(f"read {live_id} sent")
+        self.note(f"read {live_id} sent")
+        if self.reads_wait:
+            await self._wait(self.reads_wait)
+        self.note(f"read {live_id} answered")
         return httpx.Response(200, json={**campaign(self.names[live_id - 1]), "id": live_id})
 
-    def _note(self, event: str) -> None:
+    def note(self, event: str) -> None:
         self.events.append(event)
         self._event(event).set()
 
@@ -136,3 +142,23 @@ def test_a_pinned_campaign_listed_under_another_name_is_read_for_its_pin(repo: R
     by_key = {c.key: c.action for c in plan.changes}
     assert by_key == {"named": Action.CREATE, "pinned": Action.UPDATE}
 
+
+
+def test_what_the_words_may_name_is_gathered_while_the_reads_are_answered(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live objects' names and ids (for the plan's words) come from the listing
+    alone: they are gathered while the first answers are awaited, not after the last
+    answer, where all of a plan's own work is in series with it."""
+    repo.put("campaign", "c", campaign("Mine"))
+    api = Api(["Other", "Mine"], hold={}, reads_wait="known built")
+    gather = planner.known_of_live
+
+    def traced(*args: Any) -> Any:
+        known = gather(*args)
+        api.note("known built")
+        return known
+
+    monkeypatch.setattr(planner, "known_of_live", traced)
+    plan = _plan(repo.root, api)
+    assert api.events.index("known built") < api.events.index("read 2 answered"), api.events
+    assert [(c.key, c.action) for c in plan.changes] == [("c", Action.NOOP)]

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from reconciler.describe import Known
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.plan.cache import LiveCache
 from reconciler.plan.compare import (
@@ -29,6 +28,8 @@ from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
 from reconciler.plan.prefetch import Prefetch
 from reconciler.plan.within import (
     Impossible,
+    known_of_live,
+    known_specs,
     mark_changed,
     names_of,
     reach_after_plan,
@@ -120,14 +121,22 @@ async def build_plan(
                 compared[spec.ref] = e
 
         by_ref = {s.ref: s for s in specs}
-        await asyncio.gather(*(_fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready,
-                                            width, prefetch.read) for k in kinds))
+        reads = asyncio.ensure_future(asyncio.gather(*(
+            _fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready, width,
+                         prefetch.read) for k in kinds)))
+        try:
+            await _let_requests_leave()
+            known = known_of_live(matchings, live)  # while the first answers are awaited
+        except BaseException:
+            reads.cancel()
+            raise
+        await reads
     finally:
         await prefetch.close()
     if cache and memo:  # a --target plan keeps the other specs' entries
         cache.compared = {**{r: e for r, e in cache.compared.items()
                              if r not in by_ref and workspace.get(r)}, **memo.kept}
-    known = _known(provider, workspace, matchings, live)
+    known_specs(provider, workspace, matchings, known)
     changes: list[Change] = []
     errors: list[Problem] = []
     for k in kinds:
@@ -276,25 +285,6 @@ async def in_waves(items: Iterable[T], work: Callable[[T], Awaitable[None]], wid
             await work(item)
 
     await asyncio.gather(*(worker() for _ in range(max(1, width))))
-
-
-def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
-           live: Mapping[str, list[LiveObject]]) -> dict[str, Known]:
-    """What describe may name: live objects by id, specs by ref and by the id they get."""
-    key_of = {(obj.kind, obj.id): ref.split(":", 1)[1]
-              for m in matchings.values() for ref, obj in m.pairs.items() if obj}
-    known = {str(o.id): Known(o.kind, key_of.get((o.kind, o.id)), o.name, o.reach)
-             for objs in live.values() for o in objs}
-    for spec in workspace.specs:
-        obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
-        # a panel-owned reference is known by its panel name, not the file's stand-in
-        name = obj.name if obj and provider.read_only(spec.kind) else spec.name
-        known[spec.ref] = Known(spec.kind, spec.key, name, obj.reach if obj else None,
-                                new=obj is None)
-        pinned = spec.pin_id or provider.default_id(spec)
-        if obj is None and pinned is not None:
-            known[str(pinned)] = known[spec.ref]
-    return known
 
 
 def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],
