@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -266,6 +266,16 @@ class Provider(ABC):
     @abstractmethod
     async def list_live(self, kind: str) -> list[LiveObject]:
         """Every live, non-archived object of `kind`; bodies may be None."""
+
+    async def list_live_seen(self, kind: str,
+                             seen: Callable[[list[LiveObject]], None]) -> list[LiveObject]:
+        """`list_live`, handing each part of the listing to `seen` as it arrives, so a
+        plan can start reading what it needs while the rest is still listed. What `seen`
+        is given is unchecked (a later page may repeat a name); only the returned list is
+        the listing. By default the whole listing, once, at the end."""
+        live = await self.list_live(kind)
+        seen(live)
+        return live
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
         """Archived objects of `kind` (listing summaries); none where a kind has no archive."""

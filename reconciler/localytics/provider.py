@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
-from reconciler.errors import ApiError, TransportError
+from reconciler.errors import ApiError
 from reconciler.localytics.client import PAGE_SIZE, LocalyticsClient, _record
+from reconciler.localytics.listing import Page, all_pages
 from reconciler.localytics.normalize import (
     AUDIENCE_KEYS,
     SERVER_FIELDS,
@@ -42,9 +41,6 @@ if TYPE_CHECKING:
     from reconciler.sendtest.core import TestSender
 
 AUDIENCE, CAMPAIGN = "audience", "campaign"
-# At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
-# listing that never ends, not an app, and is refused before any page is fetched.
-MAX_PAGES = 1000
 # The lease audience's definition: an event no app sends, so it never holds anyone.
 LEASE_EVENT = "reconciler apply lease"
 LEASE_RULES = {
@@ -89,12 +85,27 @@ class LocalyticsProvider(LocalyticsStop, Provider):
 
     # --- reads -----------------------------------------------------------
     async def list_live(self, kind: str) -> list[LiveObject]:
+        return await self.list_live_seen(kind, lambda _objs: None)
+
+    async def list_live_seen(self, kind: str,
+                             seen: Callable[[list[LiveObject]], None]) -> list[LiveObject]:
+        """Each page of campaigns is handed to `seen` as it arrives (in page order)."""
         if kind == AUDIENCE:
             rows = await self.client.list_audiences()
             live = [self._audience(r) for r in rows]
-            return [o for o in live
+            live = [o for o in live
                     if not (o.raw or {}).get("deleted_at") and not _is_lease(o.raw or {})]
-        return [self._summary(r) for r in await self._all_pages(self.client.list_campaigns_page)]
+            seen(live)
+            return live
+        pages: list[LiveObject] = []
+
+        def page(rows: list[dict[str, Any]]) -> None:
+            objs = [self._summary(r) for r in rows]
+            pages.extend(objs)
+            seen(objs)
+
+        await self._all_pages(self.client.list_campaigns_page, page)
+        return pages
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
         if kind != CAMPAIGN:
@@ -118,40 +129,11 @@ class LocalyticsProvider(LocalyticsStop, Provider):
         rows = await self._all_pages(lambda page: self.client.search_campaigns_page(name, page))
         return [self._summary(r) for r in rows if r.get("name") == name]
 
-    async def _all_pages(self, fetch: Any) -> list[dict[str, Any]]:
-        """Every record of a paginated listing; an incomplete listing is an error.
-
-        A plan built from a partial listing would propose creating objects that
-        exist, so repeated ids, a count that disagrees with `total_records`, or
-        records on the page after the last (a `total_records` that lies low)
-        fail loudly instead. Pages 1 and 2 are fetched together, so checking
-        the page after the last costs no extra round trip on small listings.
-        The page after the last may answer 404 (as the OpenAPI documents) or an
-        empty page; a 404 inside the listing leaves the counts short and fails.
-        """
-        first_page, fetch = fetch, _past_last_is_empty(fetch)  # page 1 is never past the last
-        first, second = await asyncio.gather(first_page(1), fetch(2))
-        total, rows = _page(first)
-        pages = max(1, math.ceil(total / len(rows))) if rows else 1
-        if pages > MAX_PAGES:
-            raise TransportError(
-                f"campaign listing reports an implausible total_records {total} "
-                f"({pages} pages of {len(rows)}); refusing to plan from it"
-            )
-        later = [second, *await asyncio.gather(*(fetch(p) for p in range(3, pages + 2)))]
-        for page in later[:pages - 1]:
-            rows.extend(_page(page)[1] if page is not None else [])  # a 404 within: counts differ
-        past = later[pages - 1]
-        beyond = len(_page(past)[1]) if past is not None else 0
-        ids = [r["id"] for r in rows]
-        if len(set(ids)) != len(ids) or len(rows) != total or beyond:
-            extra = f", {beyond} more past the last page" if beyond else ""
-            raise TransportError(
-                f"campaign listing is inconsistent: total_records {total}, "
-                f"{len(rows)} records, {len(ids) - len(set(ids))} repeated{extra}; refusing "
-                "to plan from an incomplete listing"
-            )
-        return rows
+    async def _all_pages(self, fetch: Page,
+                         page_rows: Callable[[list[dict[str, Any]]], None] = lambda _r: None
+                         ) -> list[dict[str, Any]]:
+        """Every record of a paginated listing (see `reconciler.localytics.listing`)."""
+        return await all_pages(fetch, page_rows)
 
     def spec_document(self, live: LiveObject, refs: ImportRefs, archived: bool = False
                       ) -> SpecDocument:
@@ -353,39 +335,6 @@ class LocalyticsProvider(LocalyticsStop, Provider):
             raw={k: v for k, v in raw.items() if k not in body},
             targets=targets, status=raw.get("status"),
         )
-
-
-Page = Callable[[int], Awaitable[Any]]
-
-
-def _past_last_is_empty(fetch: Page) -> Page:
-    """`fetch`, with a 404 answered as None: the OpenAPI documents 404 for a page past
-    the last. Whether None was past the last or within is judged by the counts."""
-
-    async def fetched(page: int) -> Any:
-        try:
-            return await fetch(page)
-        except ApiError as e:
-            if e.status == 404:
-                return None
-            raise
-
-    return fetched
-
-
-def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:
-    """(total_records, records) of one page; a page we cannot trust is an error, since
-    a record dropped here would become a proposed create of an object that exists."""
-    if not isinstance(data, dict) or not isinstance(data.get("campaigns"), list):
-        raise TransportError("campaign listing: response has no 'campaigns' list")
-    rows = [_record(r, CAMPAIGN, "campaign listing") for r in data["campaigns"]]
-    total = data.get("total_records")
-    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise TransportError(
-            f"campaign listing: total_records is {total!r}, not a count; cannot tell "
-            "whether the listing is complete"
-        )
-    return total, rows
 
 
 __all__ = ["LocalyticsProvider", "PAGE_SIZE"]

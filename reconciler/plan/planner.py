@@ -1,8 +1,9 @@
 """Build a Plan: fetch live state, match it to specs, diff, order (DESIGN §4–§5).
 
 Requests: one listing per kind (paged), then details only for the live
-objects specs claim; unmanaged campaigns are read in full only when prune
-needs to know which audiences they target.
+objects specs claim, begun as the listing's pages arrive (plan/prefetch.py);
+unmanaged campaigns are read in full only when prune needs to know which
+audiences they target.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from reconciler.describe import Known
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.plan.cache import LiveCache
 from reconciler.plan.compare import (
@@ -25,15 +25,18 @@ from reconciler.plan.compare import (
 from reconciler.plan.comparememo import CompareMemo
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
+from reconciler.plan.prefetch import Prefetch
 from reconciler.plan.within import (
     Impossible,
+    known_of_live,
+    known_specs,
     mark_changed,
     names_of,
     reach_after_plan,
     repo_path,
 )
 from reconciler.platform import SendsTests, has
-from reconciler.provider import LintItem, LiveObject, Provider
+from reconciler.provider import LintItem, LiveId, LiveObject, Provider
 from reconciler.workspace.confusables import fold, live_lookalike
 from reconciler.workspace.workspace import Spec, Workspace
 
@@ -87,41 +90,53 @@ async def build_plan(
     kinds = [k.name for k in provider.kinds]
 
     progress("listing live objects")
-    live = await _list_live(provider, workspace, kinds)
-    # Identity over every spec, so a --target plan still knows what is managed.
-    matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id,
-                          missing_ok=provider.read_only(k)) for k in kinds}
-    selected = {s.ref for s in specs}
-    problems = [msg for m in matchings.values() for ref, msg in m.problems if ref in selected]
-    problems += [missing_reference(s) for s in specs if provider.read_only(s.kind)
-                 and matchings[s.kind].pairs.get(s.ref) is None]
-    if problems:
-        raise PlanError(problems[0], problems)
-
-    progress("reading managed objects")
-    ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
-    by_id = {k: {o.id: o for o in live[k]} for k in kinds}
-    _refuse_dangling_ids(provider, workspace, specs, by_id)
-    compared: dict[str, Compared | Impossible | ReconcilerError] = {}
-    memo = CompareMemo.start(cache.compared, provider, ids, by_id) if cache else None
-    compare_one = memo.compare if memo else compare
-
-    def ready(spec: Spec, obj: LiveObject | None) -> None:
-        """Compare a spec the moment its live object is complete, between responses; a
-        failure is kept for its turn in the plan's order, as if compared there."""
-        try:
-            compared[spec.ref] = compare_one(provider, spec, obj, ids, by_id)
-        except (Impossible, ReconcilerError) as e:
-            compared[spec.ref] = e
-
-    by_ref = {s.ref: s for s in specs}
     width = 2 * env.concurrency
-    await asyncio.gather(*(_fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready,
-                                        width) for k in kinds))
+    prefetch = Prefetch(provider, specs if cache is None else (), workspace.specs, width)
+    try:
+        live = await _list_live(provider, workspace, kinds, prefetch)
+        # Identity over every spec, so a --target plan still knows what is managed.
+        matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id,
+                              missing_ok=provider.read_only(k)) for k in kinds}
+        selected = {s.ref for s in specs}
+        problems = [msg for m in matchings.values() for ref, msg in m.problems if ref in selected]
+        problems += [missing_reference(s) for s in specs if provider.read_only(s.kind)
+                     and matchings[s.kind].pairs.get(s.ref) is None]
+        if problems:
+            raise PlanError(problems[0], problems)
+
+        progress("reading managed objects")
+        ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+        by_id = {k: {o.id: o for o in live[k]} for k in kinds}
+        _refuse_dangling_ids(provider, workspace, specs, by_id)
+        compared: dict[str, Compared | Impossible | ReconcilerError] = {}
+        memo = CompareMemo.start(cache.compared, provider, ids, by_id) if cache else None
+        compare_one = memo.compare if memo else compare
+
+        def ready(spec: Spec, obj: LiveObject | None) -> None:
+            """Compare a spec the moment its live object is complete, between responses; a
+            failure is kept for its turn in the plan's order, as if compared there."""
+            try:
+                compared[spec.ref] = compare_one(provider, spec, obj, ids, by_id)
+            except (Impossible, ReconcilerError) as e:
+                compared[spec.ref] = e
+
+        by_ref = {s.ref: s for s in specs}
+        reads = asyncio.ensure_future(asyncio.gather(*(
+            _fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready, width,
+                         prefetch.read) for k in kinds)))
+        try:
+            await _let_requests_leave()
+            known = known_of_live(matchings, live)  # while the first answers are awaited
+        except BaseException:
+            reads.cancel()
+            raise
+        await reads
+    finally:
+        await prefetch.close()
     if cache and memo:  # a --target plan keeps the other specs' entries
         cache.compared = {**{r: e for r, e in cache.compared.items()
                              if r not in by_ref and workspace.get(r)}, **memo.kept}
-    known = _known(provider, workspace, matchings, live)
+    known_specs(provider, workspace, matchings, known)
     changes: list[Change] = []
     errors: list[Problem] = []
     for k in kinds:
@@ -170,10 +185,11 @@ async def build_plan(
     return plan
 
 
-async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str]
-                     ) -> dict[str, list[LiveObject]]:
+async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str],
+                     prefetch: Prefetch) -> dict[str, list[LiveObject]]:
     """Every kind's listing, plus the objects the API cannot list (identity in git)."""
-    listed = await asyncio.gather(*(provider.list_live(k) for k in kinds))
+    listed = await asyncio.gather(*(provider.list_live_seen(k, prefetch.seen) for k in kinds))
+    prefetch.stop()
     live = dict(zip(kinds, listed, strict=True))
     for k in kinds:
         live[k] = live[k] + [o for s in workspace.of_kind(k) if (o := provider.git_live(s))]
@@ -198,6 +214,7 @@ async def _fill_bodies(
     cache: LiveCache | None,
     ready: Callable[[Spec, LiveObject | None], None],
     width: int,
+    get_live: Callable[[str, LiveId], Awaitable[LiveObject | None]] | None = None,
 ) -> None:
     """Read the details the listing lacked: only for selected specs, cache first. Each
     selected spec is handed to `ready` once its live object is complete, so the caller's
@@ -222,7 +239,7 @@ async def _fill_bodies(
             missing.append((spec, obj))
 
     async def read(spec: Spec, old: LiveObject) -> None:
-        new = await provider.get_live(old.kind, old.id)
+        new = await (get_live or provider.get_live)(old.kind, old.id)
         if new is None:
             raise PlanError(f"{old.kind} {old.id} ({old.name!r}) vanished while planning; re-run")
         if cache is not None:
@@ -268,25 +285,6 @@ async def in_waves(items: Iterable[T], work: Callable[[T], Awaitable[None]], wid
             await work(item)
 
     await asyncio.gather(*(worker() for _ in range(max(1, width))))
-
-
-def _known(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
-           live: Mapping[str, list[LiveObject]]) -> dict[str, Known]:
-    """What describe may name: live objects by id, specs by ref and by the id they get."""
-    key_of = {(obj.kind, obj.id): ref.split(":", 1)[1]
-              for m in matchings.values() for ref, obj in m.pairs.items() if obj}
-    known = {str(o.id): Known(o.kind, key_of.get((o.kind, o.id)), o.name, o.reach)
-             for objs in live.values() for o in objs}
-    for spec in workspace.specs:
-        obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
-        # a panel-owned reference is known by its panel name, not the file's stand-in
-        name = obj.name if obj and provider.read_only(spec.kind) else spec.name
-        known[spec.ref] = Known(spec.kind, spec.key, name, obj.reach if obj else None,
-                                new=obj is None)
-        pinned = spec.pin_id or provider.default_id(spec)
-        if obj is None and pinned is not None:
-            known[str(pinned)] = known[spec.ref]
-    return known
 
 
 def _lint(provider: Provider, workspace: Workspace, specs: list[Spec],

@@ -1,5 +1,5 @@
-"""What one plan says about itself: an impossible change as an error entry, and the
-reach of a go-live whose audience the same plan changes.
+"""What one plan says about itself: an impossible change as an error entry, what its
+words may name (`Known`), and the reach of a go-live whose audience the same plan changes.
 
 Kept apart from the planner so the plan's own bookkeeping reads in one place.
 """
@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.describe import Known
+from reconciler.plan.identity import Matching
 from reconciler.plan.model import Action, Change
 from reconciler.plan.paths import flatten, overlaps
+from reconciler.provider import LiveObject, Provider
 from reconciler.workspace.workspace import Workspace
 
 
@@ -30,6 +32,32 @@ def repo_path(workspace: Workspace, at: str) -> str:
                workspace.loaded.config_dir.resolve())
     return os.path.relpath(root / at, top).replace(os.sep, "/") if root.is_relative_to(top) \
         else str(Path(workspace.loaded.root) / at)
+
+
+def known_of_live(matchings: Mapping[str, Matching], live: Mapping[str, list[LiveObject]]
+                ) -> dict[str, Known]:
+    """What describe may name among the live objects, by id: the listing's alone, so it
+    is built while the reads are under way (a few ms per thousand objects, which came
+    after the last answer)."""
+    key_of = {(obj.kind, obj.id): ref.split(":", 1)[1]
+              for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+    return {str(o.id): Known(o.kind, key_of.get((o.kind, o.id)), o.name, o.reach)
+            for objs in live.values() for o in objs}
+
+
+def known_specs(provider: Provider, workspace: Workspace, matchings: Mapping[str, Matching],
+           known: dict[str, Known]) -> None:
+    """Add to `known` (the live objects') the specs by ref and by the id they get; after
+    the reads, since a spec's entry takes the reach of its object as read."""
+    for spec in workspace.specs:
+        obj = matchings[spec.kind].pairs.get(spec.ref) if spec.kind in matchings else None
+        # a panel-owned reference is known by its panel name, not the file's stand-in
+        name = obj.name if obj and provider.read_only(spec.kind) else spec.name
+        known[spec.ref] = Known(spec.kind, spec.key, name, obj.reach if obj else None,
+                                new=obj is None)
+        pinned = spec.pin_id or provider.default_id(spec)
+        if obj is None and pinned is not None:
+            known[str(pinned)] = known[spec.ref]
 
 
 def mark_changed(known: dict[str, Known], ref: str, live_id: str, live_name: str) -> None:
