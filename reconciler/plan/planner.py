@@ -79,7 +79,11 @@ async def build_plan(
     targets: Iterable[str] = (),
     progress: Progress = lambda _msg: None,
     cache: LiveCache | None = None,
+    reads_done: Callable[[], None] = lambda: None,
 ) -> Plan:
+    """The plan of `workspace` against the live state. `reads_done` is called once the
+    plan's last request is answered, with only its own work left (apply begins the lease's
+    confirmation for the first wave then, beside that work: issue 29)."""
     env = workspace.loaded.env
     targets = tuple(targets)
     specs = select(workspace, targets)
@@ -116,8 +120,16 @@ async def build_plan(
 
     by_ref = {s.ref: s for s in specs}
     width = 2 * env.concurrency
+    prunes = env.prune and not scoped
+    reading = [len(kinds)]
+
+    def kind_read() -> None:  # the last kind's reads are answered: no prune, no more
+        reading[0] -= 1
+        if not reading[0] and not prunes:
+            reads_done()
+
     await asyncio.gather(*(_fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready,
-                                        width) for k in kinds))
+                                        width, kind_read) for k in kinds))
     if cache and memo:  # a --target plan keeps the other specs' entries
         cache.compared = {**{r: e for r, e in cache.compared.items()
                              if r not in by_ref and workspace.get(r)}, **memo.kept}
@@ -145,8 +157,9 @@ async def build_plan(
 
     removals: list[Change] = []
     unmanaged: list[Unmanaged] = []
-    if env.prune and not scoped:
+    if prunes:
         removals = await _prune(provider, workspace, matchings, changes, ids)
+        reads_done()
     pruned = {(c.kind, c.live_id) for c in removals}
     for k in (k for k in kinds if not provider.read_only(k)):  # panel-owned: not ours to list
         unmanaged += [
@@ -198,13 +211,15 @@ async def _fill_bodies(
     cache: LiveCache | None,
     ready: Callable[[Spec, LiveObject | None], None],
     width: int,
+    answered: Callable[[], None] = lambda: None,
 ) -> None:
     """Read the details the listing lacked: only for selected specs, cache first. Each
     selected spec is handed to `ready` once its live object is complete, so the caller's
     work on it overlaps the reads still in flight. The reads leave first: the specs whose
     live object is complete already (a listing with bodies, the cache) are handed over
     while the first answers are awaited, not before the first requests. At most `width`
-    reads are under way at once (twice the env's concurrency keeps the request gate full)."""
+    reads are under way at once (twice the env's concurrency keeps the request gate full).
+    `answered` is called once every read is."""
     now: list[tuple[Spec, LiveObject | None]] = []
     missing = []
     for ref, obj in pairs.items():
@@ -233,11 +248,17 @@ async def _fill_bodies(
         ready(spec, new)
 
     reads = asyncio.ensure_future(in_waves(missing, lambda pair: read(*pair), width))
+    if missing:
+        reads.add_done_callback(lambda r: None if r.cancelled() or r.exception() else answered())
+    else:  # nothing to read: said before the requests' turns below, not after
+        answered()
     try:
         if now:
             await _let_requests_leave()
-            for spec, obj in now:
+            for i, (spec, obj) in enumerate(now, 1):
                 ready(spec, obj)
+                if not i % 64:
+                    await asyncio.sleep(0)
     except BaseException:
         reads.cancel()
         raise
