@@ -110,6 +110,13 @@ class LeaseKeeper:
             raise
         done.set_result(None)
 
+    async def settle(self) -> None:
+        """Let the rounds under way end (one begun for a wave that never came: the plan had
+        no change or was refused) before the lease is released, so none renews it after."""
+        for round_ in list(self._rounds):
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await round_
+
     async def run(self) -> None:
         """Renew every third of the expiry until cancelled or lost; after a failed renewal
         retry sooner, and give up once two thirds of the expiry passed without one."""
@@ -183,6 +190,7 @@ async def hold_lease(
         renewing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewing
+        await keeper.settle()
         failed = await _release(provider, lease.id, sleep)
         if failed is not None:
             warn(f"warning: could not release the apply lease (object id {lease.id}): "
