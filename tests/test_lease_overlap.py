@@ -10,11 +10,15 @@ and logs every request in the order it arrives; no clock is involved.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from reconciler.plan import planner
+from reconciler.provider import LiveObject
 from tests.gating_proxy import GatingProxy
 from tests.stream_repo import StreamRepo, segment, stream_campaign
 from tests.test_lease_held import start_apply, until
@@ -104,3 +108,37 @@ def test_a_lease_removed_while_planning_stops_the_first_wave(
     with b.stream() as c:
         assert c.post("/segments/query", json={"filter": {}, "limit": 100}).json()["segments"] == []
         assert c.post("/campaigns/query", json={"filter": {}, "limit": 100}).json()["campaigns"] == []
+
+
+def test_the_rounds_requests_leave_while_the_plan_compares_what_needs_no_read() -> None:
+    """Nothing to read (every spec a create): the plan's reads are done at once, and the
+    round begun then gets turns of the loop while the 200 specs are compared, so its
+    requests (held a few turns by the gate and the spacing of starts) go out beside that
+    work, not after it. Seen failing before the compare gave the loop a turn every 64
+    specs (the round went out after the last comparison)."""
+    events: list[str] = []
+    started: list[asyncio.Future[None]] = []
+
+    async def lease_round() -> None:
+        for _ in range(5):  # the gate, the spacing of starts, the connection's lock
+            await asyncio.sleep(0)
+        events.append("round sent")
+
+    def answered() -> None:
+        events.append("reads done")
+        started.append(asyncio.ensure_future(lease_round()))
+
+    def ready(s: Any, obj: LiveObject | None) -> None:
+        events.append(f"compared {s.ref}")
+
+    pairs: dict[str, LiveObject | None] = {f"campaign:c{i:03}": None for i in range(200)}
+    selected = {ref: SimpleNamespace(ref=ref) for ref in pairs}
+
+    async def main() -> None:
+        await planner._fill_bodies(SimpleNamespace(), pairs, selected,  # type: ignore[arg-type]
+                                   None, ready, 16, answered)
+        await asyncio.gather(*started)
+
+    asyncio.run(main())
+    assert events[0] == "reads done"
+    assert events.index("round sent") < events.index("compared campaign:c199")
