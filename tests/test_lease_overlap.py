@@ -55,30 +55,39 @@ def two_copies(server: Any, tmp_path: Path, api_url: str) -> tuple[StreamRepo, S
     return a, b
 
 
+def read_back_held(server: Any, tmp_path: Path, read: str, request: str, times: int
+                   ) -> list[str]:
+    """Apply one segment and two campaigns with the read-back GET of `read` held: whether
+    `request` came `times` times while it was held (an upper bound, not a wait), then the
+    run's requests in order, once it ended well with every change applied."""
+    proxy = LoggingProxy(server.base_url, read, "GET", count=1)
+    try:
+        a, _b = two_copies(server, tmp_path, proxy.base_url)
+        first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
+        assert proxy.held.wait(60), f"{read} was never read back"
+        came = until(lambda: proxy.count(request) == times, 30)
+        held_at = list(proxy.seen)
+    finally:
+        proxy.release()
+    out, err = first.communicate(timeout=120)
+    proxy.stop()
+    assert came, held_at
+    assert first.returncode == 0, err
+    assert [r["status"] for r in json.loads(out)["results"]] == ["applied"] * 3
+    return proxy.seen
+
+
 def test_the_next_waves_confirmation_begins_beside_the_read_backs(
     sandbox_server: Any, tmp_path: Path
 ) -> None:
     """The segment's read-back is held: its write was answered, so the campaign wave's
     confirmation (the lease's second renewal) begins while the read-back is still out.
     Seen failing before: the confirmation began only once every read-back was answered."""
-    proxy = LoggingProxy(sandbox_server.base_url, "/segments/rcl-s", "GET", count=1)
-    try:
-        a, _b = two_copies(sandbox_server, tmp_path, proxy.base_url)
-        first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
-        assert proxy.held.wait(60), "the segment was never read back"
-        began = until(lambda: proxy.count(f"PUT {LEASE}") == 2, 30)
-        held_at = list(proxy.seen)
-    finally:
-        proxy.release()
-    out, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert began, held_at
-    assert first.returncode == 0, err
-    assert [r["status"] for r in json.loads(out)["results"]] == ["applied"] * 3
+    seen = read_back_held(sandbox_server, tmp_path, "/segments/rcl-s", f"PUT {LEASE}", 2)
     # every write of the segment wave came before the confirmation, every campaign after
-    second = [i for i, r in enumerate(proxy.seen) if r == f"PUT {LEASE}"][1]
-    assert "POST /stream/segments" in proxy.seen[:second]
-    assert "POST /stream/campaigns" not in proxy.seen[:second]
+    second = [i for i, r in enumerate(seen) if r == f"PUT {LEASE}"][1]
+    assert "POST /stream/segments" in seen[:second]
+    assert "POST /stream/campaigns" not in seen[:second]
 
 
 def test_a_lease_removed_while_planning_stops_the_first_wave(
@@ -142,3 +151,16 @@ def test_the_rounds_requests_leave_while_the_plan_compares_what_needs_no_read() 
     asyncio.run(main())
     assert events[0] == "reads done"
     assert events.index("round sent") < events.index("compared campaign:c199")
+
+
+def test_the_lease_is_released_beside_the_last_read_backs(
+    sandbox_server: Any, tmp_path: Path
+) -> None:
+    """The last campaign's read-back is held: every write was answered, and nothing left
+    needs the lease, so it is deleted while that read-back is out, not after it; and
+    after the delete the lease is neither renewed nor listed again. Seen failing before
+    (the delete came only at the end of the run)."""
+    seen = read_back_held(sandbox_server, tmp_path, "/campaigns/rcl-c1", f"DELETE {LEASE}", 1)
+    deleted = seen.index(f"DELETE {LEASE}")
+    assert seen[:deleted].count("POST /stream/campaigns") == 2
+    assert not any(r.endswith(LEASE) for r in seen[deleted + 1:]), seen

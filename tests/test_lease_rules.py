@@ -562,3 +562,30 @@ def test_a_round_begun_for_a_wave_that_never_came_ends_before_the_release() -> N
 
     run(scenario())
     assert calls == ["renewed", "deleted"] and board.objects == {}
+
+
+def test_a_lease_let_go_is_deleted_once_and_confirms_nothing_after() -> None:
+    board = Board()
+    board.now = datetime(2027, 1, 1, tzinfo=UTC)
+    deletes: list[int | str] = []
+    delete = board.lease_delete
+
+    async def counted(lease_id: int | str) -> None:
+        deletes.append(lease_id)
+        await delete(lease_id)
+
+    board.lease_delete = counted  # type: ignore[method-assign]
+
+    async def scenario() -> tuple[str | None, int]:
+        async with hold_lease(board, "me@here") as keeper:
+            assert keeper is not None
+            keeper.let_go()  # the apply's last write was answered
+            while board.objects:
+                await asyncio.sleep(0)
+            reason = await keeper.confirm()
+            keeper.begin()
+        return reason, len(board.objects)
+
+    reason, left = run(scenario())
+    assert reason is not None and "released" in reason and left == 0
+    assert len(deletes) == 1  # not again when the block ends

@@ -69,6 +69,9 @@ class Guard(Protocol):
     def begin(self) -> None:
         """Begin a round of confirmation now, collected by a later `confirm`."""
 
+    def let_go(self) -> None:
+        """Release the lease now: no write is left (the read-backs need no lease)."""
+
 
 @dataclass(frozen=True)
 class Held:
@@ -102,8 +105,9 @@ class Executor:
     since: int | None = None
     # the wave's results whose pins wait for its one record write (`_record_wave`)
     _unrecorded: list[Result] = field(default_factory=list, init=False)
-    # the changes of the wave that may still write (`_written`)
+    # the changes of the wave that may still write (`_written`); whether it is the last
     _writing: set[str] = field(default_factory=set, init=False)
+    _last: bool = field(default=False, init=False)
     # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
     # place) what must not be written now, e.g. a campaign stopped since the plan.
     recheck: Callable[[list[Change]], Awaitable[None]] | None = None
@@ -124,7 +128,8 @@ class Executor:
             if self.recheck is not None:
                 await self.recheck(wave)
                 wave = [c for c in wave if c.action is not Action.NOOP]
-            self._writing = {c.ref for c in wave} if n < len(planned) else set()
+            self._writing = {c.ref for c in wave}
+            self._last = n == len(planned)
             await self._wave(wave)
             self._writing.clear()  # each was written: a wave of nothing begins no round
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
@@ -148,13 +153,19 @@ class Executor:
     def _written(self, change: Change) -> None:
         """`change` makes no further write in this wave. Once the wave's last write is
         answered, the next wave's confirmation begins, beside the read-backs still under
-        way: it follows every write of this wave, as it must (issue 29)."""
+        way: it follows every write of this wave, as it must (issue 29). After the last
+        wave's, the lease is released beside them, unless pins are still to be recorded
+        (the record is written under the lease)."""
         if change.ref not in self._writing:
             return
         self._writing.discard(change.ref)
-        if not self._writing and self.guard is not None and not self.stop.is_set():
+        if self._writing or self.guard is None or self.stop.is_set():
+            return
+        if not self._last:
             self.since = self.guard.mark()
             self.guard.begin()
+        elif self.pins is None:
+            self.guard.let_go()
 
     async def _guarded(self, since: int | None = None) -> str | None:
         """Why writing must stop now (set `stop` too, so queued writes do not start)."""

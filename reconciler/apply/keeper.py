@@ -40,12 +40,14 @@ class LeaseKeeper:
     monotonic: Callable[[], float] = time.monotonic
     on_lost: Callable[[str], None] = lambda _reason: None
     lost: str | None = None
+    renewing: asyncio.Future[None] | None = None  # `run()`, started by hold_lease
     _renewed_at: float = field(default=0.0, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _next: asyncio.Future[None] | None = field(default=None, init=False)  # not yet begun
     _rounds: set[asyncio.Future[None]] = field(default_factory=set, init=False)
     _begun: int = field(default=0, init=False)  # confirmation rounds begun so far
     _latest: tuple[int, asyncio.Future[None]] | None = field(default=None, init=False)
+    _released: asyncio.Future[ReconcilerError | None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._renewed_at = self.monotonic()
@@ -64,6 +66,8 @@ class LeaseKeeper:
         when the plan's last read was), which then overlaps the read-backs or the
         planning's own work instead of waiting in a row before the wave (issue 29).
         """
+        if self._released is not None:
+            return self.lost or RELEASED
         if self.lost is None:
             latest = self._latest
             if since is not None and latest is not None and latest[0] > since:
@@ -79,8 +83,30 @@ class LeaseKeeper:
     def begin(self) -> None:
         """Have a round begin now (or join the one about to) without waiting for it: the
         caller knows no write is in flight, and a `confirm(since=...)` will collect it."""
-        if self.lost is None:
+        if self.lost is None and self._released is None:
             self._upcoming()
+
+    def let_go(self) -> None:
+        """Release the lease now, without waiting: the apply's last write was answered and
+        nothing it still does needs the lease (reading its writes back), so the delete runs
+        beside those reads instead of after them (issue 29). Nothing is confirmed after."""
+        if self._released is None:
+            self._released = asyncio.ensure_future(self._release())
+
+    async def release(self) -> ReconcilerError | None:
+        """Release the lease (once: the one `let_go` began, if any); the error, else None."""
+        self.let_go()
+        assert self._released is not None
+        return await asyncio.shield(self._released)
+
+    async def _release(self) -> ReconcilerError | None:
+        """Stop renewing, let the rounds under way end, then delete our object."""
+        if self.renewing is not None:
+            self.renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.renewing
+        await self.settle()
+        return await _release(self.provider, self.lease.id, self.sleep)
 
     def _upcoming(self) -> asyncio.Future[None]:
         """The round that begins next (after everyone who asked so far), started if new."""
@@ -183,21 +209,18 @@ async def hold_lease(
         return
     lease = await acquire(provider, holder, wait=wait, ttl=ttl)
     keeper = LeaseKeeper(provider, lease, ttl, sleep=sleep)
-    renewing = asyncio.ensure_future(keeper.run())
+    keeper.renewing = asyncio.ensure_future(keeper.run())
     try:
         yield keeper
     finally:
-        renewing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewing
-        await keeper.settle()
-        failed = await _release(provider, lease.id, sleep)
+        failed = await keeper.release()
         if failed is not None:
             warn(f"warning: could not release the apply lease (object id {lease.id}): "
                  f"{failed}; it expires by itself at {keeper.lease.until:%Y-%m-%dT%H:%M:%SZ}")
 
 
 RELEASE_ATTEMPTS = 3
+RELEASED = "the apply lease was released (the apply's writes were done)"
 
 
 async def _release(provider: HoldsLease, lease_id: int | str,
