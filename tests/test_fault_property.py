@@ -155,7 +155,7 @@ async def leased_round(root: Path, holder: str) -> tuple[bool, bool]:
                 results = await execute_plan(
                     plan, workspace, provider, concurrency=caller.concurrency, stop=stop,
                     journal_path=loaded.state_dir / f"journal-{holder}.jsonl",
-                    guard=keeper.confirm)
+                    guard=keeper)
         except LeaseHeld:
             return True, False
     return all(r.status == "applied" for r in results), False

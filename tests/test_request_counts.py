@@ -86,6 +86,16 @@ def test_stream_plan_and_apply_requests(sandbox_server: ServedSandbox,
         "POST /stream/campaigns/query": 1,
         "GET /stream/segments/{sid}": AUDIENCES,  # a segment's filter is only in its detail
     }
+    # with nothing to change: the first wave's confirmation began when the plan's last
+    # read was answered (beside its own work), before the plan was known to have no change
+    assert counted(sandbox_server, stream_repo.apply) == {
+        "POST /stream/segments/query": 1,
+        "POST /stream/campaigns/query": 1,
+        "POST /stream/segments": LEASE,
+        "GET /stream/segments/{sid}": AUDIENCES + LEASE_TAKE_LISTS + 1,
+        "PUT /stream/segments/{sid}": 1,
+        "DELETE /stream/segments/{sid}": LEASE,
+    }
 
 
 def test_smartech_plan_and_apply_requests(sandbox_server: ServedSandbox,

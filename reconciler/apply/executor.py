@@ -56,6 +56,23 @@ class PinRecord(Protocol):
         or none; ReconcilerError if not."""
 
 
+class Guard(Protocol):
+    """The apply lease's keeper as the executor asks it (apply/keeper.LeaseKeeper)."""
+
+    async def confirm(self, since: int | None = None) -> str | None:
+        """Why writing must stop (the lease is no longer ours), else None; after a round
+        of confirmation begun after `since` (a `mark()`), else after one begun now."""
+
+    def mark(self) -> int:
+        """This moment, for `confirm(since=...)`."""
+
+    def begin(self) -> None:
+        """Begin a round of confirmation now, collected by a later `confirm`."""
+
+    def let_go(self) -> None:
+        """Release the lease now: no write is left (the read-backs need no lease)."""
+
+
 @dataclass(frozen=True)
 class Held:
     """A draft written and verified, held back until its pin is recorded: the wave's
@@ -82,9 +99,15 @@ class Executor:
     # Asked before each wave and each go-live (once for a wave's held drafts): the reason
     # writing must stop (the apply lease is no longer ours), else None. Unset: nothing to
     # confirm.
-    guard: Callable[[], Awaitable[str | None]] | None = None
+    guard: Guard | None = None
+    # The mark (Guard.mark) the first wave's confirmation must follow: the lease's taking
+    # (the caller begins that round when the plan's reads are done). None: one begun then.
+    since: int | None = None
     # the wave's results whose pins wait for its one record write (`_record_wave`)
     _unrecorded: list[Result] = field(default_factory=list, init=False)
+    # the changes of the wave that may still write (`_written`); whether it is the last
+    _writing: set[str] = field(default_factory=set, init=False)
+    _last: bool = field(default=False, init=False)
     # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
     # place) what must not be written now, e.g. a campaign stopped since the plan.
     recheck: Callable[[list[Change]], Awaitable[None]] | None = None
@@ -94,8 +117,10 @@ class Executor:
         for change in plan.changes:
             if change.key and change.live_id is not None:
                 self.ids[change.ref] = change.live_id
-        for wave in waves(plan, [k.name for k in self.provider.kinds]):
-            reason = None if self.stop.is_set() else await self._guarded()
+        planned = waves(plan, [k.name for k in self.provider.kinds])
+        for n, wave in enumerate(planned, 1):
+            reason = None if self.stop.is_set() else await self._guarded(self.since)
+            self.since = None
             if reason is not None:
                 for c in wave:
                     self._finish(Result(c, SKIPPED, c.live_id, error=f"not applied: {reason}"))
@@ -103,20 +128,48 @@ class Executor:
             if self.recheck is not None:
                 await self.recheck(wave)
                 wave = [c for c in wave if c.action is not Action.NOOP]
+            self._writing = {c.ref for c in wave}
+            self._last = n == len(planned)
             await self._wave(wave)
+            self._writing.clear()  # each was written: a wave of nothing begins no round
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
 
     async def _wave(self, wave: list[Change]) -> None:
         """Every change of the wave concurrently; the drafts held for the record are
         recorded together, then sent; the wave's pins are recorded together at its end."""
-        held = [h for h in await asyncio.gather(*(self._one(c) for c in wave)) if h]
+        async def one(change: Change) -> Held | None:
+            held = await self._one(change)
+            if held is None:
+                self._written(change)
+            return held
+
+        held = [h for h in await asyncio.gather(*(one(c) for c in wave)) if h]
         if held:
             await self._send_held(held)
+            for h in held:
+                self._written(h.change)
         await self._record_wave()
 
-    async def _guarded(self) -> str | None:
+    def _written(self, change: Change) -> None:
+        """`change` makes no further write in this wave. Once the wave's last write is
+        answered, the next wave's confirmation begins, beside the read-backs still under
+        way: it follows every write of this wave, as it must (issue 29). After the last
+        wave's, the lease is released beside them, unless pins are still to be recorded
+        (the record is written under the lease)."""
+        if change.ref not in self._writing:
+            return
+        self._writing.discard(change.ref)
+        if self._writing or self.guard is None or self.stop.is_set():
+            return
+        if not self._last:
+            self.since = self.guard.mark()
+            self.guard.begin()
+        elif self.pins is None:
+            self.guard.let_go()
+
+    async def _guarded(self, since: int | None = None) -> str | None:
         """Why writing must stop now (set `stop` too, so queued writes do not start)."""
-        reason = await self.guard() if self.guard is not None else None
+        reason = await self.guard.confirm(since) if self.guard is not None else None
         if reason is not None:
             self.stop.set()
         return reason
@@ -258,6 +311,7 @@ class Executor:
         draft = self.provider.held_back(kind, payload) if change.go_live else None
         obj, note = await self._put(change, draft if draft is not None else payload)
         if draft is None:
+            self._written(change)  # what is left is reading it back
             obj = await verify_write(self.provider, kind, obj, payload, spec.ignore_changes)
             return Result(change, APPLIED, obj.id, note=note, pin=self.provider.pin(spec, obj))
         obj = await verify_write(self.provider, kind, obj, draft, spec.ignore_changes,
@@ -278,6 +332,7 @@ class Executor:
                        payload: Mapping[str, Any], note: str | None) -> Result:
         """Activate a verified draft and verify it again."""
         obj = await self.provider.activate(change.kind, draft, payload)
+        self._written(change)
         obj = await verify_write(self.provider, change.kind, obj, payload, spec.ignore_changes)
         return Result(change, APPLIED, obj.id, note=note or "verified as a draft, then activated",
                       pin=self.provider.pin(spec, obj))

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from reconciler.apply.executor import Executor, PinRecord
+from reconciler.apply.executor import Executor, Guard, PinRecord
 from reconciler.apply.gates import check_go_live, check_safety
 from reconciler.apply.journal import Journal
 from reconciler.apply.results import Result
@@ -37,12 +37,14 @@ async def execute_plan(
     concurrency: int,
     stop: asyncio.Event | None = None,
     pins: PinRecord | None = None,
-    guard: Callable[[], Awaitable[str | None]] | None = None,
+    guard: Guard | None = None,
+    since: int | None = None,
     recheck: Callable[[list[Change]], Awaitable[None]] | None = None,
 ) -> list[Result]:
     """Run the plan's writes, journaling each; `stop` set = start no new write; `pins`
     records the ids of what the API cannot find again before their send (a wave's in one
-    write); `guard` (the lease keeper's confirm) is asked before each wave and go-live;
+    write); `guard` (the lease keeper) is asked before each wave and go-live, the first
+    wave accepting a round begun after `since` (a `Guard.mark()`, when one is under way);
     `recheck`, after it, may hold back changes of the wave (an emergency stop made since
     the plan).
 
@@ -52,7 +54,7 @@ async def execute_plan(
     journal = Journal(journal_path, workspace.loaded.env_name)
     try:
         executor = Executor(provider, workspace, journal, concurrency=concurrency, pins=pins,
-                            guard=guard, recheck=recheck)
+                            guard=guard, since=since, recheck=recheck)
         if stop is not None:
             executor.stop = stop
         results = await executor.run(plan)

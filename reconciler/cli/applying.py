@@ -79,6 +79,7 @@ async def run_apply(
                                          warn=_warn) as keeper:
                         if keeper is None:
                             _warn(NO_LEASE)
+                        taken = keeper.mark() if keeper is not None else None
                         # the record is read under the lease: a pin another apply wrote
                         # before it let go is seen here, so its campaign is not made again
                         workspace, store, unavailable = read_record(loaded, workspace, provider,
@@ -86,7 +87,8 @@ async def run_apply(
                         stops, stop_store = read_stops(loaded, store, _warn)
                         verdicts: list[Verdicts] = []
                         plan = await _plan(workspace, provider, saved, force,
-                                           _holder(loaded, workspace, stops, verdicts))
+                                           _holder(loaded, workspace, stops, verdicts),
+                                           keeper.begin if keeper is not None else _nothing)
                         if confirmed is not None:
                             check_same(confirmed, plan, CHANGED_WHILE_ASKED)
                         for change in plan.held:  # in the job log, in words
@@ -107,7 +109,7 @@ async def run_apply(
                             results = await execute_plan(
                                 plan, workspace, provider, stop=signals.stop,
                                 concurrency=caller.concurrency, journal_path=journal_path,
-                                pins=pins, guard=keeper.confirm if keeper is not None else None,
+                                pins=pins, guard=keeper, since=taken,
                                 recheck=recheck(loaded, workspace, stop_store, stops, _warn),
                             )
                         except JournalError as e:
@@ -153,11 +155,14 @@ def _holder(loaded: LoadedConfig, workspace: Workspace, stops: dict[str, Stop],
 
 
 async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
-                force: bool, hold: Callable[[Plan], None]) -> Plan:
-    """A fresh plan, equal to PLAN_FILE's when given, past the gates."""
+                force: bool, hold: Callable[[Plan], None],
+                reads_done: Callable[[], None] | None = None) -> Plan:
+    """A fresh plan, equal to PLAN_FILE's when given, past the gates; `reads_done` is
+    called when its last request is answered (the lease's first confirmation begins)."""
     async with progress() as report:
         plan = await build_plan(workspace, provider, progress=report,
-                                targets=saved.scope if saved else ())
+                                targets=saved.scope if saved else (),
+                                reads_done=reads_done or _nothing)
     hold(plan)
     refuse_errors(plan)
     if saved is not None:
@@ -217,6 +222,10 @@ def check_apply_from(loaded: LoadedConfig) -> None:
             f"refusing: env {loaded.env_name!r} sets apply_from: ci and this is not a CI run "
             "(CI is not set); apply it through the workflow"
         )
+
+
+def _nothing() -> None:
+    pass
 
 
 def _warn(message: str) -> None:

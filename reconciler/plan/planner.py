@@ -82,7 +82,11 @@ async def build_plan(
     targets: Iterable[str] = (),
     progress: Progress = lambda _msg: None,
     cache: LiveCache | None = None,
+    reads_done: Callable[[], None] = lambda: None,
 ) -> Plan:
+    """The plan of `workspace` against the live state. `reads_done` is called once the
+    plan's last request is answered, with only its own work left (apply begins the lease's
+    confirmation for the first wave then, beside that work: issue 29)."""
     env = workspace.loaded.env
     targets = tuple(targets)
     specs = select(workspace, targets)
@@ -92,6 +96,14 @@ async def build_plan(
     progress("listing live objects")
     width = 2 * env.concurrency
     prefetch = Prefetch(provider, specs if cache is None else (), workspace.specs, width)
+    prunes = env.prune and not scoped
+    reading = [len(kinds)]
+
+    def kind_read() -> None:  # the last kind's reads are answered: no prune, no more
+        reading[0] -= 1
+        if not reading[0] and not prunes:
+            reads_done()
+
     try:
         live = await _list_live(provider, workspace, kinds, prefetch)
         # Identity over every spec, so a --target plan still knows what is managed.
@@ -123,7 +135,7 @@ async def build_plan(
         by_ref = {s.ref: s for s in specs}
         reads = asyncio.ensure_future(asyncio.gather(*(
             _fill_bodies(provider, matchings[k].pairs, by_ref, cache, ready, width,
-                         prefetch.read) for k in kinds)))
+                         prefetch.read, kind_read) for k in kinds)))
         try:
             await _let_requests_leave()
             known = known_of_live(matchings, live)  # while the first answers are awaited
@@ -160,8 +172,9 @@ async def build_plan(
 
     removals: list[Change] = []
     unmanaged: list[Unmanaged] = []
-    if env.prune and not scoped:
+    if prunes:
         removals = await _prune(provider, workspace, matchings, changes, ids)
+        reads_done()
     pruned = {(c.kind, c.live_id) for c in removals}
     for k in (k for k in kinds if not provider.read_only(k)):  # panel-owned: not ours to list
         unmanaged += [
@@ -215,13 +228,15 @@ async def _fill_bodies(
     ready: Callable[[Spec, LiveObject | None], None],
     width: int,
     get_live: Callable[[str, LiveId], Awaitable[LiveObject | None]] | None = None,
+    answered: Callable[[], None] = lambda: None,
 ) -> None:
     """Read the details the listing lacked: only for selected specs, cache first. Each
     selected spec is handed to `ready` once its live object is complete, so the caller's
     work on it overlaps the reads still in flight. The reads leave first: the specs whose
     live object is complete already (a listing with bodies, the cache) are handed over
     while the first answers are awaited, not before the first requests. At most `width`
-    reads are under way at once (twice the env's concurrency keeps the request gate full)."""
+    reads are under way at once (twice the env's concurrency keeps the request gate full).
+    `answered` is called once every read is."""
     now: list[tuple[Spec, LiveObject | None]] = []
     missing = []
     for ref, obj in pairs.items():
@@ -250,11 +265,17 @@ async def _fill_bodies(
         ready(spec, new)
 
     reads = asyncio.ensure_future(in_waves(missing, lambda pair: read(*pair), width))
+    if missing:
+        reads.add_done_callback(lambda r: None if r.cancelled() or r.exception() else answered())
+    else:  # nothing to read: said before the requests' turns below, not after
+        answered()
     try:
         if now:
             await _let_requests_leave()
-            for spec, obj in now:
+            for i, (spec, obj) in enumerate(now, 1):
                 ready(spec, obj)
+                if not i % 64:
+                    await asyncio.sleep(0)
     except BaseException:
         reads.cancel()
         raise
