@@ -145,7 +145,7 @@ def test_the_rounds_requests_leave_while_the_plan_compares_what_needs_no_read() 
 
     async def main() -> None:
         await planner._fill_bodies(SimpleNamespace(), pairs, selected,  # type: ignore[arg-type]
-                                   None, ready, 16, answered)
+                                   None, ready, 16, answered=answered)
         await asyncio.gather(*started)
 
     asyncio.run(main())
