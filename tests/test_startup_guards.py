@@ -1,0 +1,104 @@
+"""What runs before an apply's or a plan's first request (issue 29).
+
+A 1,000-spec apply waits for start-up before its first request: every library
+imported, certificate store loaded or file parsed twice there is wall time no
+request hides. Time is not asserted (shared machines are noisy); what the
+process did is: its modules, how often it loaded CA certificates, how many
+lines of each spec it looked up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+from reconciler.httpboot import tls_verify
+from reconciler.source.yamlio import load_document
+from reconciler.workspace.workspace import FieldLines
+from tests.helpers import FIXTURES, cli_modules, copy_tree
+from tests.stream_repo import StreamRepo, segment, stream_campaign
+
+HTTP_CLIENT = ("httpx", "httpcore")
+
+# Counts CA certificate loads (httpx loads certifi's store into each client's context)
+# and lists the modules, for a real CLI run.
+_PROBE = """
+import json, ssl, sys
+loads = []
+load = ssl.SSLContext.load_verify_locations
+def counting(self, *args, **kwargs):
+    loads.append(1)
+    return load(self, *args, **kwargs)
+ssl.SSLContext.load_verify_locations = counting
+from reconciler.cli.main import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+sys.stderr.write("\\nPROBE " + json.dumps([code, len(loads), sorted(sys.modules)]) + "\\n")
+"""
+
+
+def probed(repo: StreamRepo, *args: str) -> tuple[int, int, set[str], str]:
+    """(exit code, CA loads, modules, stderr) of `reconciler ARGS` in the repo."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update({"STREAM_API_SECRET": repo.secret, "NO_COLOR": "1"})
+    env.pop("CI", None)
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=repo.root, env=env,
+                          capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    head, _, tail = proc.stderr.rpartition("\nPROBE ")
+    assert tail, proc.stderr
+    code, loads, modules = json.loads(tail)
+    return code, loads, set(modules), head
+
+
+def test_stream_specs_with_platform_templates_load_without_the_http_client(
+        tmp_path: Path) -> None:
+    """`{{ receiver.name }}` is Stream's: spec loading asks the platform's descriptor for
+    its template names, not the provider class, whose module imports httpx (which then
+    came in without reconciler.httpboot's lean import: trio, httpx's CLI, ~60 ms)."""
+    repo = tmp_path / "repo"
+    copy_tree(FIXTURES / "stream", repo)
+    assert "{{ receiver.name }}" in (repo / "campaigns" / "welcome.yaml").read_text("utf-8")
+    modules, stdout, stderr, code = cli_modules(["validate"], repo)
+    assert code == 0 and stdout.startswith("valid: "), stderr
+    assert sorted(m for m in modules if m.split(".")[0] in HTTP_CLIENT) == []
+    assert "reconciler.stream.provider" not in modules
+
+
+def test_an_apply_over_http_imports_no_trio_and_loads_no_ca_store(
+        stream_repo: StreamRepo) -> None:
+    stream_repo.put("segment", "norway", segment("Norway"))
+    stream_repo.put("campaign", "hello", stream_campaign("Hello", ["norway"]))
+    assert stream_repo.api_url.startswith("http://")
+    code, loads, modules, stderr = probed(stream_repo, "apply", "--auto-approve")
+    assert code == 0, stderr
+    assert "httpcore" in modules  # it did talk to the API
+    assert modules & {"trio", "httpx._main"} == set()
+    assert loads == 0
+
+
+def test_tls_verify_trusts_no_certificate_for_plain_http_and_httpx_for_https() -> None:
+    ctx = tls_verify("http://127.0.0.1:8080/stream", "HTTP://localhost")
+    assert isinstance(ctx, ssl.SSLContext)
+    # an https:// URL reached anyway would fail verification, never pass unchecked
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert ctx.cert_store_stats()["x509"] == 0
+    for urls in (("https://api.example",), ("http://127.0.0.1", "https://api.example"),
+                 ("ftp://x",), ()):
+        assert tls_verify(*urls) is True  # httpx's own verification, its CA store
+
+
+def test_field_lines_name_the_lines_the_file_has(tmp_path: Path) -> None:
+    raw = b"# a comment\nname: Spring\n\nchannel: email\nsend:\n  audience: [a]\n"
+    doc = load_document(raw, "campaigns/spring.yaml")
+    doc.node = None  # as the loader keeps it: the text only
+    lines = FieldLines(doc, doc.data)
+    assert len(lines) == 3 and doc.node is None  # sized without a parse
+    assert dict(lines) == {"name": 2, "channel": 4, "send": 5}
