@@ -15,47 +15,63 @@ import ssl
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from reconciler.gitfind import maybe_in_git
 from reconciler.httpboot import tls_verify
 from reconciler.source.yamlio import load_document
 from reconciler.workspace.workspace import FieldLines
-from tests.helpers import FIXTURES, cli_modules, copy_tree
+from tests.helpers import FIXTURES, cli_modules, copy_tree, git, git_checkout
+from tests.repo import Repo, audience, campaign
 from tests.stream_repo import StreamRepo, segment, stream_campaign
 
 HTTP_CLIENT = ("httpx", "httpcore")
 
-# Counts CA certificate loads (httpx loads certifi's store into each client's context)
-# and lists the modules, for a real CLI run.
-_PROBE = """
-import json, ssl, sys
-loads = []
-load = ssl.SSLContext.load_verify_locations
-def counting(self, *args, **kwargs):
-    loads.append(1)
-    return load(self, *args, **kwargs)
-ssl.SSLContext.load_verify_locations = counting
+# Runs the real CLI after SETUP, then prints [exit code, *RESULT].
+_RUN = """
+import json, ssl, subprocess, sys
+SETUP
 from reconciler.cli.main import main
 code = 0
 try:
     main(sys.argv[1:])
 except SystemExit as e:
     code = e.code
-sys.stderr.write("\\nPROBE " + json.dumps([code, len(loads), sorted(sys.modules)]) + "\\n")
+sys.stderr.write("\\nPROBE " + json.dumps([code, RESULT]) + "\\n")
 """
+# Counts CA certificate loads (httpx loads certifi's store into each client's context)
+# and lists the modules.
+_PROBE = _RUN.replace("SETUP", """
+loads = []
+load = ssl.SSLContext.load_verify_locations
+def counting(self, *args, **kwargs):
+    loads.append(1)
+    return load(self, *args, **kwargs)
+ssl.SSLContext.load_verify_locations = counting
+""").replace("RESULT", "len(loads), sorted(sys.modules)")
 
 
-def probed(repo: StreamRepo, *args: str) -> tuple[int, int, set[str], str]:
-    """(exit code, CA loads, modules, stderr) of `reconciler ARGS` in the repo."""
+def run_probe(probe: str, cwd: Path, secrets: dict[str, str], *args: str
+              ) -> tuple[list[Any], str]:
+    """What `probe` printed after running `reconciler ARGS` in cwd, and the stderr before."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update({"STREAM_API_SECRET": repo.secret, "NO_COLOR": "1"})
+    env.update({**secrets, "NO_COLOR": "1"})
     env.pop("CI", None)
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=repo.root, env=env,
+    proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
     head, _, tail = proc.stderr.rpartition("\nPROBE ")
     assert tail, proc.stderr
-    code, loads, modules = json.loads(tail)
-    return code, loads, set(modules), head
+    return json.loads(tail), head
+
+
+def probed(repo: StreamRepo, *args: str) -> tuple[int, int, set[str], str]:
+    """(exit code, CA loads, modules, stderr) of `reconciler ARGS` in the repo."""
+    (code, loads, modules), stderr = run_probe(_PROBE, repo.root,
+                                               {"STREAM_API_SECRET": repo.secret}, *args)
+    return code, loads, set(modules), stderr
 
 
 def test_stream_specs_with_platform_templates_load_without_the_http_client(
@@ -77,11 +93,14 @@ def test_an_apply_over_http_imports_no_trio_and_loads_no_ca_store(
     stream_repo.put("segment", "norway", segment("Norway"))
     stream_repo.put("campaign", "hello", stream_campaign("Hello", ["norway"]))
     assert stream_repo.api_url.startswith("http://")
-    code, loads, modules, stderr = probed(stream_repo, "apply", "--auto-approve")
+    code, loads, modules, stderr = probed(stream_repo, "apply", "--auto-approve",
+                                          "--format", "json")
     assert code == 0, stderr
     assert "httpcore" in modules  # it did talk to the API
     assert modules & {"trio", "httpx._main"} == set()
     assert loads == 0
+    # rich draws text for a terminal; a JSON report needs none of it (~20 ms of imports)
+    assert sorted(m for m in modules if m.split(".")[0] == "rich") == []
 
 
 def test_tls_verify_trusts_no_certificate_for_plain_http_and_httpx_for_https() -> None:
@@ -102,3 +121,53 @@ def test_field_lines_name_the_lines_the_file_has(tmp_path: Path) -> None:
     lines = FieldLines(doc, doc.data)
     assert len(lines) == 3 and doc.node is None  # sized without a parse
     assert dict(lines) == {"name": 2, "channel": 4, "send": 5}
+
+
+# Lists every subprocess the run starts.
+_GIT_PROBE = _RUN.replace("SETUP", """
+started = []
+init = subprocess.Popen.__init__
+def counting(self, args, *a, **k):
+    started.append(list(args) if not isinstance(args, str) else [args])
+    init(self, args, *a, **k)
+subprocess.Popen.__init__ = counting
+""").replace("RESULT", "started")
+
+
+def test_a_plan_outside_any_checkout_starts_no_git(repo: Repo) -> None:
+    """Refusing tracked state (.reconciler/ in git) and reading stops (an `origin`)
+    each started git to hear "not a git repository": ~4 ms each before the request."""
+    repo.put("audience", "buyers", audience("Buyers"))
+    repo.put("campaign", "spring", campaign("Spring", ["buyers"]))
+    assert repo.apply().code == 0  # .reconciler/ exists: the tracked-state check runs
+    assert (repo.root / ".reconciler").is_dir() and not maybe_in_git(repo.root)
+    secrets = {"LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret}
+    (code, started), stderr = run_probe(_GIT_PROBE, repo.root, secrets, "plan", "--format",
+                                        "json")
+    assert code == 0, stderr
+    assert [args for args in started if "git" in Path(args[0]).name] == []
+
+
+def test_maybe_in_git_says_no_only_where_git_finds_no_repository(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    plain = tmp_path / "plain" / "deep"
+    plain.mkdir(parents=True)
+    assert not maybe_in_git(plain)
+    (tmp_path / "co").mkdir()
+    checkout = git_checkout(tmp_path / "co", {"README.md": "specs\n"})
+    (checkout / "specs" / "x").mkdir(parents=True)
+    assert maybe_in_git(checkout / "specs" / "x")
+    worktree = tmp_path / "wt"  # a linked worktree or submodule: `.git` is a file
+    worktree.mkdir()
+    (worktree / ".git").write_text("gitdir: /elsewhere\n")
+    assert maybe_in_git(worktree)
+    git(tmp_path, "init", "-q", "--bare", "bare.git")
+    (tmp_path / "bare.git" / "inside").mkdir()
+    assert maybe_in_git(tmp_path / "bare.git" / "inside")
+    link = tmp_path / "plain" / "link"  # git walks up the resolved path
+    link.symlink_to(checkout / "specs")
+    assert maybe_in_git(link)
+    monkeypatch.setenv("GIT_DIR", str(checkout / ".git"))
+    assert maybe_in_git(plain)
