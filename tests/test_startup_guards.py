@@ -14,6 +14,7 @@ import os
 import ssl
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from reconciler.workspace.workspace import FieldLines
 from tests.helpers import FIXTURES, cli_modules, copy_tree, git, git_checkout
 from tests.repo import Repo, audience, campaign
 from tests.stream_repo import StreamRepo, segment, stream_campaign
+from tests.test_parse_counts import counts, spec_files
 
 HTTP_CLIENT = ("httpx", "httpcore")
 
@@ -171,3 +173,15 @@ def test_maybe_in_git_says_no_only_where_git_finds_no_repository(
     assert maybe_in_git(link)
     monkeypatch.setenv("GIT_DIR", str(checkout / ".git"))
     assert maybe_in_git(plain)
+
+
+def test_a_smartech_plan_of_an_unchanged_repo_replays_the_spec_memo(tmp_path: Path) -> None:
+    """Smartech specs' field lines are found lazily (`FieldLines`); the spec memo still
+    keeps them, so the second plan parses no spec file."""
+    repo = tmp_path / "repo"
+    copy_tree(FIXTURES / "smartech", repo)
+    parses, _ = counts(repo, "plan", "--format", "json", cache=True)
+    # it did the work (keeping the memo finds the lines: a second parse of each file)
+    assert set(parses.values()) == {1, 2} and len(parses) == len(spec_files(repo)) + 1
+    parses, _ = counts(repo, "plan", "--format", "json", cache=True)
+    assert parses == Counter({(repo / "reconciler.yaml").read_text(encoding="utf-8"): 1})

@@ -61,6 +61,9 @@ class FieldLines(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def __repr__(self) -> str:  # as the dict it stands for (the spec memo compares reprs)
+        return repr(self._found())
+
 
 @dataclass(frozen=True)
 class Spec:
