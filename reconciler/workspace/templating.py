@@ -157,7 +157,7 @@ class Renderer:
 
     `platform_names` gives the root names of the platform's own template variables
     (`Platform.template_names`); it is called only when a template has an expression
-    that is not ours, so most runs never import the provider. `run_seconds` is the
+    that is not ours. `run_seconds` is the
     whole run's template time budget, on top of each value's own.
     """
 
