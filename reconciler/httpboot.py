@@ -12,6 +12,10 @@ made importable again, so other code of the process can still use them.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ssl
 
 _HIDDEN = ("trio", "httpx._main")
 
@@ -30,3 +34,20 @@ def import_http() -> None:
         for name in hidden:
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
+
+
+def tls_verify(*urls: str) -> ssl.SSLContext | bool:
+    """`verify=` for an httpx client that talks to `urls` only.
+
+    httpx loads every CA certificate of certifi into a new SSL context when a client is
+    built (~24 ms of CPU before the first request, issue 29), even when every URL is
+    plain http:// (a sandbox, a local proxy) and no TLS is ever spoken. For such a client
+    this is a context that trusts no certificate at all: nothing is loaded, and a
+    request that did reach an https:// URL would fail verification rather than go
+    unchecked. Any https:// URL (or anything else) keeps httpx's own verification (True).
+    """
+    if not urls or not all(url[:7].lower() == "http://" for url in urls):
+        return True
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names

@@ -103,6 +103,12 @@ class Platform:
     #                               `spec_document` (its live objects cannot become specs)
     fmt_by_model: bool = True  # `fmt` orders keys by this platform's models
     notes: Mapping[str, str] = field(default_factory=dict)  # capability -> why it is absent
+    # Root names of the platform's own template language (Stream fills `{{ receiver.name }}`
+    # per recipient). Spec rendering hands a `{{ … }}` starting with one of these to the
+    # platform verbatim; any other name that is not `vars` or `env` is a validate error,
+    # since a platform without such variables would show the braces to users. On the
+    # descriptor, not the Provider: loading specs then imports no HTTP client (issue 29).
+    template_names: frozenset[str] = frozenset()
 
     def kind(self, folder: str) -> SpecKind:
         """The spec kind of files in `folder` (audience|campaign)."""

@@ -127,11 +127,6 @@ class Provider(ABC):
     kinds: tuple[KindInfo, ...]
     # Keys the server computes at any depth (ids, timestamps, counts): never a user's.
     server_fields: frozenset[str] = frozenset()
-    # Root names of the platform's own template language (Stream fills `{{ receiver.name }}`
-    # per recipient). Spec rendering hands a `{{ … }}` starting with one of these to the
-    # platform verbatim; any other name that is not `vars` or `env` is a validate error,
-    # since a platform without such variables would show the braces to users.
-    template_names: frozenset[str] = frozenset()
     reach_kind: str = "audience"  # the kind whose live counts give a campaign's reach
     platform: str = ""  # an env's `provider:` value
 

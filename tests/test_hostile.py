@@ -62,7 +62,7 @@ def _first_name(source: str) -> str:
 
 @pytest.mark.parametrize("source", FOREIGN)
 def test_foreign_expressions_pass_through_unevaluated(source: str) -> None:
-    """Names a platform declares (`Provider.template_names`) are handed over as written."""
+    """Names a platform declares (`Platform.template_names`) are handed over as written."""
     declared = frozenset({_first_name(source)})
     assert Renderer({"store_name": "Acme"}, "sandbox", lambda: declared).render(source) == source
 

@@ -108,6 +108,7 @@ def test_validate_of_an_unchanged_repo_imports_what_help_does_and_no_more(
     help_modules, _, _, _ = cli_modules(["--help"], repo)
     assert sorted(m for m in modules - help_modules if m.startswith("reconciler")) == [
         "reconciler.config", "reconciler.config.find", "reconciler.config.trust",
+        "reconciler.gitfind",
         "reconciler.lazyexports", "reconciler.workspace", "reconciler.workspace.cache",
         "reconciler.workspace.discover", "reconciler.workspace.memo",
         "reconciler.workspace.workspace"]

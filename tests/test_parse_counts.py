@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import example_repo
+from tests.helpers import FIXTURES, copy_tree, example_repo
 
 _PROBE = """
 import collections, importlib, json, sys
@@ -123,3 +123,21 @@ def test_validate_of_an_unchanged_repo_composes_and_renders_nothing(tmp_path: Pa
     config = (repo / "reconciler.yaml").read_text(encoding="utf-8")
     assert parses == Counter({spec.read_text(encoding="utf-8"): 1, config: 1})
     assert renders == template_strings(spec_files(repo))
+
+
+@pytest.mark.parametrize("platform", ["smartech", "stream"])
+@pytest.mark.parametrize("command", [["validate"], ["plan", "--format", "json"]],
+                         ids=["validate", "plan"])
+def test_each_spec_of_another_platform_is_parsed_once(tmp_path: Path, platform: str,
+                                                      command: list[str]) -> None:
+    """Smartech specs name the line of each top-level field (for plan errors): finding
+    those lines for every spec composed each file a second time before any request;
+    they are now found only when an error names one (`FieldLines`)."""
+    repo = tmp_path / "repo"
+    copy_tree(FIXTURES / platform, repo)
+    texts = spec_files(repo)
+    assert len(texts) >= 4
+
+    parses, _ = counts(repo, *command)
+
+    assert {text: parses[text] for text in texts.values()} == {t: 1 for t in texts.values()}

@@ -21,6 +21,7 @@ import httpx
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
+from reconciler.httpboot import tls_verify
 from reconciler.httpio import PlatformClock, json_or_none, not_json, send
 
 ACCEPT = "application/vnd.urbanairship+json; version=3"
@@ -40,7 +41,7 @@ class AirshipClient:
                 "Basic " + base64.b64encode(f"{app_key}:{secret}".encode()).decode())
         self._http = httpx.AsyncClient(
             event_hooks={"response": [self.clock.record]},
-            timeout=timeout, transport=transport,
+            timeout=timeout, transport=transport, verify=tls_verify(api_url),
             headers={"Accept": ACCEPT, "Authorization": auth, "X-UA-Appkey": app_key,
                      "User-Agent": "reconciler"},
             limits=httpx.Limits(max_connections=caller.concurrency,

@@ -34,9 +34,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.provider import Provider
 from reconciler.render.json import dumps
-from reconciler.render.report import render_report, report_markdown
 from reconciler.render.safe import plain
-from reconciler.render.text import console, render_plan
 from reconciler.render.words import label, plural
 from reconciler.workspace.workspace import Workspace
 
@@ -237,6 +235,8 @@ def _confirm(plan: Plan, auto_approve: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise RefusedError("refusing: no terminal to confirm on; review the plan and pass --auto-approve")
+    from reconciler.render.text import console, render_plan  # rich: only for a terminal
+
     out = console(sys.stderr)
     render_plan(plan, out)
     prompt = "Apply these changes?"
@@ -285,15 +285,22 @@ class _signals:
 
 
 def _report(results: list[Result], fmt: str, env_name: str) -> int:
+    # rich (render.report, render.text) is imported where text is drawn: ~20 ms that an
+    # apply with --format json paid before its first request (issue 29)
     if fmt == "json":
         sys.stdout.write(dumps(report_json(results)))
     else:
+        from reconciler.render.report import render_report
+        from reconciler.render.text import console
+
         render_report(results, console())
         for r in results:  # whole, on one line each: a table cell wraps what matters most
             if r.status == FAILED:
                 sys.stderr.write(plain(f"failed: {label(r.change)}: {r.error}") + "\n")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
+        from reconciler.render.report import report_markdown
+
         with open(summary_file, "a", encoding="utf-8") as f:
             f.write(report_markdown(results, env_name))
     return 1 if any(r.status in (FAILED, SKIPPED) for r in results) else 0

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.gitfind import maybe_in_git
 from reconciler.gitops.staterecord import Record
 from reconciler.plan.model import Action, Plan
 
@@ -110,7 +111,7 @@ def toplevel(root: Path) -> Path | None:
 
 def has_origin(root: Path) -> bool:
     """Whether `root` is in a git checkout with an `origin`: only there can a stop be kept."""
-    return _git(["remote", "get-url", "origin"], root) is not None
+    return maybe_in_git(root) and _git(["remote", "get-url", "origin"], root) is not None
 
 
 def baseline(stop: Stop, top: Path) -> str | None:

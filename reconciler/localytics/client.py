@@ -15,6 +15,7 @@ import httpx
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, TransportError
+from reconciler.httpboot import tls_verify
 from reconciler.httpio import PlatformClock, json_or_none, not_json, send
 from reconciler.localytics.http import raise_for_status
 
@@ -47,6 +48,7 @@ class LocalyticsClient:
             auth=httpx.BasicAuth(*auth),
             timeout=timeout,
             transport=transport,
+            verify=tls_verify(api_url),
             headers={"Accept": "application/json", "User-Agent": "reconciler"},
             # exactly as many connections as the Caller lets requests fly: httpcore's
             # pool scans every connection on each request, so spares cost CPU

@@ -25,6 +25,7 @@ from aiolimiter import AsyncLimiter
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError
+from reconciler.httpboot import tls_verify
 from reconciler.httpio import send
 from reconciler.localytics.http import raise_for_status
 
@@ -138,6 +139,7 @@ class PushClient:
         self.url = f"{push_api_url.rstrip('/')}/v2/push/{quote(app_id, safe='')}"
         self._http = httpx.AsyncClient(
             auth=httpx.BasicAuth(*auth), timeout=timeout, transport=transport,
+            verify=tls_verify(push_api_url),
             headers={"Accept": "application/json", "User-Agent": "reconciler"},
         )
         self._caller = caller

@@ -39,8 +39,8 @@ def smartech_cross_checks(specs: list[Spec], docs: dict[str, Document],
         send = s.body.get("send") or {}
         seen: set[str] = set()
         for i, ref in enumerate(send.get("audience") or ()):
-            where = docs[s.ref].location(("send", "audience", i))
-            if isinstance(ref, str) and ref not in known:
+            if isinstance(ref, str) and ref not in known:  # located only now: a second parse
+                where = docs[s.ref].location(("send", "audience", i))
                 problems.append(SpecProblem(where, f"unknown audience key {ref!r}: no file "
                                             f"audiences/{ref}.yaml{suggest(ref, sorted(known))}"))
                 continue

@@ -27,6 +27,7 @@ import httpx
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
+from reconciler.httpboot import tls_verify
 from reconciler.httpio import PlatformClock, send
 from reconciler.smartech.hosts import Endpoints
 
@@ -44,6 +45,8 @@ class SmartechClient:
         self._http = httpx.AsyncClient(
             event_hooks={"response": [self.clock.record]},
             timeout=timeout, transport=transport,
+            verify=tls_verify(*(u for u in (endpoints.v4, endpoints.push,
+                                            endpoints.audience_list) if u)),
             headers={"Content-Type": "application/json", "Accept": "application/json",
                      "User-Agent": "reconciler"},
             limits=httpx.Limits(max_connections=caller.concurrency,

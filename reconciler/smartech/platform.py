@@ -10,7 +10,7 @@ from reconciler.platform import Platform, References, SpecKind
 from reconciler.smartech.checks import smartech_cross_checks
 from reconciler.smartech.config import SmartechEnv
 from reconciler.workspace.base import RECONCILER_ONLY
-from reconciler.workspace.workspace import Spec
+from reconciler.workspace.workspace import FieldLines, Spec
 
 if TYPE_CHECKING:
     from reconciler.calls import Caller
@@ -24,7 +24,7 @@ SECRETS = ("SMARTECH_API_KEY",)
 def build(kind: str, key: str, doc: Document, rendered: dict[str, Any], model: Any) -> Spec:
     """A Smartech spec. An audience reference is pinned by "list:12" when it gives an id;
     a campaign depends on the audience keys its send block names."""
-    lines = {str(k): doc.location((k,)).line for k in rendered}
+    lines = FieldLines(doc, rendered)  # found only if an error names one
     if kind == "audience":
         name = model.name or f"{model.type} #{model.id}"
         pin = f"{model.type}:{model.id}" if model.id is not None else None

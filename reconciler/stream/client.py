@@ -20,6 +20,7 @@ import jwt
 
 from reconciler.calls import Caller
 from reconciler.errors import ApiError, AuthError, TransportError
+from reconciler.httpboot import tls_verify
 from reconciler.httpio import PlatformClock, json_or_none, not_json, send
 
 PAGE_LIMIT = 100  # query campaigns / segments: documented maximum
@@ -70,6 +71,7 @@ class StreamClient:
             event_hooks={"response": [self.clock.record]},
             timeout=timeout,
             transport=transport,
+            verify=tls_verify(api_url),
             headers={
                 "Authorization": server_token(api_secret),
                 "Stream-Auth-Type": "jwt",

@@ -61,4 +61,6 @@ PLATFORM = Platform(
     scaffold="stream",
     # Stream files keep the order they were written in (a pre-existing choice).
     fmt_by_model=False,
+    # Stream's message and channel templates: `{{ receiver.name }}`, `{{ sender.id }}`
+    template_names=frozenset({"receiver", "sender"}),
 )

@@ -53,8 +53,6 @@ LEASE_ID = LEASE_MARKER  # not rcl-<key>: no spec's default id can take it
 
 class StreamProvider(Provider):
     kinds = (KindInfo(SEGMENT, removal="delete"), KindInfo(CAMPAIGN, removal="delete"))
-    # Stream's message and channel templates: `{{ receiver.name }}`, `{{ sender.id }}`
-    template_names = frozenset({"receiver", "sender"})
     reach_kind = SEGMENT
     platform = "stream"
 

@@ -170,7 +170,9 @@ class ParseCache:
 def refuse_tracked_state(root: Path) -> None:
     """ConfigError when git tracks a file under .reconciler/ (a committed cache, journal or
     sandbox would be state nobody reviewed). Outside a git repo, or without git, a no-op."""
-    if not (root / ".reconciler").exists():
+    from reconciler.gitfind import maybe_in_git
+
+    if not (root / ".reconciler").exists() or not maybe_in_git(root):
         return
     import subprocess  # only here: its import is 0.4 % of a cold validate
 

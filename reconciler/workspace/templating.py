@@ -156,8 +156,8 @@ class Renderer:
     """Renders strings with context `vars` and `env`; caches compiled templates.
 
     `platform_names` gives the root names of the platform's own template variables
-    (`Provider.template_names`); it is called only when a template has an expression
-    that is not ours, so most runs never import the provider. `run_seconds` is the
+    (`Platform.template_names`); it is called only when a template has an expression
+    that is not ours. `run_seconds` is the
     whole run's template time budget, on top of each value's own.
     """
 
@@ -298,12 +298,13 @@ class Renderer:
 
 
 def platform_names(loaded: Any) -> Callable[[], frozenset[str]]:
-    """The template names of the env's platform (`Provider.template_names`), looked up
-    on first use: the provider module is imported only for a foreign expression."""
+    """The template names of the env's platform (`Platform.template_names`), looked up
+    on first use. The descriptor, not the provider class: spec loading imports no platform
+    client (httpx), which the session imports its own lean way (reconciler.httpboot)."""
     def names() -> frozenset[str]:
-        from reconciler.registry import provider_class
+        from reconciler.registry import platform
 
-        return provider_class(loaded.env.provider).template_names
+        return platform(loaded.env.provider).template_names
 
     return names
 
