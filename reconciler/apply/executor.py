@@ -88,6 +88,9 @@ class Executor:
     # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
     # place) what must not be written now, e.g. a campaign stopped since the plan.
     recheck: Callable[[list[Change]], Awaitable[None]] | None = None
+    # Told each result that has a pin as soon as the write is done, before the wave's record
+    # write: the spec files are written meanwhile (apply.run), not after the last request.
+    on_pin: Callable[[Result], None] | None = None
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -190,6 +193,8 @@ class Executor:
     def _done(self, result: Result) -> None:
         """Finish `result`, or keep it for the wave's record write when it has a pin to
         record (a send whose record fails is then a failure: `_record_wave`)."""
+        if result.pin and self.on_pin is not None:
+            self.on_pin(result)
         if self.pins is None or not result.pin or self._in_git(result.change) is None \
                 or NOT_RECORDED in (result.error or ""):
             self._finish(result)
