@@ -110,9 +110,18 @@ class Executor:
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
 
     async def _wave(self, wave: list[Change]) -> None:
-        """Every change of the wave concurrently; the drafts held for the record are
-        recorded together, then sent; the wave's pins are recorded together at its end."""
-        held = [h for h in await asyncio.gather(*(self._one(c) for c in wave)) if h]
+        """Every change of the wave concurrently (asked in plan order); the changes whose
+        identity lives in git are recorded as soon as they are done, not after the rest
+        of the wave: an app push's send and the wave's one record write waited for the
+        wave's last email read-back (issue 29)."""
+        ones = [asyncio.ensure_future(self._one(c)) for c in wave]
+        in_git = [one for c, one in zip(wave, ones, strict=True) if self._in_git(c) is not None]
+        await asyncio.gather(self._record_when_done(in_git), *ones)
+
+    async def _record_when_done(self, in_git: Sequence[Awaitable[Held | None]]) -> None:
+        """Once these writes are done: their held drafts recorded together, then sent;
+        then their pins recorded together."""
+        held = [h for h in await asyncio.gather(*in_git) if h]
         if held:
             await self._send_held(held)
         await self._record_wave()
