@@ -156,3 +156,26 @@ def test_an_app_push_send_does_not_wait_for_the_email_of_its_wave(
     assert waited == [True], "the push was sent only after the wave's email"
     assert [w["campaign:push"]["pin"]["executed"] for w in record.writes][0] == "unknown"
     assert len(record.writes) == 2 and smartech_repo.executions()
+
+
+def test_a_waves_app_pushes_are_asked_before_its_email_campaigns(
+        smartech_repo: SmartechRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one slot, the app push (second in the plan) is created first: it is recorded
+    while the email is still being written, not after it."""
+    smartech_repo.put("campaign", "mail", email_campaign("Mail"))
+    smartech_repo.put("campaign", "push", push_campaign("Push"))
+    monkeypatch.setenv("SMARTECH_API_KEY", smartech_repo.key)
+    record = Record()
+
+    async def apply() -> list[str]:
+        loaded = load_config(smartech_repo.root / "reconciler.yaml")
+        workspace = load_workspace(loaded, warn=lambda _line: None)
+        async with open_provider(loaded, Caller(concurrency=1)) as provider:
+            plan = await build_plan(workspace, provider)
+            await execute_plan(plan, workspace, provider, concurrency=1, pins=record,
+                               journal_path=smartech_repo.root / "journal.jsonl")
+        return [c.name for c in plan.changes]
+
+    assert asyncio.run(apply()) == ["Mail", "Push"]
+    assert [c["name"] for c in smartech_repo.campaigns()] == ["Push", "Mail"]
+    assert [list(w) for w in record.writes] == [["campaign:push"]]

@@ -110,13 +110,15 @@ class Executor:
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
 
     async def _wave(self, wave: list[Change]) -> None:
-        """Every change of the wave concurrently (asked in plan order); the changes whose
-        identity lives in git are recorded as soon as they are done, not after the rest
-        of the wave: an app push's send and the wave's one record write waited for the
-        wave's last email read-back (issue 29)."""
-        ones = [asyncio.ensure_future(self._one(c)) for c in wave]
-        in_git = [one for c, one in zip(wave, ones, strict=True) if self._in_git(c) is not None]
-        await asyncio.gather(self._record_when_done(in_git), *ones)
+        """Every change of the wave concurrently, those whose identity lives in git asked
+        first; they are recorded (and sent) as soon as they are done, beside the rest of
+        the wave: an app push's send and the wave's one record write waited for the
+        wave's last email read-back, with nothing else in flight (issue 29)."""
+        in_git = [c for c in wave if self._in_git(c) is not None]
+        ones = {c.ref: asyncio.ensure_future(self._one(c))
+                for c in [*in_git, *(c for c in wave if self._in_git(c) is None)]}
+        await asyncio.gather(self._record_when_done([ones[c.ref] for c in in_git]),
+                             *ones.values())
 
     async def _record_when_done(self, in_git: Sequence[Awaitable[Held | None]]) -> None:
         """Once these writes are done: their held drafts recorded together, then sent;
