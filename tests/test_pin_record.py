@@ -298,3 +298,28 @@ def test_a_record_that_is_not_json_is_refused_with_its_place(tmp_path: Path) -> 
     git(work, "push", "-q", "origin", f"HEAD:{ref('prod')}")
     with pytest.raises(RecordError, match=r"^refs/reconciler/state/prod:state.json: not JSON"):
         StateRef(work, "prod").read()
+
+
+def test_the_write_check_makes_no_commit_and_refuses_a_record_written_since(
+        tmp_path: Path) -> None:
+    """The check before the first create dry-runs a push of the record as read (where there
+    is none yet, of the checkout's commit): it writes no object of its own (it made a
+    commit each time: three git runs), and a record another apply wrote since the read is
+    still refused before anything is created."""
+    work = git_checkout(tmp_path, {"README.md": "x\n"})
+
+    def objects() -> str:
+        return git(work, "count-objects", "-v")
+
+    mine, other = StateRef(work, "prod"), StateRef(work, "prod")
+    before = objects()
+    mine.check_writable()  # no record yet
+    assert objects() == before
+    other.pin("campaign:a", {"id": 1, "pin": {"executed": False}})
+    mine.read()
+    before = objects()
+    mine.check_writable()
+    assert objects() == before
+    other.pin("campaign:b", {"id": 2, "pin": {"executed": False}})
+    with pytest.raises(RecordError, match="cannot write the record"):
+        mine.check_writable()

@@ -82,7 +82,7 @@ def test_appended_and_round_tripped_pins_read_back_alike(
 
 
 def test_an_apply_of_many_app_pushes_pins_every_file(smartech_repo: Any) -> None:
-    """Twenty pins are written from several threads (apply.run.write_pins): each file gets
+    """Twenty pins are written on a worker thread (workspace.pinfiles): each file gets
     its own id, appended after what it held."""
     from tests.smartech_repo import push_campaign
 

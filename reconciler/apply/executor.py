@@ -111,6 +111,9 @@ class Executor:
     # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
     # place) what must not be written now, e.g. a campaign stopped since the plan.
     recheck: Callable[[list[Change]], Awaitable[None]] | None = None
+    # Told each result that has a pin as soon as the write is done, before the wave's record
+    # write: the spec files are written meanwhile (apply.run), not after the last request.
+    on_pin: Callable[[Result], None] | None = None
 
     async def run(self, plan: Plan) -> list[Result]:
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -135,15 +138,26 @@ class Executor:
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
 
     async def _wave(self, wave: list[Change]) -> None:
-        """Every change of the wave concurrently; the drafts held for the record are
-        recorded together, then sent; the wave's pins are recorded together at its end."""
+        """Every change of the wave concurrently, those whose identity lives in git asked
+        first; they are recorded (and sent) as soon as they are done, beside the rest of
+        the wave: an app push's send and the wave's one record write waited for the
+        wave's last email read-back, with nothing else in flight (issue 29)."""
         async def one(change: Change) -> Held | None:
             held = await self._one(change)
             if held is None:
                 self._written(change)
             return held
 
-        held = [h for h in await asyncio.gather(*(one(c) for c in wave)) if h]
+        in_git = [c for c in wave if self._in_git(c) is not None]
+        ones = {c.ref: asyncio.ensure_future(one(c))
+                for c in [*in_git, *(c for c in wave if self._in_git(c) is None)]}
+        await asyncio.gather(self._record_when_done([ones[c.ref] for c in in_git]),
+                             *ones.values())
+
+    async def _record_when_done(self, in_git: Sequence[Awaitable[Held | None]]) -> None:
+        """Once these writes are done: their held drafts recorded together, then sent;
+        then their pins recorded together."""
+        held = [h for h in await asyncio.gather(*in_git) if h]
         if held:
             await self._send_held(held)
             for h in held:
@@ -243,6 +257,8 @@ class Executor:
     def _done(self, result: Result) -> None:
         """Finish `result`, or keep it for the wave's record write when it has a pin to
         record (a send whose record fails is then a failure: `_record_wave`)."""
+        if result.pin and self.on_pin is not None:
+            self.on_pin(result)
         if self.pins is None or not result.pin or self._in_git(result.change) is None \
                 or NOT_RECORDED in (result.error or ""):
             self._finish(result)

@@ -18,6 +18,7 @@ from reconciler.apply.results import Result
 from reconciler.errors import JournalError
 from reconciler.plan.model import Change, Plan
 from reconciler.provider import Provider
+from reconciler.workspace.pinfiles import PinFiles
 from reconciler.workspace.workspace import Workspace
 
 
@@ -52,42 +53,31 @@ async def execute_plan(
     writes already started finish, no new one starts.
     """
     journal = Journal(journal_path, workspace.loaded.env_name)
+    files = PinFiles()
     try:
         executor = Executor(provider, workspace, journal, concurrency=concurrency, pins=pins,
-                            guard=guard, since=since, recheck=recheck)
+                            guard=guard, since=since, recheck=recheck,
+                            on_pin=lambda result: pin_file_of(result, workspace, files))
         if stop is not None:
             executor.stop = stop
         results = await executor.run(plan)
     finally:
         journal.close()
-    write_pins(results, workspace)  # before a journal failure is raised: ids are kept
+        unwritten = files.close()  # the last pins: before a journal failure is raised
+    if unwritten is not None:
+        raise unwritten
     if journal.failed:
         raise JournalError(journal.failed, results)
     return results
 
 
-def write_pins(results: list[Result], workspace: Workspace) -> list[Path]:
-    """Pin what the API cannot find again into the spec files (ids, what was created).
+def pin_file_of(result: Result, workspace: Workspace, files: PinFiles) -> None:
+    """Pin what the API cannot find again into its spec file (ids, what was created).
 
     The durable copy is the env's record (a ref of the repository, written by the
     executor before each send); the files are a view of it: locally the user's working
     tree, in CI proposed as a pin pull request afterwards (`reconciler gitops pin-pr`).
     """
-    pins = [(workspace.loaded.root / spec.path, r.pin) for r in results
-            if r.pin and (spec := workspace.get(r.change.ref)) is not None]
-    if not pins:
-        return []  # and ruamel, which writing a pin needs, is not imported (issue 29)
-    from reconciler.workspace.pins import pin_file
-
-    if len(pins) < PARALLEL_PINS:
-        for path, pin in pins:
-            pin_file(path, pin)
-    else:  # a file write is mostly waiting on the file system: 500 in a row took 0.4-1.5 s
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(PIN_WRITERS) as pool:
-            list(pool.map(lambda job: pin_file(*job), pins))
-    return [path for path, _pin in pins]
-
-
-PARALLEL_PINS, PIN_WRITERS = 16, 8
+    spec = workspace.get(result.change.ref)
+    if result.pin and spec is not None:
+        files.put(workspace.loaded.root / spec.path, result.pin)

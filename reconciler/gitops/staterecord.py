@@ -137,6 +137,7 @@ class StateRef:
         self._head: str | None = None  # the record's commit as last read or written
         self._record: Record | None = None
         self._top: Path | None = None
+        self._head_commit: tuple[str | None] | None = None  # the checkout's HEAD, once asked
 
     def top(self) -> Path:
         if self._top is None:
@@ -171,10 +172,14 @@ class StateRef:
 
     def check_writable(self) -> None:
         """Refuse now, before any create, where the record could not be written later
-        (no origin, no push access): `git push --dry-run` of the record as it is."""
+        (no origin, no push access, another writer since the read): a `git push
+        --dry-run` of the record as read, or where there is none yet of the checkout's
+        commit. Nothing is sent either way; a commit of its own is made only in a
+        repository with none (three git runs fewer than making one each time)."""
         with self._lock:
             record = self._record if self._record is not None else self._read()
-            commit = self._commit(record, "check: can the record be written")
+            commit = self._head or self.commit() or self._commit(
+                record, "check: can the record be written")
             try:
                 self.git([*GH_CREDENTIALS, "push", "--dry-run", "--quiet", "origin",
                           f"{commit}:{self.ref}"], self.top())
@@ -239,10 +244,13 @@ class StateRef:
         self.update(change, f"applied {commit}")
 
     def commit(self) -> str | None:
-        """The checkout's commit (HEAD), or None in a repository with no commit yet."""
-        proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"],
-                              cwd=self.top(), capture_output=True, text=True, check=False)
-        return proc.stdout.strip() or None
+        """The checkout's commit (HEAD), or None in a repository with no commit yet: the
+        one this run applies, asked once (a git run less for each pin write)."""
+        if self._head_commit is None:
+            proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+                                  cwd=self.top(), capture_output=True, text=True, check=False)
+            self._head_commit = (proc.stdout.strip() or None,)
+        return self._head_commit[0]
 
     def _commit(self, record: Record, message: str) -> str:
         top = self.top()

@@ -69,11 +69,20 @@ class SmartechClient:
         return await _every_page(page, "campaign_details", CAMPAIGN_PAGE, "v4 campaign list")
 
     async def get_campaign(self, channel: str, campaign_id: int) -> dict[str, Any] | None:
-        data = await self._v4("/v4/campaign/get",
-                              {"channel": [channel], "campaign_ids": [campaign_id]}, read=True)
-        found = [c for c in _details(data, "campaign_details")
-                 if c.get("campaign_id") == campaign_id]
+        found = await self.get_campaigns(channel, [campaign_id])
         return found[0] if found else None
+
+    async def get_campaigns(self, channel: str, campaign_ids: list[int]) -> list[dict[str, Any]]:
+        """The v4 get of several campaigns at once (`campaign_ids` is a list), in requests
+        of at most CAMPAIGN_PAGE ids asked together; only the rows of ids asked."""
+        asked = set(campaign_ids)
+        chunks = [campaign_ids[i:i + CAMPAIGN_PAGE]
+                  for i in range(0, len(campaign_ids), CAMPAIGN_PAGE)]
+        answers = await asyncio.gather(*(self._v4(
+            "/v4/campaign/get", {"channel": [channel], "campaign_ids": chunk}, read=True)
+            for chunk in chunks))
+        return [c for data in answers for c in _details(data, "campaign_details")
+                if c.get("campaign_id") in asked]
 
     async def create_campaign(self, item: dict[str, Any]) -> int:
         data = await self._v4("/v4/campaign/create", {"campaign_details": [item]},

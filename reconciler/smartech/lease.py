@@ -12,10 +12,17 @@ v4 email calls (docs/specs/smartech.md): a draft needs only a name and sender
 details; a real account may refuse a sender it has not verified, and then
 apply fails its first step with the platform's message rather than run
 without a lease.
+
+The tag is read with a v4 get, after the list: for our own lease (its id is
+the create's answer) that get is asked alongside the list, not after it, so
+taking the lease and confirming it before a wave cost one round trip less
+each (issue 29); the rows of other leases, known only from the list, are read
+in one get after it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -41,23 +48,36 @@ def is_lease_row(row: dict[str, Any]) -> bool:
 
 
 class SmartechLease:
-    """HoldsLease for Smartech (mixed into SmartechProvider)."""
+    """HoldsLease for Smartech (mixed into SmartechProvider, which sets `_own_leases`)."""
 
     client: SmartechClient
+    _own_leases: set[int]  # the ids of the leases this process created and has not deleted
 
     async def lease_create(self, name: str) -> LeaseObject:
         new_id = await self.client.create_campaign(lease_item(name))
+        self._own_leases.add(new_id)
         return LeaseObject(new_id, name, (new_id,))
 
     async def lease_list(self) -> list[LeaseObject]:
-        rows = [r for r in await self.client.list_campaigns(CHANNEL) if is_lease_row(r)]
+        """Every lease the list shows (draft, lease name) whose get confirms the tag."""
+        own = sorted(self._own_leases)
+        listed, own_details = await asyncio.gather(self.client.list_campaigns(CHANNEL),
+                                                   self._details(own))
+        rows = [r for r in listed if is_lease_row(r)]
+        others = [int(r["campaign_id"]) for r in rows if int(r["campaign_id"]) not in own]
+        details = {**own_details, **await self._details(others)}
         out = []
-        for row in rows:  # few (one, or two contenders'): one get each confirms the tag
-            full = await self.client.get_campaign(CHANNEL, int(row["campaign_id"]))
+        for row in rows:
+            full = details.get(int(row["campaign_id"]))
             if full is not None and is_lease_row(full) and LEASE_TAG in (full.get("tags") or []):
                 out.append(LeaseObject(int(full["campaign_id"]), str(full["campaign_name"]),
                                        (int(full["campaign_id"]),)))
         return out
+
+    async def _details(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The v4 get of `ids` by id (a few: ours, or contenders', asked in one get)."""
+        found = await self.client.get_campaigns(CHANNEL, ids) if ids else []
+        return {int(c["campaign_id"]): c for c in found}
 
     async def lease_renew(self, lease_id: int | str, name: str) -> None:
         await self.client.update_campaign({"campaign_id": int(lease_id), **lease_item(name)},
@@ -69,6 +89,7 @@ class SmartechLease:
         except ApiError as e:
             if e.status != 404:
                 raise
+        self._own_leases.discard(int(lease_id))
 
     def platform_now(self) -> datetime | None:
         return self.client.clock.last

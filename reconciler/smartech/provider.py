@@ -61,6 +61,7 @@ class SmartechProvider(SmartechLease, SmartechStop, Provider):
     def __init__(self, client: SmartechClient):
         self.client = client
         self._pinned: dict[int | str, LiveObject] = {}  # app push objects rebuilt from git
+        self._own_leases: set[int] = set()  # SmartechLease: the leases this process made
 
     async def aclose(self) -> None:
         await self.client.aclose()
