@@ -20,7 +20,7 @@ from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
 from reconciler.apply.stale import check_same, check_target
 from reconciler.calls import Caller
-from reconciler.cli.pinrecord import ApplyPins, read_record, writes_record
+from reconciler.cli.pinrecord import ApplyPins, creates_in_git, read_record, writes_record
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.cli.stopheld import clear_stops, held, read_stops, recheck
@@ -82,6 +82,9 @@ async def run_apply(
                         # before it let go is seen here, so its campaign is not made again
                         workspace, store, unavailable = read_record(loaded, workspace, provider,
                                                                     _warn)
+                        if store is not None and unavailable is None and saved is None \
+                                and creates_in_git(workspace, provider):
+                            store.start_check()  # can it be written: asked beside the plan
                         stops, stop_store = read_stops(loaded, store, _warn)
                         verdicts: list[Verdicts] = []
                         plan = await _plan(workspace, provider, saved, force,

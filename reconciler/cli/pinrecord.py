@@ -57,6 +57,15 @@ def read_record(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
     return with_record(workspace, record), store, None
 
 
+def creates_in_git(workspace: Workspace, provider: Provider) -> bool:
+    """Whether applying `workspace` is sure to write a pin to the record before any plan
+    says so: an object whose identity lives in git has no id yet (neither its file nor
+    the record names one), so the plan creates it. Apply then checks that the record
+    can be written beside the plan (StateRef.start_check)."""
+    return any(provider.identity_in_git(s) and s.pin_id is None
+               and not (s.pin_state or {}).get("created") for s in workspace)
+
+
 def writes_record(plan: Plan, workspace: Workspace, provider: Provider) -> bool:
     """Whether applying `plan` writes a pin to the record: it creates or updates an object
     whose identity lives in git. Only then is the record checked for writing first."""

@@ -30,6 +30,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,6 +139,7 @@ class StateRef:
         self._record: Record | None = None
         self._top: Path | None = None
         self._head_commit: tuple[str | None] | None = None  # the checkout's HEAD, once asked
+        self._checking: Future[None] | None = None  # a check_writable begun by start_check
 
     def top(self) -> Path:
         if self._top is None:
@@ -170,12 +172,39 @@ class StateRef:
         self._record = parse(text, f"{self.ref}:{FILE}")
         return self._record
 
+    def start_check(self) -> None:
+        """Begin `check_writable` on a thread of its own; `check_writable` collects it.
+        Apply begins it beside the plan where the plan is sure to write the record, so
+        the round trip to origin is not made after the plan's last read (issue 29)."""
+        if self._checking is not None:
+            return
+        checking: Future[None] = Future()
+
+        def check() -> None:
+            try:
+                self._check_now()
+            except BaseException as e:  # check_writable raises it
+                checking.set_exception(e)
+            else:
+                checking.set_result(None)
+
+        self._checking = checking
+        threading.Thread(target=check, name="record-check").start()
+
     def check_writable(self) -> None:
         """Refuse now, before any create, where the record could not be written later
         (no origin, no push access, another writer since the read): a `git push
         --dry-run` of the record as read, or where there is none yet of the checkout's
         commit. Nothing is sent either way; a commit of its own is made only in a
-        repository with none (three git runs fewer than making one each time)."""
+        repository with none (three git runs fewer than making one each time). The
+        answer of the check `start_check` began, where it began one."""
+        checking, self._checking = self._checking, None
+        if checking is not None:
+            checking.result()
+            return
+        self._check_now()
+
+    def _check_now(self) -> None:
         with self._lock:
             record = self._record if self._record is not None else self._read()
             commit = self._head or self.commit() or self._commit(
