@@ -44,10 +44,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "reconciler.calendar.grid", "reconciler.sendtest", "reconciler.preview",
      "reconciler.doctor"),
     ("reconciler.provider",),
-    # the core: plans, applies, tools; workspace.pins writes spec files (the importer's writer)
+    # the core: plans, applies, tools; workspace.pins writes spec files (the importer's
+    # writer), workspace.pinfiles writes apply's pins with it on a worker thread
     ("reconciler.plan", "reconciler.apply", "reconciler.importer", "reconciler.render",
      "reconciler.calendar", "reconciler.gitops", "reconciler.scaffold",
-     "reconciler.workspace.pins", "reconciler.sandbox"),
+     "reconciler.workspace.pins", "reconciler.workspace.pinfiles", "reconciler.sandbox"),
     PLATFORM_CODE,
     ("reconciler.cli",),
     ("reconciler.__main__",),

@@ -70,6 +70,21 @@ def start_apply(repo: Repo, *prefix: str, env: dict[str, str] | None = None
                             cwd=repo.root, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
 
+def unlocked(repo: Any) -> None:
+    """`reconciler unlock` from `repo`, which must remove the apply lease."""
+    unlock = repo.run("unlock")
+    assert unlock.code == 0 and "removed the apply lease" in unlock.stdout, unlock.stderr
+
+
+def stopped_writing(first: subprocess.Popen[str], proxy: Any) -> tuple[str, str]:
+    """The apply `first`'s output, once it ended saying it stopped writing (exit 1)."""
+    out, err = first.communicate(timeout=120)
+    proxy.stop()
+    assert first.returncode == 1, err
+    assert err.strip().splitlines()[-1].startswith("error: stopped writing: ")
+    return out, err
+
+
 
 def until(condition: Callable[[], bool], seconds: float = 60) -> bool:
     """Whether `condition` came true within `seconds` (an upper bound, never a wait for time
@@ -179,14 +194,10 @@ def test_a_lost_lease_stops_the_writes_that_follow(sandbox_server: Any, tmp_path
                 repo.put("campaign", f"c{i:03}", campaign(f"C{i:03}", audiences=["buyers"]))
         first = start_apply(a)
         assert proxy.held.wait(60), "the first apply never created its audience"
-        unlock = b.run("unlock")
-        assert unlock.code == 0 and "removed the apply lease" in unlock.stdout, unlock.stderr
+        unlocked(b)
     finally:
         proxy.release()
-    out, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert first.returncode == 1, err
-    assert err.strip().splitlines()[-1].startswith("error: stopped writing: ")
+    out, err = stopped_writing(first, proxy)
     assert err.strip().splitlines()[-1].endswith(
         "; 4 changes not applied (run apply again once the other apply is done)")
     skipped = [r for r in json.loads(out)["results"] if r["status"] == "skipped"]

@@ -21,7 +21,7 @@ from reconciler.plan import planner
 from reconciler.provider import LiveObject
 from tests.gating_proxy import GatingProxy
 from tests.stream_repo import StreamRepo, segment, stream_campaign
-from tests.test_lease_held import start_apply, until
+from tests.test_lease_held import start_apply, stopped_writing, unlocked, until
 
 LEASE = "/stream/segments/reconciler-lease"
 
@@ -102,14 +102,10 @@ def test_a_lease_removed_while_planning_stops_the_first_wave(
         a, b = two_copies(sandbox_server, tmp_path, proxy.base_url)
         first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
         assert proxy.held.wait(60), "the plan never listed the campaigns"
-        unlock = b.run("unlock")
-        assert unlock.code == 0 and "removed the apply lease" in unlock.stdout, unlock.stderr
+        unlocked(b)
     finally:
         proxy.release()
-    out, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert first.returncode == 1, err
-    assert err.strip().splitlines()[-1].startswith("error: stopped writing: ")
+    out, err = stopped_writing(first, proxy)
     results = json.loads(out)["results"]
     assert [r["status"] for r in results] == ["skipped"] * 3, results
     creates = [r for r in proxy.seen if r in ("POST /stream/segments", "POST /stream/campaigns")]

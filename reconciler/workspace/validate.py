@@ -6,9 +6,9 @@ The model and the way a valid file becomes a `Spec` are the platform's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -16,34 +16,10 @@ from reconciler.errors import SpecProblem
 from reconciler.source.problems import problems_from
 from reconciler.source.yamlio import Document
 from reconciler.workspace.base import SpecModel
-from reconciler.workspace.workspace import Spec
+from reconciler.workspace.workspace import Lazy, Spec
 
 if TYPE_CHECKING:
     from reconciler.platform import Platform
-
-V = TypeVar("V")
-
-
-class _Lazy(Mapping[str, V]):
-    """A table read from the registry on first use (importing no platform before)."""
-
-    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
-        self._build = build
-        self._built: dict[str, V] | None = None
-
-    def _table(self) -> dict[str, V]:
-        if self._built is None:
-            self._built = self._build()
-        return self._built
-
-    def __getitem__(self, key: str) -> V:
-        return self._table()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._table())
-
-    def __len__(self) -> int:
-        return len(self._table())
 
 
 class _Models(Mapping[str, type[SpecModel]]):
@@ -75,7 +51,7 @@ def _platform_kinds() -> dict[str, dict[str, tuple[str, str]]]:
 # Every platform's spec models by schema name (`reconciler schema --kind`).
 MODELS: Mapping[str, type[SpecModel]] = _Models()
 # Per platform: spec kind of each folder kind, and the model name in MODELS.
-PLATFORM_KINDS: Mapping[str, dict[str, tuple[str, str]]] = _Lazy(_platform_kinds)
+PLATFORM_KINDS: Mapping[str, dict[str, tuple[str, str]]] = Lazy(_platform_kinds)
 
 
 def spec_kind(platform: str, folder_kind: str) -> str:

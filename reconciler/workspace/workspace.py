@@ -9,9 +9,9 @@ the provider resolves keys to live ids when it builds the wire payload.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from reconciler.config import LoadedConfig
@@ -30,7 +30,33 @@ def is_lease_name(name: str) -> bool:
     return name.startswith(LEASE_MARKER)
 
 
-class FieldLines(Mapping[str, int]):
+V = TypeVar("V")
+
+
+class Lazy(Mapping[str, V]):
+    """A table built on first use, by `build`."""
+
+    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
+        self._build: Callable[[], dict[str, V]] | None = build
+        self._built: dict[str, V] | None = None
+
+    def _table(self) -> dict[str, V]:
+        if self._built is None:
+            assert self._build is not None
+            self._built, self._build = self._build(), None  # what it closes over is let go
+        return self._built
+
+    def __getitem__(self, key: str) -> V:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+class FieldLines(Lazy[int]):
     """The 1-based line of each top-level field of a parsed file, found on first use.
 
     Finding lines composes the file's YAML a second time (the loader drops the node
@@ -39,30 +65,16 @@ class FieldLines(Mapping[str, int]):
     start-up (issue 29).
     """
 
-    __slots__ = ("_doc", "_keys", "_lines")
-
     def __init__(self, doc: Any, keys: Iterable[Any]) -> None:
-        self._doc = doc  # a reconciler.source.yamlio.Document, its text kept
+        # doc: a reconciler.source.yamlio.Document, its text kept
         self._keys = tuple(keys)
-        self._lines: dict[str, int] | None = None
-
-    def _found(self) -> dict[str, int]:
-        if self._lines is None:
-            self._lines = {str(k): self._doc.location((k,)).line for k in self._keys}
-            self._doc = None
-        return self._lines
-
-    def __getitem__(self, key: str) -> int:
-        return self._found()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._found())
+        super().__init__(lambda: {str(k): doc.location((k,)).line for k in self._keys})
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def __repr__(self) -> str:  # as the dict it stands for (the spec memo compares reprs)
-        return repr(self._found())
+        return repr(self._table())
 
 
 @dataclass(frozen=True)
