@@ -76,8 +76,9 @@ def provider_over(db: Path) -> tuple[SmartechProvider, Recording]:
 def test_taking_and_confirming_the_lease_reads_our_own_lease_alongside_the_list(
         tmp_path: Path) -> None:
     """Take: list (the platform's clock), create, then list and our lease's get together;
-    confirm: renew, then list and get together. One round trip less each than a get
-    asked after the list (which failed here before: [list], [get] in a row)."""
+    confirm: the renewal, the list and the get together (the keeper sends a renewal beside
+    its listing). One round trip less each than a get asked after the list (which failed
+    here before: [list], [get] in a row)."""
     provider, recording = provider_over(tmp_path / "smartech.db")
 
     async def run() -> tuple[list[list[str]], list[list[str]]]:
@@ -94,7 +95,7 @@ def test_taking_and_confirming_the_lease_reads_our_own_lease_alongside_the_list(
 
     taken, confirmed = asyncio.run(run())
     assert taken == [["list"], ["create"], ["get", "list"]]
-    assert confirmed == [["update"], ["get", "list"]]
+    assert confirmed == [["get", "list", "update"]]
 
 
 def test_other_leases_are_confirmed_by_their_tag_in_one_get_after_the_list(
