@@ -89,7 +89,12 @@ def who_leaves(change: Change) -> list[tuple[str, object, object]]:
     who = [q for p in (*change.words, *change.words_before) if p.topic == "who" for q in p.paths]
     if not who:
         return []
-    return [leaf for d in change.diff for leaf in flatten(d.path, d.before, d.after)
+    # A leaf's path begins with its diff's, so a diff whose path meets no who path has no
+    # leaf that does: it is not flattened (a third of a Smartech apply's plan work, issue
+    # 29). The root path ("") is every path's prefix, and always flattened.
+    return [leaf for d in change.diff
+            if not d.path or any(overlaps(q, d.path) for q in who)
+            for leaf in flatten(d.path, d.before, d.after)
             if any(overlaps(q, leaf[0]) for q in who)]
 
 
