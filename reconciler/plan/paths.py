@@ -103,7 +103,7 @@ def _put(doc: Any, tokens: list[Token], value: Any) -> None:
 
 def overlaps(q: str, p: str) -> bool:
     """Whether path `q` and path `p` are one the other's prefix (`a.b` and `a.b[0].c`)."""
-    short, long = sorted((q, p), key=len)
+    short, long = (q, p) if len(q) <= len(p) else (p, q)  # not sorted(): 30,000 calls a plan
     return long == short or long.startswith((short + ".", short + "["))
 
 
