@@ -89,7 +89,7 @@ async def run_apply(
                         verdicts: list[Verdicts] = []
                         plan = await _plan(workspace, provider, saved, force,
                                            _holder(loaded, workspace, stops, verdicts),
-                                           keeper.begin if keeper is not None else _nothing)
+                                           keeper.begin if keeper is not None else lambda: None)
                         if confirmed is not None:
                             check_same(confirmed, plan, CHANGED_WHILE_ASKED)
                         for change in plan.held:  # in the job log, in words
@@ -157,13 +157,13 @@ def _holder(loaded: LoadedConfig, workspace: Workspace, stops: dict[str, Stop],
 
 async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
                 force: bool, hold: Callable[[Plan], None],
-                reads_done: Callable[[], None] | None = None) -> Plan:
+                reads_done: Callable[[], None] = lambda: None) -> Plan:
     """A fresh plan, equal to PLAN_FILE's when given, past the gates; `reads_done` is
     called when its last request is answered (the lease's first confirmation begins)."""
     async with progress() as report:
         plan = await build_plan(workspace, provider, progress=report,
                                 targets=saved.scope if saved else (),
-                                reads_done=reads_done or _nothing)
+                                reads_done=reads_done)
     hold(plan)
     refuse_errors(plan)
     if saved is not None:
@@ -223,10 +223,6 @@ def check_apply_from(loaded: LoadedConfig) -> None:
             f"refusing: env {loaded.env_name!r} sets apply_from: ci and this is not a CI run "
             "(CI is not set); apply it through the workflow"
         )
-
-
-def _nothing() -> None:
-    pass
 
 
 def _warn(message: str) -> None:

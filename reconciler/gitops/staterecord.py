@@ -30,7 +30,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,18 +178,9 @@ class StateRef:
         the round trip to origin is not made after the plan's last read (issue 29)."""
         if self._checking is not None:
             return
-        checking: Future[None] = Future()
-
-        def check() -> None:
-            try:
-                self._check_now()
-            except BaseException as e:  # check_writable raises it
-                checking.set_exception(e)
-            else:
-                checking.set_result(None)
-
-        self._checking = checking
-        threading.Thread(target=check, name="record-check").start()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="record-check")
+        self._checking = pool.submit(self._check_now)  # its failure: check_writable raises it
+        pool.shutdown(wait=False)  # the one check still runs to its end
 
     def check_writable(self) -> None:
         """Refuse now, before any create, where the record could not be written later
