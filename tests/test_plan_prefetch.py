@@ -22,6 +22,7 @@ from reconciler.calls import Caller, Spread
 from reconciler.config import load_config
 from reconciler.errors import PlanError
 from reconciler.localytics.client import LocalyticsClient
+from reconciler.localytics.pagehint import PageHint
 from reconciler.localytics.provider import LocalyticsProvider
 from reconciler.plan import planner
 from reconciler.plan.model import Action, Plan
@@ -76,7 +77,7 @@ class Api:
         self._event(event).set()
 
 
-def _plan(root: Path, api: Api) -> Plan:
+def _plan(root: Path, api: Api, page_hint: PageHint | None = None) -> Plan:
     loaded = load_config(root / "reconciler.yaml")
     workspace = load_workspace(loaded, warn=lambda _line: None)
 
@@ -86,7 +87,7 @@ def _plan(root: Path, api: Api) -> Plan:
         client = LocalyticsClient(loaded.env.api_url, 1, "app", auth=("k", "s"), caller=caller,
                                   transport=httpx.MockTransport(api))
         try:
-            return await build_plan(workspace, LocalyticsProvider(client))
+            return await build_plan(workspace, LocalyticsProvider(client, page_hint=page_hint))
         finally:
             await client.aclose()
 

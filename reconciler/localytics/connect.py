@@ -28,7 +28,12 @@ async def open_localytics(loaded: LoadedConfig, caller: Caller) -> AsyncIterator
     from reconciler.localytics.findings import audience_key
 
     key, notes = audience_key(loaded)
-    provider = LocalyticsProvider(client, audience_key=key)
+    hint = None
+    if transport is None:  # the embedded sandbox is made anew each run: nothing to guess
+        from reconciler.localytics.pagehint import PageHint
+
+        hint = PageHint.for_target(loaded.config_dir, f"{api_url}\0{env.org_id}\0{env.app_id}")
+    provider = LocalyticsProvider(client, audience_key=key, page_hint=hint)
     provider.notes = notes
     try:
         yield provider

@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.errors import ApiError, TransportError
 from reconciler.localytics.client import _record
+from reconciler.localytics.pagehint import PageHint
 
 CAMPAIGN = "campaign"
 # At PAGE_SIZE a page, 1,000 pages is a million campaigns: a larger count is a
@@ -61,8 +62,8 @@ def _page(data: Any) -> tuple[int, list[dict[str, Any]]]:
 
 
 async def all_pages(fetch: Page,
-                    page_rows: Callable[[list[dict[str, Any]]], None] = lambda _r: None
-                    ) -> list[dict[str, Any]]:
+                    page_rows: Callable[[list[dict[str, Any]]], None] = lambda _r: None,
+                    hint: PageHint | None = None) -> list[dict[str, Any]]:
     """Every record of a paginated listing; an incomplete listing is an error.
 
     A plan built from a partial listing would propose creating objects that
@@ -74,10 +75,14 @@ async def all_pages(fetch: Page,
     page 2's answer too. The page after the last may answer 404 (as the OpenAPI
     documents) or an empty page; a 404 inside the listing leaves the counts short
     and fails. `page_rows` is given each page's records as they come, in page
-    order, before the listing is checked: what it starts is only a guess.
+    order, before the listing is checked: what it starts is only a guess. `hint` knows
+    how many pages the listing had last time (`pagehint`): pages 2 to that count + 1
+    leave with page 1, those past the one after the last are dropped unread, and a
+    complete listing's count is kept for the next.
     """
+    guess = hint.guess() if hint is not None else 1
     first_page, fetch = fetch, _past_last_is_empty(fetch)  # page 1 is never past the last
-    later = [asyncio.ensure_future(fetch(2))]
+    later = [asyncio.ensure_future(fetch(p)) for p in range(2, guess + 2)]
     try:
         total, rows = _page(await first_page(1))
         pages = max(1, math.ceil(total / len(rows))) if rows else 1
@@ -86,7 +91,7 @@ async def all_pages(fetch: Page,
                 f"campaign listing reports an implausible total_records {total} "
                 f"({pages} pages of {len(rows)}); refusing to plan from it"
             )
-        later += [asyncio.ensure_future(fetch(p)) for p in range(3, pages + 2)]
+        later += [asyncio.ensure_future(fetch(p)) for p in range(len(later) + 2, pages + 2)]
         page_rows(rows)
         for pending in later[:pages - 1]:
             page = await pending
@@ -105,4 +110,6 @@ async def all_pages(fetch: Page,
             f"{len(rows)} records, {len(ids) - len(set(ids))} repeated{extra}; refusing "
             "to plan from an incomplete listing"
         )
+    if hint is not None:
+        hint.keep(pages)
     return rows

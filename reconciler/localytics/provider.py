@@ -20,6 +20,7 @@ from reconciler.localytics.normalize import (
     comparable_campaign,
     saved_audiences,
 )
+from reconciler.localytics.pagehint import PageHint
 from reconciler.localytics.stop import LocalyticsStop
 from reconciler.plan.model import Words
 from reconciler.provider import (
@@ -71,14 +72,17 @@ class LocalyticsProvider(LocalyticsStop, Provider):
 
         return picture(spec, str(env.vars.get("app_name") or env.app_id), which)
 
-    def __init__(self, client: LocalyticsClient, audience_key: str = "audience"):
+    def __init__(self, client: LocalyticsClient, audience_key: str = "audience",
+                 page_hint: PageHint | None = None):
         """`audience_key`: under which key of `target_rules` saved audiences are written
         (the env's choice; the OpenAPI says `audience`, the vendor's script `audiences`).
-        Both are read whatever it is."""
+        Both are read whatever it is. `page_hint`: the campaign listing's page count last
+        time (`reconciler.localytics.pagehint`)."""
         if audience_key not in AUDIENCE_KEYS:
             raise ValueError(f"audience_key must be one of {AUDIENCE_KEYS}, not {audience_key!r}")
         self.client = client
         self.audience_key = audience_key
+        self.page_hint = page_hint
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -104,7 +108,7 @@ class LocalyticsProvider(LocalyticsStop, Provider):
             pages.extend(objs)
             seen(objs)
 
-        await self._all_pages(self.client.list_campaigns_page, page)
+        await all_pages(self.client.list_campaigns_page, page, self.page_hint)
         return pages
 
     async def list_archived(self, kind: str) -> list[LiveObject]:
