@@ -212,3 +212,37 @@ def test_what_start_up_loaded_is_frozen_before_the_first_request(repo: Repo) -> 
         "plan", "--format", "json")
     assert code == 0, stderr
     assert frozen and frozen[0] > 10_000, frozen  # the modules alone are tens of thousands
+
+
+# The order in which the first request was handed to httpx and the spec memo kept.
+_ORDER = _RUN.replace("SETUP", """
+import reconciler.httpboot as boot
+boot.import_http()
+import httpx
+from reconciler.workspace.specmemo import SpecMemo
+events = []
+send = httpx.AsyncClient.send
+async def noting(self, *args, **kwargs):
+    events.append("send")
+    return await send(self, *args, **kwargs)
+httpx.AsyncClient.send = noting
+store = SpecMemo.store
+def storing(self, *args, **kwargs):
+    events.append("store")
+    return store(self, *args, **kwargs)
+SpecMemo.store = storing
+""").replace("RESULT", "events")
+
+
+def test_a_plan_keeps_its_spec_memo_after_its_first_request_has_left(repo: Repo) -> None:
+    """Keeping the specs a plan loaded for the next plan is 35 ms of CPU at 1,200 specs;
+    it ran before the first request. Now it runs while the first requests are answered,
+    and is done before the plan ends: the next plan replays it (and keeps nothing)."""
+    repo.put("campaign", "c", campaign("Mine"))
+    secrets = {"LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret}
+    (code, events), stderr = run_probe(_ORDER, repo.root, secrets, "plan", "--format", "json")
+    assert code == 0, stderr
+    assert events.count("store") == 1 and events.index("store") > events.index("send"), events
+    (code, events), stderr = run_probe(_ORDER, repo.root, secrets, "plan", "--format", "json")
+    assert code == 0, stderr
+    assert "store" not in events and "send" in events  # replayed: the memo was kept

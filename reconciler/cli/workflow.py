@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.calls import Caller
+from reconciler.cli.meanwhile import meanwhile
 from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.config import LoadedConfig, load_config
@@ -16,25 +18,27 @@ from reconciler.workspace import load_workspace
 from reconciler.workspace.workspace import Workspace
 
 
-def load(config_path: Path, env_name: str | None, *, use_cache: bool = True
-         ) -> tuple[LoadedConfig, Workspace]:
+def load(config_path: Path, env_name: str | None, *, use_cache: bool = True,
+         later: list[Callable[[], None]] | None = None) -> tuple[LoadedConfig, Workspace]:
     """Config and specs; `use_cache=False` (apply) parses every spec file afresh, and
-    keeps no spec memo."""
+    keeps no spec memo. `later`: as `load_workspace` takes it."""
     loaded = load_config(config_path, env_name)
-    return loaded, load_workspace(loaded, use_cache=use_cache, memo=use_cache)
+    return loaded, load_workspace(loaded, use_cache=use_cache, memo=use_cache, later=later)
 
 
 async def compute_plan(
     config_path: Path, env_name: str | None, targets: tuple[str, ...], use_cache: bool = False
 ) -> Plan:
-    loaded, workspace = load(config_path, env_name)
+    later: list[Callable[[], None]] = []
+    loaded, workspace = load(config_path, env_name, later=later)
     caller = Caller(concurrency=loaded.env.concurrency)
     cache = None
     if use_cache or loaded.env.cache:
         target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
                   "app_id": loaded.env.app_id}
         cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
-    async with open_provider(loaded, caller) as provider, progress() as report:
+    async with open_provider(loaded, caller) as provider, progress() as report, \
+            meanwhile(later):
         from reconciler.cli.pinrecord import read_record
         from reconciler.cli.stopheld import held, read_stops
 

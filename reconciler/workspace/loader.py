@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,16 @@ from reconciler.workspace.workspace import Spec, Workspace
 
 def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, *,
                    use_cache: bool = True, walked: Walk | None = None,
-                   memo: bool = False) -> Workspace:
+                   memo: bool = False, later: list[Callable[[], None]] | None = None
+                   ) -> Workspace:
     """Validate and render every spec; raise SpecErrors with every problem of every file.
 
     `use_cache=False` (apply) parses every file: no cache is trusted over the files.
     `walked`: this run's walk of the same spec root, reused with the bytes it read.
     `memo` (plan): the specs of the last passing load of the same bytes, when allowed
-    (reconciler.workspace.specmemo).
+    (reconciler.workspace.specmemo). `later`: where keeping them is put, for the caller
+    to run off its path (a plan, while its first requests are answered); without it
+    they are kept before this returns.
     """
     from reconciler.registry import platform_of
     from reconciler.workspace.validate import validate_document
@@ -96,7 +100,11 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     for line in warnings:
         warn(line)
     if kept is not None:
-        kept.store(tuple(specs), warnings)
+        keep = partial(kept.store, tuple(specs), warnings)
+        if later is None:
+            keep()
+        else:
+            later.append(keep)
     return Workspace(loaded=loaded, specs=tuple(specs), content_hash=digest.hexdigest())
 
 
