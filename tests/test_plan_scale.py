@@ -92,7 +92,7 @@ def test_the_printed_plan_is_the_json_plan_written_in_pieces(n: int) -> None:
     out = Out()
     write_plan_json(plan, out)
     text = plan_json(plan)
-    assert out.getvalue() == text  # byte for byte what json.dumps gives
+    assert out.getvalue() == text  # byte for byte what dumps gives
     assert max(writes) < 200_000  # never the whole text at once
     if n == 3000:
-        assert len(text) > 1_000_000 and len(writes) > 10
+        assert len(text) > 800_000 and len(writes) > 10
