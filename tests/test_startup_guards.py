@@ -246,3 +246,16 @@ def test_a_plan_keeps_its_spec_memo_after_its_first_request_has_left(repo: Repo)
     (code, events), stderr = run_probe(_ORDER, repo.root, secrets, "plan", "--format", "json")
     assert code == 0, stderr
     assert "store" not in events and "send" in events  # replayed: the memo was kept
+
+
+def test_a_plan_after_validate_replays_the_specs_validate_loaded(repo: Repo) -> None:
+    """`validate` then `plan` is the usual order: validate keeps the specs it loaded for
+    the plan, so the plan after it loads none (no memo kept, none needed) and its first
+    request leaves sooner. Before, the plan loaded them all again and kept them itself."""
+    repo.put("campaign", "c", campaign("Mine"))
+    done = repo.run("validate")
+    assert done.code == 0 and done.stdout.startswith("valid: "), done.stderr
+    secrets = {"LOCALYTICS_API_KEY": repo.api_key, "LOCALYTICS_API_SECRET": repo.api_secret}
+    (code, events), stderr = run_probe(_ORDER, repo.root, secrets, "plan", "--format", "json")
+    assert code == 0, stderr
+    assert "store" not in events and "send" in events, events

@@ -30,7 +30,10 @@ def validate(config_path: Path, env_name: str | None) -> None:
     from reconciler.workspace import load_workspace
 
     loaded = load_config(config_path, env_name)
-    ws = load_workspace(loaded, _warn, walked=memo.walked if memo is not None else None)
+    # memo=True: the specs this load makes are also kept for the plan that usually
+    # follows (the plan's spec memo), which then starts its requests without loading.
+    ws = load_workspace(loaded, _warn, walked=memo.walked if memo is not None else None,
+                        memo=True)
     first = platform_of(loaded.env).kind("audience").kind
     n_aud, n_camp = len(ws.of_kind(first)), len(ws.of_kind("campaign"))
     line = (f"valid: {n_aud} {first}{'s' * (n_aud != 1)}, "
