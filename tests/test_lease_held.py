@@ -178,6 +178,22 @@ def test_a_second_machine_whose_clock_runs_an_hour_ahead_does_not_take_over(
     assert duplicates(b) == {} and len(b.live_campaigns()) == 10
 
 
+def test_a_machine_whose_clock_is_an_hour_off_takes_the_lease_by_the_platforms(
+    sandbox_server: Any, tmp_path: Path
+) -> None:
+    """Before the platform has answered, the lease is named by this machine's clock; here
+    that clock runs an hour ahead, so the create's answer disagrees: that lease is deleted
+    unused, the lease taken again by the platform's time, and the apply goes on. A lease
+    left named an hour ahead would block every other apply for an hour too long."""
+    a, _b = copies(sandbox_server, tmp_path, 3)
+    done = start_apply(a, sys.executable, str(HERE / "skewed_clock.py"), "3600")
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    assert json.loads(out)["summary"] == {"applied": 3, "failed": 0, "skipped": 0}
+    assert leases(a) == [] and duplicates(a) == {}
+    assert sorted(r["name"] for r in a.live_campaigns()) == ["C000", "C001", "C002"]
+
+
 def test_a_lost_lease_stops_the_writes_that_follow(sandbox_server: Any, tmp_path: Path
                                                  ) -> None:
     """The lease is removed (`unlock` from elsewhere) while the audience wave is stalled:

@@ -589,3 +589,60 @@ def test_a_lease_let_go_is_deleted_once_and_confirms_nothing_after() -> None:
     reason, left = run(scenario())
     assert reason is not None and "released" in reason and left == 0
     assert len(deletes) == 1  # not again when the block ends
+
+
+class DatedBoard(Board):
+    """A platform that answers with a Date `ahead` of this machine's clock from its first
+    answer on (none before), and logs each call."""
+
+    def __init__(self, ahead: timedelta) -> None:
+        super().__init__()
+        self.ahead = ahead
+        self.calls: list[str] = []
+
+    def _answered(self, call: str) -> None:
+        self.calls.append(call)
+        self.now = datetime.now(UTC) + self.ahead
+
+    async def lease_create(self, name: str) -> LeaseObject | None:
+        created = await super().lease_create(name)
+        self._answered("create")
+        return created
+
+    async def lease_list(self) -> list[LeaseObject]:
+        listed = await super().lease_list()
+        self._answered("list")
+        return listed
+
+    async def lease_delete(self, lease_id: int | str) -> None:
+        await super().lease_delete(lease_id)
+        self._answered("delete")
+
+
+def test_a_lease_is_named_by_this_machines_clock_when_the_create_agrees() -> None:
+    """No listing only to read the platform's Date before the create: the create's answer
+    dates it, and this machine's clock agrees, so the lease stands as named (one round trip
+    less before every apply)."""
+    board = DatedBoard(ahead=timedelta(0))
+    mine = run(acquire(board, "a@one"))
+    assert board.calls == ["create", "list"]
+    assert abs(mine.since - datetime.now(UTC)) <= timedelta(seconds=5)
+
+
+def test_a_lease_named_by_a_clock_the_platform_disagrees_with_is_taken_again() -> None:
+    """This machine's clock is 10 minutes behind the platform's: the first lease is
+    deleted unused and the lease taken again by the platform's time."""
+    board = DatedBoard(ahead=timedelta(minutes=10))
+    mine = run(acquire(board, "a@one"))
+    assert board.calls == ["create", "delete", "create", "list"]
+    platform = datetime.now(UTC) + timedelta(minutes=10)
+    assert abs(mine.since - platform) <= timedelta(seconds=5)
+    assert [parse(o).token for o in board.objects.values()] == [mine.token]  # type: ignore[union-attr]
+
+
+def test_a_short_lease_lists_first_to_name_itself_by_the_platforms_clock() -> None:
+    """Under TRUSTED_TTL a few seconds of disagreement matter: the platform's Date is read
+    before the create, as before."""
+    board = DatedBoard(ahead=timedelta(0))
+    run(acquire(board, "a@one", ttl=timedelta(seconds=30)))
+    assert board.calls == ["list", "create", "list"]

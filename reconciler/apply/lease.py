@@ -24,7 +24,10 @@ on this machine), is treated as expired at once.
 
 Every time in a lease name is the platform's (the `Date` of its answers,
 platform.HoldsLease.platform_now), never this machine's: a contender whose clock runs
-an hour ahead still reads the holder's lease as held. A name claiming an
+an hour ahead still reads the holder's lease as held. Before the platform's first
+answer a lease is named by this machine's clock, and the create's own answer checks it:
+a name more than CLOCK_AGREES off the platform's Date is deleted unused and the lease
+taken again by the platform's time (a lease shorter than TRUSTED_TTL lists first). A name claiming an
 expiry more than MAX_TTL ahead of the platform's time was not written by
 apply (no setting allows it) and never blocks. The holder renews its lease
 while it works and confirms it before each write (keeper.py).
@@ -53,6 +56,13 @@ from reconciler.provider import LEASE_MARKER, LeaseObject
 TTL = timedelta(hours=1)
 MAX_TTL = timedelta(seconds=LEASE_SECONDS_MAX)  # the longest lease apply ever writes
 SKEW = timedelta(minutes=1)  # what two answers' Date may disagree by (a platform's servers)
+# A lease is named by this machine's clock when the platform has not answered yet (the
+# create's answer then shows whether that clock is the platform's): one round trip less
+# before every apply than listing first only to read a Date. The name's times may be off
+# by CLOCK_AGREES (Date counts whole seconds), which matters nothing to a lease of at
+# least TRUSTED_TTL (renewed every third of it); a shorter lease lists first, as before.
+CLOCK_AGREES = timedelta(seconds=3)
+TRUSTED_TTL = timedelta(seconds=60)
 RETRY_SECONDS = 2.0
 CREATE_ATTEMPTS = 4
 _NAME = re.compile(
@@ -142,16 +152,26 @@ async def acquire(provider: HoldsLease, holder: str, *, wait: float = 0.0,
 
 
 async def _attempt(provider: HoldsLease, holder: str, ttl: timedelta) -> Lease:
-    if provider.platform_now() is None:
+    unknown = provider.platform_now() is None
+    if unknown and ttl < TRUSTED_TTL:
         await provider.lease_list()  # an answer, so that its Date tells the platform's time
+        unknown = False
     now = platform_time(provider)
     token = secrets.token_hex(4)
     name = lease_name(token, holder, now, now + ttl)
     created = await _create(provider, name, token)
+    if unknown and not _agrees(provider, now):
+        # Named by this machine's clock, which the create's answer shows is not the
+        # platform's: a rival would misjudge its expiry. Never used; taken again by the
+        # platform's time, known now.
+        if created is not None:
+            await provider.lease_delete(created.id)
+        return await _attempt(provider, holder, ttl)
     try:
         live = await _unexpired(provider, holder)
         if created is None and not live:  # the fixed-id lease had expired: cleared, try again
-            created = await _create(provider, name, token)
+            now = platform_time(provider)
+            created = await _create(provider, lease_name(token, holder, now, now + ttl), token)
             live = await _unexpired(provider, holder)
     except asyncio.CancelledError:  # stopped by a signal while taking it: leave none behind
         if created is not None:
@@ -216,11 +236,25 @@ async def _unexpired(provider: HoldsLease, holder: str) -> list[Lease]:
     return unexpired
 
 
+def _agrees(provider: HoldsLease, named: datetime) -> bool:
+    """Whether the time a lease was named with (this machine's) is the platform's, as the
+    create's answer dates it, within CLOCK_AGREES; a platform that sends no Date has only
+    this machine's time (platform_time), so there is nothing to disagree with."""
+    seen = provider.platform_now()
+    return seen is None or abs(platform_time(provider) - named) <= CLOCK_AGREES
+
+
 def platform_time(provider: HoldsLease) -> datetime:
-    """The platform's time (its latest answer's Date); this machine's only when the
-    platform sends no Date at all, which HTTP requires of any server with a clock."""
-    now = provider.platform_now() or datetime.now(UTC)
+    """The platform's time (its latest answer's Date); this machine's only before its first
+    answer (checked against that answer: `_agrees`) or when the platform sends no Date at
+    all, which HTTP requires of any server with a clock."""
+    now = provider.platform_now() or local_now()
     return now.astimezone(UTC).replace(microsecond=0)
+
+
+def local_now() -> datetime:
+    """This machine's time (a seam for tests of a machine whose clock is off)."""
+    return datetime.now(UTC)
 
 
 async def clear_leases(provider: HoldsLease) -> list[Lease | LeaseObject]:
