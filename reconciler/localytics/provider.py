@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from reconciler.calendar.grid import Sending
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.describe import Context
 from reconciler.errors import ApiError
@@ -37,6 +36,7 @@ from reconciler.provider import (
 from reconciler.workspace.workspace import Spec
 
 if TYPE_CHECKING:
+    from reconciler.calendar.grid import Sending
     from reconciler.doctor import Check
     from reconciler.preview.render import Picture
     from reconciler.sendtest.core import TestSender

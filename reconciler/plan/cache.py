@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import __version__
-from reconciler.plan.planfile import atomic_write
 from reconciler.provider import LiveObject
 from reconciler.workspace.cache import caches_allowed, user_cache_dir
 
@@ -96,6 +95,8 @@ class LiveCache:
         """Write the cache, unless this run changed nothing in it."""
         if not self._dirty and self.compared == self._compared_read:
             return
+        from reconciler.plan.planfile import atomic_write  # tempfile: not before a plan's requests
+
         doc = {"format": FORMAT, "scope": self._scope, "entries": self._entries,
                "compared": self.compared}
         atomic_write(self.path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
