@@ -62,3 +62,31 @@ def test_edits_of_a_spec_or_of_the_config_show_in_the_plan(tmp_path: Path) -> No
     edited, _, renders = plan(repo)
     assert renders and "This week at Acme Outlet" in json.dumps(edited)
     assert edited == plan(repo, cache=False)[0]
+
+
+def test_a_spec_changed_before_the_memo_checks_it_is_not_kept(tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
+    """A plan keeps its spec memo on a worker thread while it runs (cli/meanwhile.py): the
+    specs are taken as JSON at once, and the job that checks and writes them later keeps
+    nothing if a spec is then no longer what was loaded (specs are never changed; if one
+    were, the memo would hold what no load of those files makes)."""
+    from reconciler.config import load_config
+    from reconciler.workspace import load_workspace
+    from reconciler.workspace.specmemo import SpecMemo
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("RECONCILER_NO_CACHE", raising=False)
+    repo = example_repo(tmp_path / "repo")
+    loaded = load_config(repo / "reconciler.yaml")
+    jobs: list[Any] = []
+    workspace = load_workspace(loaded, warn=lambda _line: None, memo=True, later=jobs)
+    assert len(jobs) == 1
+    memo = SpecMemo(loaded)
+    body = workspace.specs[0].body
+    body["name"] = body["name"] + " (changed)"  # type: ignore[index]
+    jobs[0]()
+    assert not memo.path.exists()
+    body["name"] = body["name"].removesuffix(" (changed)")  # type: ignore[index]
+    jobs[0]()
+    assert memo.path.exists()  # as loaded again: kept

@@ -214,23 +214,23 @@ def test_what_start_up_loaded_is_frozen_before_the_first_request(repo: Repo) -> 
     assert frozen and frozen[0] > 10_000, frozen  # the modules alone are tens of thousands
 
 
-# The order in which the first request was handed to httpx and the spec memo kept.
+# The order in which the first request was handed to httpx and the spec memo written.
 _ORDER = _RUN.replace("SETUP", """
 import reconciler.httpboot as boot
 boot.import_http()
 import httpx
-from reconciler.workspace.specmemo import SpecMemo
+import reconciler.workspace.specmemo as specmemo
 events = []
 send = httpx.AsyncClient.send
 async def noting(self, *args, **kwargs):
     events.append("send")
     return await send(self, *args, **kwargs)
 httpx.AsyncClient.send = noting
-store = SpecMemo.store
-def storing(self, *args, **kwargs):
+put = specmemo.put_entry
+def storing(*args, **kwargs):
     events.append("store")
-    return store(self, *args, **kwargs)
-SpecMemo.store = storing
+    return put(*args, **kwargs)
+specmemo.put_entry = storing
 """).replace("RESULT", "events")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +99,7 @@ def load_workspace(loaded: LoadedConfig, warn: Callable[[str], None] = _stderr, 
     for line in warnings:
         warn(line)
     if kept is not None:
-        keep = partial(kept.store, tuple(specs), warnings)
+        keep = kept.snapshot(tuple(specs), warnings)
         if later is None:
             keep()
         else:

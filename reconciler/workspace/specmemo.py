@@ -89,15 +89,30 @@ class SpecMemo:
 
     def store(self, specs: tuple[Spec, ...], warnings: list[str]) -> None:
         """Keep a passing load (after `replay` missed). Never fails."""
-        rows = [_row(s) for s in specs]
+        self.snapshot(specs, warnings)()
+
+    def snapshot(self, specs: tuple[Spec, ...], warnings: list[str]) -> Callable[[], None]:
+        """The specs as JSON now, and the rest of keeping them (checking they come back
+        exactly, writing the file) as a job that may run on another thread while the
+        plan goes on (cli/meanwhile.py). The job keeps nothing if a spec is no longer
+        what was loaded when it checks (specs are never changed; if one were, the memo
+        would otherwise hold what no load makes). Neither ever fails."""
         try:
-            text = json.dumps(rows, ensure_ascii=False)
-            if [repr(_spec(r)) for r in json.loads(text)] != [repr(s) for s in specs]:
-                return  # a value JSON cannot hold exactly: never kept
+            text = json.dumps([_row(s) for s in specs], ensure_ascii=False)
         except (TypeError, ValueError):
-            return
-        put_entry(self.path, VERSION, self.selector,
-                  {"key": self._key, "specs": rows, "warnings": warnings}, MAX_ENTRIES)
+            return lambda: None  # a value JSON cannot hold: never kept
+
+        def keep() -> None:
+            try:
+                rows = json.loads(text)
+                if [repr(_spec(r)) for r in rows] != [repr(s) for s in specs]:
+                    return  # a value JSON cannot hold exactly: never kept
+            except Exception:  # noqa: BLE001  # a spec changed under the check: not kept
+                return
+            put_entry(self.path, VERSION, self.selector,
+                      {"key": self._key, "specs": rows, "warnings": warnings}, MAX_ENTRIES)
+
+        return keep
 
     def _entries(self) -> dict[str, Any]:
         return read_entries(self.path, VERSION)
