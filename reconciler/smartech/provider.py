@@ -257,9 +257,11 @@ class SmartechProvider(SmartechLease, SmartechStop, Provider):
     async def _email_send(self, cid: int, payload: Mapping[str, Any], *, created: bool
                           ) -> LiveObject:
         """Schedule (the email go-live) once: after an ambiguous failure the state is read
-        first, and a campaign that left draft is never scheduled again."""
+        first, and a campaign that left draft is never scheduled again. Without a send the
+        write is done: the campaign is read back by the executor's verify (`stored`: no
+        body here), so the apply may count it answered before that read (issue 29)."""
         if not payload.get("send"):
-            return await self._read_email(cid)
+            return LiveObject(kind=CAMPAIGN, id=cid, name=str(payload["name"]), status="draft")
 
         async def schedule() -> LiveObject:
             await self.client.update_campaign(wire.email_item(payload, cid, schedule=True),
