@@ -35,7 +35,7 @@ from reconciler.plan.within import (
     reach_after_plan,
     repo_path,
 )
-from reconciler.platform import SendsTests, has
+from reconciler.platform import Describes, SendsTests, has
 from reconciler.provider import LintItem, LiveId, LiveObject, Provider
 from reconciler.workspace.confusables import fold, live_lookalike
 from reconciler.workspace.workspace import Spec, Workspace
@@ -151,6 +151,7 @@ async def build_plan(
     known_specs(provider, workspace, matchings, known)
     changes: list[Change] = []
     errors: list[Problem] = []
+    describes = has(provider, Describes)
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
             outcome = compared[spec.ref]
@@ -160,7 +161,7 @@ async def build_plan(
                 continue
             if isinstance(outcome, ReconcilerError):
                 raise outcome
-            change = add_words(provider, outcome, known)
+            change = add_words(provider, outcome, known, describes)
             changes.append(change)
             live_obj = outcome.live
             if change.action is Action.UPDATE and k == provider.reach_kind and live_obj:

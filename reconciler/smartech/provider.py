@@ -18,7 +18,6 @@ person checks the panel.
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from reconciler.describe import Context
 from reconciler.doctor import Check
 from reconciler.errors import ApiError, PartialWrite, PlanError, ReconcilerError, TransportError
 from reconciler.plan.model import Words
+from reconciler.plan.paths import plain_copy
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
@@ -289,7 +289,7 @@ class SmartechProvider(SmartechLease, SmartechStop, Provider):
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
-        body = copy.deepcopy(dict(spec.body))
+        body = plain_copy(dict(spec.body))
         if spec.kind == AUDIENCE:
             return body
         body["tags"] = [*body.get("tags", []), MANAGED_TAG]
