@@ -57,8 +57,10 @@ def compare(
     live: LiveObject | None,
     ids: Mapping[str, int | str],
     live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
+    shown: bool = True,
 ) -> Compared:
-    """The change `spec` needs against `live`; Impossible when the platform cannot make it."""
+    """The change `spec` needs against `live`; Impossible when the platform cannot make it.
+    `shown=False`: without the field table's values in words (a plan nobody reads)."""
     if provider.read_only(spec.kind):
         return Compared(_reference(spec, live), None, live)
     payload = desired_payload(provider, spec, live.body if live else None, ids)
@@ -93,7 +95,7 @@ def compare(
             )
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
-    if change.diff:
+    if change.diff and shown:
         change.shown = shown_of(change, provider.show_value,
                                 live.body or {} if live else {}, payload)
     return Compared(change, payload, live)
