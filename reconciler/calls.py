@@ -155,9 +155,16 @@ class Spread:
         self._gap = 0.0
         self._next = 0.0
 
-    def delay(self) -> float:
-        """Seconds the request about to start waits (0: none); books its start."""
-        if not self._gap:
+    def delay(self, flying: int | None = None) -> float:
+        """Seconds the request about to start waits (0: none); books its start.
+
+        `flying`: the requests already under way. With fewer than a quarter of the slots
+        busy nothing can bunch with the start, so it is neither held nor booked: the
+        few requests of a step in a row (a lease's renewal with its listing, a plan's
+        listings) leave together instead of 5 ms apart, each gap on the path to the
+        first write (issue 29). A bunch that then forms is spread once the slots fill.
+        """
+        if not self._gap or (flying is not None and flying < self._slots // 4):
             return 0.0
         now = self._clock()
         start = max(now, self._next)
@@ -190,6 +197,7 @@ class Caller:
         self._wait = _RetryAfterOrBackoff(backoff_initial, backoff_cap)
         self.requests = 0
         self.retries = 0
+        self._flying = 0  # requests past the spacing, not yet answered
 
     async def send(
         self, request: Callable[[], Awaitable[T]], *, idempotent: bool, read: bool = False
@@ -223,10 +231,11 @@ class Caller:
 
     async def _once(self, request: Callable[[], Awaitable[T]]) -> T:
         async with self._gate:
-            if wait := self.spread.delay():
+            if wait := self.spread.delay(self._flying):
                 await asyncio.sleep(wait)
             await self.pacer.acquire()
             self.requests += 1
+            self._flying += 1
             started = time.perf_counter()
             try:
                 result = await request()
@@ -236,6 +245,8 @@ class Caller:
                 if e.status == 429:
                     self.pacer.on_throttled()
                 raise
+            finally:
+                self._flying -= 1
 
 
 async def send_once(

@@ -108,6 +108,7 @@ class Executor:
     # the changes of the wave that may still write (`_written`); whether it is the last
     _writing: set[str] = field(default_factory=set, init=False)
     _last: bool = field(default=False, init=False)
+    _recorded: bool = field(default=False, init=False)  # the wave's pins are recorded
     # Asked after `guard` before each wave, with the wave: holds back (makes a noop, in
     # place) what must not be written now, e.g. a campaign stopped since the plan.
     recheck: Callable[[list[Change]], Awaitable[None]] | None = None
@@ -132,7 +133,7 @@ class Executor:
                 await self.recheck(wave)
                 wave = [c for c in wave if c.action is not Action.NOOP]
             self._writing = {c.ref for c in wave}
-            self._last = n == len(planned)
+            self._last, self._recorded = n == len(planned), False
             await self._wave(wave)
             self._writing.clear()  # each was written: a wave of nothing begins no round
         return [self.results[c.ref] for c in plan.changes if c.action is not Action.NOOP]
@@ -163,13 +164,16 @@ class Executor:
             for h in held:
                 self._written(h.change)
         await self._record_wave()
+        self._recorded = True
+        if self._last and not self._writing:
+            self._let_go()
 
     def _written(self, change: Change) -> None:
         """`change` makes no further write in this wave. Once the wave's last write is
         answered, the next wave's confirmation begins, beside the read-backs still under
         way: it follows every write of this wave, as it must (issue 29). After the last
-        wave's, the lease is released beside them, unless pins are still to be recorded
-        (the record is written under the lease)."""
+        wave's, the lease is released beside them once the wave's pins are recorded too
+        (the record is written under the lease), else as soon as they are."""
         if change.ref not in self._writing:
             return
         self._writing.discard(change.ref)
@@ -178,7 +182,14 @@ class Executor:
         if not self._last:
             self.since = self.guard.mark()
             self.guard.begin()
-        elif self.pins is None:
+        elif self.pins is None or self._recorded:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Release the lease now: the last wave wrote everything and recorded its pins, so
+        what is left (reading writes back, the journal, the files) needs no lease, and the
+        next apply finds every pin in the record (issue 29)."""
+        if self.guard is not None and not self.stop.is_set():
             self.guard.let_go()
 
     async def _guarded(self, since: int | None = None) -> str | None:

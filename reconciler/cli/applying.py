@@ -89,7 +89,8 @@ async def run_apply(
                         verdicts: list[Verdicts] = []
                         plan = await _plan(workspace, provider, saved, force,
                                            _holder(loaded, workspace, stops, verdicts),
-                                           keeper.begin if keeper is not None else lambda: None)
+                                           keeper.begin if keeper is not None else lambda: None,
+                                           words=False)
                         if confirmed is not None:
                             check_same(confirmed, plan, CHANGED_WHILE_ASKED)
                         for change in plan.held:  # in the job log, in words
@@ -157,13 +158,14 @@ def _holder(loaded: LoadedConfig, workspace: Workspace, stops: dict[str, Stop],
 
 async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
                 force: bool, hold: Callable[[Plan], None],
-                reads_done: Callable[[], None] = lambda: None) -> Plan:
+                reads_done: Callable[[], None] = lambda: None, *, words: bool = True) -> Plan:
     """A fresh plan, equal to PLAN_FILE's when given, past the gates; `reads_done` is
-    called when its last request is answered (the lease's first confirmation begins)."""
+    called when its last request is answered (the lease's first confirmation begins).
+    `words=False` for the plan that writes: it is compared and gated, never shown."""
     async with progress() as report:
         plan = await build_plan(workspace, provider, progress=report,
                                 targets=saved.scope if saved else (),
-                                reads_done=reads_done)
+                                reads_done=reads_done, words=words)
     hold(plan)
     refuse_errors(plan)
     if saved is not None:

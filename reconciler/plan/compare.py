@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from reconciler.describe import Known
 from reconciler.errors import PlanError
@@ -45,9 +45,9 @@ def desired_payload(
     A full-replace update must not overwrite what `ignore_changes` leaves to
     the dashboard, so those paths are copied from the live object.
     """
-    body = dict(spec.body)
-    if live_body is not None and spec.ignore_changes:
-        body = paths.overlay(body, dict(live_body), spec.ignore_changes)
+    if live_body is None or not spec.ignore_changes:
+        return provider.payload(spec, ids)  # every payload() copies the body it is given
+    body = paths.overlay(dict(spec.body), dict(live_body), spec.ignore_changes)
     return provider.payload(replace(spec, body=body), ids)
 
 
@@ -57,8 +57,10 @@ def compare(
     live: LiveObject | None,
     ids: Mapping[str, int | str],
     live_by_id: Mapping[str, Mapping[int | str, LiveObject]],
+    shown: bool = True,
 ) -> Compared:
-    """The change `spec` needs against `live`; Impossible when the platform cannot make it."""
+    """The change `spec` needs against `live`; Impossible when the platform cannot make it.
+    `shown=False`: without the field table's values in words (a plan nobody reads)."""
     if provider.read_only(spec.kind):
         return Compared(_reference(spec, live), None, live)
     payload = desired_payload(provider, spec, live.body if live else None, ids)
@@ -93,21 +95,25 @@ def compare(
             )
     if change.go_live and change.reach is None:
         change.warnings.append("goes live to an audience whose reach is known only after apply")
-    if change.diff:
+    if change.diff and shown:
         change.shown = shown_of(change, provider.show_value,
                                 live.body or {} if live else {}, payload)
     return Compared(change, payload, live)
 
 
-def add_words(provider: Provider, compared: Compared, known: Mapping[str, Known]) -> Change:
+def add_words(provider: Provider, compared: Compared, known: Mapping[str, Known],
+              describes: bool | None = None) -> Change:
     """The change in words (a platform that has them): as planned and, for updates, as
-    live."""
+    live. `describes`: whether `provider` is Describes, when the caller asked once for
+    all its changes (a runtime Protocol check costs ~6 µs; issue 29)."""
     change, payload, live = compared.change, compared.payload, compared.live
-    if payload is not None and change.action is not Action.NOOP \
-            and isinstance(provider, Describes):
-        change.words = provider.describe(change.kind, payload, known)
+    if describes is None:
+        describes = isinstance(provider, Describes)
+    if payload is not None and change.action is not Action.NOOP and describes:
+        says = cast(Describes, provider)
+        change.words = says.describe(change.kind, payload, known)
         if live is not None:
-            change.words_before = provider.describe(change.kind, live.body or {}, known)
+            change.words_before = says.describe(change.kind, live.body or {}, known)
     return change
 
 

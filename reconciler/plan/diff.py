@@ -41,8 +41,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     if before == after:
         return []
     if not before:  # a create: each field is new, as DeepDiff says, without its walk
-        return sorted((FieldChange(render([k]), None, v) for k, v in after.items()),
-                      key=lambda c: c.path)
+        return sorted((FieldChange(k if type(k) is str else render([k]), None, v)
+                       for k, v in after.items()), key=lambda c: c.path)
     from deepdiff import DeepDiff  # not at module level: a no-change plan never needs it
 
     tree = DeepDiff(

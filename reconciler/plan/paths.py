@@ -9,10 +9,11 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
 Token = str | int
+T = TypeVar("T")
 
 MISSING = object()
 
@@ -123,5 +124,28 @@ def flatten(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     return [(path, before, after)]
 
 
-def _nested(kind: type, *values: Any) -> bool:
-    return all(v is None or isinstance(v, kind) for v in values) and any(values)
+def _nested(kind: type, before: Any, after: Any) -> bool:
+    """Both sides of `kind` or None, one of them not empty (no generators: a plan asks
+    this for every leaf of every change, twice; issue 29)."""
+    return ((before is None or isinstance(before, kind))
+            and (after is None or isinstance(after, kind)) and bool(before or after))
+
+
+def plain_copy(value: T) -> T:
+    """A deep copy of parsed JSON or YAML (dicts, lists, tuples of scalars), as
+    `copy.deepcopy` makes it but a few times faster: a payload is copied for each spec
+    of a plan (issue 29). Anything else is left to `copy.deepcopy`."""
+    return cast(T, _copied(value))
+
+
+def _copied(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is list:
+        return [_copied(v) for v in value]
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is tuple:
+        return tuple(_copied(v) for v in value)
+    return copy.deepcopy(value)

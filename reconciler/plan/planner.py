@@ -12,6 +12,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import TypeVar
 
 from reconciler.errors import PlanError, ReconcilerError
@@ -35,7 +36,7 @@ from reconciler.plan.within import (
     reach_after_plan,
     repo_path,
 )
-from reconciler.platform import SendsTests, has
+from reconciler.platform import Describes, SendsTests, has
 from reconciler.provider import LintItem, LiveId, LiveObject, Provider
 from reconciler.workspace.confusables import fold, live_lookalike
 from reconciler.workspace.workspace import Spec, Workspace
@@ -83,10 +84,15 @@ async def build_plan(
     progress: Progress = lambda _msg: None,
     cache: LiveCache | None = None,
     reads_done: Callable[[], None] = lambda: None,
+    words: bool = True,
 ) -> Plan:
     """The plan of `workspace` against the live state. `reads_done` is called once the
     plan's last request is answered, with only its own work left (apply begins the lease's
-    confirmation for the first wave then, beside that work: issue 29)."""
+    confirmation for the first wave then, beside that work: issue 29). `words=False`: the
+    changes are not put in words (`add_words`, the field tables' values and audience
+    names), for a plan nobody reads (apply's, under the lease: its report tells the
+    results), whose words were CPU on the loop between the last read and the first
+    write (issue 29)."""
     env = workspace.loaded.env
     targets = tuple(targets)
     specs = select(workspace, targets)
@@ -122,7 +128,7 @@ async def build_plan(
         _refuse_dangling_ids(provider, workspace, specs, by_id)
         compared: dict[str, Compared | Impossible | ReconcilerError] = {}
         memo = CompareMemo.start(cache.compared, provider, ids, by_id) if cache else None
-        compare_one = memo.compare if memo else compare
+        compare_one = memo.compare if memo else partial(compare, shown=words)
 
         def ready(spec: Spec, obj: LiveObject | None) -> None:
             """Compare a spec the moment its live object is complete, between responses; a
@@ -151,6 +157,7 @@ async def build_plan(
     known_specs(provider, workspace, matchings, known)
     changes: list[Change] = []
     errors: list[Problem] = []
+    describes = words and has(provider, Describes)
     for k in kinds:
         for spec in sorted((s for s in specs if s.kind == k), key=lambda s: s.key):
             outcome = compared[spec.ref]
@@ -160,7 +167,7 @@ async def build_plan(
                 continue
             if isinstance(outcome, ReconcilerError):
                 raise outcome
-            change = add_words(provider, outcome, known)
+            change = add_words(provider, outcome, known, describes)
             changes.append(change)
             live_obj = outcome.live
             if change.action is Action.UPDATE and k == provider.reach_kind and live_obj:
@@ -190,7 +197,7 @@ async def build_plan(
         target_args=workspace.loaded.cli_args(),
         scope=tuple(targets),
         errors=errors,
-        names=names_of(changes, known, provider.reach_kind),
+        names=names_of(changes, known, provider.reach_kind) if words else {},
         send_test=has(provider, SendsTests),
     )
     plan.refusals = _empty_kind_refusals(plan, workspace, kinds)

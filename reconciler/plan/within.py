@@ -84,25 +84,38 @@ def reach_after_plan(changes: list[Change]) -> None:
                                "the new reach is known only after apply")
 
 
-def who_leaves(change: Change) -> list[tuple[str, object, object]]:
-    """The changed leaves a who phrase puts in words (audience ids, segment keys)."""
-    who = [q for p in (*change.words, *change.words_before) if p.topic == "who" for q in p.paths]
+def who_leaves(change: Change, meets: dict[tuple[tuple[str, ...], str], bool] | None = None
+               ) -> list[tuple[str, object, object]]:
+    """The changed leaves a who phrase puts in words (audience ids, segment keys).
+    `meets`: whether a path meets a change's who paths, kept across the changes of one
+    plan (they share a few who paths and field names: issue 29)."""
+    who = tuple(q for p in (*change.words, *change.words_before) if p.topic == "who"
+                for q in p.paths)
     if not who:
         return []
+    seen = {} if meets is None else meets
+
+    def met(path: str) -> bool:
+        hit = seen.get((who, path))
+        if hit is None:
+            hit = seen[(who, path)] = any(overlaps(q, path) for q in who)
+        return hit
+
     # A leaf's path begins with its diff's, so a diff whose path meets no who path has no
     # leaf that does: it is not flattened (a third of a Smartech apply's plan work, issue
     # 29). The root path ("") is every path's prefix, and always flattened.
     return [leaf for d in change.diff
-            if not d.path or any(overlaps(q, d.path) for q in who)
+            if not d.path or met(d.path)
             for leaf in flatten(d.path, d.before, d.after)
-            if any(overlaps(q, leaf[0]) for q in who)]
+            if met(leaf[0])]
 
 
 def names_of(changes: list[Change], known: dict[str, Known], reach_kind: str) -> dict[str, str]:
     """Names of the audiences the changes' who fields name by id or key (for field tables)."""
     out: dict[str, str] = {}
+    meets: dict[tuple[tuple[str, ...], str], bool] = {}
     for change in changes:
-        for _, *values in who_leaves(change):
+        for _, *values in who_leaves(change, meets):
             for v in values:
                 hit = known.get(str(v)) or known.get(f"{reach_kind}:{v}")
                 if v is not None and hit is not None:

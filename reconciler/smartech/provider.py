@@ -18,7 +18,6 @@ person checks the panel.
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from reconciler.describe import Context
 from reconciler.doctor import Check
 from reconciler.errors import ApiError, PartialWrite, PlanError, ReconcilerError, TransportError
 from reconciler.plan.model import Words
+from reconciler.plan.paths import plain_copy
 from reconciler.provider import KindInfo, LintItem, LiveObject, Provider
 from reconciler.smartech import wire
 from reconciler.smartech.client import SmartechClient
@@ -257,9 +257,11 @@ class SmartechProvider(SmartechLease, SmartechStop, Provider):
     async def _email_send(self, cid: int, payload: Mapping[str, Any], *, created: bool
                           ) -> LiveObject:
         """Schedule (the email go-live) once: after an ambiguous failure the state is read
-        first, and a campaign that left draft is never scheduled again."""
+        first, and a campaign that left draft is never scheduled again. Without a send the
+        write is done: the campaign is read back by the executor's verify (`stored`: no
+        body here), so the apply may count it answered before that read (issue 29)."""
         if not payload.get("send"):
-            return await self._read_email(cid)
+            return LiveObject(kind=CAMPAIGN, id=cid, name=str(payload["name"]), status="draft")
 
         async def schedule() -> LiveObject:
             await self.client.update_campaign(wire.email_item(payload, cid, schedule=True),
@@ -287,7 +289,7 @@ class SmartechProvider(SmartechLease, SmartechStop, Provider):
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
-        body = copy.deepcopy(dict(spec.body))
+        body = plain_copy(dict(spec.body))
         if spec.kind == AUDIENCE:
             return body
         body["tags"] = [*body.get("tags", []), MANAGED_TAG]

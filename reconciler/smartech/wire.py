@@ -26,12 +26,12 @@ campaign that went live that way (an older sandbox file) still reads as live.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.plan.paths import plain_copy
 from reconciler.smartech.spec import MANAGED_TAG
 
 CREATE_FIELDS = ("channel", "name", "app_ids", "template_id", "tags")
@@ -60,14 +60,14 @@ def audience_ids(pairs: list[Any]) -> list[str]:
 def comparable_campaign(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A payload's comparable form (a live object's body is built the same way)."""
     if payload.get("channel") == "apn":
-        out: dict[str, Any] = {k: copy.deepcopy(payload[k]) for k in CREATE_FIELDS
+        out: dict[str, Any] = {k: plain_copy(payload[k]) for k in CREATE_FIELDS
                                if payload.get(k) is not None}
         out["template_id"] = str(out.get("template_id"))
         out["campaign"] = create_digest(payload)
         if payload.get("send"):
-            out["send"] = copy.deepcopy(dict(payload["send"]))  # as written: keys, not ids
+            out["send"] = plain_copy(dict(payload["send"]))  # as written: keys, not ids
         return out
-    out = {k: copy.deepcopy(payload[k]) for k in EMAIL_FIELDS if payload.get(k) is not None}
+    out = {k: plain_copy(payload[k]) for k in EMAIL_FIELDS if payload.get(k) is not None}
     out["template_id"] = str(out.get("template_id"))
     # the managed tag marks what reconciler created; an adopted draft may lack it
     out["tags"] = sorted(t for t in out.get("tags") or [] if t != MANAGED_TAG)
