@@ -248,13 +248,8 @@ def platform_time(provider: HoldsLease) -> datetime:
     """The platform's time (its latest answer's Date); this machine's only before its first
     answer (checked against that answer: `_agrees`) or when the platform sends no Date at
     all, which HTTP requires of any server with a clock."""
-    now = provider.platform_now() or local_now()
+    now = provider.platform_now() or datetime.now(UTC)
     return now.astimezone(UTC).replace(microsecond=0)
-
-
-def local_now() -> datetime:
-    """This machine's time (a seam for tests of a machine whose clock is off)."""
-    return datetime.now(UTC)
 
 
 async def clear_leases(provider: HoldsLease) -> list[Lease | LeaseObject]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 # Loop turns before the jobs start: a job's thread contends with the loop for the
@@ -27,18 +26,17 @@ async def meanwhile(jobs: list[Callable[[], None]]) -> AsyncIterator[None]:
     if not jobs:
         yield
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meanwhile") as pool:
-        done = asyncio.ensure_future(_later(pool, list(jobs)))
-        try:
-            yield
-        finally:
-            await done
+    done = asyncio.ensure_future(_later(list(jobs)))
+    try:
+        yield
+    finally:
+        await done
 
 
-async def _later(pool: ThreadPoolExecutor, jobs: list[Callable[[], None]]) -> None:
+async def _later(jobs: list[Callable[[], None]]) -> None:
     for _ in range(TURNS):
         await asyncio.sleep(0)
-    await asyncio.get_running_loop().run_in_executor(pool, _all, jobs)
+    await asyncio.to_thread(_all, jobs)
 
 
 def _all(jobs: list[Callable[[], None]]) -> None:

@@ -102,13 +102,11 @@ def compare(
 
 
 def add_words(provider: Provider, compared: Compared, known: Mapping[str, Known],
-              describes: bool | None = None) -> Change:
+              describes: bool) -> Change:
     """The change in words (a platform that has them): as planned and, for updates, as
-    live. `describes`: whether `provider` is Describes, when the caller asked once for
-    all its changes (a runtime Protocol check costs ~6 µs; issue 29)."""
+    live. `describes`: whether `provider` is Describes, asked once by the caller for all
+    its changes (a runtime Protocol check costs ~6 µs; issue 29)."""
     change, payload, live = compared.change, compared.payload, compared.live
-    if describes is None:
-        describes = isinstance(provider, Describes)
     if payload is not None and change.action is not Action.NOOP and describes:
         says = cast(Describes, provider)
         change.words = says.describe(change.kind, payload, known)

@@ -87,12 +87,8 @@ class SpecMemo:
             warn(line)
         return specs, content_hash
 
-    def store(self, specs: tuple[Spec, ...], warnings: list[str]) -> None:
-        """Keep a passing load (after `replay` missed). Never fails."""
-        self.snapshot(specs, warnings)()
-
     def snapshot(self, specs: tuple[Spec, ...], warnings: list[str]) -> Callable[[], None]:
-        """The specs as JSON now, and the rest of keeping them (checking they come back
+        """Keeping a passing load (after `replay` missed): the specs as JSON now, and the rest of keeping them (checking they come back
         exactly, writing the file) as a job that may run on another thread while the
         plan goes on (cli/meanwhile.py). The job keeps nothing if a spec is no longer
         what was loaded when it checks (specs are never changed; if one were, the memo
