@@ -13,7 +13,6 @@ so its creation is its go-live, gated as any other.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from reconciler.airship.sendings import passed
 from reconciler.airship.stop import AirshipStop
 from reconciler.config import EnvConfig, SafetyConfig
 from reconciler.errors import ApiError
+from reconciler.plan.paths import plain_copy
 from reconciler.provider import (
     ImportRefs,
     KindInfo,
@@ -165,7 +165,7 @@ class AirshipProvider(AirshipStop, AirshipLease, Provider):
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
-        body = copy.deepcopy(dict(spec.body))
+        body = plain_copy(dict(spec.body))
         if spec.kind == SEGMENT:
             return {"display_name": body["display_name"],
                     "criteria": lower_keys(body["criteria"])}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from reconciler.localytics.normalize import (
 from reconciler.localytics.pagehint import PageHint
 from reconciler.localytics.stop import LocalyticsStop
 from reconciler.plan.model import Words
+from reconciler.plan.paths import plain_copy
 from reconciler.provider import (
     ImportRefs,
     KindInfo,
@@ -209,7 +209,7 @@ class LocalyticsProvider(LocalyticsStop, Provider):
         ]
 
     def payload(self, spec: Spec, ids: Mapping[str, LiveId]) -> dict[str, Any]:
-        body = copy.deepcopy(dict(spec.body))
+        body = plain_copy(dict(spec.body))
         if spec.kind == CAMPAIGN:
             rules = (body.get("audiences") or {}).get("target_rules") or {}
             if isinstance(rules.get("audience"), list):
@@ -241,7 +241,7 @@ class LocalyticsProvider(LocalyticsStop, Provider):
         """The campaign as a draft: written and verified before `activate` PUTs it active."""
         if kind != CAMPAIGN or payload.get("status") != "active":
             return None
-        return {**copy.deepcopy(dict(payload)), "status": "draft"}
+        return {**plain_copy(dict(payload)), "status": "draft"}
 
     def reach(
         self, payload: Mapping[str, Any], audiences: Mapping[int, LiveObject]

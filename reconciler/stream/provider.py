@@ -14,7 +14,6 @@ and answers it as `""`, while leaving out a field would keep the old value. Camp
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from reconciler.calls import send_once
 from reconciler.describe import Context
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.model import Words
+from reconciler.plan.paths import plain_copy
 from reconciler.provider import (
     LEASE_MARKER,
     ImportRefs,
@@ -257,7 +257,7 @@ class StreamProvider(Provider):
 
     # --- translation -----------------------------------------------------
     def payload(self, spec: Spec, ids: Mapping[str, int | str]) -> dict[str, Any]:
-        body = copy.deepcopy(dict(spec.body))
+        body = plain_copy(dict(spec.body))
         body["id"] = spec.pin_id or stream_id(spec.key)
         if spec.kind == CAMPAIGN:
             keys = body.pop("segments", None)
