@@ -27,6 +27,7 @@ from reconciler.localytics.provider import LocalyticsProvider
 from reconciler.plan import planner
 from reconciler.plan.model import Action, Plan
 from reconciler.plan.planner import build_plan
+from reconciler.plan.readhint import ReadHint
 from reconciler.workspace import load_workspace
 from tests.repo import Repo, campaign
 
@@ -77,7 +78,8 @@ class Api:
         self._event(event).set()
 
 
-def _plan(root: Path, api: Api, page_hint: PageHint | None = None) -> Plan:
+def _plan(root: Path, api: Api, page_hint: PageHint | None = None,
+          read_hint: ReadHint | None = None) -> Plan:
     loaded = load_config(root / "reconciler.yaml")
     workspace = load_workspace(loaded, warn=lambda _line: None)
 
@@ -87,7 +89,8 @@ def _plan(root: Path, api: Api, page_hint: PageHint | None = None) -> Plan:
         client = LocalyticsClient(loaded.env.api_url, 1, "app", auth=("k", "s"), caller=caller,
                                   transport=httpx.MockTransport(api))
         try:
-            return await build_plan(workspace, LocalyticsProvider(client, page_hint=page_hint))
+            return await build_plan(workspace, LocalyticsProvider(client, page_hint=page_hint),
+                                    read_hint=read_hint)
         finally:
             await client.aclose()
 

@@ -14,6 +14,7 @@ from reconciler.config import LoadedConfig, load_config
 from reconciler.plan.cache import LiveCache
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
+from reconciler.plan.readhint import ReadHint
 from reconciler.workspace import load_workspace
 from reconciler.workspace.workspace import Workspace
 
@@ -32,11 +33,13 @@ async def compute_plan(
     later: list[Callable[[], None]] = []
     loaded, workspace = load(config_path, env_name, later=later)
     caller = Caller(concurrency=loaded.env.concurrency)
+    target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
+              "app_id": loaded.env.app_id}
     cache = None
     if use_cache or loaded.env.cache:
-        target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
-                  "app_id": loaded.env.app_id}
         cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
+    # without a live cache, the reads the last plan made begin with the listing
+    read_hint = ReadHint.for_target(loaded.config_dir, target) if cache is None else None
     async with open_provider(loaded, caller) as provider, progress() as report, \
             meanwhile(later):
         from reconciler.cli.pinrecord import read_record
@@ -44,7 +47,8 @@ async def compute_plan(
 
         workspace, store, _why = read_record(loaded, workspace, provider, _warn)
         stops, _store = read_stops(loaded, store, _warn)
-        plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache)
+        plan = await build_plan(workspace, provider, targets=targets, progress=report, cache=cache,
+                                read_hint=read_hint)
         if stops:
             held(plan, loaded, workspace, stops, committed=False)
     if cache is not None and not plan.errors:  # nothing is kept from a failed plan

@@ -27,6 +27,7 @@ from reconciler.plan.comparememo import CompareMemo
 from reconciler.plan.identity import Matching, match
 from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
 from reconciler.plan.prefetch import Prefetch
+from reconciler.plan.readhint import ReadHint
 from reconciler.plan.within import (
     Impossible,
     known_of_live,
@@ -85,6 +86,7 @@ async def build_plan(
     cache: LiveCache | None = None,
     reads_done: Callable[[], None] = lambda: None,
     words: bool = True,
+    read_hint: ReadHint | None = None,
 ) -> Plan:
     """The plan of `workspace` against the live state. `reads_done` is called once the
     plan's last request is answered, with only its own work left (apply begins the lease's
@@ -92,7 +94,8 @@ async def build_plan(
     changes are not put in words (`add_words`, the field tables' values and audience
     names), for a plan nobody reads (apply's, under the lease: its report tells the
     results), whose words were CPU on the loop between the last read and the first
-    write (issue 29)."""
+    write (issue 29). `read_hint`: the reads the last plan of this target made, begun
+    with the listing, and this plan's kept for the next (`plan.readhint`)."""
     env = workspace.loaded.env
     targets = tuple(targets)
     specs = select(workspace, targets)
@@ -111,7 +114,7 @@ async def build_plan(
             reads_done()
 
     try:
-        live = await _list_live(provider, workspace, kinds, prefetch)
+        live = await _list_live(provider, workspace, kinds, prefetch, read_hint)
         # Identity over every spec, so a --target plan still knows what is managed.
         matchings = {k: match(workspace.of_kind(k), live[k], provider.default_id,
                               missing_ok=provider.read_only(k)) for k in kinds}
@@ -124,6 +127,8 @@ async def build_plan(
 
         progress("reading managed objects")
         ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+        unread = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items()
+                  if obj is not None and obj.body is None}  # the listing lacks their bodies
         by_id = {k: {o.id: o for o in live[k]} for k in kinds}
         _refuse_dangling_ids(provider, workspace, specs, by_id)
         compared: dict[str, Compared | Impossible | ReconcilerError] = {}
@@ -151,6 +156,8 @@ async def build_plan(
         await reads
     finally:
         await prefetch.close()
+    if read_hint is not None:
+        read_hint.keep(unread)
     if cache and memo:  # a --target plan keeps the other specs' entries
         cache.compared = {**{r: e for r, e in cache.compared.items()
                              if r not in by_ref and workspace.get(r)}, **memo.kept}
@@ -206,9 +213,21 @@ async def build_plan(
 
 
 async def _list_live(provider: Provider, workspace: Workspace, kinds: list[str],
-                     prefetch: Prefetch) -> dict[str, list[LiveObject]]:
-    """Every kind's listing, plus the objects the API cannot list (identity in git)."""
-    listed = await asyncio.gather(*(provider.list_live_seen(k, prefetch.seen) for k in kinds))
+                     prefetch: Prefetch, read_hint: ReadHint | None = None
+                     ) -> dict[str, list[LiveObject]]:
+    """Every kind's listing, plus the objects the API cannot list (identity in git). The
+    reads the last plan made begin once the listing's requests have left (they queue
+    behind them for the request slots)."""
+    listing = asyncio.ensure_future(
+        asyncio.gather(*(provider.list_live_seen(k, prefetch.seen) for k in kinds)))
+    if read_hint is not None:
+        try:
+            await _let_requests_leave()
+            prefetch.guess(read_hint.ids())
+        except BaseException:
+            listing.cancel()
+            raise
+    listed = await listing
     prefetch.stop()
     live = dict(zip(kinds, listed, strict=True))
     for k in kinds:
