@@ -151,16 +151,68 @@ def test_a_plan_keeps_its_reads_in_the_user_cache_not_the_work_tree(
     assert repo.apply().code == 0
     before = sorted(p.name for p in repo.root.iterdir())
     sandbox_server.reset_stats()
-    first = repo.plan("--format", "json")
+    first = repo.plan()
     assert first.code == 0, first.stderr
     asked = sandbox_server.stats()["total"]
     target = {"api_url": repo.api_url, "org_id": app.org_id, "app_id": app.app_id}
     live_id = json.loads(first.stdout)["changes"][0]["live_id"]
     assert ReadHint.for_target(repo.root, target).ids() == {"campaign:c": live_id}
     sandbox_server.reset_stats()
-    second = repo.plan("--format", "json")
+    second = repo.plan()
     assert second.code == 0, second.stderr
     assert sandbox_server.stats()["total"] == asked
     assert json.loads(second.stdout)["changes"] == json.loads(first.stdout)["changes"]
     assert sorted(p.name for p in repo.root.iterdir() if p.name != ".reconciler") == [
         n for n in before if n != ".reconciler"]
+
+
+def test_an_apply_keeps_what_it_made_for_the_next_plan(tmp_path: Path,
+                                                       sandbox_server: Any) -> None:
+    """The real apply: once a plan has seen the campaign listing without bodies, the
+    campaign an apply creates is kept by spec ref beside the ones its plan read, and the
+    plan after it makes the same requests as a plan without the hint, with the same
+    result."""
+    app = sandbox_server.new_app()
+    repo = Repo(tmp_path / "served", sandbox_server.api_url, app.org_id, app.app_id,
+                sandbox_server.api_key, sandbox_server.api_secret)
+    repo.put("campaign", "c", campaign("Mine"))
+    first = repo.apply()
+    assert first.code == 0, first.stderr
+    repo.put("campaign", "d", campaign("Yours"))
+    second = repo.apply()
+    assert second.code == 0, second.stderr
+    made = {r["key"]: r["live_id"] for done in (first, second)
+            for r in json.loads(done.stdout)["results"]}
+    target = {"api_url": repo.api_url, "org_id": app.org_id, "app_id": app.app_id}
+    assert ReadHint.for_target(repo.root, target).ids() == {
+        "campaign:c": made["c"], "campaign:d": made["d"]}
+    sandbox_server.reset_stats()
+    hinted = repo.plan()
+    asked = sandbox_server.stats()["total"]
+    sandbox_server.reset_stats()
+    plain = repo.run("plan", "--format", "json", env={"RECONCILER_NO_CACHE": "1"})
+    assert hinted.code == plain.code == 0, hinted.stderr + plain.stderr
+    assert sandbox_server.stats()["total"] == asked
+    assert json.loads(hinted.stdout)["changes"] == json.loads(plain.stdout)["changes"]
+
+
+def test_a_kind_listed_with_bodies_is_never_guessed_at(stream_repo: Any,
+                                                      sandbox_server: Any) -> None:
+    """Stream's campaign listing carries whole campaigns (its segments are read one by
+    one): neither a plan nor an apply keeps a campaign's id, and the plan after them makes
+    the same requests as a plan without the hint."""
+    from tests.stream_repo import segment, stream_campaign
+
+    stream_repo.put("segment", "s", segment("Norway"))
+    stream_repo.put("campaign", "c", stream_campaign("Hello", ["s"]))
+    assert stream_repo.apply().code == 0
+    assert stream_repo.plan().code == 0
+    kept = json.loads((user_cache_dir(stream_repo.root) / readhint.FILE).read_text())
+    assert [entry["reads"] for entry in kept["entries"].values()] == [{"segment:s": "rcl-s"}]
+    made = []
+    for env in ({}, {"RECONCILER_NO_CACHE": "1"}):
+        sandbox_server.reset_stats()
+        done = stream_repo.run("plan", "--format", "json", env=env)
+        assert done.code == 0, done.stderr
+        made.append((sandbox_server.stats()["total"], json.loads(done.stdout)["changes"]))
+    assert made[0] == made[1]

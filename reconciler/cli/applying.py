@@ -16,7 +16,7 @@ from reconciler.apply.journal import Journal
 from reconciler.apply.keeper import hold_lease
 from reconciler.apply.lease import default_holder
 from reconciler.apply.lock import apply_lock
-from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
+from reconciler.apply.results import APPLIED, FAILED, SKIPPED, Result, report_json
 from reconciler.apply.run import check_gates, execute_plan
 from reconciler.apply.stale import check_same, check_target
 from reconciler.calls import Caller
@@ -32,6 +32,7 @@ from reconciler.gitops.stops import Stop, Verdicts
 from reconciler.plan import planfile
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
+from reconciler.plan.readhint import ReadHint
 from reconciler.provider import Provider
 from reconciler.render.json import dumps
 from reconciler.render.safe import plain
@@ -59,6 +60,7 @@ async def run_apply(
     journal_path = journal_path or loaded.state_dir / "journal.jsonl"
     Journal(journal_path, loaded.env_name).close()  # unwritable: refuse before any write
     caller = Caller(concurrency=loaded.env.concurrency)
+    read_hint = ReadHint.for_env(loaded)
     ttl = timedelta(seconds=loaded.config.lease.expiry_seconds)
     with apply_lock(loaded.state_dir):
         async with open_provider(loaded, caller) as provider:
@@ -90,7 +92,7 @@ async def run_apply(
                         plan = await _plan(workspace, provider, saved, force,
                                            _holder(loaded, workspace, stops, verdicts),
                                            keeper.begin if keeper is not None else lambda: None,
-                                           words=False)
+                                           words=False, read_hint=read_hint)
                         if confirmed is not None:
                             check_same(confirmed, plan, CHANGED_WHILE_ASKED)
                         for change in plan.held:  # in the job log, in words
@@ -125,6 +127,8 @@ async def run_apply(
                     raise RefusedError(f"apply stopped by {signals.received.name} before "
                                        "writing; nothing was changed, the lease released") from None
     code = _report(results, fmt, loaded.env_name)
+    read_hint.written((r.change.kind, r.change.ref, None if r.change.action.removes else r.live_id)
+                      for r in results if r.status == APPLIED and r.change.key)
     _propose_pins(results, workspace)
     if keeper is not None and keeper.lost is not None:
         left = sum(r.status == SKIPPED for r in results)
@@ -158,14 +162,15 @@ def _holder(loaded: LoadedConfig, workspace: Workspace, stops: dict[str, Stop],
 
 async def _plan(workspace: Workspace, provider: Provider, saved: Plan | None,
                 force: bool, hold: Callable[[Plan], None],
-                reads_done: Callable[[], None] = lambda: None, *, words: bool = True) -> Plan:
+                reads_done: Callable[[], None] = lambda: None, *, words: bool = True,
+                read_hint: ReadHint | None = None) -> Plan:
     """A fresh plan, equal to PLAN_FILE's when given, past the gates; `reads_done` is
     called when its last request is answered (the lease's first confirmation begins).
     `words=False` for the plan that writes: it is compared and gated, never shown."""
     async with progress() as report:
         plan = await build_plan(workspace, provider, progress=report,
                                 targets=saved.scope if saved else (),
-                                reads_done=reads_done, words=words)
+                                reads_done=reads_done, words=words, read_hint=read_hint)
     hold(plan)
     refuse_errors(plan)
     if saved is not None:

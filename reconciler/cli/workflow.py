@@ -33,13 +33,13 @@ async def compute_plan(
     later: list[Callable[[], None]] = []
     loaded, workspace = load(config_path, env_name, later=later)
     caller = Caller(concurrency=loaded.env.concurrency)
-    target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
-              "app_id": loaded.env.app_id}
     cache = None
     if use_cache or loaded.env.cache:
+        target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
+                  "app_id": loaded.env.app_id}
         cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
     # without a live cache, the reads the last plan made begin with the listing
-    read_hint = ReadHint.for_target(loaded.config_dir, target) if cache is None else None
+    read_hint = ReadHint.for_env(loaded) if cache is None else None
     async with open_provider(loaded, caller) as provider, progress() as report, \
             meanwhile(later):
         from reconciler.cli.pinrecord import read_record

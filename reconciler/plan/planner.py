@@ -157,6 +157,7 @@ async def build_plan(
     finally:
         await prefetch.close()
     if read_hint is not None:
+        read_hint.bodiless = {k for k in kinds if any(o.body is None for o in live[k])}
         read_hint.keep(unread)
     if cache and memo:  # a --target plan keeps the other specs' entries
         cache.compared = {**{r: e for r, e in cache.compared.items()

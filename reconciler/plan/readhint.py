@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.provider import LiveId
 from reconciler.workspace.cache import caches_allowed, put_entry, read_entries, user_cache_dir
+
+if TYPE_CHECKING:
+    from reconciler.config import LoadedConfig
 
 FILE = "plan-reads.json"
 VERSION = 1
@@ -40,6 +43,8 @@ class ReadHint:
         digest = hashlib.sha256(json.dumps(dict(target), sort_keys=True, default=str).encode())
         self._key = digest.hexdigest()[:32]
         self._known: dict[str, LiveId] | None = None
+        # kinds this run's plan listed without bodies (it reads those): set by the planner
+        self.bodiless: set[str] = set()
 
     @classmethod
     def for_target(cls, config_dir: Path, target: Mapping[str, Any]) -> ReadHint:
@@ -48,6 +53,13 @@ class ReadHint:
         allowed."""
         path = user_cache_dir(config_dir) / FILE if caches_allowed() else None
         return cls(path, target)
+
+    @classmethod
+    def for_env(cls, loaded: LoadedConfig) -> ReadHint:
+        """The hint of the loaded env's target (its api_url, org and app)."""
+        env = loaded.env
+        return cls.for_target(loaded.config_dir, {"api_url": env.api_url, "org_id": env.org_id,
+                                                  "app_id": env.app_id})
 
     def ids(self) -> dict[str, LiveId]:
         """Spec ref -> the id its plan read last time; empty when unknown or unreadable."""
@@ -71,9 +83,22 @@ class ReadHint:
         self._known = dict(reads)
         put_entry(self._path, VERSION, self._key, {"reads": self._known}, KEPT)
 
+    def written(self, ids: Iterable[tuple[str, str, LiveId | None]]) -> None:
+        """After apply, what it wrote: (kind, spec ref, the id now, None once removed). An
+        id is kept for a kind this run's plan listed without bodies (the next plan reads
+        it), so the plan after an apply reads what the apply made with its listing."""
+        known = dict(self._known or {})
+        for kind, ref, live_id in ids:
+            if live_id is None:
+                known.pop(ref, None)
+            elif kind in self.bodiless:
+                known[ref] = live_id
+        self.keep(known)
+
 
 def _an_id(value: object) -> bool:
     """An id as platforms give them: an int (not a bool) or a short string."""
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, str) and 0 < len(value) <= MAX_ID)
+
