@@ -69,7 +69,7 @@ async def run_apply(
                 shown, store, _why = read_record(loaded, workspace, provider, _warn)
                 stops, _store = read_stops(loaded, store, _warn)
                 confirmed = await _plan(shown, provider, saved, force,
-                                        _holder(loaded, shown, stops))
+                                        _holder(loaded, shown, stops), read_hint=read_hint)
                 if not confirmed.has_changes:
                     return _report([], fmt, loaded.env_name)
                 _confirm(confirmed, auto_approve)
