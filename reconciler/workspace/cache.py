@@ -62,7 +62,10 @@ def read_file(path: str, limit: int | None = None) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
             raise OSError(f"{path}: not a regular file or over {limit} bytes")
-        chunks = [os.read(fd, info.st_size + 1)]
+        first = os.read(fd, info.st_size + 1)
+        if len(first) <= info.st_size:
+            return first  # short of what was asked: the end (no second read to learn it)
+        chunks = [first]
         while chunks[-1]:  # a file still growing: read to its end, as read() does
             chunks.append(os.read(fd, 1 << 20))
         return b"".join(chunks)
