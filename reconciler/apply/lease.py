@@ -276,8 +276,22 @@ def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ") accepts, as the stdlib's _strptime
+# spells that format (one-digit fields, a space before a one-digit day, any case of T and Z):
+# strptime's first call imports _strptime and locale, ~3 ms before every apply's first
+# write (issue 29); this parses exactly the same strings and rejects the same (ValueError).
+_ISO_TIME = re.compile(
+    r"(?P<Y>\d\d\d\d)-(?P<m>1[0-2]|0[1-9]|[1-9])-(?P<d>3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9])"
+    r"T(?P<H>2[0-3]|[0-1]\d|\d):(?P<M>[0-5]\d|\d):(?P<S>6[0-1]|[0-5]\d|\d)Z", re.IGNORECASE)
+
+
 def _parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """A time as `_iso` writes it (UTC); ValueError for what is not one."""
+    m = _ISO_TIME.match(text)
+    if m is None or m.end() != len(text):
+        raise ValueError(f"time data {text!r} is not %Y-%m-%dT%H:%M:%SZ")
+    year, month, day, hour, minute, second = (int(field) for field in m.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def _age(delta: timedelta) -> str:
