@@ -222,8 +222,10 @@ def test_the_lease_is_released_after_the_body_even_when_it_fails() -> None:
     board = Board()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as keeper:
-            assert keeper is not None and list(board.objects) == [keeper.lease.id]
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            keeper = await holding.ranked()
+            assert list(board.objects) == [keeper.lease.id]
             raise RuntimeError("apply failed")
 
     with pytest.raises(RuntimeError):
@@ -236,7 +238,9 @@ def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None
     warnings: list[str] = []
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here", warn=warnings.append):
+        async with hold_lease(board, "me@here", warn=warnings.append) as holding:
+            assert holding is not None
+            await holding.ranked()
             board.fail_deletes = True
 
     run(scenario())
@@ -261,7 +265,9 @@ def test_a_release_that_fails_once_is_tried_again_and_leaves_no_lease() -> None:
         return None
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait):
+        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait) as holding:
+            assert holding is not None
+            await holding.ranked()
             board.lease_delete = flaky_delete  # type: ignore[method-assign]
 
     run(scenario())
@@ -552,8 +558,9 @@ def test_a_round_begun_for_a_wave_that_never_came_ends_before_the_release() -> N
         board.gate.set()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as keeper:
-            assert keeper is not None
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            keeper = await holding.ranked()
             keeper.begin()
             while board.renewals == 0:  # the round's renewal is out, held at the gate
                 await asyncio.sleep(0)
@@ -577,8 +584,9 @@ def test_a_lease_let_go_is_deleted_once_and_confirms_nothing_after() -> None:
     board.lease_delete = counted  # type: ignore[method-assign]
 
     async def scenario() -> tuple[str | None, int]:
-        async with hold_lease(board, "me@here") as keeper:
-            assert keeper is not None
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            keeper = await holding.ranked()
             keeper.let_go()  # the apply's last write was answered
             while board.objects:
                 await asyncio.sleep(0)

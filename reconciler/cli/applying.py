@@ -9,11 +9,12 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.keeper import hold_lease
+from reconciler.apply.keeper import Holding, hold_lease
 from reconciler.apply.lease import default_holder
 from reconciler.apply.lock import apply_lock
 from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
@@ -74,25 +75,17 @@ async def run_apply(
             with _signals() as signals:
                 try:
                     async with hold_lease(provider, default_holder(), wait=lease_wait, ttl=ttl,
-                                         warn=_warn) as keeper:
-                        if keeper is None:
+                                         warn=_warn) as holding:
+                        if holding is None:
                             _warn(NO_LEASE)
-                        taken = keeper.mark() if keeper is not None else None
-                        # the record is read under the lease: a pin another apply wrote
-                        # before it let go is seen here, so its campaign is not made again
-                        workspace, store, unavailable = read_record(loaded, workspace, provider,
-                                                                    _warn)
-                        if store is not None and unavailable is None and saved is None \
-                                and creates_in_git(workspace, provider):
-                            store.start_check()  # can it be written: asked beside the plan
-                        stops, stop_store = read_stops(loaded, store, _warn)
+                        taken = holding.mark() if holding is not None else None
                         verdicts: list[Verdicts] = []
-                        plan = await _plan(workspace, provider, saved, force,
-                                           _holder(loaded, workspace, stops, verdicts),
-                                           keeper.begin if keeper is not None else lambda: None,
-                                           words=False)
-                        if confirmed is not None:
-                            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+                        plan, (workspace, store, unavailable, stops, stop_store) = \
+                            await _read_and_plan(loaded, workspace, provider, saved, force,
+                                                 confirmed, holding, verdicts)
+                        # nothing was written so far (the record and the live state were
+                        # read); before anything is, the lease must rank first (Holding)
+                        keeper = await holding.ranked() if holding is not None else None
                         for change in plan.held:  # in the job log, in words
                             _warn(plain(f"held back: {label(change)}: "
                                         f"{(change.stop or {}).get('message')}"))
@@ -134,6 +127,52 @@ async def run_apply(
     if code == 0:
         await clear_stops(stop_store, next(iter(verdicts), None), _warn)
     return code
+
+
+class _Records(NamedTuple):
+    workspace: Workspace  # with the record's pins
+    store: StateRef | None  # the record
+    unavailable: str | None  # why the record cannot be read
+    stops: dict[str, Stop]
+    stop_store: StateRef | None
+
+
+async def _read_and_plan(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
+                         saved: Plan | None, force: bool, confirmed: Plan | None,
+                         holding: Holding | None, verdicts: list[Verdicts]
+                         ) -> tuple[Plan, _Records]:
+    """Read the record (a pin another apply wrote before it let go is seen here, so its
+    campaign is not made again) and plan, under the lease: its ranking may still be under
+    way (keeper.Holding), which is safe for reads. A refusal meanwhile is the ranking's
+    when another apply holds the lease: what that apply writes may be why the plan is
+    refused, and the lease is the reason to give."""
+    try:
+        records = await asyncio.to_thread(_read_records, loaded, workspace, provider, saved)
+        plan = await _plan(records.workspace, provider, saved, force,
+                           _holder(loaded, records.workspace, records.stops, verdicts),
+                           holding.begin if holding is not None else lambda: None,
+                           words=False)
+        if confirmed is not None:
+            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+    except ReconcilerError:
+        if holding is not None:
+            await holding.ranked()
+        raise
+    return plan, records
+
+
+def _read_records(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
+                  saved: Plan | None) -> _Records:
+    """The record and the stops: git runs, so apply reads them on a thread while the
+    lease's ranking and the platform's answers are awaited on the loop (issue 29). Reads
+    only: the record is fetched, and checked for writing (a dry run, nothing pushed) where
+    the plan is sure to write it."""
+    workspace, store, unavailable = read_record(loaded, workspace, provider, _warn)
+    if store is not None and unavailable is None and saved is None \
+            and creates_in_git(workspace, provider):
+        store.start_check()  # can it be written: asked beside the plan
+    stops, stop_store = read_stops(loaded, store, _warn)
+    return _Records(workspace, store, unavailable, stops, stop_store)
 
 
 NO_LEASE = ("note: this platform keeps no apply lease: nothing stops another apply of the "
