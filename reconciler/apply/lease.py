@@ -14,6 +14,10 @@ Algorithm (platform-free; providers only create, list and delete):
    contenders can never both win; the loser deletes its own object and is
    refused with one line naming the holder and its age, or waits and retries
    while `wait` seconds allow.
+Steps 2 and 3 (the ranking) run as a task (`take`) while apply reads the record
+and plans: reads are harmless, any apply writing meanwhile holds a lease created
+before ours (the ranking, listed after our create was answered, sees it), and apply
+awaits the ranking before it writes anything (keeper.Holding).
 A platform whose ids are chosen by the client (Stream) uses a fixed id
 instead: its create refuses a second lease, which is itself the lock.
 The lease is released (deleted) when apply ends, also on failure or on
