@@ -23,10 +23,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time, settled, take
 from reconciler.errors import ReconcilerError
 from reconciler.platform import HoldsLease
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -238,6 +241,26 @@ class Holding:
         assert keeper is not None
         return keeper
 
+    async def beside(self, reads: Awaitable[T]) -> T:
+        """What `reads` (which write nothing) return, read while the lease is ranked. The
+        lease refused meanwhile: the reads are cancelled (what they found is of no use) and
+        LeaseHeld raised at once. The reads failing: LeaseHeld all the same where the lease
+        was another apply's (what it writes may be why they failed; the lease is the reason
+        to give), else their error."""
+        work = asyncio.ensure_future(reads)
+        try:
+            await asyncio.wait((work, self._ranking), return_when=asyncio.FIRST_COMPLETED)
+            if not work.done() and (self._ranking.cancelled()
+                                    or self._ranking.exception() is not None):
+                await self._ranking  # LeaseHeld
+            try:
+                return await work
+            except ReconcilerError:
+                await self._ranking
+                raise
+        finally:
+            await _dropped(work)
+
     def _kept(self) -> LeaseKeeper | None:
         """The keeper (renewing from now on) once the ranking found the lease ours."""
         if self._keeper is None and self._ranking.done() and not self._ranking.cancelled() \
@@ -305,6 +328,16 @@ async def _release(provider: HoldsLease, lease_id: int | str,
         except ReconcilerError as e:
             failed = e
     return failed
+
+
+async def _dropped(work: asyncio.Future[Any]) -> None:
+    """`work` cancelled if still under way (its answer is of no use now), and its failure
+    collected: nobody else asks for it."""
+    if not work.done():
+        work.cancel()
+        await asyncio.wait((work,))
+    if not work.cancelled():
+        work.exception()
 
 
 def _seen(round_: asyncio.Future[None]) -> None:

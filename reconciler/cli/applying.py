@@ -14,7 +14,7 @@ from typing import NamedTuple
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.keeper import Holding, hold_lease
+from reconciler.apply.keeper import hold_lease
 from reconciler.apply.lease import default_holder
 from reconciler.apply.lock import apply_lock
 from reconciler.apply.results import FAILED, SKIPPED, Result, report_json
@@ -80,9 +80,11 @@ async def run_apply(
                             _warn(NO_LEASE)
                         taken = holding.mark() if holding is not None else None
                         verdicts: list[Verdicts] = []
+                        reads = _read_and_plan(loaded, workspace, provider, saved, force,
+                                               confirmed, holding.begin if holding is not None
+                                               else lambda: None, verdicts)
                         plan, (workspace, store, unavailable, stops, stop_store) = \
-                            await _read_and_plan(loaded, workspace, provider, saved, force,
-                                                 confirmed, holding, verdicts)
+                            await (holding.beside(reads) if holding is not None else reads)
                         # nothing was written so far (the record and the live state were
                         # read); before anything is, the lease must rank first (Holding)
                         keeper = await holding.ranked() if holding is not None else None
@@ -139,25 +141,17 @@ class _Records(NamedTuple):
 
 async def _read_and_plan(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
                          saved: Plan | None, force: bool, confirmed: Plan | None,
-                         holding: Holding | None, verdicts: list[Verdicts]
+                         reads_done: Callable[[], None], verdicts: list[Verdicts]
                          ) -> tuple[Plan, _Records]:
     """Read the record (a pin another apply wrote before it let go is seen here, so its
-    campaign is not made again) and plan, under the lease: its ranking may still be under
-    way (keeper.Holding), which is safe for reads. A refusal meanwhile is the ranking's
-    when another apply holds the lease: what that apply writes may be why the plan is
-    refused, and the lease is the reason to give."""
-    try:
-        records = await asyncio.to_thread(_read_records, loaded, workspace, provider, saved)
-        plan = await _plan(records.workspace, provider, saved, force,
-                           _holder(loaded, records.workspace, records.stops, verdicts),
-                           holding.begin if holding is not None else lambda: None,
-                           words=False)
-        if confirmed is not None:
-            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
-    except ReconcilerError:
-        if holding is not None:
-            await holding.ranked()
-        raise
+    campaign is not made again) and plan, under the lease: while its ranking is still
+    under way (keeper.Holding.beside), which is safe as all this only reads."""
+    records = await asyncio.to_thread(_read_records, loaded, workspace, provider, saved)
+    plan = await _plan(records.workspace, provider, saved, force,
+                       _holder(loaded, records.workspace, records.stops, verdicts),
+                       reads_done, words=False)
+    if confirmed is not None:
+        check_same(confirmed, plan, CHANGED_WHILE_ASKED)
     return plan, records
 
 
