@@ -654,3 +654,43 @@ def test_a_short_lease_lists_first_to_name_itself_by_the_platforms_clock() -> No
     board = DatedBoard(ahead=timedelta(0))
     run(acquire(board, "a@one", ttl=timedelta(seconds=30)))
     assert board.calls == ["list", "create", "list"]
+
+
+def test_a_refusal_found_while_reading_cancels_the_reads_and_leaves_no_lease() -> None:
+    """The ranking (beside apply's reads, keeper.Holding.beside) finds another apply's
+    lease: the reads, which would never end here, are cancelled at once, LeaseHeld names
+    the holder, and only the holder's lease is left."""
+    board = Board()
+    theirs = board.put(foreign("alice@laptop"))
+    cancelled: list[bool] = []
+
+    async def reads() -> None:
+        try:
+            await asyncio.Event().wait()  # a plan still reading
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            await holding.beside(reads())
+
+    with pytest.raises(LeaseHeld, match="another apply holds the lease of this app: alice@laptop"):
+        run(scenario())
+    assert cancelled == [True] and list(board.objects) == [theirs.id]
+
+
+def test_an_apply_that_stops_before_its_lease_is_ranked_leaves_no_lease() -> None:
+    """Our object is created and its ranking under way when the body fails (a signal, a
+    refused plan): the ranking is cancelled, which deletes our object."""
+    board = Board()
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None and len(board.objects) == 1  # created, not yet ranked
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        run(scenario())
+    assert board.objects == {}

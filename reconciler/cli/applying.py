@@ -50,7 +50,9 @@ async def run_apply(
     The plan that writes is made under the lease: a plan made while another apply
     writes would propose creating what that apply is creating. A confirmation is
     asked before the lease is taken (an answer left open holds nothing), and the
-    plan made under the lease must equal the one confirmed.
+    plan made under the lease must equal the one confirmed. Whether the lease ranks
+    first is asked beside the record read and the plan's reads, and answered before
+    anything is written (keeper.Holding says why that is safe).
     """
     loaded, workspace = load(config_path, env_name, use_cache=False)
     check_apply_from(loaded)
@@ -132,6 +134,8 @@ async def run_apply(
 
 
 class _Records(NamedTuple):
+    """What apply reads from git before it plans."""
+
     workspace: Workspace  # with the record's pins
     store: StateRef | None  # the record
     unavailable: str | None  # why the record cannot be read
