@@ -222,8 +222,10 @@ def test_the_lease_is_released_after_the_body_even_when_it_fails() -> None:
     board = Board()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as keeper:
-            assert keeper is not None and list(board.objects) == [keeper.lease.id]
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            keeper = await holding.ranked()
+            assert list(board.objects) == [keeper.lease.id]
             raise RuntimeError("apply failed")
 
     with pytest.raises(RuntimeError):
@@ -236,7 +238,9 @@ def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None
     warnings: list[str] = []
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here", warn=warnings.append):
+        async with hold_lease(board, "me@here", warn=warnings.append) as holding:
+            assert holding is not None
+            await holding.ranked()
             board.fail_deletes = True
 
     run(scenario())
@@ -261,7 +265,9 @@ def test_a_release_that_fails_once_is_tried_again_and_leaves_no_lease() -> None:
         return None
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait):
+        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait) as holding:
+            assert holding is not None
+            await holding.ranked()
             board.lease_delete = flaky_delete  # type: ignore[method-assign]
 
     run(scenario())
@@ -552,8 +558,9 @@ def test_a_round_begun_for_a_wave_that_never_came_ends_before_the_release() -> N
         board.gate.set()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as keeper:
-            assert keeper is not None
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            keeper = await holding.ranked()
             keeper.begin()
             while board.renewals == 0:  # the round's renewal is out, held at the gate
                 await asyncio.sleep(0)
@@ -577,8 +584,9 @@ def test_a_lease_let_go_is_deleted_once_and_confirms_nothing_after() -> None:
     board.lease_delete = counted  # type: ignore[method-assign]
 
     async def scenario() -> tuple[str | None, int]:
-        async with hold_lease(board, "me@here") as keeper:
-            assert keeper is not None
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            keeper = await holding.ranked()
             keeper.let_go()  # the apply's last write was answered
             while board.objects:
                 await asyncio.sleep(0)
@@ -646,3 +654,43 @@ def test_a_short_lease_lists_first_to_name_itself_by_the_platforms_clock() -> No
     board = DatedBoard(ahead=timedelta(0))
     run(acquire(board, "a@one", ttl=timedelta(seconds=30)))
     assert board.calls == ["list", "create", "list"]
+
+
+def test_a_refusal_found_while_reading_cancels_the_reads_and_leaves_no_lease() -> None:
+    """The ranking (beside apply's reads, keeper.Holding.beside) finds another apply's
+    lease: the reads, which would never end here, are cancelled at once, LeaseHeld names
+    the holder, and only the holder's lease is left."""
+    board = Board()
+    theirs = board.put(foreign("alice@laptop"))
+    cancelled: list[bool] = []
+
+    async def reads() -> None:
+        try:
+            await asyncio.Event().wait()  # a plan still reading
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None
+            await holding.beside(reads())
+
+    with pytest.raises(LeaseHeld, match="another apply holds the lease of this app: alice@laptop"):
+        run(scenario())
+    assert cancelled == [True] and list(board.objects) == [theirs.id]
+
+
+def test_an_apply_that_stops_before_its_lease_is_ranked_leaves_no_lease() -> None:
+    """Our object is created and its ranking under way when the body fails (a signal, a
+    refused plan): the ranking is cancelled, which deletes our object."""
+    board = Board()
+
+    async def scenario() -> None:
+        async with hold_lease(board, "me@here") as holding:
+            assert holding is not None and len(board.objects) == 1  # created, not yet ranked
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        run(scenario())
+    assert board.objects == {}

@@ -23,10 +23,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time
+from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time, settled, take
 from reconciler.errors import ReconcilerError
 from reconciler.platform import HoldsLease
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -196,27 +199,114 @@ class LeaseKeeper:
             self.on_lost(reason)
 
 
+class Holding:
+    """The lease from the moment our object is created: whether it ranks first is decided
+    by a task (lease.take) while apply reads the record and the live state and plans;
+    `ranked()` waits for that decision, and is awaited before anything is written.
+
+    Why reading before the decision is safe: a read changes nothing. Any apply that could
+    be writing while we read holds a lease created before ours, so our ranking (which
+    lists after our create was answered) sees it, and we write nothing. An apply that
+    released before our create was answered had written its record before it released,
+    and the first wave's confirmation (renew and list, keeper.confirm) checks the ranking
+    once more before the first write anyway.
+    """
+
+    def __init__(self, provider: HoldsLease, ranking: asyncio.Future[Lease], ttl: timedelta,
+                 sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.provider, self.ttl, self.sleep = provider, ttl, sleep
+        self._ranking = ranking
+        self._keeper: LeaseKeeper | None = None
+        self._begin_ranked = False
+
+    def mark(self) -> int:
+        """LeaseKeeper.mark: rounds begun so far (none before the lease was ranked)."""
+        return self._keeper.mark() if self._keeper is not None else 0
+
+    def begin(self) -> None:
+        """LeaseKeeper.begin, once the lease ranks first: a round needs the ranking's
+        deletes of expired leases done, and our lease known."""
+        keeper = self._kept()
+        if keeper is not None:
+            keeper.begin()
+        elif not self._ranking.done() and not self._begin_ranked:
+            self._begin_ranked = True
+            self._ranking.add_done_callback(lambda _r: self.begin())
+
+    async def ranked(self) -> LeaseKeeper:
+        """The keeper of our lease once it ranks first; LeaseHeld (our object deleted) when
+        another apply's lease ranks before it."""
+        await self._ranking
+        keeper = self._kept()
+        assert keeper is not None
+        return keeper
+
+    async def beside(self, reads: Awaitable[T]) -> T:
+        """What `reads` (which write nothing) return, read while the lease is ranked. The
+        lease refused meanwhile: the reads are cancelled (what they found is of no use) and
+        LeaseHeld raised at once. The reads failing: LeaseHeld all the same where the lease
+        was another apply's (what it writes may be why they failed; the lease is the reason
+        to give), else their error."""
+        work = asyncio.ensure_future(reads)
+        try:
+            await asyncio.wait((work, self._ranking), return_when=asyncio.FIRST_COMPLETED)
+            if not work.done() and (self._ranking.cancelled()
+                                    or self._ranking.exception() is not None):
+                await self._ranking  # LeaseHeld
+            try:
+                return await work
+            except ReconcilerError:
+                await self._ranking
+                raise
+        finally:
+            await _dropped(work)
+
+    def _kept(self) -> LeaseKeeper | None:
+        """The keeper (renewing from now on) once the ranking found the lease ours."""
+        if self._keeper is None and self._ranking.done() and not self._ranking.cancelled() \
+                and self._ranking.exception() is None:
+            self._keeper = LeaseKeeper(self.provider, self._ranking.result(), self.ttl,
+                                       sleep=self.sleep)
+            self._keeper.renewing = asyncio.ensure_future(self._keeper.run())
+        return self._keeper
+
+    async def release(self) -> tuple[Lease | None, ReconcilerError | None]:
+        """Delete our object (a ranking still under way is cancelled, which deletes it);
+        the lease released, if it was ours, and the error of its delete, else None."""
+        if await settled(self._ranking) is None:
+            return None, None  # never ours, or deleted by the ranking
+        keeper = self._kept()
+        assert keeper is not None
+        failed = await keeper.release()
+        return keeper.lease, failed
+
+
 @asynccontextmanager
 async def hold_lease(
     provider: object, holder: str, *, wait: float = 0.0, ttl: timedelta = TTL,
     warn: Callable[[str], None] = lambda _m: None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> AsyncIterator[LeaseKeeper | None]:
-    """Hold the app's lease for the body, renewed in the background; yields None on a
-    platform without the HoldsLease capability (the caller says what that means)."""
+) -> AsyncIterator[Holding | None]:
+    """Hold the app's lease for the body, renewed in the background once it ranks first;
+    yields None on a platform without the HoldsLease capability (the caller says what
+    that means). With `wait` the lease is taken whole before the body (ranked and retried
+    until it is ours or the wait is over), as only a refusal is waited out."""
     if not isinstance(provider, HoldsLease):
         yield None
         return
-    lease = await acquire(provider, holder, wait=wait, ttl=ttl)
-    keeper = LeaseKeeper(provider, lease, ttl, sleep=sleep)
-    keeper.renewing = asyncio.ensure_future(keeper.run())
+    if wait > 0:
+        ranking: asyncio.Future[Lease] = asyncio.get_running_loop().create_future()
+        ranking.set_result(await acquire(provider, holder, wait=wait, ttl=ttl))
+    else:
+        ranking = await take(provider, holder, ttl)
+    holding = Holding(provider, ranking, ttl, sleep)
     try:
-        yield keeper
+        yield holding
     finally:
-        failed = await keeper.release()
-        if failed is not None:
+        lease, failed = await holding.release()
+        if lease is not None and failed is not None:
             warn(f"warning: could not release the apply lease (object id {lease.id}): "
-                 f"{failed}; it expires by itself at {keeper.lease.until:%Y-%m-%dT%H:%M:%SZ}")
+                 f"{failed}; it expires by itself at {lease.until:%Y-%m-%dT%H:%M:%SZ}")
 
 
 RELEASE_ATTEMPTS = 3
@@ -238,6 +328,16 @@ async def _release(provider: HoldsLease, lease_id: int | str,
         except ReconcilerError as e:
             failed = e
     return failed
+
+
+async def _dropped(work: asyncio.Future[Any]) -> None:
+    """`work` cancelled if still under way (its answer is of no use now), and its failure
+    collected: nobody else asks for it."""
+    if not work.done():
+        work.cancel()
+        await asyncio.wait((work,))
+    if not work.cancelled():
+        work.exception()
 
 
 def _seen(round_: asyncio.Future[None]) -> None:

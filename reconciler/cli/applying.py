@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -50,7 +51,9 @@ async def run_apply(
     The plan that writes is made under the lease: a plan made while another apply
     writes would propose creating what that apply is creating. A confirmation is
     asked before the lease is taken (an answer left open holds nothing), and the
-    plan made under the lease must equal the one confirmed.
+    plan made under the lease must equal the one confirmed. Whether the lease ranks
+    first is asked beside the record read and the plan's reads, and answered before
+    anything is written (keeper.Holding says why that is safe).
     """
     loaded, workspace = load(config_path, env_name, use_cache=False)
     check_apply_from(loaded)
@@ -76,25 +79,19 @@ async def run_apply(
             with _signals() as signals:
                 try:
                     async with hold_lease(provider, default_holder(), wait=lease_wait, ttl=ttl,
-                                         warn=_warn) as keeper:
-                        if keeper is None:
+                                         warn=_warn) as holding:
+                        if holding is None:
                             _warn(NO_LEASE)
-                        taken = keeper.mark() if keeper is not None else None
-                        # the record is read under the lease: a pin another apply wrote
-                        # before it let go is seen here, so its campaign is not made again
-                        workspace, store, unavailable = read_record(loaded, workspace, provider,
-                                                                    _warn)
-                        if store is not None and unavailable is None and saved is None \
-                                and creates_in_git(workspace, provider):
-                            store.start_check()  # can it be written: asked beside the plan
-                        stops, stop_store = read_stops(loaded, store, _warn)
+                        taken = holding.mark() if holding is not None else None
                         verdicts: list[Verdicts] = []
-                        plan = await _plan(workspace, provider, saved, force,
-                                           _holder(loaded, workspace, stops, verdicts),
-                                           keeper.begin if keeper is not None else lambda: None,
-                                           words=False, read_hint=read_hint)
-                        if confirmed is not None:
-                            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+                        reads = _read_and_plan(loaded, workspace, provider, saved, force,
+                                               confirmed, holding.begin if holding is not None
+                                               else lambda: None, verdicts, read_hint)
+                        plan, (workspace, store, unavailable, stops, stop_store) = \
+                            await (holding.beside(reads) if holding is not None else reads)
+                        # nothing was written so far (the record and the live state were
+                        # read); before anything is, the lease must rank first (Holding)
+                        keeper = await holding.ranked() if holding is not None else None
                         for change in plan.held:  # in the job log, in words
                             _warn(plain(f"held back: {label(change)}: "
                                         f"{(change.stop or {}).get('message')}"))
@@ -138,6 +135,46 @@ async def run_apply(
     if code == 0:
         await clear_stops(stop_store, next(iter(verdicts), None), _warn)
     return code
+
+
+class _Records(NamedTuple):
+    """What apply reads from git before it plans."""
+
+    workspace: Workspace  # with the record's pins
+    store: StateRef | None  # the record
+    unavailable: str | None  # why the record cannot be read
+    stops: dict[str, Stop]
+    stop_store: StateRef | None
+
+
+async def _read_and_plan(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
+                         saved: Plan | None, force: bool, confirmed: Plan | None,
+                         reads_done: Callable[[], None], verdicts: list[Verdicts],
+                         read_hint: ReadHint | None = None) -> tuple[Plan, _Records]:
+    """Read the record (a pin another apply wrote before it let go is seen here, so its
+    campaign is not made again) and plan, under the lease: while its ranking is still
+    under way (keeper.Holding.beside), which is safe as all this only reads."""
+    records = await asyncio.to_thread(_read_records, loaded, workspace, provider, saved)
+    plan = await _plan(records.workspace, provider, saved, force,
+                       _holder(loaded, records.workspace, records.stops, verdicts),
+                       reads_done, words=False, read_hint=read_hint)
+    if confirmed is not None:
+        check_same(confirmed, plan, CHANGED_WHILE_ASKED)
+    return plan, records
+
+
+def _read_records(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
+                  saved: Plan | None) -> _Records:
+    """The record and the stops: git runs, so apply reads them on a thread while the
+    lease's ranking and the platform's answers are awaited on the loop (issue 29). Reads
+    only: the record is fetched, and checked for writing (a dry run, nothing pushed) where
+    the plan is sure to write it."""
+    workspace, store, unavailable = read_record(loaded, workspace, provider, _warn)
+    if store is not None and unavailable is None and saved is None \
+            and creates_in_git(workspace, provider):
+        store.start_check()  # can it be written: asked beside the plan
+    stops, stop_store = read_stops(loaded, store, _warn)
+    return _Records(workspace, store, unavailable, stops, stop_store)
 
 
 NO_LEASE = ("note: this platform keeps no apply lease: nothing stops another apply of the "
