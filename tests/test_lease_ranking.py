@@ -57,13 +57,10 @@ def record_refs(repo: SmartechRepo) -> str:
                           text=True, check=True).stdout
 
 
-def test_the_plans_reads_leave_while_the_ranking_listing_is_out(
-    sandbox_server: Any, tmp_path: Path
-) -> None:
-    """With the ranking's listing held, the record is read and the plan's listings are
-    asked; nothing is written until it is answered, then the apply ends well. Seen failing
-    before: apply asked nothing while the ranking was out (read, plan in a row after it)."""
-    proxy, repo = held_ranking(sandbox_server, tmp_path)
+def _apply_while_ranking_is_held(proxy: Any, repo: Any) -> tuple[Any, str, str, list[str]]:
+    """Apply with the lease's ranking listing held until the plan's first read came (an
+    upper bound, not a wait): the ended process, its output, and the requests seen while
+    the ranking was held."""
     try:
         first = start_apply(repo, env=apply_env(repo))
         assert proxy.held.wait(60), "the lease was never ranked"
@@ -74,6 +71,17 @@ def test_the_plans_reads_leave_while_the_ranking_listing_is_out(
     out, err = first.communicate(timeout=120)
     proxy.stop()
     assert came, seen_held
+    return first, out, err, seen_held
+
+
+def test_the_plans_reads_leave_while_the_ranking_listing_is_out(
+    sandbox_server: Any, tmp_path: Path
+) -> None:
+    """With the ranking's listing held, the record is read and the plan's listings are
+    asked; nothing is written until it is answered, then the apply ends well. Seen failing
+    before: apply asked nothing while the ranking was out (read, plan in a row after it)."""
+    proxy, repo = held_ranking(sandbox_server, tmp_path)
+    first, out, err, seen_held = _apply_while_ranking_is_held(proxy, repo)
     assert seen_held[0] == "POST /smartech/v4/campaign/create"  # our lease, then its ranking
     assert seen_held.index(LIST) < seen_held.index(PLAN_READ)
     assert [r for r in seen_held if r in CREATES] == [CREATES[0]]  # only the lease's own
@@ -95,16 +103,7 @@ def test_a_rival_seen_by_the_pending_ranking_refuses_with_nothing_written(
                headers={"api-key": repo.key}, timeout=30,
                json={"campaign_details": [{**lease_item(theirs), "tags": ["reconciler-lease"]}]}
                ).raise_for_status()
-    try:
-        first = start_apply(repo, env=apply_env(repo))
-        assert proxy.held.wait(60), "the lease was never ranked"
-        came = until(lambda: proxy.count(PLAN_READ) >= 1, 30)
-        seen_held = list(proxy.seen)
-    finally:
-        proxy.release()
-    out, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert came, seen_held
+    first, out, err, seen_held = _apply_while_ranking_is_held(proxy, repo)
     assert first.returncode == 1, err
     [line] = err.strip().splitlines()
     assert line.startswith("error: refusing: another apply holds the lease of this app: bob@ci")
