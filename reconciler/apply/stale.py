@@ -19,14 +19,14 @@ from typing import Any
 
 from reconciler.errors import StalePlanError
 from reconciler.plan.diff import diff
-from reconciler.plan.model import Action, Change, Plan
+from reconciler.plan.model import Action, Change, Plan, target_of
 from reconciler.workspace.workspace import Workspace
 
 
 def check_target(plan: Plan, workspace: Workspace) -> None:
     loaded = workspace.loaded
     env = loaded.env
-    here = {"api_url": env.api_url, "org_id": env.org_id, "app_id": env.app_id}
+    here = target_of(env)
     if plan.env != loaded.env_name or plan.target != here:
         raise StalePlanError(
             f"plan is for env {plan.env!r} (app {plan.target.get('app_id')!r}, org "

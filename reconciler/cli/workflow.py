@@ -12,7 +12,7 @@ from reconciler.cli.progress import progress
 from reconciler.cli.session import open_provider
 from reconciler.config import LoadedConfig, load_config
 from reconciler.plan.cache import LiveCache
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Plan, target_of
 from reconciler.plan.planner import build_plan
 from reconciler.plan.readhint import ReadHint
 from reconciler.workspace import load_workspace
@@ -35,9 +35,7 @@ async def compute_plan(
     caller = Caller(concurrency=loaded.env.concurrency)
     cache = None
     if use_cache or loaded.env.cache:
-        target = {"api_url": loaded.env.api_url, "org_id": loaded.env.org_id,
-                  "app_id": loaded.env.app_id}
-        cache = LiveCache.for_target(loaded.config_dir, target, warn=_warn)
+        cache = LiveCache.for_target(loaded.config_dir, target_of(loaded.env), warn=_warn)
     # without a live cache, the reads the last plan made begin with the listing
     read_hint = ReadHint.for_env(loaded) if cache is None else None
     async with open_provider(loaded, caller) as provider, progress() as report, \

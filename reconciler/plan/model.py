@@ -12,9 +12,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # provider imports this module, so the alias is for annotations only
+    from reconciler.config import EnvConfig
     from reconciler.provider import LiveId
 
 FORMAT_VERSION = "1"
+
+
+def target_of(env: EnvConfig) -> dict[str, Any]:
+    """The account a plan is made against (a plan file's `target`, the key of what is
+    kept per target in the user cache): the env's api_url, org and app."""
+    return {"api_url": env.api_url, "org_id": env.org_id, "app_id": env.app_id}
 
 
 class Action(StrEnum):

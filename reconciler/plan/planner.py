@@ -25,7 +25,7 @@ from reconciler.plan.compare import (
 )
 from reconciler.plan.comparememo import CompareMemo
 from reconciler.plan.identity import Matching, match
-from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged
+from reconciler.plan.model import Action, Change, Plan, Problem, Unmanaged, target_of
 from reconciler.plan.prefetch import Prefetch
 from reconciler.plan.readhint import ReadHint
 from reconciler.plan.within import (
@@ -198,7 +198,7 @@ async def build_plan(
 
     plan = Plan(
         env=workspace.loaded.env_name,
-        target={"api_url": env.api_url, "org_id": env.org_id, "app_id": env.app_id},
+        target=target_of(env),
         changes=changes + removals,
         unmanaged=unmanaged,
         content_hash=workspace.content_hash,

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.plan.model import target_of
 from reconciler.provider import LiveId
 from reconciler.workspace.cache import caches_allowed, put_entry, read_entries, user_cache_dir
 
@@ -57,9 +58,7 @@ class ReadHint:
     @classmethod
     def for_env(cls, loaded: LoadedConfig) -> ReadHint:
         """The hint of the loaded env's target (its api_url, org and app)."""
-        env = loaded.env
-        return cls.for_target(loaded.config_dir, {"api_url": env.api_url, "org_id": env.org_id,
-                                                  "app_id": env.app_id})
+        return cls.for_target(loaded.config_dir, target_of(loaded.env))
 
     def ids(self) -> dict[str, LiveId]:
         """Spec ref -> the id its plan read last time; empty when unknown or unreadable."""
