@@ -127,8 +127,10 @@ async def build_plan(
 
         progress("reading managed objects")
         ids = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items() if obj}
+        # what this plan reads (the listing lacks their bodies), kept for the next plan's
+        # reads: taken before the reads put bodies in the pairs
         unread = {ref: obj.id for m in matchings.values() for ref, obj in m.pairs.items()
-                  if obj is not None and obj.body is None}  # the listing lacks their bodies
+                  if obj is not None and obj.body is None} if read_hint is not None else {}
         by_id = {k: {o.id: o for o in live[k]} for k in kinds}
         _refuse_dangling_ids(provider, workspace, specs, by_id)
         compared: dict[str, Compared | Impossible | ReconcilerError] = {}
@@ -157,8 +159,8 @@ async def build_plan(
     finally:
         await prefetch.close()
     if read_hint is not None:
-        read_hint.bodiless = {k for k in kinds if any(o.body is None for o in live[k])}
-        read_hint.keep(unread)
+        read_hint.keep(unread, bodiless={k for k in kinds
+                                         if any(o.body is None for o in live[k])})
     if cache and memo:  # a --target plan keeps the other specs' entries
         cache.compared = {**{r: e for r, e in cache.compared.items()
                              if r not in by_ref and workspace.get(r)}, **memo.kept}

@@ -44,8 +44,7 @@ class ReadHint:
         digest = hashlib.sha256(json.dumps(dict(target), sort_keys=True, default=str).encode())
         self._key = digest.hexdigest()[:32]
         self._known: dict[str, LiveId] | None = None
-        # kinds this run's plan listed without bodies (it reads those): set by the planner
-        self.bodiless: set[str] = set()
+        self._bodiless: set[str] = set()  # kinds this run's plan listed without bodies
 
     @classmethod
     def for_target(cls, config_dir: Path, target: Mapping[str, Any]) -> ReadHint:
@@ -71,8 +70,12 @@ class ReadHint:
         self._known = known
         return known
 
-    def keep(self, reads: Mapping[str, LiveId]) -> None:
-        """Remember a complete plan's reads, if they changed; never fails."""
+    def keep(self, reads: Mapping[str, LiveId], bodiless: Iterable[str] | None = None
+             ) -> None:
+        """Remember a complete plan's reads, if they changed; never fails. `bodiless`: the
+        kinds that plan saw listed without bodies (it reads those), for `written`."""
+        if bodiless is not None:
+            self._bodiless = set(bodiless)
         if self._path is None:
             return
         if self._known is None:
@@ -90,7 +93,7 @@ class ReadHint:
         for kind, ref, live_id in ids:
             if live_id is None:
                 known.pop(ref, None)
-            elif kind in self.bodiless:
+            elif kind in self._bodiless:
                 known[ref] = live_id
         self.keep(known)
 
