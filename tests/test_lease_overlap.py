@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
@@ -42,6 +44,24 @@ class LoggingProxy(GatingProxy):
         with self._count_lock:
             return self.seen.count(request)
 
+    def while_held(self, start: Callable[[], subprocess.Popen[str]],
+                   arrived: Callable[[], bool], what: str
+                   ) -> tuple[subprocess.Popen[str], str, str, list[str]]:
+        """Run `start`'s process with this proxy's request held until `arrived` is true (an
+        upper bound, not a wait), then let it go: the ended process, its output, and the
+        requests seen while the request was held. `what`: the held request, in words."""
+        try:
+            process = start()
+            assert self.held.wait(60), f"{what} never came"
+            came = until(arrived, 30)
+            seen_held = list(self.seen)
+        finally:
+            self.release()
+        out, err = process.communicate(timeout=120)
+        self.stop()
+        assert came, seen_held
+        return process, out, err, seen_held
+
 
 def two_copies(server: Any, tmp_path: Path, api_url: str) -> tuple[StreamRepo, StreamRepo]:
     """One Stream app seen from two working copies: `a` through `api_url` (the proxy),
@@ -61,17 +81,13 @@ def read_back_held(server: Any, tmp_path: Path, read: str, request: str, times: 
     `request` came `times` times while it was held (an upper bound, not a wait), then the
     run's requests in order, once it ended well with every change applied."""
     proxy = LoggingProxy(server.base_url, read, "GET", count=1)
-    try:
+
+    def start() -> subprocess.Popen[str]:
         a, _b = two_copies(server, tmp_path, proxy.base_url)
-        first = start_apply(a, env={"STREAM_API_SECRET": a.secret})
-        assert proxy.held.wait(60), f"{read} was never read back"
-        came = until(lambda: proxy.count(request) == times, 30)
-        held_at = list(proxy.seen)
-    finally:
-        proxy.release()
-    out, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert came, held_at
+        return start_apply(a, env={"STREAM_API_SECRET": a.secret})
+
+    first, out, err, _held = proxy.while_held(
+        start, lambda: proxy.count(request) == times, f"the read-back of {read}")
     assert first.returncode == 0, err
     assert [r["status"] for r in json.loads(out)["results"]] == ["applied"] * 3
     return proxy.seen

@@ -61,17 +61,8 @@ def _apply_while_ranking_is_held(proxy: Any, repo: Any) -> tuple[Any, str, str, 
     """Apply with the lease's ranking listing held until the plan's first read came (an
     upper bound, not a wait): the ended process, its output, and the requests seen while
     the ranking was held."""
-    try:
-        first = start_apply(repo, env=apply_env(repo))
-        assert proxy.held.wait(60), "the lease was never ranked"
-        came = until(lambda: proxy.count(PLAN_READ) >= 1, 30)
-        seen_held = list(proxy.seen)
-    finally:
-        proxy.release()
-    out, err = first.communicate(timeout=120)
-    proxy.stop()
-    assert came, seen_held
-    return first, out, err, seen_held
+    return proxy.while_held(lambda: start_apply(repo, env=apply_env(repo)),
+                            lambda: proxy.count(PLAN_READ) >= 1, "the lease's ranking")
 
 
 def test_the_plans_reads_leave_while_the_ranking_listing_is_out(
