@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.apply.lease import lease_name, parse
+from reconciler.apply.lease import LEASE_MARKER, lease_name, parse
 from reconciler.config.models import LEASE_SECONDS_MAX
 from reconciler.localytics.provider import LEASE_RULES
 from reconciler.provider import LeaseObject
@@ -248,13 +248,27 @@ def test_a_signal_while_planning_releases_the_lease(
     assert len(b.live_campaigns()) == 3
 
 
-def test_a_user_audience_named_like_an_expired_lease_is_never_deleted(repo: Repo) -> None:
-    since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
-    name = lease_name("0badcafe", "alice@laptop", since, since + timedelta(hours=1), pid=1)
-    rules = {"targeting_type": "customer_id", "behavior": {
-        "days": 7, "behavior_rule_operator": "and", "rules": [{
-            "rule_type": "event", "event_name": "Purchase", "count": 1,
-            "count_operator": "atleast", "conditions": {"operator": "and", "filters": []}}]}}
+_USER_RULES = {"targeting_type": "customer_id", "behavior": {
+    "days": 7, "behavior_rule_operator": "and", "rules": [{
+        "rule_type": "event", "event_name": "Purchase", "count": 1,
+        "count_operator": "atleast", "conditions": {"operator": "and", "filters": []}}]}}
+
+
+@pytest.mark.parametrize("when", [None, "2026-02-31T10:00:00Z", "2026-13-01T10:00:00Z",
+                                  "0000-01-01T00:00:00Z"])
+def test_an_audience_named_like_a_lease_that_is_none_is_left_alone_and_blocks_nothing(
+    repo: Repo, when: str | None
+) -> None:
+    """None: a user's audience (its own rules) named like a lease that expired hours ago
+    is never deleted. A time: anyone with the platform's API can name an audience in the
+    lease's format with an impossible date; that is no lease (`lease_name` never writes
+    one), and apply takes its own and writes, with no traceback."""
+    if when is None:
+        since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+        name = lease_name("0badcafe", "alice@laptop", since, since + timedelta(hours=1), pid=1)
+    else:
+        name = f"{LEASE_MARKER} 0badcafe mallory@forged 1 {when} {when}"
+    rules = _USER_RULES if when is None else LEASE_RULES
     with repo.api() as api:
         r = api.post("/audiences", json={"name": name, "target_rules": rules})
         r.raise_for_status()
@@ -262,8 +276,9 @@ def test_a_user_audience_named_like_an_expired_lease_is_never_deleted(repo: Repo
     repo.put("campaign", "c", campaign("C"))
     run = repo.apply()
     assert run.code == 0, run.stderr
-    assert theirs in [a["id"] for a in repo.live_audiences()]
+    assert "Traceback" not in run.stderr
     assert [c["name"] for c in repo.live_campaigns()] == ["C"]
+    assert [a["id"] for a in leases(repo)] == [theirs]  # ours released, theirs left
 
 
 def test_a_forged_lease_stops_blocking_after_the_longest_lease_time(

@@ -133,12 +133,19 @@ def lease_name(token: str, holder: str, since: datetime, until: datetime,
 
 
 def parse(obj: LeaseObject) -> Lease | None:
-    """The lease an object's name describes; None for a name in another format."""
+    """The lease an object's name describes; None for a name in another format, and for
+    one in this format whose times are no real times (a February 31st, a month 13):
+    `lease_name` never writes those, so that object is not a lease, and its name, which
+    anyone with the platform's API can give an object, must not stop every apply with
+    a traceback."""
     m = _NAME.match(obj.name)
     if m is None:
         return None
-    return Lease(obj.id, m["token"], m["holder"], int(m["pid"]), _parse_iso(m["since"]),
-                 _parse_iso(m["until"]), obj.rank)
+    try:
+        since, until = _parse_iso(m["since"]), _parse_iso(m["until"])
+    except ValueError:
+        return None
+    return Lease(obj.id, m["token"], m["holder"], int(m["pid"]), since, until, obj.rank)
 
 
 async def acquire(provider: HoldsLease, holder: str, *, wait: float = 0.0,
