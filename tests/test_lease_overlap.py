@@ -34,11 +34,14 @@ class LoggingProxy(GatingProxy):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen: list[str] = []
+        self.answered: list[str] = []  # likewise, once its answer went back to the client
 
     def forward(self, h: BaseHTTPRequestHandler, method: str) -> None:
         with self._count_lock:
             self.seen.append(f"{method} {h.path.split('?')[0]}")
         super().forward(h, method)
+        with self._count_lock:
+            self.answered.append(f"{method} {h.path.split('?')[0]}")
 
     def count(self, request: str) -> int:
         with self._count_lock:

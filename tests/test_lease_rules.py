@@ -656,29 +656,21 @@ def test_a_short_lease_lists_first_to_name_itself_by_the_platforms_clock() -> No
     assert board.calls == ["list", "create", "list"]
 
 
-def test_a_refusal_found_while_reading_cancels_the_reads_and_leaves_no_lease() -> None:
-    """The ranking (beside apply's reads, keeper.Holding.beside) finds another apply's
-    lease: the reads, which would never end here, are cancelled at once, LeaseHeld names
-    the holder, and only the holder's lease is left."""
+def test_a_lease_ranked_after_anothers_refuses_and_leaves_only_theirs() -> None:
+    """The ranking finds another apply's lease before ours: `ranked()` (which apply awaits
+    before it reads anything) raises LeaseHeld naming the holder, and only the holder's
+    lease is left."""
     board = Board()
     theirs = board.put(foreign("alice@laptop"))
-    cancelled: list[bool] = []
-
-    async def reads() -> None:
-        try:
-            await asyncio.Event().wait()  # a plan still reading
-        except asyncio.CancelledError:
-            cancelled.append(True)
-            raise
 
     async def scenario() -> None:
         async with hold_lease(board, "me@here") as holding:
             assert holding is not None
-            await holding.beside(reads())
+            await holding.ranked()
 
     with pytest.raises(LeaseHeld, match="another apply holds the lease of this app: alice@laptop"):
         run(scenario())
-    assert cancelled == [True] and list(board.objects) == [theirs.id]
+    assert list(board.objects) == [theirs.id]
 
 
 def test_an_apply_that_stops_before_its_lease_is_ranked_leaves_no_lease() -> None:

@@ -23,13 +23,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time, settled, take
 from reconciler.errors import ReconcilerError
 from reconciler.platform import HoldsLease
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -201,15 +198,19 @@ class LeaseKeeper:
 
 class Holding:
     """The lease from the moment our object is created: whether it ranks first is decided
-    by a task (lease.take) while apply reads the record and the live state and plans;
-    `ranked()` waits for that decision, and is awaited before anything is written.
+    by a task (lease.take); `ranked()` waits for that decision, and apply awaits it before
+    it reads the record or the live state, not only before it writes.
 
-    Why reading before the decision is safe: a read changes nothing. Any apply that could
-    be writing while we read holds a lease created before ours, so our ranking (which
-    lists after our create was answered) sees it, and we write nothing. An apply that
-    released before our create was answered had written its record before it released,
-    and the first wave's confirmation (renew and list, keeper.confirm) checks the ranking
-    once more before the first write anyway.
+    Why not read beside the ranking (as the sixth round of issue 29 did): the ranking sees
+    another apply's lease only while that lease exists. An apply that makes its last write
+    and lets go between our read of the live state and the platform's answer to our
+    ranking listing is seen by neither: the ranking finds no lease before ours, and the
+    read predates its write, so the plan made from it makes that object a second time.
+    Two requests sent together are not answered in the order they were sent (a new
+    connection's handshake, a retried 500), so only reads asked after the ranking's answer
+    are sure to follow every write of every apply that ranked before ours. The first
+    wave's confirmation (renew and list, keeper.confirm) checks the ranking once more
+    before the first write.
     """
 
     def __init__(self, provider: HoldsLease, ranking: asyncio.Future[Lease], ttl: timedelta,
@@ -240,26 +241,6 @@ class Holding:
         keeper = self._kept()
         assert keeper is not None
         return keeper
-
-    async def beside(self, reads: Awaitable[T]) -> T:
-        """What `reads` (which write nothing) return, read while the lease is ranked. The
-        lease refused meanwhile: the reads are cancelled (what they found is of no use) and
-        LeaseHeld raised at once. The reads failing: LeaseHeld all the same where the lease
-        was another apply's (what it writes may be why they failed; the lease is the reason
-        to give), else their error."""
-        work = asyncio.ensure_future(reads)
-        try:
-            await asyncio.wait((work, self._ranking), return_when=asyncio.FIRST_COMPLETED)
-            if not work.done() and (self._ranking.cancelled()
-                                    or self._ranking.exception() is not None):
-                await self._ranking  # LeaseHeld
-            try:
-                return await work
-            except ReconcilerError:
-                await self._ranking
-                raise
-        finally:
-            await _dropped(work)
 
     def _kept(self) -> LeaseKeeper | None:
         """The keeper (renewing from now on) once the ranking found the lease ours."""
@@ -328,16 +309,6 @@ async def _release(provider: HoldsLease, lease_id: int | str,
         except ReconcilerError as e:
             failed = e
     return failed
-
-
-async def _dropped(work: asyncio.Future[Any]) -> None:
-    """`work` cancelled if still under way (its answer is of no use now), and its failure
-    collected: nobody else asks for it."""
-    if not work.done():
-        work.cancel()
-        await asyncio.wait((work,))
-    if not work.cancelled():
-        work.exception()
 
 
 def _seen(round_: asyncio.Future[None]) -> None:

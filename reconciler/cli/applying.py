@@ -51,9 +51,8 @@ async def run_apply(
     The plan that writes is made under the lease: a plan made while another apply
     writes would propose creating what that apply is creating. A confirmation is
     asked before the lease is taken (an answer left open holds nothing), and the
-    plan made under the lease must equal the one confirmed. Whether the lease ranks
-    first is asked beside the record read and the plan's reads, and answered before
-    anything is written (keeper.Holding says why that is safe).
+    plan made under the lease must equal the one confirmed. The record and the live
+    state are read only once the lease ranks first (keeper.Holding says why).
     """
     loaded, workspace = load(config_path, env_name, use_cache=False)
     check_apply_from(loaded)
@@ -82,16 +81,15 @@ async def run_apply(
                                          warn=_warn) as holding:
                         if holding is None:
                             _warn(NO_LEASE)
+                        # ranked first before anything is read (Holding says why)
+                        keeper = await holding.ranked() if holding is not None else None
                         taken = holding.mark() if holding is not None else None
                         verdicts: list[Verdicts] = []
-                        reads = _read_and_plan(loaded, workspace, provider, saved, force,
-                                               confirmed, holding.begin if holding is not None
-                                               else lambda: None, verdicts, read_hint)
                         plan, (workspace, store, unavailable, stops, stop_store) = \
-                            await (holding.beside(reads) if holding is not None else reads)
-                        # nothing was written so far (the record and the live state were
-                        # read); before anything is, the lease must rank first (Holding)
-                        keeper = await holding.ranked() if holding is not None else None
+                            await _read_and_plan(loaded, workspace, provider, saved, force,
+                                                 confirmed, holding.begin if holding
+                                                 is not None else lambda: None, verdicts,
+                                                 read_hint)
                         for change in plan.held:  # in the job log, in words
                             _warn(plain(f"held back: {label(change)}: "
                                         f"{(change.stop or {}).get('message')}"))
@@ -152,8 +150,7 @@ async def _read_and_plan(loaded: LoadedConfig, workspace: Workspace, provider: P
                          reads_done: Callable[[], None], verdicts: list[Verdicts],
                          read_hint: ReadHint | None = None) -> tuple[Plan, _Records]:
     """Read the record (a pin another apply wrote before it let go is seen here, so its
-    campaign is not made again) and plan, under the lease: while its ranking is still
-    under way (keeper.Holding.beside), which is safe as all this only reads."""
+    campaign is not made again) and plan, under the lease, once it ranks first."""
     records = await asyncio.to_thread(_read_records, loaded, workspace, provider, saved)
     plan = await _plan(records.workspace, provider, saved, force,
                        _holder(loaded, records.workspace, records.stops, verdicts),
