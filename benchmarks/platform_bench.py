@@ -3,7 +3,10 @@
 Each figure is the whole `reconciler` process's wall time over its ideal,
 requests x latency / concurrency, with the requests counted by the sandbox in
 the same run: what is left above 1.0 is the client's own work that did not
-hide behind the API's latency (start-up, spec loading, per-request work).
+hide behind the API's latency (start-up, spec loading, per-request work). Beside it,
+the floor: the apply's own requests sent again by a bare httpx client to a fresh
+sandbox, 8 at a time with no waits (benchmarks/replay_floor.py), and the reach: that
+floor plus the stack's start-up.
 
 Stream: 100 segments and 900 campaigns. Smartech: 1,000 campaigns, email and
 app push alternating (Smartech audiences are lists kept in Smartech; specs only
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Server, cli, served
+from benchmarks.replay_floor import replay_floor
 
 LATENCY = 0.050
 CONCURRENCY = 8
@@ -83,11 +87,16 @@ def bench_platform(tmp: Path, platform: str, objects: int, runs: int = 1) -> dic
     for key in ("apply_requests", "plan_requests"):
         assert len({r[key] for r in every}) == 1, [r[key] for r in every]
     median = {key: statistics.median(r[key] for r in every) for key in every[0]}
-    return {**median, "apply_ratios": [r["apply_ratio"] for r in every]}
+    floor = replay_floor(tmp / "floor", REPOS[platform], objects)
+    assert floor["floor_requests"] == median["apply_requests"], floor
+    return {**median, "apply_ratios": [r["apply_ratio"] for r in every], **floor}
+
+
+REPOS = {"stream": stream_repo, "smartech": smartech_repo}
 
 
 def _one_run(tmp: Path, platform: str, objects: int) -> dict[str, float]:
-    make = {"stream": stream_repo, "smartech": smartech_repo}[platform]
+    make = REPOS[platform]
     tmp.mkdir(parents=True, exist_ok=True)
     with served(tmp / f"{platform}.db", latency_ms=int(LATENCY * 1000)) as server:
         root = tmp / platform

@@ -18,7 +18,9 @@ MISSED. `--json` prints the figures for machines. `--quick` shrinks the sizes
 6. time to first plan: `make plan` in a fresh clone (new venv; the package
    caches of uv/pip are whatever this machine has).
 7. Stream and Smartech: apply of 1,000 objects and the no-change plan after it,
-   at 50 ms latency and concurrency 8: wall / ideal (benchmarks/platform_bench.py).
+   at 50 ms latency and concurrency 8: wall / ideal (benchmarks/platform_bench.py);
+   the floor: the apply's own requests sent again by a bare httpx client to a fresh
+   sandbox (benchmarks/replay_floor.py); the reach: that floor plus the stack's start-up.
 9. `stop --all-live` of 200 live Stream campaigns at 50 ms and concurrency 8: wall /
    ideal, where ideal = (one stop + one read-back each) x 50 ms / 8
    (benchmarks/stop_bench.py).
@@ -252,6 +254,15 @@ def figures(r: dict[str, dict[str, float]]) -> list[Figure]:
                        q["apply_ratio"], "x", 1.10,
                        f"{q['apply_s']:.2f} s, {q['apply_requests']} requests; "
                        f"{_runs(q['apply_ratios'], 'x')}"),
+                Figure(f"{platform}.floor_ratio",
+                       "   floor: the apply's requests, a bare httpx client / ideal",
+                       q["floor_ratio"], "x", None,
+                       f"{q['floor_s']:.2f} s from first request to last answer, "
+                       f"{q['floor_requests']} requests, {q['floor_failed']} refused"),
+                Figure(f"{platform}.reach_ratio", "   reach: the floor + the stack's start-up / ideal",
+                       q["reach_ratio"], "x", None,
+                       f"start-up {q['stack_start_s']:.2f} s; the least an apply on this "
+                       "stack can read here"),
                 Figure(f"{platform}.plan_ratio", f"   {platform} no-change plan / ideal",
                        q["plan_ratio"], "x", None,
                        f"{q['plan_s']:.2f} s, {q['plan_requests']} requests"),
