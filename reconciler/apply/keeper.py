@@ -218,21 +218,17 @@ class Holding:
         self.provider, self.ttl, self.sleep = provider, ttl, sleep
         self._ranking = ranking
         self._keeper: LeaseKeeper | None = None
-        self._begin_ranked = False
 
     def mark(self) -> int:
         """LeaseKeeper.mark: rounds begun so far (none before the lease was ranked)."""
         return self._keeper.mark() if self._keeper is not None else 0
 
     def begin(self) -> None:
-        """LeaseKeeper.begin, once the lease ranks first: a round needs the ranking's
-        deletes of expired leases done, and our lease known."""
+        """LeaseKeeper.begin (apply calls it once the plan's last read is answered, which
+        follows the ranking); nothing when the lease did not rank first."""
         keeper = self._kept()
         if keeper is not None:
             keeper.begin()
-        elif not self._ranking.done() and not self._begin_ranked:
-            self._begin_ranked = True
-            self._ranking.add_done_callback(lambda _r: self.begin())
 
     async def ranked(self) -> LeaseKeeper:
         """The keeper of our lease once it ranks first; LeaseHeld (our object deleted) when
