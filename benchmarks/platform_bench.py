@@ -87,7 +87,7 @@ def bench_platform(tmp: Path, platform: str, objects: int, runs: int = 1) -> dic
     for key in ("apply_requests", "plan_requests"):
         assert len({r[key] for r in every}) == 1, [r[key] for r in every]
     median = {key: statistics.median(r[key] for r in every) for key in every[0]}
-    floor = replay_floor(tmp / "floor", REPOS[platform], objects)
+    floor = replay_floor(tmp / f"{platform}-floor", REPOS[platform], objects)
     assert floor["floor_requests"] == median["apply_requests"], floor
     return {**median, "apply_ratios": [r["apply_ratio"] for r in every], **floor}
 

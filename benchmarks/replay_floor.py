@@ -78,9 +78,10 @@ def replay_floor(tmp: Path, make: Any, objects: int) -> dict[str, float]:
         root = tmp / "repo"
         env = bench_env({"NO_COLOR": "1", **make(root, first, objects)})
         result = tmp / "replay.txt"
-        subprocess.run([sys.executable, "-c", _RECORD_AND_REPLAY, _origin(again),
-                        str(result), "apply", "--auto-approve", "--format", "json"],
-                       cwd=root, env=env, check=True, capture_output=True)
+        done = subprocess.run([sys.executable, "-c", _RECORD_AND_REPLAY, _origin(again),
+                               str(result), "apply", "--auto-approve", "--format", "json"],
+                              cwd=root, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (done.stderr[-3000:], done.stdout[-3000:])
         wall_text, requests_text, failed_text = result.read_text().split()
     wall, requests = float(wall_text), int(requests_text)
     ideal = requests * LATENCY / CONCURRENCY
