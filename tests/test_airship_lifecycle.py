@@ -72,6 +72,19 @@ def test_the_official_client_reads_back_what_reconciler_wrote(repo: AirshipRepo)
     assert repo.plan("--detailed-exitcode").code == 0
 
 
+def test_a_scheduled_time_with_an_offset_is_sent_as_its_utc_time(repo: AirshipRepo) -> None:
+    """Airship's scheduled_time is UTC with no zone. A spec's `09:00+02:00` is 07:00 UTC;
+    it was sent as 09:00 (the offset dropped, two hours late), then planned as unchanged."""
+    repo.put("segment", "vip", airship_segment("VIP", {"tag": "vip"}))
+    repo.put("campaign", "sale", airship_schedule("Sale", ["vip"],
+                                                  at="2030-01-01T09:00:00+02:00"))
+    run = repo.apply()
+    assert run.code == 0, run.stderr
+    [schedule] = list(ua.ScheduledList(official(repo)))
+    assert schedule.schedule == {"scheduled_time": "2030-01-01T07:00:00"}
+    assert repo.plan("--detailed-exitcode").code == 0
+
+
 def test_an_edit_is_a_full_replace_and_a_removed_field_is_gone(repo: AirshipRepo) -> None:
     workspace(repo)
     assert repo.apply().code == 0

@@ -65,6 +65,16 @@ def test_date_only_is_midnight_utc() -> None:
     assert comparable_campaign(live) == comparable_campaign(body)
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_an_answered_date_with_no_utc_instant_is_kept_as_it_came(when: str) -> None:
+    """An API that answers a date datetime cannot hold in UTC (year 1 at a positive
+    offset): compared as the text it is, a difference from what was sent, not an
+    OverflowError out of the plan (it was a traceback)."""
+    live = comparable_campaign(answered(schedule__on_schedule__begin_date=when))
+    assert live["schedule"]["on_schedule"]["begin_date"] == when
+    assert live != comparable_campaign(sent())
+
+
 def test_a_real_difference_still_shows() -> None:
     assert comparable_campaign(answered(audiences__target_rules={"audiences": [7]})) \
         != comparable_campaign(sent())

@@ -82,9 +82,9 @@ def when(at: str) -> str:
     """`14:02 UTC on 2026-12-07` (the recorded text as it is, when not a time)."""
     try:
         t = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    except ValueError:
+        t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    except (ValueError, OverflowError):
         return at or "an unknown time"
-    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
     return f"{t:%H:%M} UTC on {t:%Y-%m-%d}"
 
 

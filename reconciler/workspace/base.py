@@ -32,11 +32,15 @@ def _iso_datetime(v: str) -> str:
     try:
         if not _ISO.match(text):
             raise ValueError
-        parse_instant(text)
+        datetime.fromisoformat(_with_time(text))
     except ValueError:
         raise rule(
             f"{v!r} is not an ISO 8601 date or date-time (e.g. \"2026-12-01T09:00:00Z\")"
         ) from None
+    try:
+        parse_instant(text)
+    except ValueError:
+        raise rule(f"{v!r} is outside the years 1 to 9999 once taken to UTC") from None
     return v
 
 
@@ -51,12 +55,22 @@ DateTimeText = Annotated[
 
 
 def parse_instant(v: str) -> datetime:
-    """An ISO 8601 text (already validated) as an aware datetime in UTC."""
-    text = v.strip().replace("Z", "+00:00")
-    parsed = datetime.fromisoformat(text if ("T" in text or " " in text) else text + "T00:00:00")
+    """An ISO 8601 text as an aware datetime in UTC (naive: taken as UTC); ValueError for
+    one that is no time, or whose UTC falls outside the years 1 to 9999 (the first hours
+    of year 1 at a positive offset), which datetime cannot hold."""
+    parsed = datetime.fromisoformat(_with_time(v.strip()))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{v!r} is outside the years 1 to 9999 in UTC") from None
+
+
+def _with_time(text: str) -> str:
+    """`text` with `Z` as +00:00 and a bare date at midnight, as fromisoformat takes it."""
+    text = text.replace("Z", "+00:00")
+    return text if ("T" in text or " " in text) else text + "T00:00:00"
 
 
 def _filter_value(v: Any) -> Any:

@@ -42,7 +42,10 @@ def parse_api_date(value: object) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 at a positive offset: no UTC instant, no date
+        return None
 
 
 def normalize_date(value: object) -> object:
