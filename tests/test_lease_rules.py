@@ -222,10 +222,8 @@ def test_the_lease_is_released_after_the_body_even_when_it_fails() -> None:
     board = Board()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as holding:
-            assert holding is not None
-            keeper = await holding.ranked()
-            assert list(board.objects) == [keeper.lease.id]
+        async with hold_lease(board, "me@here") as keeper:
+            assert keeper is not None and list(board.objects) == [keeper.lease.id]
             raise RuntimeError("apply failed")
 
     with pytest.raises(RuntimeError):
@@ -238,9 +236,7 @@ def test_a_release_that_fails_warns_with_the_expiry_instead_of_failing() -> None
     warnings: list[str] = []
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here", warn=warnings.append) as holding:
-            assert holding is not None
-            await holding.ranked()
+        async with hold_lease(board, "me@here", warn=warnings.append):
             board.fail_deletes = True
 
     run(scenario())
@@ -265,9 +261,7 @@ def test_a_release_that_fails_once_is_tried_again_and_leaves_no_lease() -> None:
         return None
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait) as holding:
-            assert holding is not None
-            await holding.ranked()
+        async with hold_lease(board, "me@here", warn=warnings.append, sleep=no_wait):
             board.lease_delete = flaky_delete  # type: ignore[method-assign]
 
     run(scenario())
@@ -558,9 +552,8 @@ def test_a_round_begun_for_a_wave_that_never_came_ends_before_the_release() -> N
         board.gate.set()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as holding:
-            assert holding is not None
-            keeper = await holding.ranked()
+        async with hold_lease(board, "me@here") as keeper:
+            assert keeper is not None
             keeper.begin()
             while board.renewals == 0:  # the round's renewal is out, held at the gate
                 await asyncio.sleep(0)
@@ -584,9 +577,8 @@ def test_a_lease_let_go_is_deleted_once_and_confirms_nothing_after() -> None:
     board.lease_delete = counted  # type: ignore[method-assign]
 
     async def scenario() -> tuple[str | None, int]:
-        async with hold_lease(board, "me@here") as holding:
-            assert holding is not None
-            keeper = await holding.ranked()
+        async with hold_lease(board, "me@here") as keeper:
+            assert keeper is not None
             keeper.let_go()  # the apply's last write was answered
             while board.objects:
                 await asyncio.sleep(0)
@@ -657,16 +649,15 @@ def test_a_short_lease_lists_first_to_name_itself_by_the_platforms_clock() -> No
 
 
 def test_a_lease_ranked_after_anothers_refuses_and_leaves_only_theirs() -> None:
-    """The ranking finds another apply's lease before ours: `ranked()` (which apply awaits
-    before it reads anything) raises LeaseHeld naming the holder, and only the holder's
-    lease is left."""
+    """The ranking finds another apply's lease before ours: taking the lease (which apply
+    does before it reads anything) raises LeaseHeld naming the holder, the body never
+    runs, and only the holder's lease is left."""
     board = Board()
     theirs = board.put(foreign("alice@laptop"))
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as holding:
-            assert holding is not None
-            await holding.ranked()
+        async with hold_lease(board, "me@here"):
+            raise AssertionError("the body ran with another apply's lease ranked first")
 
     with pytest.raises(LeaseHeld, match="another apply holds the lease of this app: alice@laptop"):
         run(scenario())
@@ -674,15 +665,18 @@ def test_a_lease_ranked_after_anothers_refuses_and_leaves_only_theirs() -> None:
 
 
 def test_an_apply_that_stops_before_its_lease_is_ranked_leaves_no_lease() -> None:
-    """Our object is created and its ranking under way when the body fails (a signal, a
-    refused plan): the ranking is cancelled, which deletes our object."""
+    """Our object is created and its ranking under way when the apply is stopped (a
+    signal cancels it): our object is deleted, none left behind."""
     board = Board()
 
     async def scenario() -> None:
-        async with hold_lease(board, "me@here") as holding:
-            assert holding is not None and len(board.objects) == 1  # created, not yet ranked
-            raise RuntimeError("stopped")
+        taking = asyncio.ensure_future(acquire(board, "me@here"))
+        while not board.objects:  # created; the ranking's listing is next
+            await asyncio.sleep(0)
+        assert not taking.done()
+        taking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await taking
 
-    with pytest.raises(RuntimeError):
-        run(scenario())
+    run(scenario())
     assert board.objects == {}

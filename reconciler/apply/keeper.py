@@ -24,7 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time, settled, take
+from reconciler.apply.lease import TTL, Lease, acquire, parse, platform_time
 from reconciler.errors import ReconcilerError
 from reconciler.platform import HoldsLease
 
@@ -196,94 +196,27 @@ class LeaseKeeper:
             self.on_lost(reason)
 
 
-class Holding:
-    """The lease from the moment our object is created: whether it ranks first is decided
-    by a task (lease.take); `ranked()` waits for that decision, and apply awaits it before
-    it reads the record or the live state, not only before it writes.
-
-    Why not read beside the ranking (as the sixth round of issue 29 did): the ranking sees
-    another apply's lease only while that lease exists. An apply that makes its last write
-    and lets go between our read of the live state and the platform's answer to our
-    ranking listing is seen by neither: the ranking finds no lease before ours, and the
-    read predates its write, so the plan made from it makes that object a second time.
-    Two requests sent together are not answered in the order they were sent (a new
-    connection's handshake, a retried 500), so only reads asked after the ranking's answer
-    are sure to follow every write of every apply that ranked before ours. The first
-    wave's confirmation (renew and list, keeper.confirm) checks the ranking once more
-    before the first write.
-    """
-
-    def __init__(self, provider: HoldsLease, ranking: asyncio.Future[Lease], ttl: timedelta,
-                 sleep: Callable[[float], Awaitable[None]]) -> None:
-        self.provider, self.ttl, self.sleep = provider, ttl, sleep
-        self._ranking = ranking
-        self._keeper: LeaseKeeper | None = None
-
-    def mark(self) -> int:
-        """LeaseKeeper.mark: rounds begun so far (none before the lease was ranked)."""
-        return self._keeper.mark() if self._keeper is not None else 0
-
-    def begin(self) -> None:
-        """LeaseKeeper.begin (apply calls it once the plan's last read is answered, which
-        follows the ranking); nothing when the lease did not rank first."""
-        keeper = self._kept()
-        if keeper is not None:
-            keeper.begin()
-
-    async def ranked(self) -> LeaseKeeper:
-        """The keeper of our lease once it ranks first; LeaseHeld (our object deleted) when
-        another apply's lease ranks before it."""
-        await self._ranking
-        keeper = self._kept()
-        assert keeper is not None
-        return keeper
-
-    def _kept(self) -> LeaseKeeper | None:
-        """The keeper (renewing from now on) once the ranking found the lease ours."""
-        if self._keeper is None and self._ranking.done() and not self._ranking.cancelled() \
-                and self._ranking.exception() is None:
-            self._keeper = LeaseKeeper(self.provider, self._ranking.result(), self.ttl,
-                                       sleep=self.sleep)
-            self._keeper.renewing = asyncio.ensure_future(self._keeper.run())
-        return self._keeper
-
-    async def release(self) -> tuple[Lease | None, ReconcilerError | None]:
-        """Delete our object (a ranking still under way is cancelled, which deletes it);
-        the lease released, if it was ours, and the error of its delete, else None."""
-        if await settled(self._ranking) is None:
-            return None, None  # never ours, or deleted by the ranking
-        keeper = self._kept()
-        assert keeper is not None
-        failed = await keeper.release()
-        return keeper.lease, failed
-
-
 @asynccontextmanager
 async def hold_lease(
     provider: object, holder: str, *, wait: float = 0.0, ttl: timedelta = TTL,
     warn: Callable[[str], None] = lambda _m: None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> AsyncIterator[Holding | None]:
-    """Hold the app's lease for the body, renewed in the background once it ranks first;
-    yields None on a platform without the HoldsLease capability (the caller says what
-    that means). With `wait` the lease is taken whole before the body (ranked and retried
-    until it is ours or the wait is over), as only a refusal is waited out."""
+) -> AsyncIterator[LeaseKeeper | None]:
+    """Hold the app's lease for the body, renewed in the background; yields None on a
+    platform without the HoldsLease capability (the caller says what that means)."""
     if not isinstance(provider, HoldsLease):
         yield None
         return
-    if wait > 0:
-        ranking: asyncio.Future[Lease] = asyncio.get_running_loop().create_future()
-        ranking.set_result(await acquire(provider, holder, wait=wait, ttl=ttl))
-    else:
-        ranking = await take(provider, holder, ttl)
-    holding = Holding(provider, ranking, ttl, sleep)
+    lease = await acquire(provider, holder, wait=wait, ttl=ttl)
+    keeper = LeaseKeeper(provider, lease, ttl, sleep=sleep)
+    keeper.renewing = asyncio.ensure_future(keeper.run())
     try:
-        yield holding
+        yield keeper
     finally:
-        lease, failed = await holding.release()
-        if lease is not None and failed is not None:
+        failed = await keeper.release()
+        if failed is not None:
             warn(f"warning: could not release the apply lease (object id {lease.id}): "
-                 f"{failed}; it expires by itself at {lease.until:%Y-%m-%dT%H:%M:%SZ}")
+                 f"{failed}; it expires by itself at {keeper.lease.until:%Y-%m-%dT%H:%M:%SZ}")
 
 
 RELEASE_ATTEMPTS = 3

@@ -14,10 +14,6 @@ Algorithm (platform-free; providers only create, list and delete):
    contenders can never both win; the loser deletes its own object and is
    refused with one line naming the holder and its age, or waits and retries
    while `wait` seconds allow.
-Steps 2 and 3 (the ranking) run as a task (`take`) while apply reads the record
-and plans: reads are harmless, any apply writing meanwhile holds a lease created
-before ours (the ranking, listed after our create was answered, sees it), and apply
-awaits the ranking before it writes anything (keeper.Holding).
 A platform whose ids are chosen by the client (Stream) uses a fixed id
 instead: its create refuses a second lease, which is itself the lock.
 The lease is released (deleted) when apply ends, also on failure or on
@@ -53,7 +49,7 @@ from datetime import UTC, datetime, timedelta
 
 from reconciler.calls import send_once
 from reconciler.config.models import LEASE_SECONDS_MAX
-from reconciler.errors import ApiError, ReconcilerError, RefusedError, TransportError
+from reconciler.errors import ApiError, RefusedError, TransportError
 from reconciler.platform import HoldsLease
 from reconciler.provider import LEASE_MARKER, LeaseObject
 
@@ -154,7 +150,7 @@ async def acquire(provider: HoldsLease, holder: str, *, wait: float = 0.0,
     deadline = time.monotonic() + wait
     while True:
         try:
-            return await (await take(provider, holder, ttl))
+            return await _attempt(provider, holder, ttl)
         except LeaseHeld:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -162,13 +158,7 @@ async def acquire(provider: HoldsLease, holder: str, *, wait: float = 0.0,
             await asyncio.sleep(min(left, RETRY_SECONDS * random.uniform(0.5, 1.5)))
 
 
-async def take(provider: HoldsLease, holder: str, ttl: timedelta = TTL) -> asyncio.Task[Lease]:
-    """Create our lease object now; the task returned ranks it (steps 2 and 3): our Lease,
-    or LeaseHeld once our object is deleted again.
-
-    The ranking may run while the caller reads (apply/keeper.Holding): it is the caller's
-    to await it before writing anything, and to cancel it if it stops first (a cancelled
-    ranking deletes our object, so none is left behind)."""
+async def _attempt(provider: HoldsLease, holder: str, ttl: timedelta) -> Lease:
     unknown = provider.platform_now() is None
     if unknown and ttl < TRUSTED_TTL:
         await provider.lease_list()  # an answer, so that its Date tells the platform's time
@@ -183,60 +173,27 @@ async def take(provider: HoldsLease, holder: str, ttl: timedelta = TTL) -> async
         # platform's time, known now.
         if created is not None:
             await provider.lease_delete(created.id)
-        return await take(provider, holder, ttl)
-    ranking = asyncio.ensure_future(_rank(provider, holder, ttl, token, created))
-    try:
-        # one turn of the loop: the ranking begins (its listing is asked) before anyone
-        # can cancel it, so a cancel finds it inside the part that deletes our object (a
-        # task cancelled before its first step never runs a line of it)
-        await asyncio.sleep(0)
-    except asyncio.CancelledError:
-        await settled(ranking)
-        raise
-    return ranking
-
-
-async def settled(ranking: asyncio.Future[Lease]) -> Lease | None:
-    """Our lease if `ranking` found it ours; a ranking still under way is cancelled first,
-    which deletes our object (as a refusal did): None then, nothing left behind."""
-    if not ranking.done():
-        ranking.cancel()
-    try:
-        return await asyncio.shield(ranking)
-    except ReconcilerError:
-        return None
-    except asyncio.CancelledError:
-        if ranking.cancelled():
-            return None
-        raise  # we were cancelled meanwhile, not the ranking
-
-
-async def _rank(provider: HoldsLease, holder: str, ttl: timedelta, token: str,
-                created: LeaseObject | None) -> Lease:
-    """Whether the lease named with `token` (our object `created`; None where the fixed-id
-    lease refused it) ranks first among the unexpired: ours, else LeaseHeld (our object
-    deleted). Cancelled on the way (a signal, or the apply that awaited it failed): our
-    object is deleted, none left behind."""
+        return await _attempt(provider, holder, ttl)
     try:
         live = await _unexpired(provider, holder)
         if created is None and not live:  # the fixed-id lease had expired: cleared, try again
             now = platform_time(provider)
             created = await _create(provider, lease_name(token, holder, now, now + ttl), token)
             live = await _unexpired(provider, holder)
-        mine = next((lease for lease in live if lease.token == token), None)
-        if mine is not None:
-            first = min(lease.rank for lease in live)
-            rivals = [lease for lease in live if lease.rank == first and lease.token != token]
-            if mine.rank == first and not rivals:
-                return mine
-        if created is not None:
-            await provider.lease_delete(created.id)
     except asyncio.CancelledError:  # stopped by a signal while taking it: leave none behind
         if created is not None:
             with contextlib.suppress(ApiError, TransportError):
                 await provider.lease_delete(created.id)
         raise
     now = platform_time(provider)
+    mine = next((lease for lease in live if lease.token == token), None)
+    if mine is not None:
+        first = min(lease.rank for lease in live)
+        rivals = [lease for lease in live if lease.rank == first and lease.token != token]
+        if mine.rank == first and not rivals:
+            return mine
+    if created is not None:
+        await provider.lease_delete(created.id)
     others = sorted((lease for lease in live if lease.token != token), key=lambda le: le.rank)
     if not others:
         raise LeaseHeld("refusing: could not take the apply lease of this app (another "

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import NamedTuple
 
 import click
 
@@ -52,7 +51,9 @@ async def run_apply(
     writes would propose creating what that apply is creating. A confirmation is
     asked before the lease is taken (an answer left open holds nothing), and the
     plan made under the lease must equal the one confirmed. The record and the live
-    state are read only once the lease ranks first (keeper.Holding says why).
+    state are read only once the lease ranks first: a read beside the ranking could miss
+    the last write of an apply that let go before the ranking was answered
+    (docs/security.md, "Ranked before apply reads").
     """
     loaded, workspace = load(config_path, env_name, use_cache=False)
     check_apply_from(loaded)
@@ -78,18 +79,25 @@ async def run_apply(
             with _signals() as signals:
                 try:
                     async with hold_lease(provider, default_holder(), wait=lease_wait, ttl=ttl,
-                                         warn=_warn) as holding:
-                        if holding is None:
+                                         warn=_warn) as keeper:
+                        if keeper is None:
                             _warn(NO_LEASE)
-                        # ranked first before anything is read (Holding says why)
-                        keeper = await holding.ranked() if holding is not None else None
-                        taken = holding.mark() if holding is not None else None
+                        taken = keeper.mark() if keeper is not None else None
+                        # the record is read under the lease: a pin another apply wrote
+                        # before it let go is seen here, so its campaign is not made again
+                        workspace, store, unavailable = read_record(loaded, workspace, provider,
+                                                                    _warn)
+                        if store is not None and unavailable is None and saved is None \
+                                and creates_in_git(workspace, provider):
+                            store.start_check()  # can it be written: asked beside the plan
+                        stops, stop_store = read_stops(loaded, store, _warn)
                         verdicts: list[Verdicts] = []
-                        plan, (workspace, store, unavailable, stops, stop_store) = \
-                            await _read_and_plan(loaded, workspace, provider, saved, force,
-                                                 confirmed, holding.begin if holding
-                                                 is not None else lambda: None, verdicts,
-                                                 read_hint)
+                        plan = await _plan(workspace, provider, saved, force,
+                                           _holder(loaded, workspace, stops, verdicts),
+                                           keeper.begin if keeper is not None else lambda: None,
+                                           words=False, read_hint=read_hint)
+                        if confirmed is not None:
+                            check_same(confirmed, plan, CHANGED_WHILE_ASKED)
                         for change in plan.held:  # in the job log, in words
                             _warn(plain(f"held back: {label(change)}: "
                                         f"{(change.stop or {}).get('message')}"))
@@ -133,45 +141,6 @@ async def run_apply(
     if code == 0:
         await clear_stops(stop_store, next(iter(verdicts), None), _warn)
     return code
-
-
-class _Records(NamedTuple):
-    """What apply reads from git before it plans."""
-
-    workspace: Workspace  # with the record's pins
-    store: StateRef | None  # the record
-    unavailable: str | None  # why the record cannot be read
-    stops: dict[str, Stop]
-    stop_store: StateRef | None
-
-
-async def _read_and_plan(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
-                         saved: Plan | None, force: bool, confirmed: Plan | None,
-                         reads_done: Callable[[], None], verdicts: list[Verdicts],
-                         read_hint: ReadHint | None = None) -> tuple[Plan, _Records]:
-    """Read the record (a pin another apply wrote before it let go is seen here, so its
-    campaign is not made again) and plan, under the lease, once it ranks first."""
-    records = await asyncio.to_thread(_read_records, loaded, workspace, provider, saved)
-    plan = await _plan(records.workspace, provider, saved, force,
-                       _holder(loaded, records.workspace, records.stops, verdicts),
-                       reads_done, words=False, read_hint=read_hint)
-    if confirmed is not None:
-        check_same(confirmed, plan, CHANGED_WHILE_ASKED)
-    return plan, records
-
-
-def _read_records(loaded: LoadedConfig, workspace: Workspace, provider: Provider,
-                  saved: Plan | None) -> _Records:
-    """The record and the stops: git runs, so apply reads them on a thread while the
-    lease's ranking and the platform's answers are awaited on the loop (issue 29). Reads
-    only: the record is fetched, and checked for writing (a dry run, nothing pushed) where
-    the plan is sure to write it."""
-    workspace, store, unavailable = read_record(loaded, workspace, provider, _warn)
-    if store is not None and unavailable is None and saved is None \
-            and creates_in_git(workspace, provider):
-        store.start_check()  # can it be written: asked beside the plan
-    stops, stop_store = read_stops(loaded, store, _warn)
-    return _Records(workspace, store, unavailable, stops, stop_store)
 
 
 NO_LEASE = ("note: this platform keeps no apply lease: nothing stops another apply of the "

@@ -103,4 +103,3 @@ def _an_id(value: object) -> bool:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, str) and 0 < len(value) <= MAX_ID)
-
