@@ -144,10 +144,9 @@ async def leased_round(root: Path, holder: str) -> tuple[bool, bool]:
     ttl = timedelta(seconds=loaded.config.lease.expiry_seconds)
     async with open_provider(loaded, caller) as provider:
         try:
-            async with hold_lease(provider, holder, ttl=ttl) as holding:
-                assert holding is not None
-                plan = await build_plan(workspace, provider)  # as its lease is ranked
-                keeper = await holding.ranked()  # before anything is written
+            async with hold_lease(provider, holder, ttl=ttl) as keeper:
+                assert keeper is not None
+                plan = await build_plan(workspace, provider)
                 if not plan.has_changes:
                     return True, True
                 check_gates(plan, workspace, force=False)
